@@ -144,8 +144,8 @@ def _fill_sheet(ws: Any, frame: pd.DataFrame, title: str | None, subtitle: str |
     for j, name in enumerate(frame.columns, start=1):
         width = (column_widths or {}).get(str(name))
         if width is None:
-            sample = frame[name].astype(str).head(200).map(len)
-            width = min(max([len(str(name)) * 2, *(sample.tolist() or [0])]) + 2, 60)
+            lengths = frame.iloc[:200, j - 1].astype("str").str.len().fillna(0)
+            width = min(max([len(str(name)) * 2, *lengths.astype(int).tolist()]) + 2, 60)
         ws.column_dimensions[get_column_letter(j)].width = width
     last_row = header_row + max(len(frame), 1)
     for name, options in (validations or {}).items():

@@ -141,3 +141,13 @@ CREATE TABLE IF NOT EXISTS imports (
     started_at  TIMESTAMP,
     finished_at TIMESTAMP
 );
+
+-- Natural key, content hash and version (newer-content rule) of every stored record, by kind.
+CREATE OR REPLACE VIEW record_versions AS
+SELECT 'permits' AS kind, permit_key AS key, row_hash, NULL::TIMESTAMP AS version FROM permits
+UNION ALL
+SELECT 'complaints', order_no, row_hash, closed_at FROM complaints
+UNION ALL
+SELECT 'inspections', inspection_no, row_hash, NULL::TIMESTAMP FROM inspections
+UNION ALL
+SELECT 'penalties', decision_no, row_hash, NULL::TIMESTAMP FROM penalties;
