@@ -38,10 +38,7 @@ if TYPE_CHECKING:
 
     from .workspace import Workspace
 
-READABLE_TABLES = (
-    "businesses", "permits", "complaints", "inspections", "penalties", "rejects", "imports",
-    "schema_version",
-)
+MATCH_COLUMNS = ("business_id", "match_method", "match_confidence", "match_note")
 
 
 @dataclass
@@ -135,6 +132,7 @@ def import_file(ws: Workspace, path: str | Path, kind: str, sheet: str | None = 
         batches = tqdm(batches, desc=f"导入 {path.name}", unit="批")
     with ws.store.transaction() as con:
         names = _known_names(con) if kind != "complaints" else {}
+        businesses = con.execute(sql.load("ingest_match_businesses")).df() if kind == "complaints" else None
         columns = _table_columns(con, kind)
         for raw, canon in batches:
             result.read += len(raw)
@@ -146,6 +144,8 @@ def import_file(ws: Workspace, path: str | Path, kind: str, sheet: str | None = 
             rows["source_file"] = path.name
             rows["imported_at"] = started
             counts, final = _classify(con, kind, rows)
+            if businesses is not None and not final.empty:
+                final = _with_matches(final, businesses)
             result.accepted += counts["accepted"]
             result.updated += counts["updated"]
             result.duplicates += counts["duplicates"]
@@ -160,7 +160,7 @@ def import_file(ws: Workspace, path: str | Path, kind: str, sheet: str | None = 
             raise InputFileError(f"文件 {path.name} 在表头之下没有数据行，未导入任何内容。")
         if kind != "complaints":
             _refresh_businesses(con)
-        _match_complaints(con)
+            _rematch_complaints(con)
         if kind == "complaints":
             named, matched = con.execute(sql.load("ingest_match_rate"), {"source_file": path.name}).fetchone()
             result.named, result.matched = int(named), int(matched)
@@ -356,19 +356,27 @@ def _refresh_businesses(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("staged_businesses")
 
 
-def _match_complaints(con: duckdb.DuckDBPyConnection) -> None:
-    """Link unmatched work orders to businesses (re-run after each import: new licences may match)."""
-    pending = con.execute(sql.load("ingest_unmatched_complaints")).df()
-    if pending.empty:
+def _with_matches(rows: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
+    """Work orders with their business link (method, confidence, reason when unmatched)."""
+    matches = identity.match_targets(rows[["target_name", "address", "township"]], businesses)
+    return rows.assign(**{c: matches[c] for c in MATCH_COLUMNS})
+
+
+def _rematch_complaints(con: duckdb.DuckDBPyConnection, page_size: int = 100_000) -> None:
+    """Link still-unmatched work orders to businesses (new licences may match them), page by page."""
+    businesses = con.execute(sql.load("ingest_match_businesses")).df()
+    if businesses.empty:
         return
-    businesses = con.execute(
-        "SELECT business_id, uscc, name, name_norm, name_core, address, township FROM businesses"
-    ).df()
-    matches = identity.match_targets(pending, businesses)
-    matches = matches.assign(order_no=pending["order_no"].to_numpy())
-    con.register("staged_matches", matches[["order_no", "business_id", "match_method", "match_confidence", "match_note"]])
-    con.execute(sql.load("ingest_apply_matches"))
-    con.unregister("staged_matches")
+    after = ""
+    while True:
+        pending = con.execute(sql.load("ingest_unmatched_complaints"), {"after": after, "page_size": page_size}).df()
+        if pending.empty:
+            return
+        matches = identity.match_targets(pending, businesses).assign(order_no=pending["order_no"].to_numpy())
+        con.register("staged_matches", matches[["order_no", *MATCH_COLUMNS]])
+        con.execute(sql.load("ingest_apply_matches"))
+        con.unregister("staged_matches")
+        after = pending["order_no"].iloc[-1]
 
 
 # -- reading --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ Warnings (a credit code whose check character is wrong) never reject a row: they
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,7 +79,7 @@ def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
     df = pd.DataFrame(index=canon.index)
     for col in kind.columns:
         df[col.name] = (
-            normalize.normalize_text(canon[col.name]).astype("str") if col.name in canon
+            _on_uniques(normalize.normalize_text, canon[col.name]).astype("str") if col.name in canon
             else pd.Series(np.nan, index=canon.index, dtype="str")
         )
     reasons = _Reasons(canon.index)
@@ -97,7 +98,8 @@ def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
         values = df[col.name]
         present = values.notna()
         if col.dtype in ("date", "datetime"):
-            parsed, bad = normalize.parse_dates(values)
+            parsed = _on_uniques(lambda u: normalize.parse_dates(u)[0], values)
+            bad = values.notna() & parsed.isna()
             reasons.add(present & bad, _quote(values, col.label, "日期无法识别"))
             ok = present & ~bad
             reasons.add(ok & (parsed < EARLIEST), _quote(values, col.label, "日期早于1980年"))
@@ -182,6 +184,16 @@ def _kind_rules(kind: str, df: pd.DataFrame, reasons: _Reasons) -> None:
         df["problem_count"] = df["problem_count"].where(
             df["problem_count"].notna(), pd.Series(np.where(no_problem, 0, 1), index=df.index)
         ).astype("Int64")
+
+
+def _on_uniques(fn: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
+    """Apply a vectorised element-wise ``fn`` to the distinct values only (exports repeat a lot)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) in (0, len(values)):
+        return fn(values)
+    mapped = fn(pd.Series(uniques, dtype=values.dtype))
+    out = mapped.take(codes.clip(min=0)).set_axis(values.index)
+    return out.where(codes >= 0)
 
 
 def _key(kind: Kind, rows: pd.DataFrame) -> pd.Series:

@@ -1,7 +1,10 @@
--- Complaints not yet linked to a business: the ones to (re)match.
+-- Complaints not yet linked to a business, one page at a time (keyset pagination by order_no).
 WITH pending AS (
-    SELECT order_no, target_name, address, township, content
+    SELECT order_no, target_name, address, township
     FROM complaints
     WHERE business_id IS NULL
+      AND order_no > $after
 )
 SELECT * FROM pending
+ORDER BY order_no
+LIMIT $page_size
