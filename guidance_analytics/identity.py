@@ -8,7 +8,7 @@
   citizen would still write: no region, no legal form).
 * :func:`township_canonical`: raw township text → one of the 12 townships of 沂源县 or 其他.
 * :func:`match_targets`: complaint targets (被反映对象) → licence holders, by credit code, exact
-  name, name core, fuzzy name, then address.
+  name, name core, fuzzy name, trade name, then address.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ __all__ = [
     "townships",
     "township_canonical",
     "match_targets",
+    "BusinessIndex",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -266,7 +267,10 @@ def _township_aliases() -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Exact alias → canonical, and (word, canonical) pairs for searching, longest first."""
     table = townships()
     exact: dict[str, str] = {}
-    for name, short, kind in zip(table["name"], table["short"], table["type"], strict=True):
+    for code, name, short, kind in zip(
+        table["code"], table["name"], table["short"], table["type"], strict=True
+    ):
+        exact[code] = name
         for alias in (
             name,
             short,
@@ -512,15 +516,12 @@ def name_core(s: pd.Series | str | None) -> pd.Series | str | None:
 
 def _normalize_address_one(text: str) -> str:
     key = _NAME_STRIP.sub("", unicodedata.normalize("NFKC", text)).upper()
-    changed = True
-    while changed:
-        changed = False
-        for word in _region_words():
-            if key.startswith(word) and len(key) > len(word):
-                key = key[len(word) :]
-                changed = True
-                break
-    return key
+    prefix = _core_patterns()[0]
+    while True:
+        m = prefix.match(key)
+        if not m or m.end() >= len(key):
+            return key
+        key = key[m.end() :]
 
 
 @overload
@@ -559,6 +560,21 @@ MIN_ADDRESS_LEN = 5
 MIN_CONTAINED_LEN = 3
 #: Bigrams shared by more businesses than this are ignored when collecting fuzzy candidates.
 MAX_POSTING = 300
+#: Words that make a target a description, not a name (no trade-name matching).
+_VAGUE_WORDS = (
+    "一家",
+    "某",
+    "这家",
+    "那家",
+    "附近",
+    "对面",
+    "旁边",
+    "门口",
+    "楼下",
+    "隔壁",
+    "不知名",
+    "无名",
+)
 
 
 def _bigrams(text: str) -> set[str]:
@@ -591,7 +607,7 @@ def _pick(
 
 def match_targets(
     targets: pd.DataFrame,
-    businesses: pd.DataFrame,
+    businesses: pd.DataFrame | BusinessIndex,
     fuzzy_threshold: float = 0.7,
 ) -> pd.DataFrame:
     """Match complaint targets (被反映对象) to businesses.
@@ -602,21 +618,35 @@ def match_targets(
     2. ``exact`` (1.0): :func:`normalize_name` of the target equals a business' ``name_norm``.
     3. ``core`` (0.9): same :func:`name_core`. Several businesses with that core → the one in
        the target's township; still several → unmatched, "名称核心对应多个经营主体".
-    4. ``fuzzy`` (0.8 containment, 0.7 similarity): one core contains the other (shorter one at
-       least 3 characters), or the target core is an in-order subsequence of a business core,
-       or character-bigram Jaccard ≥ ``fuzzy_threshold``. The best-scoring candidates must
-       reduce to one business (township preference as above).
-    5. ``address`` (0.6): the target address key (:func:`normalize_address`) equals, contains
-       or is contained in the address key of exactly one business (keys ≥ 5 characters).
+    4. ``fuzzy``: 0.8 when one core contains the other (the shorter at least 3 characters and
+       not a bare shop type such as 饭店); 0.75 when the shorter core (≥ 4 characters) is an
+       in-order subsequence of the longer with the same first and last character
+       (南麻老王菜馆 → 老王家常菜馆); 0.7 when character-bigram Jaccard ≥ ``fuzzy_threshold``.
+       The best-scoring candidates must reduce to one business (township preference as
+       above), else unmatched with "名称近似对应多个经营主体". Candidates come from a bigram
+       index, never a cross product.
+    5. ``brand`` (0.65; 0.6 when the target has no township): the trade name (字号, the first
+       two characters of a core of 3+ characters) is that of exactly one business in the
+       target's township — citizens write 运菊饭店 for 沂源县张家坡镇运菊炸鸡店. Descriptions
+       (城北路一家饭店, 某小区物业) have no trade name.
+    6. ``address`` (0.6): the target address key (:func:`normalize_address`) equals, contains
+       or is contained in the address key of exactly one business (keys ≥ 5 characters);
+       several → the one in the target's township, then the one whose name shares the most
+       character bigrams with the target (沂河路一家KTV → 宇富KTV); still several →
+       unmatched ("地址对应多个经营主体" when the target name is empty).
+
+    The target's township, when missing, is taken from its address if the address names one.
+    Each distinct (name, address, township) is matched once.
 
     Parameters
     ----------
     targets : pandas.DataFrame
         Columns ``target_name`` and optionally ``address`` and ``township`` (raw or
         canonical). Any index; the result is aligned to it.
-    businesses : pandas.DataFrame
+    businesses : pandas.DataFrame or BusinessIndex
         Columns ``business_id``, ``name`` and optionally ``name_norm``, ``name_core``,
-        ``address``, ``township`` (computed from ``name``/raw values when absent).
+        ``address``, ``township`` (computed from ``name``/raw values when absent), or a
+        :class:`BusinessIndex` built from such a frame (reuse it when matching in pages).
     fuzzy_threshold : float, default 0.7
         Bigram Jaccard similarity needed for a fuzzy match.
 
@@ -624,93 +654,139 @@ def match_targets(
     -------
     pandas.DataFrame
         Index of ``targets``; columns ``business_id`` (str/NaN), ``match_method``
-        (uscc/exact/core/fuzzy/address or NaN), ``match_confidence`` (float/NaN) and
+        (uscc/exact/core/fuzzy/brand/address or NaN), ``match_confidence`` (float/NaN) and
         ``match_note`` (Chinese reason when unmatched, NaN when matched).
     """
-    n = len(targets)
-    index = targets.index
-    empty = pd.Series(np.nan, index=index, dtype="object")
-    t_name = _text_series(targets["target_name"]) if "target_name" in targets else empty
-    t_addr = _text_series(targets["address"]) if "address" in targets else empty
-    t_town = township_canonical(_text_series(targets["township"])) if "township" in targets else empty
+    index = businesses if isinstance(businesses, BusinessIndex) else BusinessIndex(businesses)
+    return index.match(targets, fuzzy_threshold=fuzzy_threshold)
 
-    biz = businesses.drop_duplicates("business_id") if "business_id" in businesses else businesses
-    b_id = biz["business_id"].astype(str).to_numpy()
-    b_norm = (biz["name_norm"] if "name_norm" in biz else normalize_name(biz["name"])).to_numpy(dtype=object)
-    b_core = (biz["name_core"] if "name_core" in biz else name_core(biz["name"])).to_numpy(dtype=object)
-    b_addr = (
-        normalize_address(biz["address"]).to_numpy(dtype=object)
-        if "address" in biz
-        else np.full(len(biz), np.nan, dtype=object)
-    )
-    b_town = (
-        township_canonical(_text_series(biz["township"])).to_numpy(dtype=object)
-        if "township" in biz
-        else np.full(len(biz), np.nan, dtype=object)
-    )
-    town_of: dict[str, str | None] = {
-        b: (t if isinstance(t, str) else None) for b, t in zip(b_id, b_town, strict=True)
-    }
-    known_ids = set(b_id)
-    by_norm: dict[str, list[str]] = defaultdict(list)
-    by_core: dict[str, list[str]] = defaultdict(list)
-    by_addr: dict[str, list[str]] = defaultdict(list)
-    for b, nn, cc, aa in zip(b_id, b_norm, b_core, b_addr, strict=True):
-        if isinstance(nn, str) and nn:
-            by_norm[nn].append(b)
-        if isinstance(cc, str) and cc:
-            by_core[cc].append(b)
-        if isinstance(aa, str) and len(aa) >= MIN_ADDRESS_LEN:
-            by_addr[aa].append(b)
 
-    # results (object arrays aligned to targets)
-    res_id = np.full(n, None, dtype=object)
-    res_method = np.full(n, None, dtype=object)
-    res_conf = np.full(n, np.nan, dtype="float64")
-    res_note = np.full(n, None, dtype=object)
+class BusinessIndex:
+    """Look-up structures over a business table, built once, for repeated matching.
 
-    names = t_name.to_numpy(dtype=object)
-    towns = t_town.to_numpy(dtype=object)
-    t_norm = normalize_name(t_name).to_numpy(dtype=object)
-    t_core = name_core(t_name).to_numpy(dtype=object)
-    t_addr_key = normalize_address(t_addr).to_numpy(dtype=object)
+    Parameters
+    ----------
+    businesses : pandas.DataFrame
+        Columns ``business_id``, ``name`` and optionally ``name_norm``, ``name_core``,
+        ``address``, ``township``. Rows without a business_id are ignored; a repeated
+        business_id keeps its first row.
 
-    fuzzy = _FuzzyIndex(by_core)
-    addresses = _AddressIndex(by_addr)
-    cache: dict[tuple[Any, Any, Any, Any], tuple[str | None, str | None, float, str | None]] = {}
+    Examples
+    --------
+    >>> index = BusinessIndex(businesses)          # doctest: +SKIP
+    >>> for page in pages:                          # doctest: +SKIP
+    ...     matches = match_targets(page, index)
+    """
 
-    for i in range(n):
-        town = towns[i] if isinstance(towns[i], str) else None
-        key = (names[i] if isinstance(names[i], str) else None, t_core[i], t_addr_key[i], town)
-        hit = cache.get(key)
-        if hit is None:
-            hit = _match_one(
-                key[0],
+    def __init__(self, businesses: pd.DataFrame) -> None:
+        biz = businesses[businesses["business_id"].notna()].drop_duplicates("business_id")
+        b_id = biz["business_id"].astype(str).to_numpy(dtype=object)
+        b_norm = self._column(biz, "name_norm", normalize_name)
+        b_core = self._column(biz, "name_core", name_core)
+        b_addr = (
+            normalize_address(biz["address"]).to_numpy(dtype=object)
+            if "address" in biz
+            else np.full(len(biz), np.nan, dtype=object)
+        )
+        b_town = (
+            township_canonical(_text_series(biz["township"])).to_numpy(dtype=object)
+            if "township" in biz
+            else np.full(len(biz), np.nan, dtype=object)
+        )
+        self.size = len(biz)
+        self.town_of: dict[str, str | None] = {
+            b: (t if isinstance(t, str) else None) for b, t in zip(b_id, b_town, strict=True)
+        }
+        self.known_ids = set(b_id)
+        by_norm: dict[str, list[str]] = defaultdict(list)
+        by_core: dict[str, list[str]] = defaultdict(list)
+        by_addr: dict[str, list[str]] = defaultdict(list)
+        for b, nn, cc, aa in zip(b_id, b_norm, b_core, b_addr, strict=True):
+            if isinstance(nn, str) and nn:
+                by_norm[nn].append(b)
+            if isinstance(cc, str) and cc:
+                by_core[cc].append(b)
+            if isinstance(aa, str) and len(aa) >= MIN_ADDRESS_LEN:
+                by_addr[aa].append(b)
+        self.core_of: dict[str, str] = {
+            b: cc for b, cc in zip(b_id, b_core, strict=True) if isinstance(cc, str) and cc
+        }
+        self.by_norm = dict(by_norm)
+        self.by_core = dict(by_core)
+        by_brand: dict[str, list[str]] = defaultdict(list)
+        for core, ids in self.by_core.items():
+            brand = _brand(core)
+            if brand is not None:
+                by_brand[brand].extend(ids)
+        self.by_brand = dict(by_brand)
+        self.fuzzy = _FuzzyIndex(self.by_core)
+        self.addresses = _AddressIndex(dict(by_addr))
+
+    @staticmethod
+    def _column(biz: pd.DataFrame, name: str, fn: Any) -> np.ndarray:
+        """A given normalised column, computed from ``name`` where absent or missing."""
+        if name in biz:
+            given = _text_series(biz[name])
+            if given.notna().all() or "name" not in biz:
+                return given.to_numpy(dtype=object)
+            return given.fillna(_text_series(fn(biz["name"]))).to_numpy(dtype=object)
+        return fn(biz["name"]).to_numpy(dtype=object)
+
+    def match(self, targets: pd.DataFrame, fuzzy_threshold: float = 0.7) -> pd.DataFrame:
+        """Match targets; see :func:`match_targets`."""
+        n = len(targets)
+        index = targets.index
+        empty = pd.Series(np.nan, index=index, dtype="object")
+        t_name = _text_series(targets["target_name"]) if "target_name" in targets else empty
+        t_addr = _text_series(targets["address"]) if "address" in targets else empty
+        t_town = township_canonical(_text_series(targets["township"])) if "township" in targets else empty
+        # no township given: take it from the address when the address names one
+        from_addr = township_canonical(t_addr)
+        t_town = t_town.where(t_town.notna(), from_addr.where(from_addr != OTHER_TOWNSHIP))
+
+        # one match per distinct (name, address, township); rows share the answer
+        keys = pd.DataFrame(
+            {
+                "name": t_name.to_numpy(dtype=object),
+                "addr": t_addr.to_numpy(dtype=object),
+                "town": t_town.to_numpy(dtype=object),
+            }
+        )
+        group = keys.groupby(["name", "addr", "town"], dropna=False, sort=False).ngroup().to_numpy()
+        first = pd.Series(np.arange(n)).groupby(group, sort=True).first().to_numpy()
+        uniq = keys.iloc[first].reset_index(drop=True)
+        u_name = uniq["name"].where(uniq["name"].notna())
+        names = u_name.to_numpy(dtype=object)
+        towns = uniq["town"].to_numpy(dtype=object)
+        t_norm = normalize_name(u_name).to_numpy(dtype=object)
+        t_core = name_core(u_name).to_numpy(dtype=object)
+        t_addr_key = normalize_address(uniq["addr"]).to_numpy(dtype=object)
+
+        m = len(uniq)
+        res_id = np.full(m, None, dtype=object)
+        res_method = np.full(m, None, dtype=object)
+        res_conf = np.full(m, np.nan, dtype="float64")
+        res_note = np.full(m, None, dtype=object)
+        for i in range(m):
+            res_id[i], res_method[i], res_conf[i], res_note[i] = _match_one(
+                names[i] if isinstance(names[i], str) and names[i].strip() else None,
                 t_norm[i],
                 t_core[i],
                 t_addr_key[i],
-                town,
-                known_ids,
-                by_norm,
-                by_core,
-                addresses,
-                town_of,
-                fuzzy,
+                towns[i] if isinstance(towns[i], str) else None,
+                self,
                 fuzzy_threshold,
             )
-            cache[key] = hit
-        res_id[i], res_method[i], res_conf[i], res_note[i] = hit
 
-    out = pd.DataFrame(
-        {
-            "business_id": pd.Series(res_id, index=index, dtype="str"),
-            "match_method": pd.Series(res_method, index=index, dtype="str"),
-            "match_confidence": pd.Series(res_conf, index=index, dtype="float64"),
-            "match_note": pd.Series(res_note, index=index, dtype="str"),
-        },
-        index=index,
-    )
-    return out
+        return pd.DataFrame(
+            {
+                "business_id": pd.Series(res_id[group], index=index, dtype="str"),
+                "match_method": pd.Series(res_method[group], index=index, dtype="str"),
+                "match_confidence": pd.Series(res_conf[group], index=index, dtype="float64"),
+                "match_note": pd.Series(res_note[group], index=index, dtype="str"),
+            },
+            index=index,
+        )
 
 
 class _FuzzyIndex:
@@ -720,25 +796,26 @@ class _FuzzyIndex:
         self.cores = list(by_core)
         self.ids = [by_core[c] for c in self.cores]
         self.grams = [_bigrams(c) for c in self.cores]
+        self.sizes = np.array([len(g) for g in self.grams], dtype=np.int64)
         posting: dict[str, list[int]] = defaultdict(list)
         for j, grams in enumerate(self.grams):
             for g in grams:
                 posting[g].append(j)
-        self.posting = posting
+        self.posting = {g: np.array(p, dtype=np.int64) for g, p in posting.items()}
 
     def candidates(self, core: str, limit: int = 200) -> list[int]:
         """Cores sharing at least half of ``core``'s bigrams, or all of their own."""
-        counts: dict[int, int] = defaultdict(int)
         grams = _bigrams(core)
-        lists = [self.posting.get(g, []) for g in grams]
-        usable = [p for p in lists if 0 < len(p) <= MAX_POSTING] or [p for p in lists if p]
-        for p in usable:
-            for j in p:
-                counts[j] += 1
+        lists = [p for p in (self.posting.get(g) for g in grams) if p is not None]
+        usable = [p for p in lists if len(p) <= MAX_POSTING] or lists
+        if not usable:
+            return []
+        js, counts = np.unique(np.concatenate(usable), return_counts=True)
         need = max(1, len(grams) // 2)
-        kept = [(j, c) for j, c in counts.items() if c >= need or c == len(self.grams[j])]
-        kept.sort(key=lambda kv: -kv[1])
-        return [j for j, _ in kept[:limit]]
+        keep = (counts >= need) | (counts == self.sizes[js])
+        js, counts = js[keep], counts[keep]
+        order = np.argsort(-counts, kind="stable")[:limit]
+        return js[order].tolist()
 
 
 def _match_one(
@@ -747,12 +824,7 @@ def _match_one(
     core: Any,
     addr: Any,
     town: str | None,
-    known_ids: set[str],
-    by_norm: dict[str, list[str]],
-    by_core: dict[str, list[str]],
-    by_addr: _AddressIndex,
-    town_of: dict[str, str | None],
-    fuzzy: _FuzzyIndex,
+    idx: BusinessIndex,
     threshold: float,
 ) -> tuple[str | None, str | None, float, str | None]:
     note: str | None = None
@@ -760,30 +832,71 @@ def _match_one(
         upper = unicodedata.normalize("NFKC", name).upper()
         codes = [c for c in _USCC_IN_TEXT.findall(upper) if c != USCC_PLACEHOLDER]
         for code in codes:
-            if code in known_ids:
+            if code in idx.known_ids:
                 return code, "uscc", 1.0, None
         if codes:
             note = NOTE_USCC_UNKNOWN
     if isinstance(norm, str) and norm:
-        found = by_norm.get(norm)
+        found = idx.by_norm.get(norm)
         if found:
-            b, ambiguous = _pick(found, town, town_of)
+            b, _ = _pick(found, town, idx.town_of)
             if b is not None:
                 return b, "exact", 1.0, None
             note = note or NOTE_AMBIGUOUS_NAME
     if isinstance(core, str) and core:
-        found = by_core.get(core)
+        found = idx.by_core.get(core)
         if found:
-            b, ambiguous = _pick(found, town, town_of)
+            b, _ = _pick(found, town, idx.town_of)
             if b is not None:
                 return b, "core", 0.9, None
             # several businesses share the core: only the address may still tell them apart
-            return _address_stage(addr, by_addr, NOTE_AMBIGUOUS_CORE, among=found)
-        b, fuzzy_note = _fuzzy_stage(core, town, town_of, fuzzy, threshold)
-        if b is not None:
-            return b
+            return _address_stage(addr, town, idx, NOTE_AMBIGUOUS_CORE, among=found)
+        hit, fuzzy_note = _fuzzy_stage(core, town, idx.town_of, idx.fuzzy, threshold)
+        if hit is not None:
+            return hit
         note = note or fuzzy_note
-    return _address_stage(addr, by_addr, note or (NOTE_NOT_FOUND if name else NOTE_EMPTY))
+        hit = _brand_stage(core, town, idx)
+        if hit is not None:
+            return hit
+    return _address_stage(
+        addr,
+        town,
+        idx,
+        note or (NOTE_NOT_FOUND if name else NOTE_EMPTY),
+        core=core if isinstance(core, str) else None,
+    )
+
+
+def _brand(core: str) -> str | None:
+    """Trade name (字号) guess: the first two characters of a core of 3+ characters.
+
+    Enterprise names are region + trade name + trade/type + legal form; once region and legal
+    form are gone the trade name leads. Descriptions rather than names (城北路一家饭店,
+    某小区物业) have none.
+    """
+    if len(core) < 3 or any(word in core for word in _VAGUE_WORDS):
+        return None
+    brand = core[:2]
+    return None if brand in GENERIC_SHOP_WORDS else brand
+
+
+def _brand_stage(core: str, town: str | None, idx: BusinessIndex) -> tuple[str, str, float, None] | None:
+    """Same trade name as exactly one business in the target's township (or in the county
+    when the target has no township)."""
+    brand = _brand(core)
+    if brand is None:
+        return None
+    found = idx.by_brand.get(brand)
+    if not found:
+        return None
+    if town is not None:
+        same = [b for b in found if idx.town_of.get(b) == town]
+        if len(same) == 1:
+            return same[0], "brand", 0.65, None
+        return None
+    if len(found) == 1:
+        return found[0], "brand", 0.6, None
+    return None
 
 
 def _fuzzy_score(core: str, grams: set[str], other: str, other_grams: set[str], threshold: float) -> float:
@@ -852,23 +965,40 @@ class _AddressIndex:
         return [b for key in sorted(keys) for b in self.by_addr[key]]
 
 
+def _by_shared_bigrams(core: str, found: list[str], town: str | None, idx: BusinessIndex) -> str | None:
+    """The one candidate (same township first) whose core shares the most bigrams with ``core``."""
+    pool = [b for b in found if idx.town_of.get(b) == town] or found
+    grams = _bigrams(core)
+    scores = [(len(grams & _bigrams(idx.core_of.get(b) or "")), b) for b in pool]
+    best = max((sc for sc, _ in scores), default=0)
+    winners = [b for sc, b in scores if sc == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
 def _address_stage(
     addr: Any,
-    index: _AddressIndex,
+    town: str | None,
+    idx: BusinessIndex,
     note: str,
     among: list[str] | None = None,
+    core: str | None = None,
 ) -> tuple[str | None, str | None, float, str | None]:
-    """Address match with exactly one business (optionally only ``among`` candidates)."""
+    """Address match with one business, or one in the target's township.
+
+    With ``among`` (businesses sharing the target's name core) the address only chooses
+    among them and a hit keeps the ``core`` method.
+    """
     if not (isinstance(addr, str) and len(addr) >= MIN_ADDRESS_LEN):
         return None, None, float("nan"), note
-    found = set(index.lookup(addr))
+    found = sorted(set(idx.addresses.lookup(addr)))
     if among is not None:
-        found &= set(among)
-        if len(found) == 1:
-            return found.pop(), "core", 0.9, None
-        return None, None, float("nan"), note
-    if len(found) == 1:
-        return found.pop(), "address", 0.6, None
-    if len(found) > 1 and note == NOTE_EMPTY:
+        found = [b for b in found if b in set(among)]
+    b, ambiguous = _pick(found, town, idx.town_of)
+    if b is None and ambiguous and among is None and core:
+        # several businesses at that address: the one whose name shares words with the target
+        b = _by_shared_bigrams(core, found, town, idx)
+    if b is not None:
+        return (b, "core", 0.9, None) if among is not None else (b, "address", 0.6, None)
+    if ambiguous and note == NOTE_EMPTY:
         return None, None, float("nan"), NOTE_AMBIGUOUS_ADDRESS
     return None, None, float("nan"), note

@@ -21,6 +21,7 @@ __all__ = [
     "EXCEL_SERIAL_MIN",
     "EXCEL_SERIAL_MAX",
     "MULTI_SEPARATORS",
+    "MISSING_TOKENS",
     "normalize_text",
     "parse_dates",
     "parse_amounts",
@@ -34,6 +35,10 @@ PII_MASK = "［已隐去］"
 #: Plausible Excel serial day numbers (1954-10-03 … 2119-01-09).
 EXCEL_SERIAL_MIN = 20000
 EXCEL_SERIAL_MAX = 80000
+#: Cell texts that mean "no value" in exports; dates and amounts treat them as missing, not bad.
+MISSING_TOKENS = frozenset(
+    ("-", "--", "—", "——", "/", "\\", "无", "暂无", "空", "null", "none", "nan", "nat", "n/a", "#n/a")
+)
 #: Separators of multi-valued enumeration cells.
 MULTI_SEPARATORS = r"[；;、,，/／|\s]+"
 
@@ -45,6 +50,11 @@ def _series(s: Any) -> pd.Series:
     if isinstance(s, pd.Series):
         return s
     return pd.Series(s, dtype="object")
+
+
+def _is_missing_token(text: pd.Series) -> pd.Series:
+    """True where a (stripped) text is one of :data:`MISSING_TOKENS`."""
+    return text.str.lower().isin(MISSING_TOKENS).fillna(False).astype(bool)
 
 
 def _as_text(s: pd.Series) -> pd.Series:
@@ -116,7 +126,9 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     ``2024/3/5 2:05 PM``, fractional seconds) and Excel serial day numbers between
     :data:`EXCEL_SERIAL_MIN` and :data:`EXCEL_SERIAL_MAX` (1900 date system, origin 1899-12-30;
     a fraction is the time of day, rounded to the second). Full-width digits are accepted.
-    Time-zone suffixes are ignored (times are taken as local). Anything else — month-less
+    Time-zone suffixes are ignored (times are taken as local). Placeholders such as ``-``,
+    ``/``, ``无`` (:data:`MISSING_TOKENS`) are missing, not bad; ``长期`` is bad (the caller
+    decides what a long-term validity means). Anything else — month-less
     (``2024年3月``), impossible (``2024/13/45``, ``2023-02-29``), two-digit years, free text —
     is bad.
 
@@ -133,11 +145,57 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         Boolean, True where a non-empty value could not be parsed.
     """
     s = _series(s)
-    text = normalize_text(s)
-    present = text.notna()
-    parsed = pd.Series(pd.NaT, index=s.index, dtype=_DT_UNIT)
+    # parse each distinct value once: date columns repeat heavily
+    codes, uniques = pd.factorize(_as_text(s), use_na_sentinel=True)
+    parsed_u, bad_u = _parse_dates_unique(pd.Series(uniques, dtype="str"))
+    missing = codes < 0
+    safe = np.where(missing, 0, codes)
+    if len(uniques):
+        values = parsed_u.to_numpy()[safe]
+        values[missing] = np.datetime64("NaT")
+        bad_values = bad_u.to_numpy()[safe] & ~missing
+    else:
+        values = np.full(len(s), np.datetime64("NaT"), dtype=_DT_UNIT)
+        bad_values = np.zeros(len(s), dtype=bool)
+    parsed = pd.Series(values, index=s.index, dtype=_DT_UNIT)
+    bad = pd.Series(bad_values, index=s.index, dtype=bool)
+    return parsed, bad
+
+
+#: Exact formats tried first with pandas' C parser (cheap); the regex path handles the rest.
+_FAST_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+)
+
+
+def _parse_dates_unique(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse distinct non-missing date strings (see :func:`parse_dates`)."""
+    stripped = u.str.strip()
+    present = stripped.notna() & (stripped != "") & ~_is_missing_token(stripped)
+    parsed = pd.Series(pd.NaT, index=u.index, dtype=_DT_UNIT)
     remaining = present.copy()
 
+    for fmt in _FAST_FORMATS:
+        if not remaining.any():
+            break
+        sub = stripped[remaining]
+        probe = pd.to_datetime(sub.iloc[:50], format=fmt, errors="coerce")
+        if probe.isna().all():
+            continue
+        res = pd.to_datetime(sub, format=fmt, errors="coerce")
+        ok = res.notna()
+        if ok.any():
+            hit = res[ok]
+            parsed.loc[hit.index] = hit.astype(_DT_UNIT)
+            remaining.loc[hit.index] = False
+
+    text = normalize_text(stripped.where(remaining))
     for pattern in (_YMD, _COMPACT):
         if not remaining.any():
             break
@@ -146,8 +204,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         hit = parts["year"].notna()
         if not hit.any():
             continue
-        parts = parts[hit]
-        values = _from_parts(parts)
+        values = _from_parts(parts[hit])
         parsed.loc[values.index] = values
         remaining.loc[values.index] = False
 
@@ -160,7 +217,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             values = _EXCEL_ORIGIN + pd.to_timedelta(seconds, unit="s")
             parsed.loc[values.index] = values.astype(_DT_UNIT)
 
-    bad = present & parsed.isna()
+    bad = present & parsed.isna() & text.notna()
     return parsed, bad
 
 
@@ -218,7 +275,7 @@ def _from_parts(parts: pd.DataFrame) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 
 _AMOUNT = re.compile(
-    r"^(?P<sign>[-+])?\s*(?:人民币|RMB|CNY|[¥￥])?\s*(?P<num>\d+(?:\.\d*)?|\.\d+)\s*"
+    r"^(?P<sign>[-+])?\s*(?:人民币|RMB|CNY|[¥￥])?\s*(?P<num>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d{1,3})?)\s*"
     r"(?P<unit>万元|万|元)?(?:整|\(元\)|\(万元\))?$"
 )
 
@@ -229,6 +286,7 @@ def parse_amounts(s: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Serie
     Thousands separators, currency signs (¥, 人民币, RMB) and spaces are removed. The result is
     the number times ``scale`` (10000 for a column headed in 万元). A unit written in the cell
     itself wins over the column's: ``0.5万元`` is 5000 and ``300元`` is 300 whatever ``scale``.
+    Placeholders such as ``-``, ``/``, ``无`` (:data:`MISSING_TOKENS`) are missing, not bad.
 
     Parameters
     ----------
@@ -246,6 +304,7 @@ def parse_amounts(s: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Serie
     """
     s = _series(s)
     text = normalize_text(s)
+    text = text.mask(_is_missing_token(text))
     present = text.notna()
     clean = text.str.replace(r"[,\s]", "", regex=True)
     parts = clean.str.extract(_AMOUNT)

@@ -36,6 +36,7 @@ __all__ = [
     "CSV_EXTENSIONS",
     "EXCEL_EXTENSIONS",
     "HEADER_SCAN_ROWS",
+    "PERSONAL_WORDS",
     "ROW_NUMBER",
     "SOURCE_ROW",
     "RawTable",
@@ -56,6 +57,29 @@ EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 HEADER_SCAN_ROWS = 30
 #: A header row needs at least this many labels that map through the alias dictionary.
 MIN_HEADER_MATCHES = 2
+
+#: Unrecognised labels containing any of these words are treated as personal data too
+#: (e.g. 来电人手机, 投诉人身份证号); labels that map to a canonical column are never dropped.
+PERSONAL_WORDS = (
+    "电话",
+    "手机",
+    "身份证",
+    "证件号",
+    "证件类型",
+    "联系方式",
+    "来电人",
+    "诉求人",
+    "反映人",
+    "举报人",
+    "投诉人",
+    "姓名",
+    "家庭住址",
+    "户籍",
+    "邮箱",
+    "email",
+    "qq",
+    "微信",
+)
 
 _CSV_DELIMITERS = (",", "\t", ";", "|")
 _CHUNK = 1 << 20
@@ -145,7 +169,8 @@ class RawTable:
         dictionary (a second label mapping to an already-mapped canonical column is listed too,
         see ``shadowed``).
     dropped_personal : list of str
-        Labels dropped as personal data; their values never leave this module.
+        Labels dropped as personal data (listed in ``personal``, or unrecognised and containing
+        one of :data:`PERSONAL_WORDS`); their values never leave this module.
     unknown : list of str
         Labels not recognised; kept in the raw batches (so rejects show the row whole) but not
         in :meth:`canonical` frames.
@@ -182,6 +207,8 @@ class RawTable:
     _columns: list[tuple[int, str]] = field(default_factory=list, repr=False)
     _delimiter: str = field(default=",", repr=False)
     _width: int = field(default=0, repr=False)
+    #: the calamine sheet loaded while finding the header, reused by the first batches() call
+    _sheet_cache: Any = field(default=None, repr=False, compare=False)
 
     @property
     def raw_columns(self) -> list[str]:
@@ -260,7 +287,9 @@ class RawTable:
                 n = len(chunk)
                 frame = chunk.reindex(columns=positions)
                 frame.columns = pd.Index(labels)
-                yield self._finish(frame, start)
+                frame = self._finish(frame, start)
+                if len(frame):
+                    yield frame
                 start += n
         except pd.errors.EmptyDataError:
             return
@@ -269,7 +298,9 @@ class RawTable:
 
     # ---------------------------------------------------------------- spreadsheets
     def _excel_batches(self) -> Iterator[pd.DataFrame]:
-        sheet = _open_sheet(self.path, self.sheet)
+        sheet, self._sheet_cache = self._sheet_cache, None
+        if sheet is None:
+            sheet = _open_sheet(self.path, self.sheet)
         positions = [pos for pos, _ in self._columns]
         labels = self.raw_columns
         buf: list[list[Any]] = []
@@ -280,11 +311,15 @@ class RawTable:
             width = len(row)
             buf.append([row[p] if p < width else "" for p in positions])
             if len(buf) >= self.batch_rows:
-                yield self._finish(_cells_frame(buf, labels), start)
+                frame = self._finish(_cells_frame(buf, labels), start)
+                if len(frame):
+                    yield frame
                 start += len(buf)
                 buf = []
         if buf:
-            yield self._finish(_cells_frame(buf, labels), start)
+            frame = self._finish(_cells_frame(buf, labels), start)
+            if len(frame):
+                yield frame
 
     def _finish(self, frame: pd.DataFrame, start: int) -> pd.DataFrame:
         """Turn empty cells to NaN, add row numbers, drop blank rows."""
@@ -293,9 +328,11 @@ class RawTable:
         row_number = np.arange(start + 1, start + n + 1, dtype="int64")
         frame[ROW_NUMBER] = row_number
         frame[SOURCE_ROW] = row_number + self.header_row + 1
-        data = frame.iloc[:, : len(self._columns)]
-        if len(self._columns):
-            blank = (data.isna() | data.apply(lambda c: c.str.strip() == "")).all(axis=1)
+        if n and self._columns:
+            blank = np.ones(n, dtype=bool)
+            for j in range(len(self._columns)):
+                col = frame.iloc[:, j].astype("str")
+                blank &= (col.isna() | (col.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
             if blank.any():
                 frame = frame.loc[~blank]
         frame.index = pd.RangeIndex(len(frame))
@@ -368,15 +405,21 @@ def read_batches(
     if path.stat().st_size == 0:
         raise InputFileError(f"文件为空：{path.name}")
 
-    if ext in CSV_EXTENSIONS:
+    fmt = _sniff_format(path)
+    if fmt == "html":
+        raise InputFileError(
+            f"文件 {path.name} 实际是网页（HTML/XML）格式，不是表格文件：请用 Excel 打开后另存为 .xlsx 再导入"
+        )
+    if fmt == "text":
         encoding = detect_encoding(path)
         rows, delimiter = _csv_head(path, encoding, aliases)
+        sheet_obj = None
         sheet_name: str | None = None
         sheets: list[str] = []
     else:
         encoding = None
         delimiter = ","
-        sheets, sheet_name, rows = _excel_head(path, sheet, aliases)
+        sheets, sheet_name, rows, sheet_obj = _excel_head(path, sheet, aliases)
 
     if not any(any(_cell_text(c) for c in r) for r in rows):
         raise InputFileError(f"文件为空：{path.name}" + (f"（工作表 {sheet_name}）" if sheet_name else ""))
@@ -399,6 +442,7 @@ def read_batches(
         batch_rows=batch_rows,
         _delimiter=delimiter,
         _width=len(rows[header_row]),
+        _sheet_cache=None if encoding is not None else sheet_obj,
     )
     return RawTable(**table)
 
@@ -406,6 +450,29 @@ def read_batches(
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
+
+
+def _sniff_format(path: Path) -> str:
+    """What the bytes say the file is: ``"excel"``, ``"html"`` or ``"text"``.
+
+    Exports are often mislabelled (tab-separated text or HTML saved as ``.xls``, a workbook
+    renamed ``.csv``); the content decides, the extension only decides what is allowed.
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        raise InputFileError(f"无法读取文件 {path.name}：{exc}") from exc
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return "excel"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "text"
+    text = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml", b"<meta", b"<head")):
+        return "html"
+    if path.suffix.lower() == ".xls" and b"\x00" not in head:  # text exports saved as .xls
+        return "text"
+    return "excel" if path.suffix.lower() in EXCEL_EXTENSIONS else "text"
 
 
 def _resolve_aliases(alias: Mapping[str, str] | str | None) -> dict[str, str]:
@@ -431,7 +498,7 @@ def _cell_text(value: Any) -> str:
             return ""
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
-        return repr(value)
+        return np.format_float_positional(value, trim="-")  # never "1e-05"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, dt.datetime):
@@ -493,14 +560,14 @@ def _build_table(header: list[Any], aliases: Mapping[str, str], personal_keys: s
             continue
         headers_found.append(label)
         key = header_key(label)
-        if key in personal_keys:
+        canon = aliases.get(key)
+        if key in personal_keys or (canon is None and any(w in key for w in PERSONAL_WORDS)):
             dropped.append(label)
             continue
         count = seen.get(label, 0) + 1
         seen[label] = count
         unique = label if count == 1 else f"{label} ({count})"
         columns.append((pos, unique))
-        canon = aliases.get(key)
         if canon is None:
             unknown.append(unique)
         elif canon in source_label:
@@ -563,7 +630,8 @@ def _iter_sheet_rows(sheet: Any) -> Iterator[list[Any]]:
 
 def _excel_head(
     path: Path, sheet: str | int | None, aliases: Mapping[str, str]
-) -> tuple[list[str], str, list[list[Any]]]:
+) -> tuple[list[str], str, list[list[Any]], Any]:
+    """Sheet names, the chosen sheet, its first rows and the loaded calamine sheet."""
     from python_calamine import CalamineWorkbook
 
     try:
@@ -574,7 +642,7 @@ def _excel_head(
     if not names:
         raise InputFileError(f"文件为空：{path.name}（没有工作表）")
 
-    def head(name: str) -> list[list[Any]]:
+    def head(name: str) -> tuple[list[list[Any]], Any]:
         try:
             ws = wb.get_sheet_by_name(name)
             rows: list[list[Any]] = []
@@ -582,7 +650,7 @@ def _excel_head(
                 if i >= HEADER_SCAN_ROWS:
                     break
                 rows.append(list(row))
-            return rows
+            return rows, ws
         except Exception as exc:  # calamine raises several unrelated error types
             raise InputFileError(f"无法读取文件 {path.name} 的工作表 {name}：{exc}") from exc
 
@@ -596,23 +664,27 @@ def _excel_head(
         else:
             name = str(sheet)
             if name not in names:
+                loose = {n.strip().lower(): n for n in names}
+                name = loose.get(name.strip().lower(), name)
+            if name not in names:
                 raise InputFileError(
                     f"文件 {path.name} 中没有工作表“{name}”，找到的工作表: {'、'.join(names)}"
                 )
-        return names, name, head(name)
+        rows, ws = head(name)
+        return names, name, rows, ws
 
-    best: tuple[int, str, list[list[Any]]] | None = None
+    best: tuple[int, str, list[list[Any]], Any] | None = None
+    first_nonempty: tuple[str, list[list[Any]]] | None = None
     for name in names:
-        rows = head(name)
+        rows, ws = head(name)
+        if first_nonempty is None and any(any(_cell_text(c) for c in r) for r in rows):
+            first_nonempty = (name, rows)
         score = max((_header_score(r, aliases) for r in rows), default=0)
         if best is None or score > best[0]:
-            best = (score, name, rows)
+            best = (score, name, rows, ws)
+        del ws
     assert best is not None
-    if best[0] < MIN_HEADER_MATCHES:
-        # report the fullest sheet; the caller raises "no header" with its labels
-        nonempty = [
-            (n, r) for n, r in ((n, head(n)) for n in names) if any(any(_cell_text(c) for c in x) for x in r)
-        ]
-        if nonempty:
-            return names, nonempty[0][0], nonempty[0][1]
-    return names, best[1], best[2]
+    if best[0] < MIN_HEADER_MATCHES and first_nonempty is not None:
+        # no usable header anywhere: the caller reports the first non-empty sheet's labels
+        return names, first_nonempty[0], first_nonempty[1], None
+    return names, best[1], best[2], best[3]

@@ -1,0 +1,221 @@
+"""Tests for guidance_analytics.normalize: text, dates, amounts, enumerations, PII."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from guidance_analytics.normalize import (
+    PII_MASK,
+    normalize_enum,
+    normalize_enum_multi,
+    normalize_text,
+    parse_amounts,
+    parse_dates,
+    scrub_pii,
+)
+from guidance_analytics.schema import ENUMS
+
+
+def S(values: list[object]) -> pd.Series:
+    return pd.Series(values, dtype="object")
+
+
+# ------------------------------------------------------------------ text
+
+
+def test_normalize_text() -> None:
+    out = normalize_text(S(["ＡＢＣ１２３，老王　饭店", "  a \t\n b  ", "", "   ", None, np.nan, 12]))
+    assert out.iloc[0] == "ABC123,老王 饭店"
+    assert out.iloc[1] == "a b"
+    assert out.iloc[2:6].isna().all()
+    assert out.iloc[6] == "12"
+    assert out.dtype == "str"
+
+
+# ------------------------------------------------------------------ dates
+
+GOOD_DATES = [
+    ("2024/03/05", "2024-03-05 00:00:00"),
+    ("2024-03-05", "2024-03-05 00:00:00"),
+    ("2024.03.05", "2024-03-05 00:00:00"),
+    ("2024-3-5", "2024-03-05 00:00:00"),
+    ("2024年3月5日", "2024-03-05 00:00:00"),
+    ("2024 年 03 月 05 日", "2024-03-05 00:00:00"),
+    ("２０２４／３／５", "2024-03-05 00:00:00"),
+    ("20240305", "2024-03-05 00:00:00"),
+    ("20240305142311", "2024-03-05 14:23:11"),
+    ("2024-03-05 14:23:11", "2024-03-05 14:23:11"),
+    ("2024/3/5 9:05", "2024-03-05 09:05:00"),
+    ("2024-03-05T14:23:11", "2024-03-05 14:23:11"),
+    ("2024-03-05T14:23:11Z", "2024-03-05 14:23:11"),
+    ("2024-03-05T14:23:11+08:00", "2024-03-05 14:23:11"),
+    ("2024-03-05 14:23:11.250", "2024-03-05 14:23:11.250000"),
+    ("2024年3月5日 14:23", "2024-03-05 14:23:00"),
+    ("2024年3月5日14时23分", "2024-03-05 14:23:00"),
+    ("2024/3/5 下午2:05", "2024-03-05 14:05:00"),
+    ("2024/3/5 2:05 PM", "2024-03-05 14:05:00"),
+    ("2024/3/5 12:05 AM", "2024-03-05 00:05:00"),
+    ("45357", "2024-03-06 00:00:00"),
+    ("45357.0", "2024-03-06 00:00:00"),
+    ("45357.5", "2024-03-06 12:00:00"),
+    ("45357.75", "2024-03-06 18:00:00"),
+    ("2099/12/31", "2099-12-31 00:00:00"),
+    ("9999-12-31", "9999-12-31 00:00:00"),
+    ("2024-02-29", "2024-02-29 00:00:00"),
+]
+
+BAD_DATES = [
+    "2024年3月",
+    "2024-03",
+    "2024/13/45",
+    "2023-02-29",
+    "2024-04-31",
+    "2024/3/5 25:00",
+    "24/3/5",
+    "3/5/2024",
+    "三月五日",
+    "abc",
+    "100",
+    "19999",
+    "80001",
+    "2024030",
+    "2024-03-05 下午14:00",
+    "长期",
+]
+
+
+def test_parse_dates_good() -> None:
+    raw = [v for v, _ in GOOD_DATES]
+    parsed, bad = parse_dates(pd.Series(raw, dtype="str"))
+    assert parsed.dtype == "datetime64[us]"
+    assert not bad.any(), [r for r, b in zip(raw, bad, strict=True) if b]
+    for (value, expected), got in zip(GOOD_DATES, parsed, strict=True):
+        assert got == pd.Timestamp(expected), value
+
+
+def test_parse_dates_bad_and_missing() -> None:
+    parsed, bad = parse_dates(pd.Series([*BAD_DATES, None, "", "  ", "-", "无", "/", "NULL"], dtype="str"))
+    n = len(BAD_DATES)
+    assert bad.iloc[:n].all(), [v for v, b in zip(BAD_DATES, bad, strict=True) if not b]
+    assert not bad.iloc[n:].any()
+    assert parsed.isna().all()
+
+
+def test_parse_dates_keeps_index_and_handles_objects() -> None:
+    s = pd.Series(["2024-03-05", None, 45357], index=[10, 20, 30], dtype="object")
+    parsed, bad = parse_dates(s)
+    assert list(parsed.index) == [10, 20, 30]
+    assert parsed[10] == pd.Timestamp("2024-03-05")
+    assert pd.isna(parsed[20])
+    assert parsed[30] == pd.Timestamp("2024-03-06")
+    assert not bad.any()
+
+
+def test_parse_dates_fast_on_a_batch() -> None:
+    values = [v for v, _ in GOOD_DATES] + BAD_DATES
+    big = pd.Series(values * (50_000 // len(values) + 1), dtype="str")[:50_000]
+    start = time.perf_counter()
+    parsed, bad = parse_dates(big)
+    assert time.perf_counter() - start < 3.0
+    assert int(bad.sum()) == sum(1 for v in big if v in BAD_DATES)
+
+
+# ------------------------------------------------------------------ amounts
+
+
+def test_parse_amounts() -> None:
+    raw = S(["1,000", "0.5万元", "300元", "￥12.5", "1.234567", "-3", " 2 000 ", "abc", "1.2.3", "", None])
+    amounts, bad = parse_amounts(raw, scale=10000.0)
+    assert amounts.iloc[0] == 10_000_000.0
+    assert amounts.iloc[1] == 5000.0  # the cell's own unit wins
+    assert amounts.iloc[2] == 300.0
+    assert amounts.iloc[3] == 125_000.0
+    assert amounts.iloc[4] == pytest.approx(12345.67)
+    assert amounts.iloc[5] == -30000.0
+    assert amounts.iloc[6] == 20_000_000.0
+    assert bad.tolist() == [False] * 7 + [True, True, False, False]
+    plain, bad = parse_amounts(S(["1,234.50元", "5000", "1.5E+04", "-", "无"]))
+    assert plain.tolist()[:3] == [1234.5, 5000.0, 15000.0]
+    assert plain.iloc[3:].isna().all() and not bad.any()
+
+
+# ------------------------------------------------------------------ enumerations
+
+
+def test_normalize_enum() -> None:
+    canon, bad = normalize_enum(
+        S(["投诉", " 求决 ", "揭发控告", "申诉", "举　报", "吐槽", None, ""]), ENUMS["request_type"]
+    )
+    assert canon.tolist()[:5] == ["投诉", "求助", "举报", "投诉", "举报"]
+    assert canon.iloc[5:].isna().all()
+    assert bad.tolist() == [False] * 5 + [True, False, False]
+
+
+def test_normalize_enum_multi() -> None:
+    raw = S(
+        [
+            "警告、罚款",
+            "罚款；没收违法所得",
+            "罚款,罚款",
+            "吊销许可证/罚款",
+            "警告;乱写",
+            "乱写",
+            None,
+            "责令停产停业整顿",
+        ]
+    )
+    canon, bad = normalize_enum_multi(raw, ENUMS["penalty_type"])
+    assert canon.iloc[0] == "警告;罚款"
+    assert canon.iloc[1] == "罚款;没收违法所得"
+    assert canon.iloc[2] == "罚款"
+    assert canon.iloc[3] == "吊销许可证件;罚款"
+    assert canon.iloc[4] == "警告"
+    assert pd.isna(canon.iloc[5]) and pd.isna(canon.iloc[6])
+    assert canon.iloc[7] == "责令停产停业"
+    assert bad.tolist() == [False, False, False, False, True, True, False, False]
+
+
+def test_normalize_enum_multi_whole_value_with_separator() -> None:
+    canon, bad = normalize_enum_multi(S(["双随机、一公开"]), ENUMS["inspection_type"])
+    assert canon.tolist() == ["双随机抽查"]
+    assert not bad.any()
+
+
+# ------------------------------------------------------------------ PII
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("联系电话13912345678请回电", f"联系电话{PII_MASK}请回电"),
+        ("电话139 1234 5678", f"电话{PII_MASK}"),
+        ("电话+86-13912345678", f"电话{PII_MASK}"),
+        ("座机0533-3221234", f"座机{PII_MASK}"),
+        ("座机(0533)3221234", f"座机{PII_MASK}"),
+        ("身份证370323199001011234", f"身份证{PII_MASK}"),
+        ("身份证37032319900101123X号", f"身份证{PII_MASK}号"),
+        ("老身份证370323900101123", f"老身份证{PII_MASK}"),
+        ("QQ号1234567", f"QQ号{PII_MASK}"),
+        ("手机１３９１２３４５６７８", f"手机{PII_MASK}"),
+        ("2024年3月5日花了500元", "2024年3月5日花了500元"),
+        ("订单日期20240305", "订单日期20240305"),
+        ("门牌号123号", "门牌号123号"),
+    ],
+)
+def test_scrub_pii(text: str, expected: str) -> None:
+    assert scrub_pii(S([text])).iloc[0] == expected
+
+
+def test_scrub_pii_missing_and_speed() -> None:
+    out = scrub_pii(S([None, np.nan, ""]))
+    assert out.iloc[0:2].isna().all()
+    assert out.iloc[2] == ""
+    big = pd.Series(["反映南麻街道某饭店卫生差，联系电话13912345678，地址振兴路12号"] * 50_000, dtype="str")
+    start = time.perf_counter()
+    res = scrub_pii(big)
+    assert time.perf_counter() - start < 3.0
+    assert "13912345678" not in res.iloc[-1]
