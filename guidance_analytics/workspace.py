@@ -196,3 +196,10 @@ class Workspace:
         from .register import export_filing_batch
 
         return export_filing_batch(self, path, **kwargs)
+
+    # -- learning ----------------------------------------------------------------------------
+    def guidance_effects(self, window_months: int = 6, **kwargs: Any) -> pd.DataFrame:
+        """Did guidance reduce violations? Guided businesses vs matched unguided ones, before/after."""
+        from .effects import guidance_effects
+
+        return guidance_effects(self, window_months=window_months, **kwargs)

@@ -1,0 +1,296 @@
+"""Tests of the prospective aberration detector (guidance_analytics.detect)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guidance_analytics.detect import benjamini_hochberg, detect_aberrations
+
+REF = Path("/work/shared/reference/surveillance")
+needs_ref = pytest.mark.skipif(not REF.exists(), reason="R reference outputs not available")
+
+
+def weekly(counts, series="a", start="2015-01-05", exposure=None) -> pd.DataFrame:
+    """A weekly panel of one series."""
+    n = len(counts)
+    df = pd.DataFrame(
+        {
+            "series": series,
+            "period": pd.date_range(start, periods=n, freq="7D"),
+            "count": np.asarray(counts, dtype=float),
+        }
+    )
+    if exposure is not None:
+        df["exposure"] = np.asarray(exposure, dtype=float)
+    return df
+
+
+@pytest.fixture(scope="module")
+def examples() -> pd.DataFrame:
+    return pd.read_csv(REF / "surveillance_examples_long.csv")
+
+
+def _r_panel(examples: pd.DataFrame, dataset: str, start: str) -> pd.DataFrame:
+    d = examples[examples["dataset"] == dataset].copy()
+    d["period"] = pd.Timestamp(start) + pd.to_timedelta((d["t"] - 1) * 7, unit="D")
+    d["count"] = d["observed"]
+    return d[["series", "period", "count", "t"]]
+
+
+@needs_ref
+def test_salmonella_agona_matches_r_noufaily(examples):
+    panel = _r_panel(examples, "salmonella.agona", "1990-01-01")
+    out = detect_aberrations(
+        panel.drop(columns="t"), "W", alpha=0.05, years_back=4, w=3,
+        min_count=5, min_count_window=4,
+    )
+    out["t"] = panel["t"].to_numpy()
+    ref = pd.read_csv(REF / "salmonella_agona_reference_outputs.csv")
+    ref = ref[ref["method"] == "ff_noufaily_opts"]
+    m = out.merge(ref, on="t", suffixes=("", "_r"))
+    assert len(m) == 52
+    assert (m["method"] == "farrington_noufaily").all()
+    np.testing.assert_allclose(m["p_value"], m["pvalue"], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(m["phi"], m["phi_r"], rtol=1e-4)
+    both = m["upperbound"].notna()  # R blanks them under limit54
+    assert both.sum() >= 40
+    np.testing.assert_allclose(m.loc[both, "expected"], m.loc[both, "expected_r"], rtol=1e-5)
+    assert (m.loc[both, "upper"] == m.loc[both, "upperbound"]).all()
+    near = (m["count"] - m["upper"]).abs() <= 1
+    assert (m["alarm"] == m["alarm_r"].astype(bool))[~near].all()
+    assert (m["alarm"] == m["alarm_r"].astype(bool)).mean() >= 0.95
+
+
+@needs_ref
+def test_ha_sts_districts_match_r_noufaily(examples):
+    panel = _r_panel(examples, "ha.sts", "2001-01-01")
+    start = panel.loc[panel["t"] == 209, "period"].iloc[0]
+    out = detect_aberrations(
+        panel.drop(columns="t"), "W", alpha=0.01, evaluate_from=start,
+        years_back=3, w=3, min_count=0,
+    )
+    out["t"] = panel["t"].to_numpy()
+    ref = pd.read_csv(REF / "ha_sts_farringtonFlexible_noufaily.csv")
+    ref = ref.rename(columns={"district": "series"})
+    m = out.merge(ref, on=["series", "t"], suffixes=("", "_r"))
+    assert len(m) == len(ref) == 12 * 82
+    assert (out.loc[out["t"] < 209, "method"] == "none").all()
+    assert (m["upper"] == m["upperbound"]).mean() >= 0.99
+    np.testing.assert_allclose(m["p_value"], m["pvalue"], rtol=1e-3, atol=1e-6)
+    agree = m["alarm"] == m["alarm_r"].astype(bool)
+    near = (m["count"] - m["upper"]).abs() <= 1
+    assert agree[~near].all()
+    assert m["alarm_r"].sum() > 0 and agree.mean() >= 0.99
+
+
+@needs_ref
+def test_rki_series_one_year_back_match_r_noufaily(examples):
+    ref = pd.read_csv(REF / "rki_labelled_alarms.csv")
+    ref = ref[ref["method"] == "farringtonFlexible_noufaily"]
+    d = examples[examples["dataset"].isin(ref["dataset"].unique())].copy()
+    d["series"] = d["dataset"]
+    d["period"] = pd.Timestamp("2001-01-01") + pd.to_timedelta((d["t"] - 1) * 7, unit="D")
+    d["count"] = d["observed"]
+    out = detect_aberrations(
+        d[["series", "period", "count"]], "W", alpha=0.01, years_back=1, w=3,
+        short_history="factor", min_count=0,
+        evaluate_from=pd.Timestamp("2001-01-01") + pd.Timedelta(weeks=104),
+    )
+    out["t"] = d["t"].to_numpy()
+    m = out.rename(columns={"series": "dataset"}).merge(ref, on=["dataset", "t"], suffixes=("", "_r"))
+    assert len(m) == len(ref) == 14 * 105
+    assert (m["upper"] == m["upperbound"]).all()
+    assert (m["alarm"] == m["alarm_r"].astype(bool)).all()
+
+
+def test_constant_series_alarms_exactly_at_spike():
+    counts = np.full(6 * 52, 10.0)
+    counts[290] = 30
+    out = detect_aberrations(weekly(counts), "W")
+    assert np.flatnonzero(out["alarm"]).tolist() == [290]
+    row = out.iloc[290]
+    assert row["method"].startswith("farrington_noufaily")
+    assert row["expected"] == pytest.approx(10.0, rel=1e-6)
+    assert row["p_value"] < 1e-4
+
+
+def test_pure_seasonal_series_no_alarm():
+    t = np.arange(7 * 52)
+    counts = np.round(20 + 10 * np.sin(2 * np.pi * t / 52))
+    out = detect_aberrations(weekly(counts), "W", evaluate_from="2016-02-01")
+    assert not out["alarm"].any()
+    glm = out["method"].str.startswith("farrington") | (out["method"] == "glm_harmonic")
+    assert glm[out["period"] >= "2016-02-01"].all()
+
+
+def test_sparse_all_zero_history_no_alarm_no_crash():
+    counts = np.zeros(3 * 52)
+    counts[-1] = 1
+    out = detect_aberrations(weekly(counts), "W")
+    assert not out["alarm"].any()
+    last = out.iloc[-1]
+    assert last["p_value"] < 0.01  # unusual, but below the minimum count
+    assert np.isfinite(out["expected"].iloc[60:]).all()
+    zeros = detect_aberrations(weekly(np.zeros(200)), "W", min_count=0)
+    assert not zeros["alarm"].any()
+    assert (zeros["p_value"].dropna() == 1).all()
+
+
+def test_exposure_doubling():
+    n = 6 * 52
+    counts = np.full(n, 10.0)
+    expo = np.ones(n)
+    counts[-8:], expo[-8:] = 20, 2
+    start = "2020-06-01"
+    with_expo = detect_aberrations(weekly(counts, exposure=expo), "W", evaluate_from=start)
+    assert not with_expo["alarm"].any()
+    assert with_expo["expected"].iloc[-1] == pytest.approx(20.0, rel=1e-6)
+    without = detect_aberrations(weekly(counts), "W", evaluate_from=start)
+    assert without["alarm"].iloc[-8:].all()
+
+
+def test_missing_periods_are_zero_and_rows_kept():
+    rng = np.random.default_rng(1)
+    full = weekly(rng.poisson(3, 200))
+    full.loc[full.index % 17 == 5, "count"] = 0
+    gaps = full[full["count"] > 0]
+    a = detect_aberrations(full, "W").loc[gaps.index]
+    b = detect_aberrations(gaps, "W")
+    assert b.index.equals(gaps.index)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_methods_by_history_length():
+    rng = np.random.default_rng(2)
+    out = detect_aberrations(weekly(rng.poisson(5, 4 * 52)), "W")
+    meth = out["method"].to_numpy()
+    assert (meth[:5] == "none").all()
+    assert (meth[10:55] == "ears_c2").all()
+    assert (meth[60:100] == "glm_harmonic").all()
+    assert all(m.startswith("farrington_noufaily") for m in meth[-100:])
+    assert out.loc[out["method"] == "none", "alarm"].eq(False).all()
+
+
+def test_duplicates_and_bad_freq_rejected():
+    df = weekly([1, 2, 3])
+    with pytest.raises(ValueError):
+        detect_aberrations(pd.concat([df, df]), "W")
+    with pytest.raises(ValueError):
+        detect_aberrations(df, "D")
+
+
+def test_monthly_panel_many_series():
+    rng = np.random.default_rng(3)
+    periods = pd.date_range("2019-01-01", periods=72, freq="MS")
+    panel = pd.DataFrame(
+        [(f"s{i}", p, rng.poisson(4 + i % 5)) for i in range(8) for p in periods],
+        columns=["series", "period", "count"],
+    )
+    out = detect_aberrations(panel, "M", evaluate_from="2024-01-01")
+    assert len(out) == len(panel)
+    ev = out["period"] >= "2024-01-01"
+    assert out.loc[~ev, "method"].eq("none").all() and not out.loc[~ev, "alarm"].any()
+    assert out.loc[ev, "method"].str.startswith("farrington").all()
+    assert out.loc[ev, "alarm"].mean() < 0.05
+
+
+def test_benjamini_hochberg_matches_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(4)
+    p = rng.uniform(size=50) ** 3
+    q = benjamini_hochberg(p)
+    np.testing.assert_allclose(q, multipletests(p, method="fdr_bh")[1])
+    s = pd.Series([0.01, np.nan, 0.04], index=["a", "b", "c"])
+    qs = benjamini_hochberg(s)
+    assert qs.index.equals(s.index) and np.isnan(qs["b"])
+    assert qs["a"] == pytest.approx(0.02) and qs["c"] == pytest.approx(0.04)
+
+
+def test_window_test_catches_two_moderate_periods():
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(10, 6 * 52).astype(float)
+    counts[-2:] = [19, 19]
+    start = "2019-01-07"
+    single = detect_aberrations(weekly(counts), "W", evaluate_from=start)
+    both = detect_aberrations(weekly(counts), "W", evaluate_from=start, window=2)
+    assert not single["alarm"].iloc[-1] and both["alarm"].iloc[-1]
+    assert both["p_value"].iloc[-1] <= 0.01 < single["p_value"].iloc[-1]
+    ev = single["upper"].notna()
+    assert ev.sum() > 50 and both["upper"].notna().equals(ev)
+    assert (both["upper"] >= single["upper"])[ev].all()  # per-period test at alpha/2
+
+
+def test_predictive_bound_is_wider_and_quarterly_works():
+    rng = np.random.default_rng(6)
+    periods = pd.date_range("2012-01-01", periods=40, freq="QS")
+    panel = pd.DataFrame({"series": "q", "period": periods, "count": rng.poisson(30, 40)})
+    plug = detect_aberrations(panel, "Q")
+    pred = detect_aberrations(panel, "Q", threshold_method="nbPredictive")
+    ok = plug["method"].str.startswith("farrington")
+    assert ok.sum() > 10
+    assert (pred.loc[ok, "upper"] >= plug.loc[ok, "upper"]).all()
+    assert (pred.loc[ok, "se_log_expected"] > 0).all()
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(20, 75),
+    cut=st.integers(1, 40),
+    rate=st.floats(0.2, 30.0),
+    window=st.sampled_from([1, 2]),
+)
+def test_alarms_are_prospective(seed, n, cut, rate, window):
+    rng = np.random.default_rng(seed)
+    periods = pd.date_range("2018-01-01", periods=n, freq="MS")
+    rows = []
+    for s in range(3):
+        start = rng.integers(0, 10)
+        y = rng.negative_binomial(2, 2 / (2 + rate * (1 + s)), size=n - start)
+        y[rng.uniform(size=y.size) < 0.05] *= 4
+        expo = rng.uniform(50, 100, size=y.size)
+        expo[: rng.integers(0, 12)] = np.nan  # exposure known only from some period on
+        rows += [(f"s{s}", periods[start + i], y[i], expo[i]) for i in range(y.size)]
+    panel = pd.DataFrame(rows, columns=["series", "period", "count", "exposure"])
+    cutoff = periods[max(n - cut, 1)]
+    opts = dict(min_count=2, window=window, evaluate_from=periods[min(5, n - 1)])
+    full = detect_aberrations(panel, "M", **opts)
+    part = detect_aberrations(panel[panel["period"] < cutoff], "M", **opts)
+    ref = full.loc[part.index]
+    pd.testing.assert_frame_equal(ref.drop(columns="exposure"), part.drop(columns="exposure"),
+                                  check_exact=False, rtol=1e-9)
+
+
+def test_closed_form_factor_fit_equals_irls():
+    from guidance_analytics.detect_glm import (
+        design_fitter,
+        factor_fitter,
+        fit_farrington,
+        season_levels,
+    )
+
+    rng = np.random.default_rng(7)
+    lev = season_levels(3, 3, 52, 10)
+    lags = np.arange(27, lev.size)
+    levels, x = lev[lags], -lags.astype(float)
+    present = np.unique(levels)
+    X = np.column_stack([(levels == v).astype(float) for v in present] + [x])
+    x0 = np.append((present == 10).astype(float), 0.0)
+    Y = rng.negative_binomial(3, 0.4, size=(lags.size, 6)).astype(float)
+    Y[levels == 4, 0] = 0  # a level without counts
+    off = np.log(rng.uniform(0.5, 2.0, size=Y.shape))
+    fast = fit_farrington(factor_fitter(levels, 10, x), Y, off)
+    slow = fit_farrington(design_fitter(X, x0, has_trend=True), Y, off)
+    np.testing.assert_allclose(fast.eta0, slow.eta0, rtol=1e-6)
+    np.testing.assert_allclose(fast.phi, slow.phi, rtol=1e-5)
+    np.testing.assert_allclose(fast.trend, slow.trend, rtol=1e-5)
+    np.testing.assert_allclose(fast.var0, slow.var0, rtol=1e-4)
+    np.testing.assert_allclose(fast.trend_var, slow.trend_var, rtol=1e-4)
+    np.testing.assert_allclose(fast.h[:, 1:], slow.h[:, 1:], rtol=1e-4, atol=1e-8)
