@@ -1,0 +1,179 @@
+"""Benchmark: the whole hotspot computation against a bare DuckDB ``GROUP BY field, month`` count.
+
+Generates, inside DuckDB with SQL, ``--events`` inspections (default 10 million) spread over
+``--months`` months (36) and ``--fields`` industry classes (60), about a third of them finding problems,
+plus ``--licences`` licences with validity dates for the exposure. Then measures, in separate child
+processes (so peaks do not mix):
+
+* ``bare``     ``SELECT industry_code, date_trunc('month', inspected_on), count(*) … GROUP BY ALL``
+* ``panel``    the hotspot panel SQL alone (problem filter, field keys, licence running sum, grid)
+* ``hotspots`` ``ws.hotspots("violations", "industry_class")``: panel + detector (60 series) + BH + reasons
+
+and prints the median wall time over ``--repeat`` runs (the three tasks alternated in one process, so
+they share the machine's state), the peak resident memory added by the run (one process per task,
+VmHWM reset before the run) and the ratio of each to the bare aggregate. Usage::
+
+    python benchmarks/bench_hotspots.py                 # 10 M events
+    python benchmarks/bench_hotspots.py --events 1e6    # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GENERATE = """
+DROP TABLE IF EXISTS inspections;
+CREATE TABLE inspections AS
+WITH codes AS (
+    SELECT list(lpad(CAST(1000 + 140 * k AS VARCHAR), 4, '0') ORDER BY k) AS codes
+    FROM range($fields) t(k)
+)
+SELECT
+    'I' || i AS inspection_no,
+    (DATE '2022-01-01' + CAST(floor(random() * $days) AS INTEGER)) AS inspected_on,
+    'B' || (i % 200000) AS business_id,
+    NULL::VARCHAR AS name, NULL::VARCHAR AS uscc, '双随机抽查' AS inspection_type,
+    CASE WHEN random() < 0.66 THEN '未发现问题'
+         WHEN random() < 0.6 THEN '发现问题已当场整改'
+         WHEN random() < 0.8 THEN '责令限期整改' ELSE '移送立案' END AS result,
+    NULL::VARCHAR AS problems, NULL::INTEGER AS problem_count, NULL::VARCHAR AS violation_type,
+    NULL::VARCHAR AS inspectors, NULL::VARCHAR AS address, '南麻街道' AS township,
+    codes[1 + CAST(floor(random() * $fields) AS INTEGER)] AS industry_code,
+    NULL::VARCHAR AS source_file, NULL::VARCHAR AS row_hash, NULL::TIMESTAMP AS imported_at
+FROM range($events) t(i), codes;
+
+INSERT INTO permits (permit_key, business_id, permit_item, valid_from, valid_to, township, industry_code)
+WITH codes AS (
+    SELECT list(lpad(CAST(1000 + 140 * k AS VARCHAR), 4, '0') ORDER BY k) AS codes
+    FROM range($fields) t(k)
+)
+SELECT 'L' || i, 'B' || (i % 200000), '食品经营许可',
+       DATE '2019-01-01' + CAST(floor(random() * 2000) AS INTEGER) AS vf,
+       CASE WHEN random() < 0.3 THEN NULL
+            ELSE DATE '2019-01-01' + CAST(floor(random() * 2000) AS INTEGER) + 1825 END,
+       '南麻街道', codes[1 + CAST(floor(random() * $fields) AS INTEGER)]
+FROM range($licences) t(i), codes;
+"""
+
+BARE = "SELECT industry_code, date_trunc('month', inspected_on) AS m, count(*) AS n FROM inspections GROUP BY ALL"
+
+
+def _child(task: str, ws_dir: str, repeat: int) -> None:
+    """Run in a child process and print one JSON line.
+
+    ``task == "time"``: the three tasks alternated ``repeat`` times (same process, same cache state),
+    median seconds of each. Otherwise: one task, its peak resident memory added by the run.
+    """
+    from guidance_analytics.hotspot_panels import hotspot_panel
+    from guidance_analytics.hotspots import hotspots
+    from guidance_analytics.workspace import Workspace
+
+    ws = Workspace(ws_dir)
+
+    def run(name: str) -> int:
+        if name == "bare":
+            with ws.store.connect(read_only=True) as con:
+                return len(con.execute(BARE).df())
+        if name == "panel":
+            return len(hotspot_panel(ws, "violations", "industry_class"))
+        return int(hotspots(ws, "violations", "industry_class")["flagged"].sum())
+
+    names = ("bare", "panel", "hotspots")
+    if task == "time":
+        for name in names:
+            run(name)  # warm-up: imports, file cache
+        times: dict[str, list[float]] = {n: [] for n in names}
+        results = {}
+        for _ in range(repeat):
+            for name in names:
+                t0 = time.perf_counter()
+                results[name] = run(name)
+                times[name].append(time.perf_counter() - t0)
+        print(json.dumps({n: {"seconds": statistics.median(times[n]), "result": results[n]} for n in names}))
+        return
+    run(task)
+    peaks = []
+    for _ in range(repeat):
+        before = _rss_kib()
+        _reset_peak()
+        run(task)
+        peaks.append(max(_peak_kib() - before, 0))
+    print(json.dumps({"peak_mib": max(peaks) / 1024}))
+
+
+def _status(key: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _rss_kib() -> int:
+    return _status("VmRSS")
+
+
+def _peak_kib() -> int:
+    return _status("VmHWM")
+
+
+def _reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:  # not Linux or not allowed: the peak then includes the warm-up
+        pass
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--events", type=float, default=10_000_000)
+    ap.add_argument("--fields", type=int, default=60)
+    ap.add_argument("--months", type=int, default=36)
+    ap.add_argument("--licences", type=int, default=200_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--child", nargs=2, metavar=("TASK", "WS"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _child(args.child[0], args.child[1], args.repeat)
+        return
+
+    from guidance_analytics.workspace import Workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Workspace(Path(tmp) / "bench")
+        t0 = time.perf_counter()
+        days = int(args.months * 365.25 / 12)
+        with ws.store.connect() as con:
+            params = {"events": int(args.events), "fields": args.fields, "days": days,
+                      "licences": args.licences}
+            for statement in filter(str.strip, GENERATE.split(";")):
+                con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
+            n = con.execute("SELECT count(*) FROM inspections").fetchone()[0]
+        print(f"generated {n:,} inspections, {args.licences:,} licences, {args.fields} fields, "
+              f"{args.months} months in {time.perf_counter() - t0:.1f} s")
+        def child(task: str) -> dict:
+            out = subprocess.run([sys.executable, __file__, "--repeat", str(args.repeat), "--child", task,
+                                  str(ws.path)], capture_output=True, text=True, check=True)
+            return json.loads(out.stdout.strip().splitlines()[-1])
+
+        rows = child("time")
+        for task in rows:
+            rows[task].update(child(task))
+        base = rows["bare"]
+        print(f"{'task':<10}{'seconds':>10}{'× bare':>9}{'peak MiB':>11}{'× bare':>9}  result")
+        for task, r in rows.items():
+            print(f"{task:<10}{r['seconds']:>10.3f}{r['seconds'] / base['seconds']:>9.2f}"
+                  f"{r['peak_mib']:>11.0f}{r['peak_mib'] / max(base['peak_mib'], 1):>9.2f}  {r['result']}")
+        ratio = rows["hotspots"]["seconds"] / base["seconds"]
+        print(f"whole hotspot computation = {ratio:.2f} × the bare GROUP BY (aim: within 3×); "
+              f"times: median of {args.repeat} alternated runs in one process; memory: one process per task")
+
+
+if __name__ == "__main__":
+    main()
