@@ -22,6 +22,8 @@ _LAZY = {
     "ImportResult": "ingest",
     "detect_aberrations": "detect",
     "benjamini_hochberg": "detect",
+    "flag_hotspots": "hotspots",
+    "find_episodes": "hotspots",
     "generate_samples": "samples",
     "uscc_check_ok": "identity",
     "normalize_name": "identity",

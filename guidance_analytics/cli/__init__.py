@@ -9,7 +9,7 @@ from importlib import import_module
 
 from ._app import app
 
-for _name in ("ingest", "hotspots", "candidates", "register"):
+for _name in ("ingest", "hotspots", "candidates", "register", "effects"):
     try:
         import_module(f".{_name}", __name__)
     except ModuleNotFoundError as _exc:  # an area whose commands are not installed yet
