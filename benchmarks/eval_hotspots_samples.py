@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -33,7 +32,6 @@ def main() -> None:
     ap.add_argument("--alpha", type=float, default=None)
     ap.add_argument("--fdr", type=float, default=None)
     args = ap.parse_args()
-    warnings.filterwarnings("ignore", category=RuntimeWarning)
     pd.set_option("display.width", 200)
 
     import guidance_analytics as ga

@@ -47,16 +47,52 @@ Short histories: with one to two years the seasonal factor is replaced by an
 intercept and one annual harmonic fitted on all the history before the
 excluded stretch (``method="glm_harmonic"``, no trend, its ``phi`` widened by
 ``mu0 * se(log mu0)**2`` for the few data; ``short_history="factor"`` keeps
-the factor with ``b = 1``).  With less than one year an EARS-C2-like baseline is used
+the factor with ``b = 1``).  ``short_history_trend_p`` optionally tries a
+trend there too (and in the factor model below ``min_years_trend``), kept under
+farringtonFlexible's original rule (p-value below it, no prediction above the
+largest baseline count).  It is off by default and not used for hotspots: on
+the monthly simulation it raised the false-positive rate (24 months of
+history: 0.53% to 0.69% with ``nbPredictive``) without better detection, and
+on the planted sample data, whose fields grow (observed/expected 1.11-1.39 in
+years 1-3 without a trend), the no-extrapolation rule lets mostly *downward*
+trends through (54 of the 62 trends kept in one-harmonic fits lowered the
+expectation, to 6.8 for 67 observed events), so it does not correct the low
+expectations of growing fields.  Neither the down-weighting (``weights_threshold``)
+nor the excluded recent stretch explains them (without them the
+observed/expected of the one-harmonic and two-year cells moves by 0.05 at most).
+
+Near-empty baselines: a field without any event in its reference windows gets
+an expected count of about zero in R (so a single case has ``p_value`` about
+0 and only ``min_count`` stops an alarm).  ``pseudo_count=0.5`` floors the
+expectation at half an event spread over the reference exposure (the
+EARS fallback below does the same with ``0.5 / n``).
+
+With less than one year an EARS-C2-like baseline is used
 (``method="ears_c2"``): mean and standard deviation of the counts in the
 ``c2_window`` periods before a gap of ``c2_gap`` periods, the SD floored at
 ``c2_min_sd``, the variance inflated by ``1 + 1/n`` for the estimated mean, and
-the same negative-binomial bound and p-value.  Too little history gives
-``method="none"`` (no alarm).
+the same negative-binomial bound and p-value; it knows nothing of the season,
+so on seasonal monthly series it alarms in 3-11% of null months (7-16% with
+``nbPlugin``; 0.15% without season)
+(``fallback="none"`` leaves such periods unevaluated instead).  Too little
+history gives ``method="none"`` (no alarm).
 
 Years are ``ppy`` periods long (52 weeks), as in R with ``epochAsDate=FALSE``;
 the drift against the calendar (about 1.25 days a year) is absorbed by the
 reference windows.
+
+Defaults and monthly data: the defaults are R's Noufaily settings (weekly
+FPR 0.99%, POD 51% on the literature design).  On MONTHLY data with 2-4 years
+of history (``benchmarks/eval_noufaily.py --freq M --history 24|36|48``, the
+weekly parameter groups scaled to months, 12 evaluated months, alpha 0.01,
+at least 5 cases) the plug-in bound is too narrow: FPR 1.37% / 1.53% / 1.02%
+(up to 2.2% in one parameter group), POD 53% / 58% / 59%;
+``threshold_method="nbPredictive"`` gives FPR 0.53% / 0.57% / 0.50% (at most
+about 1% per group), POD 42% / 48% / 51%, and a 2-period window lowers the
+monthly POD (36-46%).  The hotspot analysis therefore uses
+``threshold_method="nbPredictive"``, ``window=1``, ``min_count=5``,
+``pseudo_count=0.5`` and ``fallback="none"`` (``config/hotspots.toml``,
+where the figures on the planted sample data are given too).
 """
 
 from __future__ import annotations
@@ -65,16 +101,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from guidance_analytics.detect_glm import (
-    c2_baseline,
-    design_fitter,
-    factor_fitter,
-    fit_farrington,
-    nb_upper_and_pvalue,
-    season_levels,
-)
+from guidance_analytics.detect_glm import c2_baseline
+from guidance_analytics.detect_model import decide as _decide
+from guidance_analytics.detect_model import glm_group as _glm_group
 from guidance_analytics.detect_panel import (
     DEFAULT_EXCLUDE,
     DEFAULT_MIN_COUNT_WINDOW,
@@ -139,6 +169,8 @@ def detect_aberrations(
     trend: bool = True,
     p_threshold_trend: float = 1.0,
     min_years_trend: int = 3,
+    short_history_trend_p: float | None = None,
+    pseudo_count: float | None = None,
     threshold_method: str = "nbPlugin",
     window: int = 1,
     window_combine: str = "bonferroni",
@@ -149,6 +181,7 @@ def detect_aberrations(
     c2_gap: int = 2,
     c2_min_sd: float = 1.0,
     c2_min_obs: int = 3,
+    fallback: str = "ears_c2",
 ) -> pd.DataFrame:
     """Flag unusually high counts in every series of a panel, prospectively.
 
@@ -182,7 +215,23 @@ def detect_aberrations(
     p_threshold_trend : float
         The trend is kept only if its p-value is below this (1 = always).
     min_years_trend : int
-        Minimum years of history for a trend.
+        Minimum years of history for a trend in the seasonal-factor model.
+    short_history_trend_p : float or None
+        With fewer years (the one-harmonic model of the second year, the
+        factor model below ``min_years_trend``) a trend is tried too and kept
+        when its p-value is below this and the prediction does not exceed the
+        largest baseline count (farringtonFlexible's original rule); ``None``
+        (default, Noufaily) never fits a trend there.
+    pseudo_count : float or None
+        Floor for near-empty baselines: the expected count is at least
+        ``pseudo_count`` events spread over the reference data (the reference
+        windows of the factor model, all the history of the harmonic model),
+        ``pseudo_count * exposure_k / sum(reference exposure)``, and its
+        ``se(log expected)`` at least ``pseudo_count ** -0.5``.  ``None``
+        (default, as R) lets the expectation of a field without any event in
+        its reference windows fall to about zero, so that a single case has
+        ``p_value`` about 0.  0.5 is the Jeffreys-type choice (half an event;
+        the EARS fallback always floors its mean at ``0.5 / n``).
     threshold_method : {"nbPlugin", "muan", "nbPredictive"}
         ``"nbPlugin"`` (Noufaily): NB quantile at the fitted mean; ``"muan"``
         plugs in the ``1 - alpha`` quantile of the fitted mean; and
@@ -204,6 +253,11 @@ def detect_aberrations(
         Seasonal model when only one year (but less than two) is available.
     c2_window, c2_gap, c2_min_sd, c2_min_obs : int, int, float, int
         EARS-C2-like fallback for less than a year of history.
+    fallback : {"ears_c2", "none"}
+        Baseline for periods the GLM cannot serve (less than a year of
+        history, failed fit): the EARS-C2-like one, or ``"none"`` (not
+        evaluated).  On monthly seasonal data the EARS baseline cannot tell a
+        seasonal peak from an aberration (see the module docstring).
 
     Returns
     -------
@@ -223,6 +277,8 @@ def detect_aberrations(
         raise ValueError("threshold_method must be 'nbPlugin', 'muan' or 'nbPredictive'")
     if window < 1 or window_combine not in ("bonferroni", "simes"):
         raise ValueError("window must be >= 1 and window_combine 'bonferroni' or 'simes'")
+    if fallback not in ("ears_c2", "none"):
+        raise ValueError("fallback must be 'ears_c2' or 'none'")
     if short_history not in ("harmonic", "factor"):
         raise ValueError("short_history must be 'harmonic' or 'factor'")
     missing = {"series", "period", "count"} - set(panel.columns)
@@ -257,7 +313,8 @@ def detect_aberrations(
     years = np.zeros((T, S), dtype=np.int16)
     opts = dict(ppy=ppy, w=w, no_periods=no_periods, excl=excl,
                 weights_threshold=weights_threshold, trend=trend,
-                p_thr=p_threshold_trend, min_years_trend=min_years_trend)
+                p_thr=p_threshold_trend, min_years_trend=min_years_trend,
+                p_short=short_history_trend_p, pseudo=pseudo_count)
     logE = np.log(E)
     for k in np.flatnonzero(fitted.any(axis=1)):
         active = np.flatnonzero(fitted[k])
@@ -277,7 +334,7 @@ def detect_aberrations(
             trend_kept[k, sel] = keep
             years[k, sel] = 1 if kind == "harm" else depth
             method[k, sel] = np.where(keep, 1, 2) if kind == "fact" else 3
-        c2 = active[((b_av < 1) | failed) & (hist >= c2_gap + c2_min_obs)]
+        c2 = active[((b_av < 1) | failed) & (hist >= c2_gap + c2_min_obs) & (fallback == "ears_c2")]
         if c2.size:
             lo, hi = max(k - c2_gap - c2_window, 0), k - c2_gap
             rates = Y[lo:hi, c2] / E[lo:hi, c2] * E[k, c2]
@@ -315,90 +372,3 @@ def detect_aberrations(
     for name, mat in cells.items():
         out[name] = mat[tt, codes]
     return out[cols]
-
-
-def _decide(Y, res, done, alpha, threshold_method, window, combine="bonferroni"):
-    """Upper bounds and p-values of the evaluated cells (``(T, S)`` arrays).
-
-    With ``window > 1`` the period p-value ``p1`` and the window p-value
-    ``pw`` are combined by Bonferroni, ``min(1, 2 min(p1, pw))``, or by Simes,
-    ``min(1, 2 min(p1, pw), max(p1, pw))`` (valid under the positive
-    dependence of a count and the sum that contains it).
-    """
-    upper = np.full(Y.shape, np.nan)
-    pval = np.full(Y.shape, np.nan)
-    mu, phi, se = res["expected"], res["phi"], res["se"]
-    a1 = alpha if window == 1 else alpha / 2
-    if threshold_method == "nbPredictive":
-        # estimated phi: t instead of normal quantile; estimated mean: + mu^2 se^2
-        with np.errstate(invalid="ignore"):
-            tq = stats.t.ppf(1 - a1, np.where(res["df"] >= 1, res["df"], np.inf))
-        phi = phi * (tq / stats.norm.ppf(1 - a1)) ** 2
-        res = {**res, "phi": phi}
-        phi = phi + mu * se**2
-    upper[done], pval[done] = nb_upper_and_pvalue(mu[done], phi[done], Y[done], a1)
-    if threshold_method == "muan":
-        mu_q = np.exp(np.minimum(np.log(mu) + stats.norm.ppf(1 - alpha) * se, 700.0))
-        upper[done], _ = nb_upper_and_pvalue(mu_q[done], phi[done], Y[done], alpha)
-    if window > 1:  # Bonferroni: this period at alpha/2 or the last `window` at alpha/2
-        ys = pd.DataFrame(Y).rolling(window).sum().to_numpy()
-        ms = pd.DataFrame(mu).rolling(window).sum().to_numpy()
-        ph = res["phi"] + ms * se**2 if threshold_method == "nbPredictive" else res["phi"]
-        ok = done & np.isfinite(ms)
-        _, pw = nb_upper_and_pvalue(ms[ok], ph[ok], ys[ok], alpha)
-        p1 = pval[ok].copy()
-        pval[done] = np.minimum(1.0, 2 * pval[done])
-        pval[ok] = np.minimum(pval[ok], np.minimum(1.0, 2 * pw))
-        if combine == "simes":
-            pval[ok] = np.minimum(pval[ok], np.maximum(p1, pw))
-    return upper, pval
-
-
-def _glm_group(k, sel, b, kind, Y, logE, o):
-    """Fit the GLM for the series ``sel`` at period ``k`` with ``b`` years."""
-    ppy, w, p, thr = o["ppy"], o["w"], o["no_periods"], o["weights_threshold"]
-    if kind == "harm":  # intercept + one annual harmonic on all `b` past periods
-        lags = np.arange(o["excl"] + 1, b + 1)
-        if lags.size < 6:
-            return None
-        ang = -2 * np.pi * lags / ppy
-        X = np.column_stack([np.ones_like(ang), np.sin(ang), np.cos(ang)])
-        fitter = design_fitter(X, np.array([1.0, 0.0, 1.0]), has_trend=False)
-        use_trend = False
-    else:
-        full = season_levels(b, w, ppy, p)
-        lags = np.arange(o["excl"] + 1, len(full))
-        levels = full[lags]
-        if not (levels == p).any():
-            return None
-        use_trend = o["trend"] and b >= o["min_years_trend"]
-        fitter = factor_fitter(levels, p, -lags.astype(float) if use_trend else None)
-        n_par = np.unique(levels).size + use_trend
-        if lags.size <= n_par:
-            return None
-    Yb, off = Y[k - lags][:, sel], logE[k - lags][:, sel]
-    off0 = logE[k, sel]
-    fit = fit_farrington(fitter, Yb, off, thr)
-    eta0, phi, se0 = _predict(fit, off0)
-    df = np.full(sel.size, float(fit.df_resid))
-    keep = np.zeros(sel.size, dtype=bool)
-    if use_trend:  # farringtonFlexible's rule: significant and no extrapolation
-        se = np.sqrt(fit.dispersion * fit.trend_var)
-        with np.errstate(all="ignore"):
-            pv = 2 * stats.t.sf(np.abs(fit.trend / se), fit.df_resid)
-        pv = np.where(np.isfinite(pv), pv, 1.0)
-        keep = (pv < o["p_thr"]) & (eta0 <= np.log(np.maximum(Yb.max(axis=0), 1e-300)))
-        if (~keep).any():
-            drop = ~keep
-            fit0 = fit_farrington(factor_fitter(levels, p, None), Yb[:, drop], off[:, drop], thr)
-            eta0[drop], phi[drop], se0[drop] = _predict(fit0, off0[drop])
-            df[drop] = fit0.df_resid
-    if kind == "harm":  # short history: always widen for the estimated mean
-        return np.exp(eta0), phi + np.exp(eta0) * se0**2, keep, np.zeros_like(se0), df
-    return np.exp(eta0), phi, keep, se0, df
-
-
-def _predict(fit, off0: np.ndarray):
-    """Linear predictor, dispersion and standard error of the prediction."""
-    eta0 = np.clip(fit.eta0 + off0, -700.0, 700.0)
-    return eta0, fit.phi.copy(), np.sqrt(np.maximum(fit.var0 * fit.dispersion, 0.0))

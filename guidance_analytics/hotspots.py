@@ -190,9 +190,9 @@ def _reasons(df: pd.DataFrame, freq: str, measure: str, fdr: float | None) -> np
 
 
 def _defaults(ws: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-    cfg = rules(ws).get("detect", {})
-    for key in ("alpha", "fdr", "min_count"):
-        if kwargs.get(key) is None and key in cfg:
+    cfg = rules(ws).get("detect", {})  # alpha, fdr and any detect_aberrations keyword
+    for key in cfg:
+        if kwargs.get(key) is None:
             kwargs[key] = cfg[key]
     return kwargs
 

@@ -294,3 +294,85 @@ def test_closed_form_factor_fit_equals_irls():
     np.testing.assert_allclose(fast.var0, slow.var0, rtol=1e-4)
     np.testing.assert_allclose(fast.trend_var, slow.trend_var, rtol=1e-4)
     np.testing.assert_allclose(fast.h[:, 1:], slow.h[:, 1:], rtol=1e-4, atol=1e-8)
+
+
+def monthly(counts, series="a", start="2020-01-01", exposure=None) -> pd.DataFrame:
+    """A monthly panel of one series."""
+    df = pd.DataFrame({"series": series, "period": pd.date_range(start, periods=len(counts), freq="MS"),
+                       "count": np.asarray(counts, dtype=float)})
+    if exposure is not None:
+        df["exposure"] = np.asarray(exposure, dtype=float)
+    return df
+
+
+def test_pseudo_count_floors_empty_reference_windows():
+    # 36 zero months then one case: the factor model with b = 2 years looks at lags 11-13 and 23-25
+    # (6 reference months, exposure 2 each); the current exposure is 4
+    counts, expo = np.zeros(37), np.full(37, 2.0)
+    counts[-1], expo[-1] = 1, 4
+    raw = detect_aberrations(monthly(counts, exposure=expo), "M").iloc[-1]
+    assert raw["expected"] < 1e-100 and raw["p_value"] < 1e-100  # R's behaviour: a lone case is "certain"
+    row = detect_aberrations(monthly(counts, exposure=expo), "M", pseudo_count=0.5).iloc[-1]
+    assert row["method"] == "farrington_noufaily_notrend"
+    mu = 0.5 * 4 / (6 * 2)  # half an event over the reference exposure, times the current exposure
+    assert row["expected"] == pytest.approx(mu)
+    assert row["p_value"] == pytest.approx(1 - np.exp(-mu))  # Poisson P(Y >= 1), phi = 1
+    assert row["upper"] == 2  # P(Y <= 1) = 0.9876 < 0.99 <= P(Y <= 2)
+    assert row["se_log_expected"] == pytest.approx(np.sqrt(2.0))
+    assert not row["alarm"]
+
+
+def test_pseudo_count_harmonic_and_no_effect_with_events():
+    # 20 zero months then one case: one-harmonic model on lags 7..20 (14 months)
+    counts = np.zeros(21)
+    counts[-1] = 1
+    row = detect_aberrations(monthly(counts), "M", pseudo_count=0.5).iloc[-1]
+    assert row["method"] == "glm_harmonic"
+    assert row["expected"] == pytest.approx(0.5 / 14)
+    assert row["phi"] == pytest.approx(1 + 0.5 / 14 * 2)  # widened by mu * se^2, se^2 = 1 / 0.5
+    # one event in the reference windows: the level mean 1/6 is above the floor 1/12 and is kept
+    counts = np.zeros(37)
+    counts[24], counts[-1] = 1, 1
+    row = detect_aberrations(monthly(counts), "M", pseudo_count=0.5).iloc[-1]
+    assert row["expected"] == pytest.approx(1 / 6, rel=1e-6)
+
+
+def test_short_history_trend_in_harmonic_model():
+    # noise-free growth: log mu = 2 + 0.8 cos(2 pi t / 12) + 0.03 t; month 20 is a seasonal trough
+    # (mu = exp(2.2) = 9.0) below the baseline peak at month 12, so the trend does not extrapolate
+    t = np.arange(21)
+    counts = np.round(np.exp(2 + 0.8 * np.cos(2 * np.pi * t / 12) + 0.03 * t))
+    flat = detect_aberrations(monthly(counts), "M").iloc[-1]
+    grow = detect_aberrations(monthly(counts), "M", short_history_trend_p=0.05).iloc[-1]
+    assert flat["method"] == grow["method"] == "glm_harmonic"
+    assert not flat["trend"] and grow["trend"]
+    assert flat["expected"] < 7.0
+    assert grow["expected"] == pytest.approx(np.exp(2.2), rel=0.1)
+
+
+def test_flat_and_empty_baselines_raise_no_runtime_warning():
+    import warnings
+
+    counts = np.zeros(4 * 52)
+    counts[-1] = 3
+    panel = pd.concat([weekly(counts, "zero"), weekly(np.full(4 * 52, 7.0), "flat")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        out = detect_aberrations(panel, "W", evaluate_from="2018-08-01", pseudo_count=0.5)
+    zero = out[(out["series"] == "zero") & (out["period"] >= "2018-08-01")]
+    assert (zero["method"] == "farrington_noufaily_notrend").all() and (zero["years"] == 3).all()
+    assert not zero["trend"].any()  # no trend information in an all-zero baseline
+    assert not out["alarm"].any()
+
+
+def test_fallback_none_leaves_the_first_year_unevaluated():
+    rng = np.random.default_rng(2)
+    panel = weekly(rng.poisson(5, 80))
+    ears = detect_aberrations(panel, "W")["method"].to_numpy()
+    none = detect_aberrations(panel, "W", fallback="none")
+    assert (ears[10:55] == "ears_c2").all()  # less than a year (52 weeks + w) of history
+    assert (none["method"].to_numpy()[:55] == "none").all()
+    assert not none["alarm"].iloc[:55].any() and none["expected"].iloc[:55].isna().all()
+    assert (none["method"].to_numpy()[60:] == "glm_harmonic").all()
+    with pytest.raises(ValueError):
+        detect_aberrations(panel, "W", fallback="c1")
