@@ -1,0 +1,258 @@
+-- Per-business features at one or more planning dates (as_of), without leakage.
+-- Only events dated strictly before as_of are used; a complaint's 是否属实 counts only once it was
+-- known (closed_at, else received_at, before as_of). Windows are calendar months back from as_of.
+-- Parameters: $dates DATE[] (planning dates), $smoothing DOUBLE (pseudo-count for field rates),
+-- $observed_only BOOLEAN with $horizon_months INTEGER and $known_before DATE: keep only businesses
+-- inspected in [as_of, as_of + horizon) before known_before (training rows; field rates still use
+-- every business), $sample_share DOUBLE: keep a deterministic hash sample of the rows (1 = all).
+WITH dates AS (
+    SELECT DISTINCT
+        d AS as_of,
+        CAST(d - INTERVAL 3 MONTH AS DATE) AS w3,
+        CAST(d - INTERVAL 6 MONTH AS DATE) AS w6,
+        CAST(d - INTERVAL 12 MONTH AS DATE) AS w12,
+        CAST(d - INTERVAL 24 MONTH AS DATE) AS w24,
+        CAST(d - INTERVAL 60 MONTH AS DATE) AS w60
+    FROM (SELECT unnest($dates::DATE[]) AS d)
+),
+first_known AS (
+    SELECT business_id, min(d) AS first_known
+    FROM (
+        SELECT business_id, decision_date AS d FROM permits
+        UNION ALL SELECT business_id, inspected_on FROM inspections
+        UNION ALL SELECT business_id, decided_on FROM penalties
+        UNION ALL SELECT business_id, CAST(received_at AS DATE) FROM complaints
+    )
+    WHERE business_id IS NOT NULL AND d IS NOT NULL
+    GROUP BY business_id
+),
+biz AS (
+    SELECT business_id, coalesce(township, '其他') AS township, coalesce(industry_code, '') AS industry_code,
+           left(coalesce(industry_code, ''), 2) AS division
+    FROM businesses
+),
+base AS (
+    SELECT b.*, dt.*
+    FROM biz b
+    JOIN first_known f USING (business_id)
+    JOIN dates dt ON f.first_known < dt.as_of
+),
+observed AS (
+    SELECT DISTINCT i.business_id, dt.as_of
+    FROM inspections i
+    JOIN dates dt ON i.inspected_on >= dt.as_of
+                 AND i.inspected_on < CAST(dt.as_of + to_months($horizon_months) AS DATE)
+    WHERE $observed_only AND i.business_id IS NOT NULL AND i.inspected_on < $known_before
+      AND ($sample_share >= 1.0 OR (hash(i.business_id, dt.as_of) % 1000000) < $sample_share * 1000000)
+),
+panel AS (
+    SELECT b.*
+    FROM base b
+    WHERE (NOT $observed_only OR EXISTS (SELECT 1 FROM observed o
+                                          WHERE o.business_id = b.business_id AND o.as_of = b.as_of))
+      AND ($sample_share >= 1.0 OR (hash(b.business_id, b.as_of) % 1000000) < $sample_share * 1000000)
+),
+insp AS (
+    SELECT business_id, inspected_on AS d,
+           CASE result WHEN '未发现问题' THEN 0 WHEN '发现问题已当场整改' THEN 1
+                       WHEN '责令限期整改' THEN 2 WHEN '移送立案' THEN 3 ELSE 0 END AS severity,
+           coalesce(problem_count, 0) AS problem_count
+    FROM inspections
+    WHERE business_id IS NOT NULL AND inspected_on IS NOT NULL
+),
+insp_f AS (
+    SELECT p.business_id, p.as_of,
+        count(*) FILTER (WHERE i.d >= p.w3) AS insp_3m,
+        count(*) FILTER (WHERE i.d >= p.w12) AS insp_12m,
+        count(*) FILTER (WHERE i.d >= p.w24) AS insp_24m,
+        count(*) FILTER (WHERE i.severity >= 1 AND i.d >= p.w3) AS prob_3m,
+        count(*) FILTER (WHERE i.severity >= 1 AND i.d >= p.w6) AS prob_6m,
+        count(*) FILTER (WHERE i.severity >= 1 AND i.d >= p.w12) AS prob_12m,
+        count(*) FILTER (WHERE i.severity >= 1 AND i.d >= p.w24) AS prob_24m,
+        count(*) FILTER (WHERE i.severity >= 1) AS prob_60m,
+        count(*) FILTER (WHERE i.severity = 1 AND i.d >= p.w24) AS onspot_24m,
+        count(*) FILTER (WHERE i.severity >= 2 AND i.d >= p.w12) AS order_12m,
+        count(*) FILTER (WHERE i.severity >= 2 AND i.d >= p.w24) AS order_24m,
+        count(*) FILTER (WHERE i.severity = 3 AND i.d >= p.w24) AS referral_24m,
+        coalesce(sum(i.problem_count) FILTER (WHERE i.severity >= 1 AND i.d >= p.w12), 0) AS problems_12m,
+        coalesce(max(i.severity) FILTER (WHERE i.d >= p.w12), 0) AS max_severity_12m,
+        coalesce(max(i.severity) FILTER (WHERE i.d >= p.w24), 0) AS max_severity_24m,
+        arg_max(i.severity, i.d) AS last_severity,
+        max(i.d) AS last_insp_on,
+        max(i.d) FILTER (WHERE i.severity >= 1) AS last_prob_on,
+        max(i.d) FILTER (WHERE i.severity >= 2) AS last_order_on,
+        max(i.d) FILTER (WHERE i.severity = 0) AS last_clean_on
+    FROM panel p
+    JOIN insp i ON i.business_id = p.business_id AND i.d < p.as_of AND i.d >= p.w60
+    GROUP BY p.business_id, p.as_of
+),
+cmp AS (
+    SELECT business_id, CAST(received_at AS DATE) AS d,
+           CAST(coalesce(closed_at, received_at) AS DATE) AS known_on,
+           substantiated IN ('属实', '部分属实') AS is_sub,
+           substantiated IN ('不属实', '无法核实') AS is_unsub,
+           coalesce(category_top, '其他') AS category_top
+    FROM complaints
+    WHERE business_id IS NOT NULL AND received_at IS NOT NULL
+      AND (request_type IS NULL OR request_type IN ('投诉', '举报'))
+),
+cmp_f AS (
+    SELECT p.business_id, p.as_of,
+        count(*) FILTER (WHERE c.d >= p.w3) AS cmp_3m,
+        count(*) FILTER (WHERE c.d >= p.w6) AS cmp_6m,
+        count(*) FILTER (WHERE c.d >= p.w12) AS cmp_12m,
+        count(*) FILTER (WHERE c.d >= p.w24) AS cmp_24m,
+        count(*) FILTER (WHERE c.is_sub AND c.known_on < p.as_of AND c.d >= p.w3) AS sub_3m,
+        count(*) FILTER (WHERE c.is_sub AND c.known_on < p.as_of AND c.d >= p.w6) AS sub_6m,
+        count(*) FILTER (WHERE c.is_sub AND c.known_on < p.as_of AND c.d >= p.w12) AS sub_12m,
+        count(*) FILTER (WHERE c.is_sub AND c.known_on < p.as_of AND c.d >= p.w24) AS sub_24m,
+        count(*) FILTER (WHERE c.is_unsub AND c.known_on < p.as_of AND c.d >= p.w12) AS unsub_12m,
+        max(c.d) AS last_cmp_on,
+        max(c.d) FILTER (WHERE c.is_sub AND c.known_on < p.as_of) AS last_sub_on
+    FROM panel p
+    JOIN cmp c ON c.business_id = p.business_id AND c.d < p.as_of AND c.d >= p.w60
+    GROUP BY p.business_id, p.as_of
+),
+cmp_cat AS (
+    SELECT business_id, as_of, max(n) AS sub_same_matter_12m
+    FROM (
+        SELECT p.business_id, p.as_of, c.category_top, count(*) AS n
+        FROM panel p
+        JOIN cmp c ON c.business_id = p.business_id AND c.is_sub
+                  AND c.d >= p.w12 AND c.d < p.as_of AND c.known_on < p.as_of
+        GROUP BY p.business_id, p.as_of, c.category_top
+    )
+    GROUP BY business_id, as_of
+),
+pen AS (
+    SELECT business_id, decided_on AS d, coalesce(fine_yuan, 0) AS fine_yuan,
+           regexp_matches(coalesce(penalty_types, ''),
+                          '暂扣|吊销|责令停产停业|责令关闭|限制开展生产经营活动|限制从业|降低资质等级') AS serious
+    FROM penalties
+    WHERE business_id IS NOT NULL AND decided_on IS NOT NULL
+),
+pen_f AS (
+    SELECT p.business_id, p.as_of,
+        count(*) FILTER (WHERE e.d >= p.w12) AS pen_12m,
+        count(*) FILTER (WHERE e.d >= p.w24) AS pen_24m,
+        count(*) FILTER (WHERE e.serious AND e.d >= p.w24) AS pen_serious_24m,
+        coalesce(sum(e.fine_yuan) FILTER (WHERE e.d >= p.w24), 0) AS fine_24m,
+        max(e.d) AS last_pen_on
+    FROM panel p
+    JOIN pen e ON e.business_id = p.business_id AND e.d < p.as_of AND e.d >= p.w60
+    GROUP BY p.business_id, p.as_of
+),
+lic_f AS (
+    SELECT p.business_id, p.as_of,
+        count(*) AS permits_total,
+        count(*) FILTER (WHERE l.valid_to IS NULL OR l.valid_to >= p.as_of) AS permits_active,
+        min(l.decision_date) AS first_permit_on,
+        max(l.decision_date) AS last_permit_on,
+        count(*) FILTER (WHERE l.valid_to >= p.as_of AND l.valid_to < p.as_of + 30) AS expiring_30d,
+        count(*) FILTER (WHERE l.valid_to >= p.as_of AND l.valid_to < p.as_of + 60) AS expiring_60d,
+        count(*) FILTER (WHERE l.valid_to >= p.as_of AND l.valid_to < p.as_of + 90) AS expiring_90d
+    FROM panel p
+    JOIN permits l ON l.business_id = p.business_id AND l.decision_date < p.as_of
+    GROUP BY p.business_id, p.as_of
+),
+-- Field rates: share of inspections in the last 12 months that found a problem, smoothed towards
+-- the division (for the class) and towards the county (for the division and the township).
+insp_daily AS (
+    SELECT i.d, b.industry_code, b.division, b.township,
+           count(*) AS n, count(*) FILTER (WHERE i.severity >= 1) AS k
+    FROM insp i JOIN biz b USING (business_id)
+    GROUP BY i.d, b.industry_code, b.division, b.township
+),
+field_insp AS (
+    SELECT dt.as_of, x.industry_code, x.division, x.township, sum(x.n) AS n, sum(x.k) AS k
+    FROM dates dt
+    JOIN insp_daily x ON x.d < dt.as_of AND x.d >= dt.w12
+    GROUP BY dt.as_of, x.industry_code, x.division, x.township
+),
+county_rate AS (
+    SELECT as_of, (sum(k) + 1.0) / (sum(n) + 2.0) AS rate FROM field_insp GROUP BY as_of
+),
+division_rate AS (
+    SELECT f.as_of, f.division,
+           (sum(f.k) + $smoothing * any_value(c.rate)) / (sum(f.n) + $smoothing) AS rate
+    FROM field_insp f JOIN county_rate c USING (as_of)
+    GROUP BY f.as_of, f.division
+),
+class_rate AS (
+    SELECT f.as_of, f.industry_code,
+           (sum(f.k) + $smoothing * any_value(d.rate)) / (sum(f.n) + $smoothing) AS rate
+    FROM field_insp f JOIN division_rate d ON d.as_of = f.as_of AND d.division = f.division
+    GROUP BY f.as_of, f.industry_code
+),
+township_rate AS (
+    SELECT f.as_of, f.township,
+           (sum(f.k) + $smoothing * any_value(c.rate)) / (sum(f.n) + $smoothing) AS rate
+    FROM field_insp f JOIN county_rate c USING (as_of)
+    GROUP BY f.as_of, f.township
+),
+field_biz AS (
+    SELECT as_of, industry_code, count(*) AS n_biz FROM base GROUP BY as_of, industry_code
+),
+sub_daily AS (
+    SELECT c.d, c.known_on, b.industry_code, count(*) AS n
+    FROM cmp c JOIN biz b USING (business_id)
+    WHERE c.is_sub
+    GROUP BY c.d, c.known_on, b.industry_code
+),
+field_sub AS (
+    SELECT dt.as_of, x.industry_code, sum(x.n) AS sub
+    FROM dates dt
+    JOIN sub_daily x ON x.d >= dt.w12 AND x.d < dt.as_of AND x.known_on < dt.as_of
+    GROUP BY dt.as_of, x.industry_code
+),
+field_cmp AS (
+    SELECT f.as_of, f.industry_code, f.n_biz, coalesce(s.sub, 0) AS sub
+    FROM field_biz f LEFT JOIN field_sub s USING (as_of, industry_code)
+)
+SELECT
+    p.business_id, p.as_of, p.township, p.industry_code, p.division,
+    coalesce(i.insp_3m, 0) AS insp_3m, coalesce(i.insp_12m, 0) AS insp_12m,
+    coalesce(i.insp_24m, 0) AS insp_24m,
+    coalesce(i.prob_3m, 0) AS prob_3m, coalesce(i.prob_6m, 0) AS prob_6m,
+    coalesce(i.prob_12m, 0) AS prob_12m, coalesce(i.prob_24m, 0) AS prob_24m,
+    coalesce(i.prob_60m, 0) AS prob_60m, coalesce(i.onspot_24m, 0) AS onspot_24m,
+    coalesce(i.order_12m, 0) AS order_12m, coalesce(i.order_24m, 0) AS order_24m,
+    coalesce(i.referral_24m, 0) AS referral_24m, coalesce(i.problems_12m, 0) AS problems_12m,
+    coalesce(i.max_severity_12m, 0) AS max_severity_12m,
+    coalesce(i.max_severity_24m, 0) AS max_severity_24m,
+    i.last_severity,
+    coalesce(i.last_clean_on > i.last_prob_on, false) AS clean_after_problem,
+    coalesce(c.cmp_3m, 0) AS cmp_3m, coalesce(c.cmp_6m, 0) AS cmp_6m,
+    coalesce(c.cmp_12m, 0) AS cmp_12m, coalesce(c.cmp_24m, 0) AS cmp_24m,
+    coalesce(c.sub_3m, 0) AS sub_3m, coalesce(c.sub_6m, 0) AS sub_6m,
+    coalesce(c.sub_12m, 0) AS sub_12m, coalesce(c.sub_24m, 0) AS sub_24m,
+    coalesce(c.unsub_12m, 0) AS unsub_12m, coalesce(m.sub_same_matter_12m, 0) AS sub_same_matter_12m,
+    coalesce(e.pen_12m, 0) AS pen_12m, coalesce(e.pen_24m, 0) AS pen_24m,
+    coalesce(e.pen_serious_24m, 0) AS pen_serious_24m, coalesce(e.fine_24m, 0) AS fine_24m,
+    coalesce(l.permits_total, 0) AS permits_total, coalesce(l.permits_active, 0) AS permits_active,
+    coalesce(l.expiring_30d, 0) AS expiring_30d, coalesce(l.expiring_60d, 0) AS expiring_60d,
+    coalesce(l.expiring_90d, 0) AS expiring_90d,
+    datediff('day', l.first_permit_on, p.as_of) AS licence_age_days,
+    datediff('day', l.last_permit_on, p.as_of) AS days_since_permit,
+    datediff('day', i.last_insp_on, p.as_of) AS days_since_insp,
+    datediff('day', i.last_prob_on, p.as_of) AS days_since_problem,
+    datediff('day', i.last_order_on, p.as_of) AS days_since_order,
+    datediff('day', c.last_cmp_on, p.as_of) AS days_since_complaint,
+    datediff('day', c.last_sub_on, p.as_of) AS days_since_substantiated,
+    datediff('day', e.last_pen_on, p.as_of) AS days_since_penalty,
+    coalesce(cr.rate, dr.rate, co.rate) AS field_problem_rate,
+    coalesce(dr.rate, co.rate) AS division_problem_rate,
+    coalesce(tr.rate, co.rate) AS township_problem_rate,
+    coalesce(fc.sub / nullif(fc.n_biz, 0), 0) AS field_sub_per_business
+FROM panel p
+LEFT JOIN insp_f i ON i.business_id = p.business_id AND i.as_of = p.as_of
+LEFT JOIN cmp_f c ON c.business_id = p.business_id AND c.as_of = p.as_of
+LEFT JOIN cmp_cat m ON m.business_id = p.business_id AND m.as_of = p.as_of
+LEFT JOIN pen_f e ON e.business_id = p.business_id AND e.as_of = p.as_of
+LEFT JOIN lic_f l ON l.business_id = p.business_id AND l.as_of = p.as_of
+LEFT JOIN county_rate co ON co.as_of = p.as_of
+LEFT JOIN division_rate dr ON dr.as_of = p.as_of AND dr.division = p.division
+LEFT JOIN class_rate cr ON cr.as_of = p.as_of AND cr.industry_code = p.industry_code
+LEFT JOIN township_rate tr ON tr.as_of = p.as_of AND tr.township = p.township
+LEFT JOIN field_cmp fc ON fc.as_of = p.as_of AND fc.industry_code = p.industry_code
+ORDER BY p.as_of, p.business_id

@@ -1,0 +1,143 @@
+-- Evidence for the routing rules of the candidate list, per business, as of $as_of (events strictly
+-- before it). Thresholds come from config/routing.toml as parameters:
+-- $order_grace_days, $order_lookback_days, $open_case_days, $repeat_after_penalty_days,
+-- $repeat_min_severity, $repeat_counts_substantiated, $repeated_days, $substantiated_days,
+-- $penalty_days, $warning_recent_days, $warning_clean_days, $followup_after_days,
+-- $followup_within_days, $major_items (VARCHAR[]), $expiring_days.
+WITH insp AS (
+    SELECT business_id, inspection_no, inspected_on AS d, coalesce(violation_type, '') AS violation_type,
+           CASE result WHEN '未发现问题' THEN 0 WHEN '发现问题已当场整改' THEN 1
+                       WHEN '责令限期整改' THEN 2 WHEN '移送立案' THEN 3 ELSE 0 END AS severity
+    FROM inspections
+    WHERE business_id IS NOT NULL AND inspected_on IS NOT NULL AND inspected_on < $as_of
+),
+pen AS (
+    SELECT business_id, decided_on AS d, coalesce(violation_type, '') AS violation_type
+    FROM penalties
+    WHERE business_id IS NOT NULL AND decided_on IS NOT NULL AND decided_on < $as_of
+),
+sub AS (
+    SELECT business_id, CAST(received_at AS DATE) AS d, coalesce(category_top, '其他') AS matter
+    FROM complaints
+    WHERE business_id IS NOT NULL AND substantiated IN ('属实', '部分属实')
+      AND received_at < CAST($as_of AS TIMESTAMP)
+      AND coalesce(closed_at, received_at) < CAST($as_of AS TIMESTAMP)
+      AND (request_type IS NULL OR request_type IN ('投诉', '举报'))
+),
+-- 移送执法 (a): the latest 责令限期整改 past its grace period without a clean inspection since.
+last_order AS (
+    SELECT business_id, max(d) AS order_on, arg_max(violation_type, d) AS order_type
+    FROM insp WHERE severity = 2 AND d >= $as_of - $order_lookback_days
+    GROUP BY business_id
+),
+order_open AS (
+    SELECT o.business_id, o.order_on, o.order_type
+    FROM last_order o
+    WHERE o.order_on < $as_of - $order_grace_days
+      AND NOT EXISTS (SELECT 1 FROM insp i WHERE i.business_id = o.business_id AND i.d > o.order_on
+                                          AND i.severity = 0)
+),
+-- open case: an inspection 移送立案 with no penalty decided on or after it.
+open_case AS (
+    SELECT i.business_id, max(i.d) AS referral_on, arg_max(i.violation_type, i.d) AS referral_type
+    FROM insp i
+    WHERE i.severity = 3 AND i.d >= $as_of - $open_case_days
+      AND NOT EXISTS (SELECT 1 FROM pen p WHERE p.business_id = i.business_id AND p.d >= i.d)
+    GROUP BY i.business_id
+),
+-- repeat violation after a penalty: violations after the first penalty decided within the window.
+pen_window AS (
+    SELECT business_id, min(d) AS first_pen_on
+    FROM pen WHERE d >= $as_of - $repeat_after_penalty_days
+    GROUP BY business_id
+),
+repeat_after AS (
+    SELECT w.business_id, any_value(w.first_pen_on) AS penalty_on, count(*) AS later_violations
+    FROM pen_window w
+    JOIN (
+        SELECT business_id, d FROM insp WHERE severity >= $repeat_min_severity
+        UNION ALL SELECT business_id, d FROM sub WHERE $repeat_counts_substantiated
+    ) v ON v.business_id = w.business_id AND v.d > w.first_pen_on
+    GROUP BY w.business_id
+),
+repeated AS (
+    SELECT business_id, count(*) AS problems_recent
+    FROM insp WHERE severity >= 1 AND d >= $as_of - $repeated_days
+    GROUP BY business_id
+),
+-- 约谈: substantiated complaints of one matter, or a recent penalty.
+sub_matter AS (
+    SELECT business_id, arg_max(matter, n) AS sub_matter, max(n) AS sub_matter_count
+    FROM (SELECT business_id, matter, count(*) AS n FROM sub
+          WHERE d >= $as_of - $substantiated_days GROUP BY business_id, matter)
+    GROUP BY business_id
+),
+recent_pen AS (
+    SELECT business_id, max(d) AS recent_penalty_on, arg_max(violation_type, d) AS penalty_type,
+           count(*) AS recent_penalties
+    FROM pen WHERE d >= $as_of - $penalty_days
+    GROUP BY business_id
+),
+-- 劝导警示: exactly one violation recently, corrected on the spot, none before it.
+recent_viol AS (
+    SELECT business_id, count(*) AS n_recent, max(severity) AS max_sev,
+           max(d) AS onspot_on, arg_max(violation_type, d) AS onspot_type
+    FROM insp WHERE severity >= 1 AND d >= $as_of - $warning_recent_days
+    GROUP BY business_id
+),
+first_minor AS (
+    SELECT r.business_id, r.onspot_on, r.onspot_type
+    FROM recent_viol r
+    WHERE r.n_recent = 1 AND r.max_sev = 1
+      AND NOT EXISTS (SELECT 1 FROM insp i WHERE i.business_id = r.business_id AND i.severity >= 1
+                        AND i.d < r.onspot_on AND i.d >= r.onspot_on - $warning_clean_days)
+      AND NOT EXISTS (SELECT 1 FROM pen p WHERE p.business_id = r.business_id
+                        AND p.d >= r.onspot_on - $warning_clean_days)
+),
+-- 案件回访: a major licence issued in the follow-up window; 提示提醒: a licence expiring soon.
+major AS (
+    SELECT business_id, max(decision_date) AS major_on,
+           arg_max(coalesce(permit_item, certificate_name), decision_date) AS major_item
+    FROM permits
+    WHERE business_id IS NOT NULL
+      AND decision_date < $as_of - $followup_after_days
+      AND decision_date >= $as_of - $followup_within_days
+      AND len(list_filter($major_items::VARCHAR[],
+              lambda x: contains(coalesce(permit_item, '') || coalesce(certificate_name, ''), x))) > 0
+    GROUP BY business_id
+),
+expiring AS (
+    SELECT business_id, min(valid_to) AS expires_on,
+           arg_min(coalesce(permit_item, certificate_name), valid_to) AS expiring_item
+    FROM permits
+    WHERE business_id IS NOT NULL AND decision_date < $as_of
+      AND valid_to >= $as_of AND valid_to < $as_of + $expiring_days
+    GROUP BY business_id
+),
+permit_items AS (
+    SELECT business_id, string_agg(DISTINCT coalesce(permit_item, certificate_name), ';') AS permit_items
+    FROM permits WHERE business_id IS NOT NULL AND decision_date < $as_of
+    GROUP BY business_id
+)
+SELECT b.business_id,
+       oo.order_on, oo.order_type,
+       oc.referral_on, oc.referral_type,
+       ra.penalty_on AS repeat_penalty_on, ra.later_violations,
+       coalesce(rp.problems_recent, 0) AS problems_recent,
+       sm.sub_matter, coalesce(sm.sub_matter_count, 0) AS sub_matter_count,
+       pn.recent_penalty_on, pn.penalty_type, coalesce(pn.recent_penalties, 0) AS recent_penalties,
+       fm.onspot_on, fm.onspot_type,
+       mj.major_on, mj.major_item,
+       ex.expires_on, ex.expiring_item,
+       pi.permit_items
+FROM businesses b
+LEFT JOIN order_open oo USING (business_id)
+LEFT JOIN open_case oc USING (business_id)
+LEFT JOIN repeat_after ra USING (business_id)
+LEFT JOIN repeated rp USING (business_id)
+LEFT JOIN sub_matter sm USING (business_id)
+LEFT JOIN recent_pen pn USING (business_id)
+LEFT JOIN first_minor fm USING (business_id)
+LEFT JOIN major mj USING (business_id)
+LEFT JOIN expiring ex USING (business_id)
+LEFT JOIN permit_items pi USING (business_id)
