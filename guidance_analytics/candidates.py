@@ -291,14 +291,7 @@ def fairness_audit(ws: Any, candidates: pd.DataFrame, **kwargs: Any) -> pd.DataF
 
 def latest_planning_date(ws: Any) -> Any:
     """The day after the latest dated record in the workspace (the natural next planning date)."""
-    row = ws.query(
-        "SELECT greatest(max_i, max_p, max_c, max_l) AS d FROM "
-        "(SELECT (SELECT max(inspected_on) FROM inspections) AS max_i, "
-        "(SELECT max(decided_on) FROM penalties) AS max_p, "
-        "(SELECT CAST(max(received_at) AS DATE) FROM complaints) AS max_c, "
-        "(SELECT max(decision_date) FROM permits) AS max_l)"
-    )
-    last = row["d"].iloc[0]
+    last = ws.store.query("newest_record").iloc[0, 0]
     if last is None or pd.isna(last):
         return pd.Timestamp.today().date()
     return (pd.Timestamp(last) + pd.Timedelta(days=1)).date()

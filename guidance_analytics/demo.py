@@ -10,9 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from .schema import KIND_SPECS
 from .workspace import Workspace
 
 #: Import order: licences first so that work orders can be matched to licence holders.
@@ -46,13 +43,6 @@ def import_folder(ws: Workspace, folder: Path, echo: Callable[[str], Any] = prin
     return results
 
 
-def latest_planning_date(ws: Workspace) -> pd.Timestamp:
-    """The first day of the month after the newest record: the next planning date."""
-    newest = ws.store.query("demo_newest_record").iloc[0, 0]
-    newest = pd.Timestamp(newest) if newest is not None and not pd.isna(newest) else pd.Timestamp.today()
-    return (newest + pd.offsets.MonthBegin(1)).normalize()
-
-
 def run_demo(workspace: str | Path, data: str | Path | None = None,
              echo: Callable[[str], Any] = print) -> dict[str, Any]:
     """Import the sample (or given) exports into ``workspace``, then report hotspots and candidates."""
@@ -83,43 +73,47 @@ def run_demo(workspace: str | Path, data: str | Path | None = None,
     return summary
 
 
+#: The views the main job reports: (by, Chinese name).
+DEMO_VIEWS = (("industry", "行业"), ("township", "乡镇"), ("violation_type", "违法行为类型"))
+
+
 def _hotspots(ws: Workspace, echo: Callable[[str], Any]) -> dict[str, Any]:
     try:
         from .hotspots import write_hotspot_report
     except ImportError:
         return {}
     echo("== 2. 违法高发领域与时段（热点） ==")
-    written = write_hotspot_report(ws, ws.exports_dir, measure="violations", by="industry")
-    table = ws.hotspots("violations", "industry")
-    flagged = table[table["flagged"]].sort_values(["period_start", "p_value"], ascending=[False, True])
-    echo(f"共 {len(flagged)} 个领域×月份被标记为高发。最近的标记：")
-    for reason in flagged["reason"].head(10):
+    tables, files = {}, {}
+    for by, label in DEMO_VIEWS:
+        table = ws.hotspots("violations", by)
+        flagged = table[table["flagged"]].sort_values(["period_start", "p_value"], ascending=[False, True])
+        echo(f"按{label}：{table['field'].nunique()} 个{label} × {table['period_start'].nunique()} 个月，"
+             f"标记高发 {len(flagged)} 格")
+        for reason in flagged["reason"].head(5):
+            echo(f"  · {reason}")
+        files[by] = write_hotspot_report(ws, ws.exports_dir, measure="violations", by=by, hot=table)
+        tables[by] = table
+    seasonal = ws.seasonal_hotspots("violations", "industry")
+    recurrent = seasonal[seasonal["recurrent"]] if "recurrent" in seasonal else seasonal.iloc[0:0]
+    echo(f"年年高发的时段（季节性热点）：{len(recurrent)} 个")
+    for reason in recurrent["reason"].head(5):
         echo(f"  · {reason}")
-    for name, path in written.items():
-        echo(f"  已写出 {name}：{path}")
-    return {"hotspots": table, "hotspot_files": written}
+    for written in files.values():
+        for name, path in written.items():
+            echo(f"  已写出 {name}：{path}")
+    return {"hotspots": tables, "seasonal_hotspots": seasonal, "hotspot_files": files}
 
 
 def _candidates(ws: Workspace, echo: Callable[[str], Any]) -> dict[str, Any]:
     try:
-        from . import candidates as _  # noqa: F401
+        from .candidates import write_latest
     except ImportError:
         return {}
-    as_of = latest_planning_date(ws)
-    echo(f"== 3. 指导对象建议清单（计划日期 {as_of:%Y-%m-%d}） ==")
-    cands = ws.candidates(as_of)
-    path = ws.write_candidates(ws.exports_dir / f"指导对象建议清单_{as_of:%Y%m%d}.xlsx", as_of)
-    counts = cands["action"].value_counts()
-    for action, n in counts.items():
-        echo(f"  {action}：{n} 户")
-    audit = ws.fairness_audit(cands)
-    if "flagged" in audit:
-        outside = audit[audit["flagged"]]
-        echo(f"  公平性审查：{len(audit)} 个分组，{len(outside)} 个超出 0.8–1.25 区间")
-        for row in outside.head(8).itertuples(index=False):
-            echo(f"    · {getattr(row, 'dimension', '')} {getattr(row, 'group', '')}：比值 {getattr(row, 'disparity_ratio', float('nan')):.2f}")
+    echo("== 3. 指导对象建议清单（最新计划日期） ==")
+    path, summary = write_latest(ws)
+    echo(summary)
     echo(f"  已写出审核表：{path}")
-    return {"candidates": cands, "candidates_file": path, "fairness": audit, "as_of": as_of}
+    return {"candidates_file": path, "candidates_summary": summary}
 
 
-__all__ = ["IMPORT_ORDER", "KIND_SPECS", "bundled_samples", "discover", "import_folder", "latest_planning_date", "run_demo"]
+__all__ = ["IMPORT_ORDER", "bundled_samples", "discover", "import_folder", "run_demo"]

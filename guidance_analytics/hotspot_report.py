@@ -107,9 +107,11 @@ def _for_people(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_hotspot_report(
     ws: Any, out_dir: str | Path, measure: str = "violations", by: str | tuple[str, ...] = "industry",
-    **kwargs: Any,
+    hot: Any = None, **kwargs: Any,
 ) -> dict[str, Path]:
     """Write the hotspot spreadsheet and the HTML chart page to ``out_dir``.
+
+    ``hot`` is the result of :func:`hotspots` for the same arguments when the caller already has it.
 
     Returns
     -------
@@ -120,7 +122,7 @@ def write_hotspot_report(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    hot = hotspots(ws, measure, by, **kwargs)
+    hot = hotspots(ws, measure, by, **kwargs) if hot is None else hot
     stem = f"hotspots_{measure}_{'_x_'.join(parse_by(by))}"
     seasonal = _seasonal(ws, measure, by, kwargs)
     xlsx = write_hotspot_table(ws, out_dir / f"{stem}.xlsx", measure, by, hot=hot, seasonal=seasonal, **kwargs)
