@@ -43,11 +43,15 @@ def subject_group(subject_type: pd.Series) -> pd.Series:
 
 
 def industry_group(frame: pd.DataFrame) -> pd.Series:
-    """GB/T 4754 section letter with its division fallback (``门类X`` / ``大类NN`` / 未知)."""
+    """GB/T 4754 section with its name (``住宿和餐饮业(H)``), else the division (``大类NN``), else 未知."""
+    from .hotspot_panels import field_labels
+
     section = frame["section"] if "section" in frame.columns else pd.Series(np.nan, index=frame.index)
     code = frame["industry"].fillna("").astype(str)
-    out = section.where(section.notna() & (section.astype(str) != ""), None)
-    labelled = out.map(lambda s: f"门类{s}" if isinstance(s, str) else None)
+    known = section.notna() & (section.astype(str) != "")
+    labelled = pd.Series(None, index=frame.index, dtype="object")
+    if known.any():
+        labelled[known] = field_labels("industry_section", section[known].astype(str)).to_numpy()
     fallback = code.str[:2].map(lambda d: f"大类{d}" if d else "未知")
     return labelled.fillna(fallback).astype("str")
 

@@ -186,7 +186,7 @@ def test_fairness_figures_on_a_hand_built_pool():
     # 个体工商户: rows 0-4, 3 selected → 0.6 / 0.4 = 1.5; 企业: 1 of 5 → 0.5
     assert a.loc[("行政相对人类别", "个体工商户"), "disparity_ratio"] == pytest.approx(1.5)
     assert a.loc[("行政相对人类别", "企业"), "disparity_ratio"] == pytest.approx(0.5)
-    assert a.loc[("行业门类", "门类H"), "disparity_ratio"] == pytest.approx(1.0)
+    assert a.loc[("行业门类", "住宿和餐饮业(H)"), "disparity_ratio"] == pytest.approx(1.0)
     small = audit_groups(pool, selected, min_group=5).set_index(["dimension", "group"])
     assert not small.loc[("乡镇", "乙"), "flagged"] and "过少" in small.loc[("乡镇", "乙"), "note"]
 
