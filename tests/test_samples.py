@@ -375,3 +375,89 @@ def test_defects_planted_and_recorded(full):
     assert c1["工单编号"].eq("").sum() >= 1
     amounts = pen["罚款金额（万元）"][pen["罚款金额（万元）"] != ""]
     assert amounts.str.fullmatch(r"\d+\.\d{6}").all()
+
+
+# --------------------------------------------------------------------------- truth ↔ records alignment
+def _truth_ids(biz: pd.DataFrame, names: pd.Series, codes: pd.Series) -> pd.Series:
+    """Business of each record: by official name, else by the (normalised) credit code."""
+    by_name = dict(zip(biz["name"], biz["truth_id"], strict=True))
+    real = biz[biz["uscc"] != PLACEHOLDER]
+    by_code = {**dict(zip(real["uscc_issued"], real["truth_id"], strict=True)),
+               **dict(zip(real["uscc"], real["truth_id"], strict=True))}
+    tid = names.str.replace(r"\s+", "", regex=True).map(by_name)
+    return tid.fillna(codes.map(norm_code).map(by_code))
+
+
+def _problem_inspections(paths, biz: pd.DataFrame) -> pd.DataFrame:
+    ins = frame(paths["inspections"][0])
+    serial = pd.to_numeric(ins["检查日期"], errors="coerce")
+    day = (pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")).fillna(
+        pd.to_datetime(ins["检查日期"], format="%Y/%m/%d", errors="coerce"))
+    rec = pd.DataFrame({"truth_id": _truth_ids(biz, ins["被检查单位"], ins["统一社会信用代码"]), "day": day,
+                        "types": ins["违法行为类型"]})
+    assert rec["truth_id"].notna().all() and rec["day"].notna().all()
+    return rec[rec["types"] != ""]
+
+
+def _within(m: pd.DataFrame, lo: int, hi: int, a: str, b: str) -> np.ndarray:
+    gap = (m[b] - m[a]).dt.days
+    return ((gap >= lo) & (gap <= hi)).to_numpy(dtype=bool)
+
+
+@pytest.mark.parametrize("which", ["full", "small"])
+def test_records_belong_to_the_business_of_the_truth(which, full, small_pair):
+    """Every violation the truth marks as found is recorded for the SAME business (name or code), with
+    its type, by a problem inspection at most 75 days later; every penalty follows a problem
+    inspection of that business; violation complaints name the violating business."""
+    paths = full[1] if which == "full" else small_pair[0]
+    biz = pd.read_csv(paths["truth"] / "businesses.csv", dtype=str, keep_default_na=False)
+    viol = pd.read_csv(paths["truth"] / "violations.csv", dtype=str)
+    viol["date"] = pd.to_datetime(viol["date"])
+    prob = _problem_inspections(paths, biz)
+
+    found = viol[viol["found"] == "True"]
+    assert len(found) > 20
+    m = found.merge(prob, on="truth_id")
+    typed = np.array([t in s for t, s in zip(m["violation_type"], m["types"], strict=True)], dtype=bool)
+    recorded = set(m.loc[_within(m, 0, 75, "date", "day") & typed, "violation_id"])
+    missing = found[~found["violation_id"].isin(recorded)]
+    assert missing.empty, missing.head().to_dict("records")
+
+    # most problem records are backed by a latent violation of the same business and type
+    p = prob.reset_index().merge(viol, on="truth_id")
+    typed = np.array([t in s for t, s in zip(p["violation_type"], p["types"], strict=True)], dtype=bool)
+    backed = p.loc[_within(p, 0, 75, "date", "day") & typed, "index"].nunique()
+    assert backed / len(prob) >= 0.9
+
+    pen = frame(paths["penalties"][0])
+    pen = pd.DataFrame({
+        "truth_id": _truth_ids(biz, pen["行政相对人名称"], pen["行政相对人代码_1（统一社会信用代码）"]),
+        "decided": pd.to_datetime(pen["处罚决定日期"], format="%Y年%m月%d日", errors="coerce"),
+        "vtype": pen["违法行为类型"]}).dropna(subset=["decided"]).reset_index()
+    assert pen["truth_id"].notna().all() and len(pen) > 5
+    q = pen.merge(prob, on="truth_id")
+    typed = np.array([t in s for t, s in zip(q["vtype"], q["types"], strict=True)], dtype=bool)
+    assert set(q.loc[_within(q, 15, 80, "day", "decided") & typed, "index"]) == set(pen["index"])
+
+    targets = pd.read_csv(paths["truth"] / "complaint_targets.csv", dtype=str, keep_default_na=False)
+    caused = targets[targets["origin"] == "violation"].merge(
+        viol[["violation_id", "truth_id"]], on="violation_id", suffixes=("", "_violation"))
+    assert len(caused) == (targets["origin"] == "violation").sum() > 0
+    assert (caused["truth_id"] == caused["truth_id_violation"]).all()
+
+
+def test_risky_businesses_have_more_recorded_problems(full):
+    """Planted risky businesses carry clearly more problem inspections than normal ones, and found
+    violations per business line up with recorded problems per business."""
+    _, paths = full
+    biz = pd.read_csv(paths["truth"] / "businesses.csv", dtype=str, keep_default_na=False)
+    viol = pd.read_csv(paths["truth"] / "violations.csv", dtype=str)
+    per = _problem_inspections(paths, biz).groupby("truth_id").size().reindex(biz["truth_id"], fill_value=0)
+    kind = biz.set_index("truth_id")["risk_kind"]
+    risky = pd.read_csv(paths["truth"] / "risky_businesses.csv", dtype=str)
+    assert set(risky["truth_id"]) == set(kind[kind == "risky"].index)
+    r_rate = per[risky["truth_id"]].mean()
+    n_rate = per[kind[kind == "normal"].index].mean()
+    assert r_rate > 3 * n_rate, (r_rate, n_rate)
+    found = viol[viol["found"] == "True"].groupby("truth_id").size().reindex(biz["truth_id"], fill_value=0)
+    assert np.corrcoef(found.to_numpy(), per.to_numpy())[0, 1] > 0.8
