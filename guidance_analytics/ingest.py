@@ -19,19 +19,21 @@ changes nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import identity, normalize, readers, sql
+from . import ingest_rows, readers, sql
+from .config import load_toml
 from .errors import InputFileError
 from .exports import write_table
 from .schema import KIND_SPECS, PERSONAL_HEADERS, Kind, header_key
-from .validate import FREE_TEXT, REASON, check_batch
+from .validate import REASON, check_batch
 
 if TYPE_CHECKING:
     import duckdb
@@ -114,7 +116,8 @@ def import_file(ws: Workspace, path: str | Path, kind: str, sheet: str | None = 
         raise InputFileError(f"未知的数据种类「{kind}」，可选：{'、'.join(KIND_SPECS)}")
     spec = KIND_SPECS[kind]
     path = Path(path)
-    table = _open(path, kind, sheet)
+    settings = load_toml("ingest.toml", ws.config_dir).get("import", {})
+    table = _open(path, kind, sheet, int(settings.get("batch_rows", 50_000)))
     _check_columns(spec, table, path)
     today_ts = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
     started = pd.Timestamp.now().floor("s")
@@ -130,37 +133,34 @@ def import_file(ws: Workspace, path: str | Path, kind: str, sheet: str | None = 
         from tqdm import tqdm
 
         batches = tqdm(batches, desc=f"导入 {path.name}", unit="批")
-    with ws.store.transaction() as con:
-        names = _known_names(con) if kind != "complaints" else {}
-        businesses = con.execute(sql.load("ingest_match_businesses")).df() if kind == "complaints" else None
-        columns = _table_columns(con, kind)
+    with ws.store.transaction() as con, _memory_limit(con, settings.get("duckdb_memory_limit")):
+        names = ingest_rows.known_names(con) if kind != "complaints" else {}
+        businesses = ingest_rows.business_index(con) if kind == "complaints" else None
+        columns = ingest_rows.table_columns(con, kind)
         for raw, canon in batches:
             result.read += len(raw)
             checked = check_batch(spec, canon, table.source_label, today=today_ts)
             warnings.update(checked.warnings)
             rows = checked.rows
             if kind != "complaints":
-                rows["business_id"] = _business_ids(rows, names)
+                rows["business_id"] = ingest_rows.business_ids(rows, names)
             rows["source_file"] = path.name
             rows["imported_at"] = started
-            counts, final = _classify(con, kind, rows)
+            counts, final, replace = ingest_rows.classify(con, kind, rows)
             if businesses is not None and not final.empty:
-                final = _with_matches(final, businesses)
+                final = ingest_rows.with_matches(final, businesses)
             result.accepted += counts["accepted"]
             result.updated += counts["updated"]
             result.duplicates += counts["duplicates"]
-            if not final.empty:
-                con.register("staged", final.reindex(columns=columns))
-                con.execute(sql.load(f"ingest_upsert_{kind}"))
-                con.unregister("staged")
+            ingest_rows.write_rows(con, kind, final.reindex(columns=columns), replace)
             if not checked.rejected.empty:
-                rejects.append(_reject_rows(con, kind, path.name, raw, checked.rejected, table, started))
+                rejects.append(ingest_rows.reject_rows(con, kind, path.name, raw, checked.rejected, table, started))
         result.rejected = sum(len(r) for r in rejects)
         if result.read == 0:
             raise InputFileError(f"文件 {path.name} 在表头之下没有数据行，未导入任何内容。")
         if kind != "complaints":
-            _refresh_businesses(con)
-            _rematch_complaints(con)
+            ingest_rows.refresh_businesses(con)
+            ingest_rows.rematch_complaints(con)
         if kind == "complaints":
             named, matched = con.execute(sql.load("ingest_match_rate"), {"source_file": path.name}).fetchone()
             result.named, result.matched = int(named), int(matched)
@@ -181,11 +181,27 @@ def import_file(ws: Workspace, path: str | Path, kind: str, sheet: str | None = 
 
 
 # -- whole-file checks ----------------------------------------------------------------------------
-def _open(path: Path, kind: str, sheet: str | None) -> readers.RawTable:
+@contextmanager
+def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator[None]:
+    """Cap DuckDB's memory while importing (uncommitted rows spill to disk past the cap)."""
+    if not limit:
+        yield
+        return
+    con.execute(sql.load("ingest_memory_limit"), {"limit": str(limit)})
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):  # an aborted transaction must not hide the original error
+            con.execute(sql.load("ingest_memory_limit_reset"))
+        raise
+    con.execute(sql.load("ingest_memory_limit_reset"))
+
+
+def _open(path: Path, kind: str, sheet: str | None, batch_rows: int = 50_000) -> readers.RawTable:
     """Open the file with the kind's header aliases; when no header row is found, say which kind
     the file looks like, if any."""
     try:
-        return readers.read_batches(path, sheet=sheet, alias=kind, personal=PERSONAL_HEADERS)
+        return readers.read_batches(path, sheet=sheet, batch_rows=batch_rows, alias=kind, personal=PERSONAL_HEADERS)
     except InputFileError as exc:
         try:
             other = readers.read_batches(path, sheet=sheet, alias=None, personal=PERSONAL_HEADERS)
@@ -228,110 +244,6 @@ def _guess_kind(headers: list[str], exclude: str) -> str | None:
     return best if best and scores[best] >= 2 else None
 
 
-# -- rows -----------------------------------------------------------------------------------------
-def _table_columns(con: duckdb.DuckDBPyConnection, kind: str) -> list[str]:
-    return list(con.table(kind).columns)
-
-
-def _known_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Normalised name → business_id of businesses already stored (coded ones preferred)."""
-    known = con.execute(
-        "SELECT name_norm, business_id, uscc IS NOT NULL AS coded FROM businesses "
-        "WHERE name_norm IS NOT NULL ORDER BY coded"
-    ).fetchall()
-    return {name: bid for name, bid, _ in known}
-
-
-def _business_ids(rows: pd.DataFrame, names: dict[str, str]) -> pd.Series:
-    """The USCC when it is a well-formed code; else a known business of the same name; else a
-    stable surrogate from the normalised name. ``names`` learns the coded businesses it sees."""
-    if rows.empty:
-        return pd.Series([], index=rows.index, dtype="str")
-    name_norm = identity.normalize_name(rows["name"])
-    coded = rows["uscc"].notna()
-    for name, code in zip(name_norm[coded], rows.loc[coded, "uscc"], strict=True):
-        if isinstance(name, str):
-            names.setdefault(name, code)
-    known = name_norm.map(names).astype("str")
-    surrogate = identity.business_ids(rows["uscc"], name_norm)
-    return rows["uscc"].where(coded, known.fillna(surrogate)).astype("str")
-
-
-def _classify(con: duckdb.DuckDBPyConnection, kind: str, rows: pd.DataFrame) -> tuple[dict[str, int], pd.DataFrame]:
-    """Count accepted / updated / duplicates and return the final row per key to upsert."""
-    if rows.empty:
-        return {"accepted": 0, "updated": 0, "duplicates": 0}, rows
-    con.register("staged_keys", rows[["key"]])
-    stored = con.execute(sql.load("ingest_existing"), {"kind": kind}).df()
-    con.unregister("staged_keys")
-    current: dict[str, tuple[str, Any]] = {
-        k: (h, v) for k, h, v in zip(stored["key"], stored["row_hash"], stored["version"], strict=True)
-    }
-    versions = rows["closed_at"] if kind == "complaints" else pd.Series(pd.NaT, index=rows.index)
-    sequence = list(zip(rows.index, rows["key"], rows["row_hash"], versions, strict=True))
-    # The batch's own final version per key: when it is what is stored, the batch was imported
-    # before and every occurrence of that key is a duplicate (re-imports change nothing).
-    batch_final = _winners(sequence, {})[1]
-    seen_before = {k for k, (h, _v, _i) in batch_final.items() if k in current and current[k][0] == h}
-    counts, winners = _winners([s for s in sequence if s[1] not in seen_before], current)
-    counts["duplicates"] += sum(1 for s in sequence if s[1] in seen_before)
-    return counts, rows.loc[[idx for _h, _v, idx in winners.values()]]
-
-
-def _winners(sequence: list[tuple[Any, str, str, Any]], current: dict[str, tuple[str, Any]]
-             ) -> tuple[dict[str, int], dict[str, tuple[str, Any, Any]]]:
-    """Walk rows in file order against ``current`` (key → (hash, version)); count each row's fate
-    and return the winning (hash, version, index) per key that changed."""
-    counts = {"accepted": 0, "updated": 0, "duplicates": 0}
-    current = dict(current)
-    winners: dict[str, tuple[str, Any, Any]] = {}
-    for idx, key, row_hash, version in sequence:
-        before = current.get(key)
-        if before is None:
-            counts["accepted"] += 1
-        elif before[0] == row_hash or _older(version, before[1]):
-            counts["duplicates"] += 1
-            continue
-        else:
-            counts["updated"] += 1
-        current[key] = (row_hash, version)
-        winners[key] = (row_hash, version, idx)
-    return counts, winners
-
-
-def _older(version: Any, stored_version: Any) -> bool:
-    """True when an incoming work order is an older state than the stored one."""
-    if stored_version is None or pd.isna(stored_version):
-        return False
-    return version is None or pd.isna(version) or pd.Timestamp(version) < pd.Timestamp(stored_version)
-
-
-def _reject_rows(con: duckdb.DuckDBPyConnection, kind: str, source: str, raw: pd.DataFrame,
-                 rejected: pd.DataFrame, table: readers.RawTable, started: pd.Timestamp) -> pd.DataFrame:
-    """Store rejected rows whole (free text scrubbed of phone/ID numbers) and return them."""
-    cols = table.raw_columns
-    rows = raw.loc[rejected.index, cols].copy()
-    text_labels = [label for canon, label in table.source_label.items() if canon in FREE_TEXT]
-    for label in text_labels:
-        rows[label] = normalize.scrub_pii(rows[label])
-    rows["row_number"] = rejected["row_number"].to_numpy()
-    rows[REASON] = rejected[REASON].to_numpy()
-    raw_json = [
-        json.dumps({c: (None if pd.isna(v) else v) for c, v in zip(cols, values, strict=True)}, ensure_ascii=False)
-        for values in rows[cols].itertuples(index=False, name=None)
-    ]
-    staged = pd.DataFrame({
-        "kind": kind, "source_file": source, "row_number": rows["row_number"].astype("int64"),
-        "reason": rows[REASON], "raw": raw_json,
-        "row_hash": [hashlib.sha1(j.encode("utf-8")).hexdigest() for j in raw_json],
-        "imported_at": started,
-    })
-    con.register("staged_rejects", staged)
-    con.execute(sql.load("ingest_rejects"))
-    con.unregister("staged_rejects")
-    return rows.reset_index(drop=True)
-
-
 def _write_rejects(ws: Workspace, path: Path, kind: str, rejects: pd.DataFrame) -> Path:
     out = rejects.rename(columns={"row_number": "行号", REASON: "原因"})
     out = out[["行号", "原因", *[c for c in out.columns if c not in ("行号", "原因")]]]
@@ -339,44 +251,6 @@ def _write_rejects(ws: Workspace, path: Path, kind: str, rejects: pd.DataFrame) 
     target = ws.rejects_dir / f"{path.stem}.{kind}.拒收{suffix}"
     title = f"拒收明细：{path.name}（{KIND_SPECS[kind].label}），共 {len(out)} 行"
     return write_table(out, target, title=title, sheet_name="拒收明细")
-
-
-# -- businesses and complaint matching ------------------------------------------------------------
-def _refresh_businesses(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the businesses table from licences, penalties and inspections."""
-    biz = con.execute(sql.load("ingest_business_sources")).df()
-    biz["name_norm"] = identity.normalize_name(biz["name"])
-    biz["name_core"] = identity.name_core(biz["name"])
-    codes = biz["uscc"].where(biz["uscc"].notna())
-    biz["uscc_check_ok"] = identity.uscc_check_ok_series(codes).where(codes.notna()).astype("boolean")
-    columns = list(con.table("businesses").columns)
-    con.execute("DELETE FROM businesses")
-    con.register("staged_businesses", biz.reindex(columns=columns))
-    con.execute("INSERT INTO businesses BY NAME SELECT * FROM staged_businesses")
-    con.unregister("staged_businesses")
-
-
-def _with_matches(rows: pd.DataFrame, businesses: pd.DataFrame) -> pd.DataFrame:
-    """Work orders with their business link (method, confidence, reason when unmatched)."""
-    matches = identity.match_targets(rows[["target_name", "address", "township"]], businesses)
-    return rows.assign(**{c: matches[c] for c in MATCH_COLUMNS})
-
-
-def _rematch_complaints(con: duckdb.DuckDBPyConnection, page_size: int = 100_000) -> None:
-    """Link still-unmatched work orders to businesses (new licences may match them), page by page."""
-    businesses = con.execute(sql.load("ingest_match_businesses")).df()
-    if businesses.empty:
-        return
-    after = ""
-    while True:
-        pending = con.execute(sql.load("ingest_unmatched_complaints"), {"after": after, "page_size": page_size}).df()
-        if pending.empty:
-            return
-        matches = identity.match_targets(pending, businesses).assign(order_no=pending["order_no"].to_numpy())
-        con.register("staged_matches", matches[["order_no", *MATCH_COLUMNS]])
-        con.execute(sql.load("ingest_apply_matches"))
-        con.unregister("staged_matches")
-        after = pending["order_no"].iloc[-1]
 
 
 # -- reading --------------------------------------------------------------------------------------

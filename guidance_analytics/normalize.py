@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from guidance_analytics.schema import header_key
 
@@ -57,6 +59,24 @@ def _is_missing_token(text: pd.Series) -> pd.Series:
     return text.str.lower().isin(MISSING_TOKENS).fillna(False).astype(bool)
 
 
+def _arrow(s: pd.Series) -> pa.ChunkedArray | None:
+    """The arrow array behind a pyarrow-backed ``str`` Series (None for other storage)."""
+    if s.dtype == "str" and getattr(s.dtype, "storage", None) == "pyarrow":
+        return pa.chunked_array(s.array.__arrow_array__())
+    return None
+
+
+def _from_arrow(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(arr, dtype="str"), index=index)
+
+
+#: Python's ``\s`` (``str.isspace``) as an RE2 class: RE2's own ``\s`` is ASCII only.
+_SPACE_RUN_RE2 = (
+    r"[\t\n\v\f\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+    r"\x{202f}\x{205f}\x{3000}]+"
+)
+
+
 def _as_text(s: pd.Series) -> pd.Series:
     """Series as ``str`` dtype (NaN kept), whatever the input dtype."""
     if s.dtype == "str":
@@ -89,6 +109,13 @@ def normalize_text(s: pd.Series) -> pd.Series:
         ``str`` dtype, same index.
     """
     s = _as_text(_series(s))
+    arr = _arrow(s)
+    if arr is not None:  # column-wise in arrow; pandas would loop in Python for NFKC and \s
+        arr = pc.utf8_normalize(arr, "NFKC")
+        arr = pc.replace_substring_regex(arr, _SPACE_RUN_RE2, " ")
+        arr = pc.utf8_trim(arr, " ")
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+        return _from_arrow(arr, s.index)
     out = s.str.normalize("NFKC").str.replace(r"\s+", " ", regex=True).str.strip()
     return out.mask(out == "")
 
@@ -357,9 +384,19 @@ def normalize_enum(s: pd.Series, mapping: Mapping[str, str]) -> tuple[pd.Series,
     """
     s = _series(s)
     lookup = _enum_lookup(mapping)
-    keys = _enum_keys(s)
-    canonical = keys.map(lookup).astype("str")
-    bad = keys.notna() & canonical.isna()
+    # each distinct spelling once: enumerations repeat heavily
+    codes, uniques = pd.factorize(_as_text(s), use_na_sentinel=True)
+    keys = _enum_keys(pd.Series(uniques, dtype="str"))
+    canon_u = keys.map(lookup).astype("str")
+    bad_u = (keys.notna() & canon_u.isna()).to_numpy(dtype=bool)
+    missing = codes < 0
+    safe = np.where(missing, 0, codes)
+    if len(uniques):
+        canonical = pd.Series(canon_u.to_numpy()[safe], index=s.index, dtype="str").mask(missing)
+        bad = pd.Series(bad_u[safe] & ~missing, index=s.index)
+    else:
+        canonical = pd.Series(np.nan, index=s.index, dtype="str")
+        bad = pd.Series(False, index=s.index)
     return canonical, bad
 
 
@@ -458,4 +495,14 @@ def scrub_pii(s: pd.Series) -> pd.Series:
     ``被反映对象`` column, never on scrubbed content.
     """
     s = _as_text(_series(s))
-    return s.str.replace(_PII, PII_MASK, regex=True)
+    arr = _arrow(s)
+    if arr is None:
+        return s.str.replace(_PII, PII_MASK, regex=True)
+    # every pattern needs at least 7 digits: only such texts go through the (Python) regex
+    digits = pc.count_substring_regex(arr, "[0-9０-９]")
+    suspect = pc.fill_null(pc.greater_equal(digits, 7), False).to_numpy(zero_copy_only=False)
+    if not suspect.any():
+        return s
+    out = s.copy()
+    out[suspect] = s[suspect].str.replace(_PII, PII_MASK, regex=True)
+    return out

@@ -12,15 +12,15 @@ Typical use::
         ...
 
 Every cell is a Python ``str`` or NaN (empty cell). Personal-data columns are dropped before
-anything else sees them.
+anything else sees them. The format-specific parts live in :mod:`guidance_analytics.readers_csv`
+(encoding detection, streaming CSV batches) and :mod:`guidance_analytics.readers_excel` (cells and
+sheets of workbooks).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
-import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from guidance_analytics import readers_excel
 from guidance_analytics.errors import InputFileError
+from guidance_analytics.readers_csv import csv_frames, detect_encoding
+from guidance_analytics.readers_excel import cell_text as _cell_text
 from guidance_analytics.schema import KIND_SPECS, PERSONAL_HEADERS, alias_map, header_key
 
 __all__ = [
@@ -82,71 +85,6 @@ PERSONAL_WORDS = (
 )
 
 _CSV_DELIMITERS = (",", "\t", ";", "|")
-_CHUNK = 1 << 20
-
-
-# --------------------------------------------------------------------------------------------
-# encoding
-# --------------------------------------------------------------------------------------------
-
-
-def detect_encoding(path: str | Path, sample_bytes: int | None = None) -> str:
-    """Detect the text encoding of a CSV file.
-
-    A byte-order mark wins (``"utf-8-sig"``, or ``"utf-16"`` for UTF-16 exports). Otherwise the
-    bytes are decoded as strict UTF-8; a multibyte character cut at the end of the sample is not
-    an error. If that succeeds the result is ``"utf-8"``, else ``"gb18030"`` (a superset of GBK
-    and GB2312).
-
-    Parameters
-    ----------
-    path : str or Path
-        The file to inspect.
-    sample_bytes : int, optional
-        How many bytes to check. ``None`` (default) checks the whole file in 1 MiB chunks,
-        stopping at the first invalid byte, so a GBK character far down the file is not missed.
-
-    Returns
-    -------
-    str
-        A codec name usable by :func:`open` and :func:`pandas.read_csv`.
-
-    Raises
-    ------
-    InputFileError
-        If the file cannot be opened.
-    """
-    path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4)
-            if head.startswith(codecs.BOM_UTF8):
-                return "utf-8-sig"
-            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                return "utf-16"
-            fh.seek(0)
-            decoder = codecs.getincrementaldecoder("utf-8")("strict")
-            remaining = sample_bytes
-            while True:
-                size = _CHUNK if remaining is None else min(_CHUNK, remaining)
-                chunk = fh.read(size) if size > 0 else b""
-                at_end = not chunk
-                if remaining is not None:
-                    remaining -= len(chunk)
-                    if remaining <= 0 and chunk:
-                        # sample exhausted: a character cut at the sample end is fine
-                        decoder.decode(chunk, final=False)
-                        return "utf-8"
-                try:
-                    decoder.decode(chunk, final=at_end)
-                except UnicodeDecodeError:
-                    return "gb18030"
-                if at_end:
-                    return "utf-8"
-    except UnicodeDecodeError:
-        return "gb18030"
-    except OSError as exc:
-        raise InputFileError(f"无法读取文件 {path.name}：{exc}") from exc
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,61 +201,26 @@ class RawTable:
 
     # ---------------------------------------------------------------- CSV
     def _csv_batches(self) -> Iterator[pd.DataFrame]:
-        first_data = self.header_row + 1
+        labels = pd.Index(self.raw_columns)
         positions = [pos for pos, _ in self._columns]
-        labels = self.raw_columns
-        try:
-            reader = pd.read_csv(
-                self.path,
-                sep=self._delimiter,
-                header=None,
-                skiprows=first_data,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                encoding=self.encoding,
-                chunksize=self.batch_rows,
-                names=range(max(self._width, 1)),
-                usecols=positions or [0],
-                index_col=False,
-            )
-            start = 0
-            for chunk in reader:
-                n = len(chunk)
-                frame = chunk.reindex(columns=positions)
-                frame.columns = pd.Index(labels)
-                frame = self._finish(frame, start)
-                if len(frame):
-                    yield frame
-                start += n
-        except pd.errors.EmptyDataError:
-            return
-        except (UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
-            raise InputFileError(f"文件 {self.path.name} 读取失败（编码 {self.encoding}）：{exc}") from exc
+        frames = csv_frames(
+            self.path, self.encoding or "utf-8", self._delimiter, self.header_row + 1,
+            self._width, positions, self.batch_rows,
+        )
+        for frame, start in frames:
+            frame.columns = labels
+            frame = self._finish(frame, start)
+            if len(frame):
+                yield frame
 
     # ---------------------------------------------------------------- spreadsheets
     def _excel_batches(self) -> Iterator[pd.DataFrame]:
         sheet, self._sheet_cache = self._sheet_cache, None
         if sheet is None:
-            sheet = _open_sheet(self.path, self.sheet)
+            sheet = readers_excel.open_sheet(self.path, self.sheet)
         positions = [pos for pos, _ in self._columns]
-        labels = self.raw_columns
-        buf: list[list[Any]] = []
-        start = 0
-        for i, row in enumerate(_iter_sheet_rows(sheet)):
-            if i <= self.header_row:
-                continue
-            width = len(row)
-            buf.append([row[p] if p < width else "" for p in positions])
-            if len(buf) >= self.batch_rows:
-                frame = self._finish(_cells_frame(buf, labels), start)
-                if len(frame):
-                    yield frame
-                start += len(buf)
-                buf = []
-        if buf:
-            frame = self._finish(_cells_frame(buf, labels), start)
+        for frame, start in readers_excel.sheet_frames(sheet, self.header_row, positions, self.raw_columns, self.batch_rows):
+            frame = self._finish(frame, start)
             if len(frame):
                 yield frame
 
@@ -419,7 +322,9 @@ def read_batches(
     else:
         encoding = None
         delimiter = ","
-        sheets, sheet_name, rows, sheet_obj = _excel_head(path, sheet, aliases)
+        sheets, sheet_name, rows, sheet_obj = readers_excel.excel_head(
+            path, sheet, lambda row: _header_score(row, aliases), HEADER_SCAN_ROWS, MIN_HEADER_MATCHES
+        )
 
     if not any(any(_cell_text(c) for c in r) for r in rows):
         raise InputFileError(f"文件为空：{path.name}" + (f"（工作表 {sheet_name}）" if sheet_name else ""))
@@ -483,43 +388,6 @@ def _resolve_aliases(alias: Mapping[str, str] | str | None) -> dict[str, str]:
             raise ValueError(f"unknown kind {alias!r}")
         return alias_map(KIND_SPECS[alias])
     return {header_key(k): v for k, v in alias.items()}
-
-
-def _cell_text(value: Any) -> str:
-    """Text of one spreadsheet/CSV cell: '' for empty, ISO for dates, no '.0' on integers."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return np.format_float_positional(value, trim="-")  # never "1e-05"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        if value.hour == value.minute == value.second == value.microsecond == 0:
-            return value.date().isoformat()
-        return value.isoformat(sep=" ", timespec="seconds" if not value.microsecond else "auto")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return value.isoformat(timespec="seconds")
-    return str(value)
-
-
-def _cells_frame(rows: list[list[Any]], labels: list[str]) -> pd.DataFrame:
-    """Build a frame of str cells from spreadsheet values (column-wise, fast path for str)."""
-    data: dict[str, list[str]] = {}
-    for j, label in enumerate(labels):
-        col = [r[j] for r in rows]
-        data[label] = [v if type(v) is str else _cell_text(v) for v in col]
-    frame = pd.DataFrame(data, dtype="str") if labels else pd.DataFrame(index=range(len(rows)))
-    return frame
 
 
 def _find_header_row(rows: list[list[Any]], aliases: Mapping[str, str]) -> int | None:
@@ -609,82 +477,3 @@ def _csv_head(path: Path, encoding: str, aliases: Mapping[str, str]) -> tuple[li
             best = (score, delim, rows)
     assert best is not None
     return best[2], best[1]
-
-
-def _open_sheet(path: Path, sheet: str | int | None) -> Any:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-        if isinstance(sheet, int):
-            return wb.get_sheet_by_index(sheet)
-        return wb.get_sheet_by_name(sheet)
-    except Exception as exc:  # calamine raises several unrelated error types
-        raise InputFileError(f"无法读取文件 {path.name}：{exc}") from exc
-
-
-def _iter_sheet_rows(sheet: Any) -> Iterator[list[Any]]:
-    """Rows of a calamine sheet from sheet row 0 (leading blank rows included)."""
-    yield from sheet.iter_rows()
-
-
-def _excel_head(
-    path: Path, sheet: str | int | None, aliases: Mapping[str, str]
-) -> tuple[list[str], str, list[list[Any]], Any]:
-    """Sheet names, the chosen sheet, its first rows and the loaded calamine sheet."""
-    from python_calamine import CalamineWorkbook
-
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-        names = list(wb.sheet_names)
-    except Exception as exc:  # calamine raises several unrelated error types
-        raise InputFileError(f"无法读取文件 {path.name}：{exc}") from exc
-    if not names:
-        raise InputFileError(f"文件为空：{path.name}（没有工作表）")
-
-    def head(name: str) -> tuple[list[list[Any]], Any]:
-        try:
-            ws = wb.get_sheet_by_name(name)
-            rows: list[list[Any]] = []
-            for i, row in enumerate(_iter_sheet_rows(ws)):
-                if i >= HEADER_SCAN_ROWS:
-                    break
-                rows.append(list(row))
-            return rows, ws
-        except Exception as exc:  # calamine raises several unrelated error types
-            raise InputFileError(f"无法读取文件 {path.name} 的工作表 {name}：{exc}") from exc
-
-    if sheet is not None:
-        if isinstance(sheet, int) and not isinstance(sheet, bool):
-            if not 0 <= sheet < len(names):
-                raise InputFileError(
-                    f"文件 {path.name} 中没有第 {sheet + 1} 个工作表，找到的工作表: {'、'.join(names)}"
-                )
-            name = names[sheet]
-        else:
-            name = str(sheet)
-            if name not in names:
-                loose = {n.strip().lower(): n for n in names}
-                name = loose.get(name.strip().lower(), name)
-            if name not in names:
-                raise InputFileError(
-                    f"文件 {path.name} 中没有工作表“{name}”，找到的工作表: {'、'.join(names)}"
-                )
-        rows, ws = head(name)
-        return names, name, rows, ws
-
-    best: tuple[int, str, list[list[Any]], Any] | None = None
-    first_nonempty: tuple[str, list[list[Any]]] | None = None
-    for name in names:
-        rows, ws = head(name)
-        if first_nonempty is None and any(any(_cell_text(c) for c in r) for r in rows):
-            first_nonempty = (name, rows)
-        score = max((_header_score(r, aliases) for r in rows), default=0)
-        if best is None or score > best[0]:
-            best = (score, name, rows, ws)
-        del ws
-    assert best is not None
-    if best[0] < MIN_HEADER_MATCHES and first_nonempty is not None:
-        # no usable header anywhere: the caller reports the first non-empty sheet's labels
-        return names, first_nonempty[0], first_nonempty[1], None
-    return names, best[1], best[2], best[3]

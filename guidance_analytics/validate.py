@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import identity, normalize
 from .readers import ROW_NUMBER, SOURCE_ROW
@@ -50,6 +51,12 @@ class _Reasons:
         msg = message[mask] if isinstance(message, pd.Series) else message
         current = self.text[mask]
         self.text.loc[mask] = np.where(current == "", msg, current + "；" + msg)
+
+    def add_quoted(self, mask: pd.Series, values: pd.Series, label: str, prefix: str) -> None:
+        """Add ``prefix「value」（label）`` where ``mask`` holds (built for those rows only)."""
+        mask = mask.fillna(False).astype(bool)
+        if mask.any():
+            self.add(mask, _quote(values[mask], label, prefix))
 
     @property
     def bad(self) -> pd.Series:
@@ -100,11 +107,11 @@ def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
         if col.dtype in ("date", "datetime"):
             parsed = _on_uniques(lambda u: normalize.parse_dates(u)[0], values)
             bad = values.notna() & parsed.isna()
-            reasons.add(present & bad, _quote(values, col.label, "日期无法识别"))
+            reasons.add_quoted(present & bad, values, col.label, "日期无法识别")
             ok = present & ~bad
-            reasons.add(ok & (parsed < EARLIEST), _quote(values, col.label, "日期早于1980年"))
+            reasons.add_quoted(ok & (parsed < EARLIEST), values, col.label, "日期早于1980年")
             if col.name in EVENT_DATES:
-                reasons.add(ok & (parsed.dt.normalize() > today), _quote(values, col.label, "日期晚于导入当天"))
+                reasons.add_quoted(ok & (parsed.dt.normalize() > today), values, col.label, "日期晚于导入当天")
             if col.dtype == "date":
                 parsed = parsed.dt.normalize()
             df[col.name] = parsed
@@ -114,18 +121,18 @@ def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
                 canon_values, bad = normalize.normalize_enum_multi(values, mapping)
             else:
                 canon_values, bad = normalize.normalize_enum(values, mapping)
-            reasons.add(present & bad, _quote(values, col.label, "取值无法识别"))
+            reasons.add_quoted(present & bad, values, col.label, "取值无法识别")
             df[col.name] = canon_values
         elif col.dtype == "amount":
             label = source_label.get(col.name, col.label)
             scale = col.scale.get(header_key(label), 1.0)
             amounts, bad = normalize.parse_amounts(values, scale)
-            reasons.add(present & bad, _quote(values, col.label, "金额无法识别"))
+            reasons.add_quoted(present & bad, values, col.label, "金额无法识别")
             df[col.name] = amounts
         elif col.dtype == "int":
             numbers = pd.to_numeric(values, errors="coerce")
             bad = numbers.isna() | (numbers < 0) | (numbers % 1 != 0)
-            reasons.add(present & bad, _quote(values, col.label, "数量无法识别"))
+            reasons.add_quoted(present & bad, values, col.label, "数量无法识别")
             df[col.name] = numbers.where(~bad).astype("Int64")
 
     if "uscc" in df:
@@ -134,7 +141,7 @@ def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
         codes = codes.where(~placeholder)
         fmt_ok = identity.uscc_valid_format_series(codes)
         present = codes.notna()
-        reasons.add(present & ~fmt_ok, _quote(df["uscc"], "统一社会信用代码", "统一社会信用代码格式错误"))
+        reasons.add_quoted(present & ~fmt_ok, df["uscc"], "统一社会信用代码", "统一社会信用代码格式错误")
         check_ok = identity.uscc_check_ok_series(codes).where(present & fmt_ok)
         df["uscc"] = codes
         df["uscc_check_ok"] = check_ok.astype("boolean")
@@ -148,7 +155,7 @@ def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
     if "township" in df:
         df["township"] = identity.township_canonical(df["township"])
     if "industry_code" in df:
-        df["industry_code"] = df["industry_code"].str.extract(r"(\d{2,4})", expand=False)
+        df["industry_code"] = _on_uniques(lambda u: u.str.extract(r"(\d{2,4})", expand=False), df["industry_code"])
 
     bad = reasons.bad
     rows = df.loc[~bad].copy()
@@ -178,7 +185,9 @@ def _kind_rules(kind: str, df: pd.DataFrame, reasons: _Reasons) -> None:
         df["permit_key"] = df["permit_no"].fillna(df["decision_doc_no"])
     elif kind == "complaints":
         reasons.add(df["closed_at"].notna() & (df["closed_at"] < df["received_at"]), "「办结时间」早于「受理时间」")
-        df["category_top"] = df["category"].str.extract(r"^\s*([^/／>＞\-—|、]+)", expand=False).str.strip()
+        df["category_top"] = _on_uniques(
+            lambda u: u.str.extract(r"^\s*([^/／>＞\-—|、]+)", expand=False).str.strip(), df["category"]
+        )
     elif kind == "inspections":
         no_problem = df["result"] == "未发现问题"
         df["problem_count"] = df["problem_count"].where(
@@ -208,5 +217,18 @@ def _hash(frame: pd.DataFrame) -> pd.Series:
     if frame.empty:
         return pd.Series([], index=frame.index, dtype="str")
     text = frame.astype("str")
-    hashed = pd.util.hash_pandas_object(text, index=False)
-    return hashed.map(lambda h: f"{int(h):016x}").astype("str")
+    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy(dtype=np.uint64)
+    return pd.Series(_hex16(hashed), index=frame.index)
+
+
+_HEX_PAIRS = np.frombuffer("".join(f"{i:02x}" for i in range(256)).encode("ascii"), dtype=np.uint8).reshape(256, 2)
+
+
+def _hex16(values: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """uint64 values as 16 lower-case hex characters each (``f"{v:016x}"``), without a Python loop."""
+    n = len(values)
+    big_endian = values.astype(">u8").view(np.uint8).reshape(n, 8)
+    chars = np.ascontiguousarray(_HEX_PAIRS[big_endian].reshape(n * 16))
+    offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int32)
+    arr = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
+    return pd.array(arr, dtype="str")

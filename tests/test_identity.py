@@ -12,10 +12,8 @@ import pytest
 
 from guidance_analytics.identity import (
     OTHER_TOWNSHIP,
-    BusinessIndex,
     business_id_for,
     business_ids,
-    match_targets,
     name_core,
     normalize_address,
     normalize_name,
@@ -28,6 +26,7 @@ from guidance_analytics.identity import (
     uscc_valid_format,
     uscc_valid_format_series,
 )
+from guidance_analytics.matching import BusinessIndex, match_targets
 
 VECTORS = Path("/work/shared/domain/uscc_test_vectors.csv")
 PACKAGED = Path(__file__).resolve().parents[1] / "guidance_analytics" / "data" / "townships.csv"
@@ -322,3 +321,23 @@ def test_match_targets_edge_cases(businesses: pd.DataFrame) -> None:
     # a bare shop type never matches by containment
     generic = match_targets(pd.DataFrame({"target_name": ["饭店", "某饭店"]}), businesses)
     assert generic["business_id"].isna().all()
+
+
+def test_normalize_name_beyond_ascii_and_han() -> None:
+    names = pd.Series(["Straße Café（沂源）", "ｋｔｖ　之家", "老王_饭店", "Ⅳ号店", "…", None], dtype="str")
+    out = normalize_name(names)
+    assert out.iloc[:4].tolist() == ["STRASSECAFÉ沂源", "KTV之家", "老王饭店", "IV号店"]
+    assert out.iloc[4:].isna().all()
+    assert normalize_name(pd.Series(["Straße"], dtype="object")).iloc[0] == "STRASSE"
+
+
+def test_match_targets_against_an_empty_business_table(businesses: pd.DataFrame) -> None:
+    targets = pd.DataFrame({
+        "target_name": ["老王家常菜馆", None, "  ", "91370323MA3C999999 某店"],
+        "address": [None, "沂源县南麻街道城北路254号", None, None],
+    })
+    out = match_targets(targets, businesses.iloc[0:0])
+    assert out["business_id"].isna().all() and out["match_method"].isna().all()
+    assert out["match_note"].tolist() == [
+        "未找到名称相符的许可持有人", "被反映对象为空", "被反映对象为空", "统一社会信用代码未对应到许可持有人",
+    ]

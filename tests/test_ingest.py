@@ -343,3 +343,42 @@ def test_older_schema_is_upgraded_without_data_loss(tmp_path: Path) -> None:
     latest = max(version for version, _name, _text in migrations())
     assert ws.store.schema_version() == latest
     assert ws.table("businesses").set_index("business_id").loc["S1", "name"] == "老店"
+
+
+# -- bounded memory and the per-batch account ----------------------------------------------------
+def test_staged_batches_are_not_held_until_commit(ws: ga.Workspace) -> None:
+    """A batch written inside the import's transaction can be freed at once (no register())."""
+    import gc
+    import weakref
+
+    from guidance_analytics import ingest_rows
+
+    with ws.store.transaction() as con:
+        columns = list(con.table("complaints").columns)
+        frame = pd.DataFrame({"order_no": ["W1", "W2"], "received_at": pd.Timestamp("2024-03-05")})
+        frame = frame.reindex(columns=columns)
+        alive = weakref.ref(frame)
+        ingest_rows.run_on(con, "ingest_insert_complaints", frame, "staged")
+        del frame
+        gc.collect()
+        assert alive() is None
+    assert ws.table("complaints")["order_no"].tolist() == ["W1", "W2"]
+
+
+def test_repeated_keys_in_one_file_are_walked_in_order(ws: ga.Workspace, tmp_path: Path) -> None:
+    header = ["工单编号", "受理时间", "诉求类型", "诉求内容", "办结时间", "办理结果"]
+    stored = [["W9", "2024-03-01", "投诉", "噪音", "2024-03-04", "已处理"]]
+    ws.import_file(write_csv(tmp_path / "a.csv", header, stored, "gb18030"), "complaints")
+    rows = [
+        ["W1", "2024-03-05", "投诉", "油烟", "", ""],  # new
+        ["W1", "2024-03-05", "投诉", "油烟", "2024-03-09", "已整改"],  # same key, closed: an update
+        ["W1", "2024-03-05", "投诉", "油烟", "", ""],  # the open state again: older, a duplicate
+        ["W9", "2024-03-01", "投诉", "噪音", "", ""],  # older than the stored closed one
+        ["W2", "2024-03-06", "咨询", "问", "", ""],  # new, once
+    ]
+    r = ws.import_file(write_csv(tmp_path / "b.csv", header, rows, "gb18030"), "complaints")
+    assert (r.read, r.accepted, r.updated, r.duplicates, r.rejected) == (5, 2, 1, 2, 0)
+    table = ws.table("complaints").set_index("order_no")
+    assert table.loc["W1", "result"] == "已整改"
+    assert table.loc["W9", "result"] == "已处理"
+    assert sorted(table.index) == ["W1", "W2", "W9"]

@@ -219,3 +219,30 @@ def test_scrub_pii_missing_and_speed() -> None:
     res = scrub_pii(big)
     assert time.perf_counter() - start < 3.0
     assert "13912345678" not in res.iloc[-1]
+
+
+def test_normalize_text_whitespace_like_python_on_both_storages() -> None:
+    # Python's \s: line/paragraph separators, information separators, NEL, vertical tab, ideographic space
+    raw = ["a\u2028b\x1fc\x0bd\u3000e\x85f", "\u200bzero-width kept\u200b", "x\u00a0\u2003y"]
+    expected = ["a b c d e f", "\u200bzero-width kept\u200b", "x y"]
+    assert normalize_text(pd.Series(raw, dtype="str")).tolist() == expected  # arrow kernels
+    assert normalize_text(S(raw)).tolist() == expected  # any other input dtype
+
+
+def test_scrub_pii_only_touches_texts_with_enough_digits() -> None:
+    texts = pd.Series(["门牌号123号，电话 139 1234 5678", "编号123456", "无数字", None], dtype="str")
+    out = scrub_pii(texts)
+    assert out.iloc[0] == f"门牌号123号，电话 {PII_MASK}"
+    assert out.iloc[1] == "编号123456"  # 6 digits: not personal data
+    assert out.iloc[2] == "无数字"
+    assert pd.isna(out.iloc[3])
+    assert out.index.equals(texts.index)
+
+
+def test_normalize_enum_repeated_values_and_index() -> None:
+    values = pd.Series(["投诉", "求决", None, "投诉", "乱写"], index=[10, 11, 12, 13, 14], dtype="str")
+    canon, bad = normalize_enum(values, ENUMS["request_type"])
+    assert canon.index.tolist() == [10, 11, 12, 13, 14]
+    assert canon.iloc[[0, 1, 3]].tolist() == ["投诉", "求助", "投诉"]
+    assert canon.iloc[[2, 4]].isna().all()
+    assert bad.tolist() == [False, False, False, False, True]

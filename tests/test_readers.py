@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from guidance_analytics import readers_csv
 from guidance_analytics.errors import InputFileError
 from guidance_analytics.readers import (
     ROW_NUMBER,
@@ -304,3 +305,28 @@ def test_default_aliases_cover_all_kinds() -> None:
     assert aliases["许可编号"] == "permit_no"
     assert aliases["检查编号"] == "inspection_no"
     assert aliases["行政处罚决定书文号"] == "decision_no"
+
+
+def test_csv_ragged_row_far_down_is_read_like_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a short and a long row after the first batches: the rest of the file is read by the fallback
+    monkeypatch.setattr(readers_csv, "_BLOCK_BYTES", 256)  # several arrow blocks in a small file
+    rows = [["工单编号", "受理时间", "诉求内容"]] + [[f"A{i}", "2024-03-05", f"内容{i}"] for i in range(30)]
+    rows[26] = ["A25", "2024-03-05"]
+    rows[28] = ["A27", "2024-03-05", "内容27", "多余"]
+    path = _write_csv(tmp_path / "r.csv", rows, "gb18030")
+    table = read_batches(path, alias="complaints", batch_rows=10)
+    batches = list(table.batches())
+    assert [len(b) for b in batches] == [10, 10, 10]
+    df = pd.concat(batches, ignore_index=True)
+    assert df["工单编号"].tolist() == [f"A{i}" for i in range(30)]
+    assert df[ROW_NUMBER].tolist() == list(range(1, 31))
+    assert pd.isna(df["诉求内容"].iloc[25])
+    assert df["诉求内容"].iloc[27] == "内容27"
+
+
+def test_csv_quoted_line_break_in_title_rows(tmp_path: Path) -> None:
+    text = '"工单导出\n第二行标题"\n工单编号,受理时间\nA1,2024-03-05\nA2,2024-03-06\n'
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    _, df = _read_all(path, alias="complaints")
+    assert df["工单编号"].tolist() == ["A1", "A2"]

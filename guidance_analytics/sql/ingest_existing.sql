@@ -1,6 +1,6 @@
--- Stored key, content hash and version for the keys of the batch being imported.
+-- Stored key, content hash and version for the keys of the batch being imported ($keys: a list).
 WITH batch_keys AS (
-    SELECT DISTINCT key FROM staged_keys
+    SELECT DISTINCT unnest($keys::VARCHAR[]) AS key
 ),
 stored AS (
     SELECT key, row_hash, version FROM record_versions WHERE kind = $kind

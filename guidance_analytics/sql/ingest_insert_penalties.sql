@@ -1,0 +1,6 @@
+-- Insert penalties whose natural key is not stored yet (a plain append: cheaper than INSERT OR REPLACE).
+WITH new_rows AS (
+    SELECT * FROM staged
+)
+INSERT INTO penalties BY NAME
+SELECT * FROM new_rows

@@ -1,0 +1,2 @@
+-- Back to DuckDB's default memory cap once the import is done.
+RESET memory_limit
