@@ -198,22 +198,26 @@ def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator
 
 
 def _open(path: Path, kind: str, sheet: str | None, batch_rows: int = 50_000) -> readers.RawTable:
-    """Open the file with the kind's header aliases; when no header row is found, say which kind
-    the file looks like, if any."""
+    """Open the file with the kind's header aliases; when no header row is found, name the columns
+    the kind requires and say which kind the file looks like, if any."""
     try:
         return readers.read_batches(path, sheet=sheet, batch_rows=batch_rows, alias=kind, personal=PERSONAL_HEADERS)
     except InputFileError as exc:
+        spec = KIND_SPECS[kind]
+        needed = [c.label for c in spec.required]
+        if len(spec.key) > 1:
+            needed.append("或".join(spec.column(k).label for k in spec.key))
+        hint = f"「{spec.label}」文件必需的列：{'、'.join('「' + n + '」' for n in needed)}。"
         try:
             other = readers.read_batches(path, sheet=sheet, alias=None, personal=PERSONAL_HEADERS)
         except InputFileError:
-            raise exc from None
-        guess = _guess_kind(other.headers_found, exclude=kind)
-        if guess is None:
+            other = None
+        guess = _guess_kind(other.headers_found, exclude=kind) if other is not None else None
+        if guess is not None:
+            hint += f"这看起来是「{KIND_SPECS[guess].label}」文件，请用 kind=\"{guess}\" 导入。"
+        if "未找到表头行" not in str(exc) and guess is None:
             raise
-        raise InputFileError(
-            f"{exc} 这看起来是「{KIND_SPECS[guess].label}」文件，而不是「{KIND_SPECS[kind].label}」，"
-            f"请用 kind=\"{guess}\" 导入。"
-        ) from None
+        raise InputFileError(f"{exc} {hint}") from None
 
 
 def _check_columns(spec: Kind, table: readers.RawTable, path: Path) -> None:
