@@ -161,7 +161,7 @@ def test_reject_reasons_are_specific_and_rows_kept_whole(ws: ga.Workspace, tmp_p
     assert "10012345678" not in stored.to_csv() and "李先生" not in stored.to_csv()
     assert json.loads(stored.set_index("row_number").loc[4, "raw"])["诉求类型"] == "其它类"
     # the rejects spreadsheet has a 原因 column and the same rows
-    book = pd.read_excel(r.rejects_file, header=1)
+    book = pd.read_excel(r.rejects_file, header=1, engine="calamine")
     assert list(book.columns[:2]) == ["行号", "原因"] and len(book) == 6
     assert "10012345678" not in book.to_csv()
 
