@@ -71,16 +71,10 @@ def parse_capacity(capacity: Any, defaults: dict[str, Any]) -> dict[str, int | N
 def recent_actions(ws: Any, as_of: Any, days: int) -> pd.DataFrame:
     """Register entries (not voided) guided within ``days`` before ``as_of`` or planned after it.
 
-    Returns ``business_id``, ``method``, ``catalog_item``, ``guided_on``; an empty frame when the
-    register tables do not exist yet.
+    Returns ``business_id``, ``method``, ``catalog_item``, ``guided_on`` (typed even when empty).
     """
     cols = {"business_id": "str", "method": "str", "catalog_item": "str", "guided_on": "datetime64[us]"}
     empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in cols.items()})
-    exists = ws.query(
-        "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'register_entries'"
-    )
-    if int(exists["n"].iloc[0]) == 0:
-        return empty
     out = ws.store.query("candidates_recent_actions", as_of=to_date(as_of), days=int(days))
     return out if not out.empty else empty
 

@@ -22,16 +22,12 @@ _ALIASES = {"事项编码": "item_code", "事项名称": "item_name", "指导方
 
 def catalog_items(ws: Any) -> pd.DataFrame:
     """The catalogue rows (snake_case columns), or an empty frame when there is none."""
+    from .catalog import read_catalog_file
+
     try:
-        from .catalog import read_catalog_file
-    except ImportError:
-        return pd.DataFrame()
-    try:
-        exists = ws.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'catalog_items'")
-        if int(exists["n"].iloc[0]):
-            items = ws.query("SELECT * FROM catalog_items ORDER BY position, item_code")
-            if not items.empty:
-                return items
+        items = ws.store.query("register_catalog")  # the workspace copy, when it has been seeded
+        if not items.empty:
+            return items
         return read_catalog_file(None, ws.config_dir).rename(columns=_ALIASES)
     except Exception as exc:  # the catalogue is optional for the list: never fail the list on it
         log.warning("guidance catalogue unavailable: %s", exc)

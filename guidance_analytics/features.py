@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from . import sql
-from .config import load_toml, resolve
+from .config import load_csv, load_toml
 
 log = logging.getLogger(__name__)
 
@@ -168,26 +168,23 @@ def outcomes(
 def business_info(ws: Any) -> pd.DataFrame:
     """Descriptive columns per business: ``business_id``, ``uscc``, ``name``, ``township``,
     ``industry`` (class code), ``industry_name``, ``section`` (GB/T 4754 letter), ``subject_type``."""
-    info = ws.query(
-        "SELECT business_id, uscc, name, coalesce(township, '其他') AS township, "
-        "industry_code AS industry, subject_type FROM businesses"
-    )
-    names = industry_lookup(ws)
+    info = ws.store.query("features_business_info")
+    names = industry_lookup(ws, info["industry"])
     codes = info["industry"].fillna("")
     info["industry_name"] = codes.map(lambda c: names.get(c, (np.nan, np.nan))[1])
     info["section"] = codes.map(lambda c: names.get(c, (np.nan, np.nan))[0])
     return info
 
 
-def industry_lookup(ws: Any) -> dict[str, tuple[Any, Any]]:
-    """Map of industry codes seen in the workspace to ``(section letter, name)``.
+def industry_lookup(ws: Any, codes: pd.Series) -> dict[str, tuple[Any, Any]]:
+    """Map of the industry ``codes`` (class codes of businesses) to ``(section letter, name)``.
 
     Uses ``industries.csv`` (GB/T 4754-2017: section, division, group, class, name): the class row
     when present, else the group (first 3 digits), else the division (first 2). Empty when the file
     is not installed.
     """
     try:
-        table = pd.read_csv(resolve("industries.csv", ws.config_dir), dtype=str, keep_default_na=False)
+        table = load_csv("industries.csv", ws.config_dir)
     except (FileNotFoundError, OSError):
         return {}
     by_level: dict[str, tuple[str, str]] = {}
@@ -200,9 +197,8 @@ def industry_lookup(ws: Any) -> dict[str, tuple[Any, Any]]:
                 break
         if division:
             by_level.setdefault(f"div:{division}", (section, name))
-    codes = ws.query("SELECT DISTINCT industry_code FROM businesses WHERE industry_code IS NOT NULL")
     out: dict[str, tuple[Any, Any]] = {}
-    for code in codes["industry_code"]:
+    for code in codes.dropna().unique():
         section = by_level.get(f"div:{code[:2]}", (np.nan, np.nan))[0]
         hit = by_level.get(code) or by_level.get(code[:3]) or by_level.get(code[:2])
         out[code] = (section, hit[1] if hit else np.nan)

@@ -245,8 +245,8 @@ def training_panel(ws: Any, as_of: Any, horizon_months: int = 3, train_months: i
 def _sample_share(ws: Any, dates: list[dt.date], horizon_months: int, max_rows: int | None) -> float:
     if not max_rows:
         return 1.0
-    row = ws.query("SELECT count(*) AS n FROM inspections WHERE inspected_on >= $a AND inspected_on < $b",
-                   a=dates[0], b=(pd.Timestamp(dates[-1]) + pd.DateOffset(months=horizon_months)).date())
+    row = ws.store.query("risk_inspection_count", a=dates[0],
+                         b=(pd.Timestamp(dates[-1]) + pd.DateOffset(months=horizon_months)).date())
     bound = int(row["n"].iloc[0]) * max(horizon_months, 1)
     return 1.0 if bound <= max_rows else max_rows / bound
 
