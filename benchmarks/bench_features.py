@@ -122,8 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from guidance_analytics import Workspace
-    from guidance_analytics.features import features
-    from guidance_analytics.risk import risk_scores
+    from guidance_analytics.targeting import features, risk_scores
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_features_"))
     ws = Workspace(folder)

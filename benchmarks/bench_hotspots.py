@@ -71,9 +71,8 @@ def _child(task: str, ws_dir: str, repeat: int) -> None:
     ``task == "time"``: the three tasks alternated ``repeat`` times (same process, same cache state),
     median seconds of each. Otherwise: one task, its peak resident memory added by the run.
     """
-    from guidance_analytics.hotspot_panels import hotspot_panel
-    from guidance_analytics.hotspots import hotspots
-    from guidance_analytics.workspace import Workspace
+    from guidance_analytics import Workspace
+    from guidance_analytics.hotspots import hotspot_panel, hotspots
 
     ws = Workspace(ws_dir)
 
@@ -143,7 +142,7 @@ def main() -> None:
         _child(args.child[0], args.child[1], args.repeat)
         return
 
-    from guidance_analytics.workspace import Workspace
+    from guidance_analytics import Workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace(Path(tmp) / "bench")

@@ -35,13 +35,13 @@ def main() -> None:
     pd.set_option("display.width", 200)
 
     import guidance_analytics as ga
-    from guidance_analytics.hotspot_eval import exposure_only_check, recall_table, seasonal_check
+    from guidance_analytics.hotspots import exposure_only_check, recall_table, seasonal_check
 
     kwargs = {k: v for k, v in (("min_count", args.min_count), ("alpha", args.alpha), ("fdr", args.fdr))
               if v is not None}
     with tempfile.TemporaryDirectory() as tmp:
         if args.workspace is None:
-            from guidance_analytics.demo import import_folder
+            from guidance_analytics.jobs import import_folder
 
             ws = ga.Workspace(Path(tmp) / "ws")
             import_folder(ws, args.samples, echo=lambda _t: None)

@@ -114,8 +114,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from guidance_analytics.detect import detect_aberrations  # noqa: E402
-from guidance_analytics.detect_model import decide as _decide  # noqa: E402
+from guidance_analytics.hotspots.detect import detect_aberrations  # noqa: E402
+from guidance_analytics.hotspots.detect.model import decide as _decide  # noqa: E402
 
 GROUPS = [  # theta, beta, gamma1, gamma2, phi
     (0.1, 0.0025, 0.6, 0.6, 1.5),

@@ -1,26 +1,57 @@
-"""The Workspace: a thin facade over the modules that each own one job.
+"""The Workspace: a thin facade over the stage functions that each own one job.
 
 A workspace is a directory holding one embedded DuckDB file (``workspace.duckdb``) plus
 ``exports/``, ``rejects/`` and an optional ``config/`` folder with overrides of the packaged rules.
-Each method here is a few lines that call the module that owns the job.
+Each method calls one stage function with the workspace first; it has that function's full
+signature (minus ``ws``) and its docstring (see :func:`delegates_to`), so ``help(ws.hotspots)``
+shows ``freq``, ``start``, ``alpha`` … and the columns returned.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import inspect
+import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
-from .store import Store
-
-if TYPE_CHECKING:
-    from .ingest import ImportResult
+from . import effects as effects_stage
+from . import hotspots as hotspot_stage
+from . import ingest as ingest_stage
+from . import register as register_stage
+from . import targeting as targeting_stage
+from .core import Store
+from .ingest import ImportResult
 
 DB_NAME = "workspace.duckdb"
 TABLES = (
     "businesses", "permits", "complaints", "inspections", "penalties", "rejects", "imports",
 )
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_WS_PARAM = re.compile(r"^(?P<indent>[ ]*)ws :.*\n(?:(?P=indent)[ ]+.*\n)*", re.MULTILINE)
+
+
+def delegates_to(owner: Callable[..., Any]) -> Callable[[F], F]:
+    """Give a facade method the docstring of the stage function it calls (without the ``ws`` entry).
+
+    The method's own signature must be the owner's minus ``ws`` (checked by the tests).
+    """
+
+    def decorate(method: F) -> F:
+        doc = _WS_PARAM.sub("", (inspect.getdoc(owner) or "") + "\n")
+        # the examples call the owner as ``owner(ws, …)``: here they read ``ws.method(…)``
+        doc = doc.replace(f"{owner.__name__}(ws, ", f"ws.{method.__name__}(")
+        doc = doc.replace(f"{owner.__name__}(ws)", f"ws.{method.__name__}()")
+        method.__doc__ = doc + f"\nCalls :func:`{owner.__module__}.{owner.__name__}`."
+        method.__wrapped_owner__ = owner  # type: ignore[attr-defined]
+        return method
+
+    return decorate
 
 
 class Workspace:
@@ -28,8 +59,10 @@ class Workspace:
 
     Parameters
     ----------
-    path : the workspace directory; created with an empty database when missing.
-    lock_wait : seconds to retry while another process (a notebook, the CLI) holds the database.
+    path : str or Path
+        The workspace directory; created with an empty database when missing.
+    lock_wait : float, optional
+        Seconds to retry while another process (a notebook, the CLI) holds the database.
 
     Examples
     --------
@@ -52,154 +85,223 @@ class Workspace:
         return f"Workspace({str(self.path)!r})"
 
     # -- ingest ------------------------------------------------------------------------------
+    @delegates_to(ingest_stage.import_file)
     def import_file(
-        self, path: str | Path, kind: str, sheet: str | None = None, progress: bool = False
+        self, path: str | Path, kind: str, sheet: str | None = None, progress: bool = False, today: Any = None
     ) -> ImportResult:
-        """Import one export file of ``kind`` (permits, complaints, inspections, penalties).
+        return ingest_stage.import_file(self, path, kind, sheet=sheet, progress=progress, today=today)
 
-        Every row ends accepted, updated, duplicate or rejected (with reasons, also written to
-        ``rejects/``). A file that cannot be used raises :class:`InputFileError` and changes nothing.
-        """
-        from .ingest import import_file
-
-        return import_file(self, path, kind, sheet=sheet, progress=progress)
-
+    @delegates_to(ingest_stage.read_table)
     def table(self, name: str) -> pd.DataFrame:
-        """One table of the workspace as a DataFrame (see ``docs/design.md`` for the columns)."""
-        from .ingest import read_table
-
-        return read_table(self, name)
+        return ingest_stage.read_table(self, name)
 
     def query(self, sql_text: str, **params: Any) -> pd.DataFrame:
-        """Run a read-only SQL query with ``$name`` parameters, e.g. ``ws.query("… WHERE x = $x", x=1)``."""
+        """Run a read-only SQL query with ``$name`` parameters and return a DataFrame.
+
+        Parameters
+        ----------
+        sql_text : str
+            One SQL statement; values are bound as DuckDB ``$name`` parameters, never formatted in.
+        **params
+            The parameter values by name.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> Workspace(tempfile.mkdtemp()).query("SELECT $x + 1 AS y", x=1)["y"].tolist()
+        [2]
+        """
         return self.store.query_text(sql_text, **params)
 
+    @delegates_to(ingest_stage.status)
     def status(self) -> pd.DataFrame:
-        """Row counts per table and the import history summary."""
-        from .ingest import status
-
-        return status(self)
+        return ingest_stage.status(self)
 
     # -- hotspots ----------------------------------------------------------------------------
-    def hotspots(self, measure: str = "violations", by: str | tuple[str, ...] = "industry", **kwargs: Any) -> pd.DataFrame:
-        """Flag fields and periods where violations or complaints are unusually frequent."""
-        from .hotspots import hotspots
+    @delegates_to(hotspot_stage.hotspots)
+    def hotspots(
+        self,
+        measure: str = "violations",
+        by: str | tuple[str, ...] = "industry",
+        freq: str = "M",
+        start: Any = None,
+        end: Any = None,
+        alpha: float | None = None,
+        fdr: float | None = None,
+        *,
+        substantiated: bool = False,
+        exposure: str | None = "auto",
+        request_types: list[str] | None = None,
+        include_penalties: bool = True,
+        min_count: int | None = None,
+        **detect_options: Any,
+    ) -> pd.DataFrame:
+        return hotspot_stage.hotspots(
+            self, measure, by, freq, start, end, alpha, fdr, substantiated=substantiated, exposure=exposure,
+            request_types=request_types, include_penalties=include_penalties, min_count=min_count,
+            **detect_options,
+        )
 
-        return hotspots(self, measure, by, **kwargs)
+    @delegates_to(hotspot_stage.hotspot_episodes)
+    def hotspot_episodes(
+        self,
+        measure: str = "violations",
+        by: str | tuple[str, ...] = "industry",
+        max_gap: int | None = None,
+        freq: str = "M",
+        start: Any = None,
+        end: Any = None,
+        alpha: float | None = None,
+        fdr: float | None = None,
+        *,
+        substantiated: bool = False,
+        exposure: str | None = "auto",
+        request_types: list[str] | None = None,
+        include_penalties: bool = True,
+        min_count: int | None = None,
+        **detect_options: Any,
+    ) -> pd.DataFrame:
+        return hotspot_stage.hotspot_episodes(
+            self, measure, by, max_gap, freq, start, end, alpha, fdr, substantiated=substantiated,
+            exposure=exposure, request_types=request_types, include_penalties=include_penalties,
+            min_count=min_count, **detect_options,
+        )
 
-    def hotspot_episodes(self, measure: str = "violations", by: str | tuple[str, ...] = "industry", **kwargs: Any) -> pd.DataFrame:
-        """Contiguous flagged periods of a field merged into episodes."""
-        from .hotspots import hotspot_episodes
-
-        return hotspot_episodes(self, measure, by, **kwargs)
-
-    def seasonal_hotspots(self, measure: str = "violations", by: str | tuple[str, ...] = "industry", **kwargs: Any) -> pd.DataFrame:
-        """Months (or quarters) of the year that are high year after year."""
-        from .hotspots import seasonal_hotspots
-
-        return seasonal_hotspots(self, measure, by, **kwargs)
+    @delegates_to(hotspot_stage.seasonal_hotspots)
+    def seasonal_hotspots(
+        self,
+        measure: str = "violations",
+        by: str | tuple[str, ...] = "industry",
+        freq: str = "M",
+        end: Any = None,
+        *,
+        substantiated: bool = False,
+        exposure: str | None = "auto",
+        request_types: list[str] | None = None,
+        include_penalties: bool = True,
+        ratio_threshold: float | None = None,
+        min_years: int | None = None,
+        min_share_high: float | None = None,
+        fdr: float | None = None,
+        min_observed: int | None = None,
+    ) -> pd.DataFrame:
+        return hotspot_stage.seasonal_hotspots(
+            self, measure, by, freq, end, substantiated=substantiated, exposure=exposure,
+            request_types=request_types, include_penalties=include_penalties, ratio_threshold=ratio_threshold,
+            min_years=min_years, min_share_high=min_share_high, fdr=fdr, min_observed=min_observed,
+        )
 
     # -- risk and candidates -----------------------------------------------------------------
-    def features(self, as_of: Any, **kwargs: Any) -> pd.DataFrame:
-        """Per-business features as of a planning date (nothing dated after ``as_of`` is used)."""
-        from .features import features
+    @delegates_to(targeting_stage.features)
+    def features(self, as_of: Any, *, use_hotspots: bool = True) -> pd.DataFrame:
+        return targeting_stage.features(self, as_of, use_hotspots=use_hotspots)
 
-        return features(self, as_of, **kwargs)
+    @delegates_to(targeting_stage.risk_scores)
+    def risk_scores(
+        self, as_of: Any, horizon_months: int = 3, *, use_hotspots: bool = True, with_features: bool = False,
+        **model_settings: Any,
+    ) -> pd.DataFrame:
+        return targeting_stage.risk_scores(
+            self, as_of, horizon_months, use_hotspots=use_hotspots, with_features=with_features, **model_settings
+        )
 
-    def risk_scores(self, as_of: Any, horizon_months: int = 3, **kwargs: Any) -> pd.DataFrame:
-        """Calibrated risk per business as of ``as_of``, ranked, with Chinese explanations."""
-        from .risk import risk_scores
+    @delegates_to(targeting_stage.backtest)
+    def backtest(
+        self, start: Any, end: Any, horizon_months: int = 3, step_months: int = 1,
+        k: list[float] | None = None, observe: str | None = None, **model_settings: Any,
+    ) -> pd.DataFrame:
+        return targeting_stage.backtest(self, start, end, horizon_months, step_months, k, observe, **model_settings)
 
-        return risk_scores(self, as_of, horizon_months=horizon_months, **kwargs)
+    @delegates_to(targeting_stage.candidates)
+    def candidates(
+        self, as_of: Any, capacity: Any = None, *, draw: bool | None = None, cooldown_days: int | None = None,
+        use_hotspots: bool = True, scores: pd.DataFrame | None = None, seed: int | None = None,
+    ) -> pd.DataFrame:
+        return targeting_stage.candidates(
+            self, as_of, capacity, draw=draw, cooldown_days=cooldown_days, use_hotspots=use_hotspots,
+            scores=scores, seed=seed,
+        )
 
-    def backtest(self, start: Any, end: Any, horizon_months: int = 3, step_months: int = 1, **kwargs: Any) -> pd.DataFrame:
-        """Rolling-origin backtest: precision@k, recall@k, lift vs random draw and vs a simple rule."""
-        from .risk import backtest
+    @delegates_to(targeting_stage.fairness_audit)
+    def fairness_audit(
+        self, candidates: pd.DataFrame, pool: pd.DataFrame | None = None, by_action: bool = True
+    ) -> pd.DataFrame:
+        return targeting_stage.fairness_audit(self, candidates, pool, by_action)
 
-        return backtest(self, start, end, horizon_months=horizon_months, step_months=step_months, **kwargs)
-
-    def candidates(self, as_of: Any, capacity: Any = None, **kwargs: Any) -> pd.DataFrame:
-        """Proposed guidance actions (and 移送执法 referrals, listed separately) with reasons."""
-        from .candidates import candidates
-
-        return candidates(self, as_of, capacity=capacity, **kwargs)
-
-    def fairness_audit(self, candidates: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
-        """Selection rates by township, subject type and industry vs their share of businesses at risk."""
-        from .candidates import fairness_audit
-
-        return fairness_audit(self, candidates, **kwargs)
-
-    def write_candidates(self, path: str | Path, as_of: Any, **kwargs: Any) -> Path:
-        """Write the review spreadsheet for the policy-law section (是否采纳 / 指导人员 / 计划时间 / 备注)."""
-        from .candidates import write_review_file
-
-        return write_review_file(self, path, as_of, **kwargs)
+    @delegates_to(targeting_stage.write_review_file)
+    def write_candidates(
+        self, path: str | Path, as_of: Any, capacity: Any = None, cands: pd.DataFrame | None = None,
+        audit: pd.DataFrame | None = None, *, draw: bool | None = None, cooldown_days: int | None = None,
+        use_hotspots: bool = True, scores: pd.DataFrame | None = None, seed: int | None = None,
+    ) -> Path:
+        return targeting_stage.write_review_file(
+            self, path, as_of, capacity, cands, audit, draw=draw, cooldown_days=cooldown_days,
+            use_hotspots=use_hotspots, scores=scores, seed=seed,
+        )
 
     # -- catalogue, register, documents, exports ---------------------------------------------
+    @delegates_to(targeting_stage.catalog)
     def catalog(self) -> pd.DataFrame:
-        """The workspace's editable copy of the guidance catalogue (目录清单)."""
-        from .catalog import catalog
+        return targeting_stage.catalog(self)
 
-        return catalog(self)
-
+    @delegates_to(targeting_stage.export_catalog)
     def export_catalog(self, path: str | Path) -> Path:
-        """Write the catalogue in a publishable layout."""
-        from .catalog import export_catalog
+        return targeting_stage.export_catalog(self, path)
 
-        return export_catalog(self, path)
+    @delegates_to(register_stage.add_to_register)
+    def add_to_register(
+        self, chosen: Any, officers: Any = None, guided_on: Any = None, *, by: str | None = None,
+        strict: bool = False, today: dt.date | None = None,
+    ) -> pd.DataFrame:
+        return register_stage.add_to_register(self, chosen, officers, guided_on, by=by, strict=strict, today=today)
 
-    def add_to_register(self, chosen: Any, officers: Any = None, guided_on: Any = None, **kwargs: Any) -> pd.DataFrame:
-        """Register the chosen actions (rows with 是否采纳 = 是); returns the entries created."""
-        from .register import add_to_register
+    @delegates_to(register_stage.register)
+    def register(
+        self, year: int | None = None, *, start: Any = None, end: Any = None, include_void: bool = True,
+        seq: int | None = None,
+    ) -> pd.DataFrame:
+        return register_stage.register(self, year, start=start, end=end, include_void=include_void, seq=seq)
 
-        return add_to_register(self, chosen, officers=officers, guided_on=guided_on, **kwargs)
+    @delegates_to(register_stage.record_result)
+    def record_result(
+        self, year: int, seq: int, result: str, effect: str | None = None, *, by: str | None = None
+    ) -> pd.DataFrame:
+        return register_stage.record_result(self, year, seq, result, effect, by=by)
 
-    def register(self, year: int | None = None, **kwargs: Any) -> pd.DataFrame:
-        """The register (登记簿), one row per entry."""
-        from .register import register
-
-        return register(self, year=year, **kwargs)
-
-    def record_result(self, year: int, seq: int, result: str, effect: str | None = None, **kwargs: Any) -> pd.DataFrame:
-        """Record 指导结果 and 指导取得的效益、效果 for an entry."""
-        from .register import record_result
-
-        return record_result(self, year, seq, result, effect=effect, **kwargs)
-
+    @delegates_to(register_stage.void_entry)
     def void_entry(self, year: int, seq: int, by: str, reason: str) -> pd.DataFrame:
-        """Void an entry (never deleted); who, when and why are kept."""
-        from .register import void_entry
+        return register_stage.void_entry(self, year, seq, by, reason)
 
-        return void_entry(self, year, seq, by=by, reason=reason)
-
+    @delegates_to(register_stage.amend_entry)
     def amend_entry(self, year: int, seq: int, by: str, reason: str, **changes: Any) -> pd.DataFrame:
-        """Amend an entry's fields; the previous values, who, when and why are kept."""
-        from .register import amend_entry
+        return register_stage.amend_entry(self, year, seq, by, reason, **changes)
 
-        return amend_entry(self, year, seq, by=by, reason=reason, **changes)
+    @delegates_to(register_stage.write_documents)
+    def write_documents(
+        self, out_dir: str | Path, entries: Any = None, *, year: int | None = None, include_void: bool = False
+    ) -> list[Path]:
+        return register_stage.write_documents(self, out_dir, entries, year=year, include_void=include_void)
 
-    def write_documents(self, out_dir: str | Path, entries: Any = None, **kwargs: Any) -> list[Path]:
-        """Write 行政指导意见书 / 行政指导文书 / 约谈通知书 (.docx) for register entries."""
-        from .documents import write_documents
+    @delegates_to(register_stage.export_register)
+    def export_register(
+        self, path: str | Path, year: int | None = None, *, start: Any = None, end: Any = None,
+        include_void: bool = True,
+    ) -> Path:
+        return register_stage.export_register(self, path, year, start=start, end=end, include_void=include_void)
 
-        return write_documents(self, out_dir, entries=entries, **kwargs)
-
-    def export_register(self, path: str | Path, year: int | None = None, **kwargs: Any) -> Path:
-        """The register as .xlsx in the form's layout (title 行政指导事项登记簿)."""
-        from .register import export_register
-
-        return export_register(self, path, year=year, **kwargs)
-
-    def export_filing_batch(self, path: str | Path, **kwargs: Any) -> Path:
-        """An upload batch for the city filing system (.xlsx or .csv with BOM)."""
-        from .register import export_filing_batch
-
-        return export_filing_batch(self, path, **kwargs)
+    @delegates_to(register_stage.export_filing_batch)
+    def export_filing_batch(
+        self, path: str | Path, year: int | None = None, *, start: Any = None, end: Any = None
+    ) -> Path:
+        return register_stage.export_filing_batch(self, path, year, start=start, end=end)
 
     # -- learning ----------------------------------------------------------------------------
-    def guidance_effects(self, window_months: int = 6, **kwargs: Any) -> pd.DataFrame:
-        """Did guidance reduce violations? Guided businesses vs matched unguided ones, before/after."""
-        from .effects import guidance_effects
-
-        return guidance_effects(self, window_months=window_months, **kwargs)
+    @delegates_to(effects_stage.guidance_effects)
+    def guidance_effects(
+        self, window_months: int = 6, *, as_of: Any = None, methods: Any = None, controls_per_case: int = 3,
+        n_boot: int = 500, seed: int = 0, cases: pd.DataFrame | None = None, caliper: float | None = None,
+    ) -> pd.DataFrame:
+        return effects_stage.guidance_effects(
+            self, window_months, as_of=as_of, methods=methods, controls_per_case=controls_per_case,
+            n_boot=n_boot, seed=seed, cases=cases, caliper=caliper,
+        )

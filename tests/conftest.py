@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import guidance_analytics as ga
-from guidance_analytics.demo import import_folder
+from guidance_analytics.jobs import import_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data_samples"

@@ -9,14 +9,15 @@ import pandas as pd
 import pytest
 from risk_helpers import business, complaint, inspection, make_ws, penalty, permit
 
-from guidance_analytics.candidates import (
+from guidance_analytics.targeting import (
+    ENFORCEMENT_SHEET,
+    REVIEW_HEADERS,
+    audit_groups,
     candidates,
     inclusion_probabilities,
     parse_capacity,
     systematic_draw,
 )
-from guidance_analytics.candidates_review import ENFORCEMENT_SHEET, REVIEW_HEADERS
-from guidance_analytics.fairness import audit_groups
 
 AS_OF = "2024-07-01"
 

@@ -9,9 +9,9 @@ import pytest
 from openpyxl import load_workbook
 
 import guidance_analytics as ga
-from guidance_analytics.catalog import match_item, read_catalog_file
+from guidance_analytics.core import rules
 from guidance_analytics.errors import RegisterError
-from guidance_analytics.register_input import load_rules
+from guidance_analytics.targeting import load_catalog, match_item, read_catalog_file
 
 METHODS = {"政策指引", "意见建议", "提示提醒", "约谈", "劝导警示", "示范引领", "案件回访"}
 
@@ -29,7 +29,7 @@ def test_packaged_catalogue_is_complete() -> None:
     general = items[(items["industries"] == "") & (items["permit_items"] == "")]
     covered = {a for text in general["actions"] for a in text.split(";")}
     assert {"提示提醒", "约谈", "劝导警示", "案件回访"} <= covered
-    assert set(load_rules()["documents"]) <= METHODS
+    assert set(rules(None, "register")["documents"]) <= METHODS
 
 
 CAT = pd.DataFrame({
@@ -80,8 +80,6 @@ def test_export_is_publishable_and_reloads_after_editing(tmp_path: Path) -> None
     assert "、" in str(sheet["D5"].value)  # 提示提醒、约谈 as people read it
     sheet["C4"].value = "食品经营许可证延续提示（修订）"
     book.save(path)
-    from guidance_analytics.catalog import load_catalog
-
     items = load_catalog(ws, path)
     assert len(items) == n and items.loc[0, "item_name"] == "食品经营许可证延续提示（修订）"
     assert items.loc[1, "actions"] == "提示提醒;约谈"
@@ -107,8 +105,6 @@ def test_reload_keeps_internal_columns_and_contacts(tmp_path: Path) -> None:
     ws = ga.Workspace(tmp_path / "ws")
     before = ws.catalog()
     path = ws.export_catalog(tmp_path / "catalog.xlsx")
-    from guidance_analytics.catalog import load_catalog
-
     after = load_catalog(ws, path)
     cols = ["item_code", "item_name", "issue", "actions", "contact", "phone", "industries", "permit_items"]
     assert after[cols].fillna("").equals(before[cols].fillna(""))

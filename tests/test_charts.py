@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guidance_analytics import charts
+from guidance_analytics import hotspots as charts
 
 
 def hot_frame() -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Tests of the prospective aberration detector (guidance_analytics.detect)."""
+"""Tests of the prospective aberration detector (guidance_analytics.hotspots.detect)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guidance_analytics.detect import benjamini_hochberg, detect_aberrations
+from guidance_analytics.hotspots.detect import benjamini_hochberg, detect_aberrations
 
 REF = Path("/work/shared/reference/surveillance")
 needs_ref = pytest.mark.skipif(not REF.exists(), reason="R reference outputs not available")
@@ -269,7 +269,7 @@ def test_alarms_are_prospective(seed, n, cut, rate, window):
 
 
 def test_closed_form_factor_fit_equals_irls():
-    from guidance_analytics.detect_glm import (
+    from guidance_analytics.hotspots.detect.glm import (
         design_fitter,
         factor_fitter,
         fit_farrington,

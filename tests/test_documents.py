@@ -11,7 +11,7 @@ import pytest
 from docx.oxml.ns import qn
 
 import guidance_analytics as ga
-from guidance_analytics.documents_layout import safe_filename
+from guidance_analytics.register import safe_filename
 
 TODAY = dt.date(2024, 6, 1)
 NASTY = "../..\\沂源县<丁>烧烤:店?*|\x07\x00" + "很长的名字" * 30

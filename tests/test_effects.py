@@ -10,7 +10,7 @@ import pytest
 
 import guidance_analytics
 from guidance_analytics import Workspace
-from guidance_analytics.effects import follow_up_cases, guidance_effects
+from guidance_analytics.effects import follow_up_cases, guidance_effects, top_offenders
 
 T0 = dt.date(2024, 7, 1)  # pre window [2024-01-01, 2024-07-01), post [2024-07-01, 2025-01-01)
 AS_OF = dt.date(2025, 6, 30)
@@ -239,7 +239,6 @@ def test_top_offenders_export_and_cli(tmp_path):
     from typer.testing import CliRunner
 
     from guidance_analytics.cli import app
-    from guidance_analytics.effects import top_offenders
 
     b = _world(drop_guided=2, drop_controls=0, noise=False)
     ws = b.build(tmp_path / "ws")

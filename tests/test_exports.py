@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from guidance_analytics.exports import neutralize, write_table
+from guidance_analytics.core import neutralize, write_table
 
 DANGEROUS = ['=HYPERLINK("http://x","点我")', "+1-2", "-3+4", "@SUM(A1)", "\t=1", "＝1+1"]
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from risk_helpers import business, complaint, inspection, make_ws, penalty, permit
 
-from guidance_analytics import features as F
+from guidance_analytics import targeting as F
 
 AS_OF = "2024-07-01"
 
@@ -122,7 +122,7 @@ def test_industry_names_and_sections(ws):
 
 @pytest.mark.parametrize("field", ["62", "H62", "6210"])
 def test_hotspot_feature_uses_only_data_before_as_of(ws, monkeypatch, field):
-    import guidance_analytics.hotspots as H
+    import guidance_analytics.targeting.feature_table as H  # where features() looks up hotspots
 
     seen = {}
 
@@ -143,13 +143,12 @@ def test_hotspot_feature_uses_only_data_before_as_of(ws, monkeypatch, field):
 
 
 def test_hotspot_feature_falls_back_gracefully(ws, monkeypatch):
-    import guidance_analytics.hotspots as H
+    import guidance_analytics.targeting.feature_table as H  # where features() looks up hotspots
 
     def broken(*a, **k):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(H, "hotspots", broken)
     assert F.features(ws, AS_OF)["in_hotspot"].eq(0).all()
-    monkeypatch.setattr(F, "hotspot_module_available", lambda: False)
-    f = F.features(ws, AS_OF)
+    f = F.features(ws, AS_OF, use_hotspots=False)
     assert f["in_hotspot"].eq(0).all() and f["hotspot_note"].isna().all()

@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from guidance_analytics import Workspace
 from guidance_analytics import hotspots as H
-from guidance_analytics.hotspot_panels import hotspot_panel, parse_by
-from guidance_analytics.seasonal import seasonal_profile
-from guidance_analytics.workspace import Workspace
+from guidance_analytics.hotspots import hotspot_panel, parse_by, seasonal_profile
 
 
 def insert(ws: Workspace, table: str, rows: list[dict]) -> None:
@@ -257,7 +256,7 @@ def test_spike_is_flagged_with_reason_and_quiet_fields_are_not(ws):
 
 def test_q_values_are_benjamini_hochberg_per_period(monkeypatch):
     """With a stub detector the q-values and flags can be checked by hand."""
-    import guidance_analytics.detect as detect
+    import guidance_analytics.hotspots.flags as flags
 
     p = {"A": 0.001, "B": 0.02, "C": 0.03, "D": 0.5}
 
@@ -269,7 +268,7 @@ def test_q_values_are_benjamini_hochberg_per_period(monkeypatch):
         out["method"] = "farrington_noufaily"
         return out
 
-    monkeypatch.setattr(detect, "detect_aberrations", stub)
+    monkeypatch.setattr(flags, "detect_aberrations", stub)
     panel = pd.DataFrame({"by": "township", "field": list(p), "period_start": pd.Timestamp("2024-07-01"),
                           "period_end": pd.Timestamp("2024-07-31"), "observed": [20, 12, 11, 5],
                           "exposure": np.nan})
@@ -437,7 +436,7 @@ def test_period_labels():
 
 def test_samples_licence_boom_is_not_flagged_once_exposure_is_used(sample_workspace, sample_truth):
     """民宿服务 (6130 / division 61): licences grow ~10× in 15 months, the rate per licence does not."""
-    from guidance_analytics.hotspot_eval import exposure_only_check
+    from guidance_analytics.hotspots import exposure_only_check
 
     res = pd.concat([exposure_only_check(sample_workspace, sample_truth, measure=m).assign(measure=m)
                      for m in ("violations", "complaints")], ignore_index=True)
@@ -453,7 +452,7 @@ def test_samples_licence_boom_is_not_flagged_once_exposure_is_used(sample_worksp
 
 
 def test_samples_planted_hotspots_recall_and_false_flags(sample_workspace, sample_truth):
-    from guidance_analytics.hotspot_eval import recall_table, seasonal_check
+    from guidance_analytics.hotspots import recall_table, seasonal_check
 
     table = recall_table(sample_workspace, sample_truth, measures=("violations", "complaints"))
     assert set(table["by"]) == {"industry_division", "township", "violation_type", "industry_division×township"}
@@ -480,7 +479,7 @@ def _scan_frame(observed: dict[str, list[int]], expected: float = 10.0) -> pd.Da
 def test_scan_finds_a_sustained_moderate_rise_that_no_single_month_shows():
     from scipy import stats
 
-    from guidance_analytics.hotspot_scan import scan_hotspots
+    from guidance_analytics.hotspots import scan_hotspots
 
     # every field expects 10 a month; 甲 has 16, 17, 16 in the last three months. A single month of 17
     # is not beyond the 99 % Poisson bound (18), but 49 in three months against 30 is.
@@ -501,7 +500,7 @@ def test_scan_finds_a_sustained_moderate_rise_that_no_single_month_shows():
 
 
 def test_scan_zones_group_related_fields():
-    from guidance_analytics.hotspot_scan import scan_zones
+    from guidance_analytics.hotspots import scan_zones
 
     pairs = pd.DataFrame({"by": "industry_division×township",
                           "field": ["H62×甲", "H62×乙", "F52×甲"],

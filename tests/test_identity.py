@@ -1,4 +1,4 @@
-"""Tests for guidance_analytics.identity: credit codes, names, townships, matching."""
+"""Tests for guidance_analytics.ingest identity: credit codes, names, townships, matching."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guidance_analytics.identity import (
+from guidance_analytics.ingest import (
     OTHER_TOWNSHIP,
+    BusinessIndex,
     business_id_for,
     business_ids,
+    match_targets,
     name_core,
     normalize_address,
     normalize_name,
@@ -26,7 +28,6 @@ from guidance_analytics.identity import (
     uscc_valid_format,
     uscc_valid_format_series,
 )
-from guidance_analytics.matching import BusinessIndex, match_targets
 
 VECTORS = Path("/work/shared/domain/uscc_test_vectors.csv")
 PACKAGED = Path(__file__).resolve().parents[1] / "guidance_analytics" / "data" / "townships.csv"

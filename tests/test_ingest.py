@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import guidance_analytics as ga
-from guidance_analytics.sql import migrations
-from guidance_analytics.store import Store
+from guidance_analytics.core import Store
+from guidance_analytics.core.sql import migrations
 
 PERMIT_HEADER = [
     "行政相对人名称", "行政相对人类别", "行政相对人代码_1（统一社会信用代码）", "法定代表人", "证件号码",
@@ -351,14 +351,14 @@ def test_staged_batches_are_not_held_until_commit(ws: ga.Workspace) -> None:
     import gc
     import weakref
 
-    from guidance_analytics import ingest_rows
+    from guidance_analytics.ingest import rows as ingest_rows
 
     with ws.store.transaction() as con:
         columns = list(con.table("complaints").columns)
         frame = pd.DataFrame({"order_no": ["W1", "W2"], "received_at": pd.Timestamp("2024-03-05")})
         frame = frame.reindex(columns=columns)
         alive = weakref.ref(frame)
-        ingest_rows.run_on(con, "ingest_insert_complaints", frame, "staged")
+        ingest_rows.run_on(con, "ingest/insert_complaints", frame, "staged")
         del frame
         gc.collect()
         assert alive() is None

@@ -1,4 +1,4 @@
-"""Tests for guidance_analytics.normalize: text, dates, amounts, enumerations, PII."""
+"""Tests for guidance_analytics.ingest normalisation: text, dates, amounts, enumerations, PII."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guidance_analytics.normalize import (
+from guidance_analytics.ingest import (
+    ENUMS,
     PII_MASK,
     normalize_enum,
     normalize_enum_multi,
@@ -17,7 +18,6 @@ from guidance_analytics.normalize import (
     parse_dates,
     scrub_pii,
 )
-from guidance_analytics.schema import ENUMS
 
 
 def S(values: list[object]) -> pd.Series:

@@ -13,7 +13,7 @@ import pytest
 from nbclient import NotebookClient
 
 import guidance_analytics as ga
-from guidance_analytics.demo import import_folder
+from guidance_analytics.jobs import import_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -1,4 +1,4 @@
-"""Tests for guidance_analytics.readers: encodings, header rows, sheets, cells, errors."""
+"""Tests for guidance_analytics.ingest readers: encodings, header rows, sheets, cells, errors."""
 
 from __future__ import annotations
 
@@ -10,16 +10,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from guidance_analytics import readers_csv
 from guidance_analytics.errors import InputFileError
-from guidance_analytics.readers import (
-    ROW_NUMBER,
-    SOURCE_ROW,
-    default_aliases,
-    detect_encoding,
-    read_batches,
-)
-from guidance_analytics.schema import KIND_SPECS, alias_map
+from guidance_analytics.ingest import KIND_SPECS, ROW_NUMBER, SOURCE_ROW, alias_map, read_batches
+from guidance_analytics.ingest import csv_reader as readers_csv
+from guidance_analytics.ingest.readers import default_aliases, detect_encoding
 
 COMPLAINT_ROWS = [
     ["12345热线工单导出", "", "", "", ""],

@@ -14,8 +14,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 import guidance_analytics as ga
-from guidance_analytics import register as reg_mod
 from guidance_analytics.errors import RegisterError
+from guidance_analytics.register import entries as reg_mod
 
 TODAY = dt.date(2024, 6, 1)
 BUSINESSES = [
@@ -198,7 +198,7 @@ WORKER = textwrap.dedent("""
     import sys, time, datetime as dt
     import pandas as pd
     import guidance_analytics as ga
-    from guidance_analytics import register as reg_mod
+    from guidance_analytics.register import entries as reg_mod
     path, tag = sys.argv[1], sys.argv[2]
     original = reg_mod._insert_entry
     def slow(*args, **kwargs):

@@ -8,9 +8,14 @@ import pandas as pd
 import pytest
 from risk_helpers import inspection, make_ws, populate_history
 
-from guidance_analytics import risk
-from guidance_analytics.backtest import evaluate, expected_hits_at_k, k_values, summarize_backtest
-from guidance_analytics.risk import training_panel
+from guidance_analytics import targeting as risk
+from guidance_analytics.targeting import (
+    evaluate,
+    expected_hits_at_k,
+    k_values,
+    summarize_backtest,
+    training_panel,
+)
 
 AS_OF = "2024-07-01"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 import guidance_analytics as ga
-from guidance_analytics.identity import normalize_name
+from guidance_analytics.ingest import normalize_name
 
 
 def test_planted_risky_businesses_rank_high(sample_workspace: ga.Workspace, sample_truth: Path) -> None:

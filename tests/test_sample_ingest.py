@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import guidance_analytics as ga
-from guidance_analytics.identity import normalize_name
+from guidance_analytics.ingest import normalize_name
 
 REJECTING_DEFECTS = {"bad_date", "missing_required", "unknown_enum"}
 

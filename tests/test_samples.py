@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from guidance_analytics import schema
+from guidance_analytics import ingest as schema
 from guidance_analytics.samples import EXTRA_HEADERS, SampleSpec, generate_samples
 
 REPO = Path(__file__).resolve().parents[1]
@@ -222,7 +222,7 @@ def test_credit_codes(full):
 
 
 def test_domain_test_vectors_agree_with_generator():
-    from guidance_analytics.samples_world import uscc_valid
+    from guidance_analytics.samples import uscc_valid
     vec = pd.read_csv(REPO / "guidance_analytics" / "data" / "uscc_test_vectors.csv", dtype=str)
     for code, ok in zip(vec["code"], vec["uscc_check_digit_ok"], strict=True):
         assert uscc_valid(code) == (ok == "True") == uscc_ok(code), code

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InputFileError, RegisterError, WorkspaceBusyError
+from ..workspace import Workspace
 
 app = typer.Typer(
     name="guidance-analytics",
@@ -32,10 +33,8 @@ def _main(
     state["workspace"] = workspace
 
 
-def open_workspace() -> Any:
+def open_workspace() -> Workspace:
     """The workspace chosen with ``--workspace``."""
-    from ..workspace import Workspace
-
     return Workspace(state["workspace"])
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..effects import write_effects
 from ._app import app, friendly_errors, open_workspace
 
 
@@ -23,8 +24,6 @@ def effects(
     out: Annotated[Path | None, typer.Option("--out", help="Write the table (.xlsx or .csv) with Chinese headers.")] = None,
 ) -> None:
     """Guided vs matched unguided businesses before/after guidance (difference-in-differences)."""
-    from ..effects import write_effects
-
     ws = open_workspace()
     table = ws.guidance_effects(window, as_of=as_of, methods=method or None,
                                 controls_per_case=controls, n_boot=boot, seed=seed, caliper=caliper)

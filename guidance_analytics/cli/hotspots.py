@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..hotspots import find_episodes, hotspot_report_page, hotspots, write_hotspot_table
 from ._app import app, friendly_errors, open_workspace
 
 
@@ -27,9 +28,6 @@ def hotspots_command(
     html: Annotated[Path | None, typer.Option(help="Also write the HTML chart page here.")] = None,
 ) -> None:
     """Write the hotspot table (flagged fields and periods, with Chinese reasons)."""
-    from ..charts import hotspot_report_page
-    from ..hotspots import find_episodes, hotspots, write_hotspot_table
-
     ws = open_workspace()
     opts = dict(freq=freq, start=start, end=end, alpha=alpha, fdr=fdr)
     try:

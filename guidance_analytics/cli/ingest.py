@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from ..jobs import run_demo
+from ..samples import generate_samples
 from ._app import app, friendly_errors, open_workspace, state
 
 
@@ -53,8 +55,6 @@ def samples(
     n_businesses: Annotated[int, typer.Option(help="Number of businesses.")] = 2500,
 ) -> None:
     """Generate the synthetic sample data (with its ground truth) into OUT."""
-    from ..samples import generate_samples
-
     paths = generate_samples(out, seed=seed, n_businesses=n_businesses)
     for kind, files in paths.items():
         for path in files if isinstance(files, list) else [files]:
@@ -71,6 +71,4 @@ def demo(
     Writes the hotspot spreadsheet, an HTML chart page and the candidate review file to the
     workspace's exports/. Nothing is registered: people decide.
     """
-    from ..demo import run_demo
-
     run_demo(state["workspace"], data, echo=typer.echo)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from ..register import report
+from ..targeting import load_catalog
 from ._app import app, friendly_errors, open_workspace
 
 register_app = typer.Typer(help="The guidance register (登记簿): add reviewed actions, results, exports.",
@@ -23,8 +25,6 @@ def catalog(
     load: Annotated[Path | None, typer.Option("--load", help="Replace the workspace copy with an edited .xlsx/.csv first.")] = None,
 ) -> None:
     """The guidance catalogue (行政指导事项目录清单): load an edited copy and/or export it."""
-    from ..catalog import load_catalog
-
     ws = open_workspace()
     items = load_catalog(ws, load) if load is not None else ws.catalog()
     typer.echo(f"目录清单共 {len(items)} 项")
@@ -42,8 +42,6 @@ def add(
     strict: Annotated[bool, typer.Option("--strict", help="Register nothing if any row is refused.")] = False,
 ) -> None:
     """Register the reviewed actions of FILE; print what was created, refused and skipped."""
-    from ..register import report
-
     ws = open_workspace()
     new = ws.add_to_register(file, officers=officer, guided_on=date, by=by, strict=strict)
     typer.echo(new.attrs["summary"])

@@ -1,0 +1,31 @@
+"""The base every stage stands on: the DuckDB store, SQL files, rules, exports, dates.
+
+Nothing here knows about a stage. Stage modules take a :class:`WorkspaceLike` (never the
+``Workspace`` facade) and reach everything below through this package's names.
+"""
+
+from __future__ import annotations
+
+from . import sql
+from .config import config_file, packaged_file, rules, table
+from .dates import month_starts, optional_date, planning_grid, to_date
+from .exports import neutralize, neutralize_frame, write_table
+from .protocols import WorkspaceLike
+from .store import Store
+
+__all__ = [
+    "Store",
+    "WorkspaceLike",
+    "config_file",
+    "month_starts",
+    "neutralize",
+    "neutralize_frame",
+    "optional_date",
+    "packaged_file",
+    "planning_grid",
+    "rules",
+    "sql",
+    "table",
+    "to_date",
+    "write_table",
+]

@@ -1,0 +1,221 @@
+"""CSV decoding: encoding detection and the data rows of a CSV file in bounded batches.
+
+The rows are read with pyarrow's streaming CSV reader (C++ parsing; GB18030 and other non-UTF-8
+files are transcoded on the fly) and handed out as ``str`` frames of at most ``batch_rows`` rows.
+Files that reader does not take as they are — ragged rows, a decoding error — are read from
+that point on with pandas' parser, which fills short rows, drops surplus cells and reports
+decoding errors; either way the frames are the same.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import InputFileError
+
+__all__ = ["detect_encoding", "csv_frames"]
+
+_CHUNK = 1 << 20
+#: Bytes parsed at a time; with ``use_threads=False`` the reader holds no more than that ahead.
+_BLOCK_BYTES = 1 << 20
+_UTF8 = ("utf-8", "utf8", "utf-8-sig")
+
+
+def detect_encoding(path: str | Path, sample_bytes: int | None = None) -> str:
+    """Detect the text encoding of a CSV file.
+
+    A byte-order mark wins (``"utf-8-sig"``, or ``"utf-16"`` for UTF-16 exports). Otherwise the
+    bytes are decoded as strict UTF-8; a multibyte character cut at the end of the sample is not
+    an error. If that succeeds the result is ``"utf-8"``, else ``"gb18030"`` (a superset of GBK
+    and GB2312).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to inspect.
+    sample_bytes : int, optional
+        How many bytes to check. ``None`` (default) checks the whole file in 1 MiB chunks,
+        stopping at the first invalid byte, so a GBK character far down the file is not missed.
+
+    Returns
+    -------
+    str
+        A codec name usable by :func:`open` and :func:`pandas.read_csv`.
+
+    Raises
+    ------
+    InputFileError
+        If the file cannot be opened.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+            if head.startswith(codecs.BOM_UTF8):
+                return "utf-8-sig"
+            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return "utf-16"
+            fh.seek(0)
+            decoder = codecs.getincrementaldecoder("utf-8")("strict")
+            remaining = sample_bytes
+            while True:
+                size = _CHUNK if remaining is None else min(_CHUNK, remaining)
+                chunk = fh.read(size) if size > 0 else b""
+                at_end = not chunk
+                if remaining is not None:
+                    remaining -= len(chunk)
+                    if remaining <= 0 and chunk:
+                        # sample exhausted: a character cut at the sample end is fine
+                        decoder.decode(chunk, final=False)
+                        return "utf-8"
+                try:
+                    decoder.decode(chunk, final=at_end)
+                except UnicodeDecodeError:
+                    return "gb18030"
+                if at_end:
+                    return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+    except OSError as exc:
+        raise InputFileError(f"无法读取文件 {path.name}：{exc}") from exc
+
+
+def csv_frames(
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    first_data: int,
+    width: int,
+    positions: list[int],
+    batch_rows: int,
+) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Yield ``(frame, first_record)`` for the records after the header, ``batch_rows`` at a time.
+
+    Parameters
+    ----------
+    path, encoding, delimiter : the file, its text encoding and its field separator.
+    first_data : int
+        Records before the first data record (title rows and the header row).
+    width : int
+        Fields in the header row; data records are read as that many fields.
+    positions : list of int
+        0-based fields to keep; the frame's columns are these positions, in this order.
+    batch_rows : int
+        Records per frame (the last may be shorter).
+
+    Yields
+    ------
+    (pandas.DataFrame, int)
+        ``str`` cells (``""`` for empty ones; blank records included) and the 0-based index of
+        the frame's first record among the data records.
+
+    Raises
+    ------
+    InputFileError
+        If the file cannot be decoded or parsed.
+    """
+    done = 0
+    try:
+        if _quote_before_data(path, encoding, first_data):
+            raise pa.ArrowInvalid("arrow skips lines, not quoted records")
+        for frame in _arrow_frames(path, encoding, delimiter, first_data, width, positions, batch_rows):
+            yield frame, done
+            done += len(frame)
+        return
+    except (pa.ArrowException, UnicodeError, OSError):
+        pass  # read the rest with pandas, which takes ragged rows and names decoding errors
+    for frame in _pandas_frames(path, encoding, delimiter, first_data + done, width, positions, batch_rows):
+        yield frame, done
+        done += len(frame)
+
+
+def _quote_before_data(path: Path, encoding: str, first_data: int) -> bool:
+    """True when a quote appears in the lines before the data (a record may span lines there)."""
+    with path.open("r", encoding=encoding, newline="") as fh:
+        for _ in range(first_data):
+            line = fh.readline()
+            if '"' in line:
+                return True
+            if not line:
+                break
+    return False
+
+
+def _arrow_frames(
+    path: Path, encoding: str, delimiter: str, skip: int, width: int, positions: list[int], batch_rows: int
+) -> Iterator[pd.DataFrame]:
+    names = [f"f{i}" for i in range(max(width, 1))]
+    keep = [names[p] for p in positions] or names[:1]
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            skip_rows=skip,
+            column_names=names,
+            block_size=_BLOCK_BYTES,
+            use_threads=False,  # no read-ahead: memory stays bounded whatever the consumer's pace
+            encoding="utf8" if encoding.lower() in _UTF8 else encoding,
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=keep,
+            column_types=dict.fromkeys(keep, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in reader:
+        pending.append(batch)
+        count += batch.num_rows
+        while count >= batch_rows:
+            table = pa.Table.from_batches(pending)
+            yield _to_frame(table.slice(0, batch_rows), keep if positions else [])
+            rest = table.slice(batch_rows)
+            pending, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield _to_frame(pa.Table.from_batches(pending), keep if positions else [])
+
+
+def _to_frame(table: pa.Table, keep: list[str]) -> pd.DataFrame:
+    cols = {i: pd.array(table.column(name), dtype="str") for i, name in enumerate(keep)}
+    return pd.DataFrame(cols, index=pd.RangeIndex(table.num_rows))
+
+
+def _pandas_frames(
+    path: Path, encoding: str, delimiter: str, skip: int, width: int, positions: list[int], batch_rows: int
+) -> Iterator[pd.DataFrame]:
+    try:
+        reader = pd.read_csv(
+            path,
+            sep=delimiter,
+            header=None,
+            skiprows=skip,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding=encoding,
+            chunksize=batch_rows,
+            names=range(max(width, 1)),
+            usecols=positions or [0],
+            index_col=False,
+        )
+        for chunk in reader:
+            frame = chunk.reindex(columns=positions)
+            frame.columns = pd.RangeIndex(len(positions))
+            yield frame.reset_index(drop=True)
+    except pd.errors.EmptyDataError:
+        return
+    except (UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
+        raise InputFileError(f"文件 {path.name} 读取失败（编码 {encoding}）：{exc}") from exc

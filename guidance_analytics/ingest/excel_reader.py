@@ -1,0 +1,162 @@
+"""Spreadsheet decoding (xlsx, xlsm, xls, xlsb, ods through python-calamine): cell text, sheet
+choice and the data rows in bounded batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputFileError
+
+__all__ = ["cell_text", "cells_frame", "excel_head", "iter_sheet_rows", "open_sheet", "sheet_frames"]
+
+
+def cell_text(value: Any) -> str:
+    """Text of one spreadsheet/CSV cell: '' for empty, ISO for dates, no '.0' on integers."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return np.format_float_positional(value, trim="-")  # never "1e-05"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if value.hour == value.minute == value.second == value.microsecond == 0:
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds" if not value.microsecond else "auto")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="seconds")
+    return str(value)
+
+
+def cells_frame(rows: list[list[Any]], labels: list[str]) -> pd.DataFrame:
+    """Build a frame of str cells from spreadsheet values (column-wise, fast path for str)."""
+    data: dict[str, list[str]] = {}
+    for j, label in enumerate(labels):
+        col = [r[j] for r in rows]
+        data[label] = [v if type(v) is str else cell_text(v) for v in col]
+    frame = pd.DataFrame(data, dtype="str") if labels else pd.DataFrame(index=range(len(rows)))
+    return frame
+
+
+def sheet_frames(
+    sheet: Any, header_row: int, positions: list[int], labels: list[str], batch_rows: int
+) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Yield ``(frame, first_row)`` for the rows under ``header_row``, ``batch_rows`` at a time.
+
+    ``frame`` holds the cells at ``positions`` as ``str`` (``""`` for empty ones, blank rows
+    included) under ``labels``; ``first_row`` is the 0-based index of its first row among the
+    data rows.
+    """
+    buf: list[list[Any]] = []
+    start = 0
+    for i, row in enumerate(iter_sheet_rows(sheet)):
+        if i <= header_row:
+            continue
+        width = len(row)
+        buf.append([row[p] if p < width else "" for p in positions])
+        if len(buf) >= batch_rows:
+            yield cells_frame(buf, labels), start
+            start += len(buf)
+            buf = []
+    if buf:
+        yield cells_frame(buf, labels), start
+
+
+def open_sheet(path: Path, sheet: str | int | None) -> Any:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        if isinstance(sheet, int):
+            return wb.get_sheet_by_index(sheet)
+        return wb.get_sheet_by_name(sheet)
+    except Exception as exc:  # calamine raises several unrelated error types
+        raise InputFileError(f"无法读取文件 {path.name}：{exc}") from exc
+
+
+def iter_sheet_rows(sheet: Any) -> Iterator[list[Any]]:
+    """Rows of a calamine sheet from sheet row 0 (leading blank rows included)."""
+    yield from sheet.iter_rows()
+
+
+def excel_head(
+    path: Path, sheet: str | int | None, score: Callable[[list[Any]], int], scan_rows: int, min_matches: int
+) -> tuple[list[str], str, list[list[Any]], Any]:
+    """Sheet names, the chosen sheet, its first rows and the loaded calamine sheet.
+
+    Without ``sheet`` the sheet whose best row among the first ``scan_rows`` scores highest
+    (``score``: header labels recognised) is chosen; when none reaches ``min_matches`` the first
+    non-empty sheet is returned (without its sheet object) so the caller can report its labels.
+    """
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        names = list(wb.sheet_names)
+    except Exception as exc:  # calamine raises several unrelated error types
+        raise InputFileError(f"无法读取文件 {path.name}：{exc}") from exc
+    if not names:
+        raise InputFileError(f"文件为空：{path.name}（没有工作表）")
+
+    def head(name: str) -> tuple[list[list[Any]], Any]:
+        try:
+            ws = wb.get_sheet_by_name(name)
+            rows: list[list[Any]] = []
+            for i, row in enumerate(iter_sheet_rows(ws)):
+                if i >= scan_rows:
+                    break
+                rows.append(list(row))
+            return rows, ws
+        except Exception as exc:  # calamine raises several unrelated error types
+            raise InputFileError(f"无法读取文件 {path.name} 的工作表 {name}：{exc}") from exc
+
+    if sheet is not None:
+        if isinstance(sheet, int) and not isinstance(sheet, bool):
+            if not 0 <= sheet < len(names):
+                raise InputFileError(
+                    f"文件 {path.name} 中没有第 {sheet + 1} 个工作表，找到的工作表: {'、'.join(names)}"
+                )
+            name = names[sheet]
+        else:
+            name = str(sheet)
+            if name not in names:
+                loose = {n.strip().lower(): n for n in names}
+                name = loose.get(name.strip().lower(), name)
+            if name not in names:
+                raise InputFileError(
+                    f"文件 {path.name} 中没有工作表“{name}”，找到的工作表: {'、'.join(names)}"
+                )
+        rows, ws = head(name)
+        return names, name, rows, ws
+
+    best: tuple[int, str, list[list[Any]], Any] | None = None
+    first_nonempty: tuple[str, list[list[Any]]] | None = None
+    for name in names:
+        rows, ws = head(name)
+        if first_nonempty is None and any(any(cell_text(c) for c in r) for r in rows):
+            first_nonempty = (name, rows)
+        best_row = max((score(r) for r in rows), default=0)
+        if best is None or best_row > best[0]:
+            best = (best_row, name, rows, ws)
+        del ws
+    assert best is not None
+    if best[0] < min_matches and first_nonempty is not None:
+        # no usable header anywhere: the caller reports the first non-empty sheet's labels
+        return names, first_nonempty[0], first_nonempty[1], None
+    return names, best[1], best[2], best[3]

@@ -1,0 +1,279 @@
+"""Import one export file into the workspace with a full account of every row.
+
+read = accepted + updated + duplicates + rejected, always:
+
+- **accepted**: a natural key not seen before;
+- **updated**: a stored key with different, newer content (a work order closed later); the newer
+  row replaces the stored one. For work orders "newer" means a later (or first) 办结时间; for the
+  other kinds the latest export is authoritative;
+- **duplicates**: a stored key with the same content — or an older version of a work order that is
+  already stored closed (it never overwrites the newer one);
+- **rejected**: one or more failed checks; the row is kept whole in the ``rejects`` table and in a
+  spreadsheet under ``rejects/`` with a 原因 column.
+
+The whole file is imported in one transaction: a file that cannot be used (unreadable, empty,
+required columns missing, wrong kind, undecodable part-way) raises :class:`InputFileError` and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..core import WorkspaceLike, rules, sql, write_table
+from ..errors import InputFileError
+from . import readers
+from . import rows as ingest_rows
+from .schema import KIND_SPECS, PERSONAL_HEADERS, Kind, header_key
+from .validate import REASON, check_batch
+
+if TYPE_CHECKING:
+    import duckdb
+
+@dataclass
+class ImportResult:
+    """The account of one import.
+
+    Attributes
+    ----------
+    read, accepted, updated, duplicates, rejected : int
+        Row counts; ``read == accepted + updated + duplicates + rejected``.
+    rejects : DataFrame
+        The rejected rows whole (original headers, personal columns removed) with ``row_number``
+        and ``reason`` (Chinese, ``；``-joined).
+    rejects_file : Path or None
+        The spreadsheet written under ``rejects/`` (None when nothing was rejected).
+    warnings : dict
+        Counts of warnings that did not reject rows (e.g. credit-code check characters).
+    match_rate : float or None
+        For work orders: share of those naming a business that were linked to one.
+    """
+
+    kind: str
+    source_file: str
+    read: int = 0
+    accepted: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rejects_file: Path | None = None
+    warnings: dict[str, int] = field(default_factory=dict)
+    match_rate: float | None = None
+    matched: int | None = None
+    named: int | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    unknown_columns: list[str] = field(default_factory=list)
+    dropped_personal: list[str] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.accepted + self.updated + self.duplicates + self.rejected
+
+    def summary(self) -> str:
+        """The account in Chinese, as printed by the CLI."""
+        kind = KIND_SPECS[self.kind].label
+        lines = [
+            f"{Path(self.source_file).name}（{kind}）：读取 {self.read} 行 = 新增 {self.accepted} + 更新 {self.updated}"
+            f" + 重复 {self.duplicates} + 拒收 {self.rejected}",
+        ]
+        if self.match_rate is not None:
+            lines.append(f"  被反映对象匹配率：{self.match_rate:.1%}（{self.matched}/{self.named}）")
+        for text, count in self.warnings.items():
+            if count:
+                lines.append(f"  提示：{text} {count} 行")
+        if self.dropped_personal:
+            lines.append(f"  已丢弃个人信息列：{'、'.join(self.dropped_personal)}")
+        if self.unknown_columns:
+            lines.append(f"  未识别的列（未导入）：{'、'.join(self.unknown_columns)}")
+        if self.rejects_file is not None:
+            lines.append(f"  拒收明细：{self.rejects_file}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def import_file(ws: WorkspaceLike, path: str | Path, kind: str, sheet: str | None = None,
+                progress: bool = False, today: Any = None) -> ImportResult:
+    """Import ``path`` as ``kind`` into ``ws``; see the module docstring for the account."""
+    if kind not in KIND_SPECS:
+        raise InputFileError(f"未知的数据种类「{kind}」，可选：{'、'.join(KIND_SPECS)}")
+    spec = KIND_SPECS[kind]
+    path = Path(path)
+    settings = rules(ws, "ingest").get("import", {})
+    table = _open(path, kind, sheet, int(settings.get("batch_rows", 50_000)))
+    _check_columns(spec, table, path)
+    today_ts = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
+    started = pd.Timestamp.now().floor("s")
+    result = ImportResult(
+        kind=kind, source_file=path.name, encoding=table.encoding, sheet=table.sheet,
+        header_row=table.header_row, unknown_columns=list(table.unknown),
+        dropped_personal=list(table.dropped_personal),
+    )
+    warnings: Counter[str] = Counter()
+    rejects: list[pd.DataFrame] = []
+    batches = table.iter_canonical()
+    if progress:
+        from tqdm import tqdm
+
+        batches = tqdm(batches, desc=f"导入 {path.name}", unit="批")
+    with ws.store.transaction() as con, _memory_limit(con, settings.get("duckdb_memory_limit")):
+        names = ingest_rows.known_names(con) if kind != "complaints" else {}
+        businesses = ingest_rows.business_index(con) if kind == "complaints" else None
+        columns = ingest_rows.table_columns(con, kind)
+        for raw, canon in batches:
+            result.read += len(raw)
+            checked = check_batch(spec, canon, table.source_label, today=today_ts)
+            warnings.update(checked.warnings)
+            rows = checked.rows
+            if kind != "complaints":
+                rows["business_id"] = ingest_rows.business_ids(rows, names)
+            rows["source_file"] = path.name
+            rows["imported_at"] = started
+            counts, final, replace = ingest_rows.classify(con, kind, rows)
+            if businesses is not None and not final.empty:
+                final = ingest_rows.with_matches(final, businesses)
+            result.accepted += counts["accepted"]
+            result.updated += counts["updated"]
+            result.duplicates += counts["duplicates"]
+            ingest_rows.write_rows(con, kind, final.reindex(columns=columns), replace)
+            if not checked.rejected.empty:
+                rejects.append(ingest_rows.reject_rows(con, kind, path.name, raw, checked.rejected, table, started))
+        result.rejected = sum(len(r) for r in rejects)
+        if result.read == 0:
+            raise InputFileError(f"文件 {path.name} 在表头之下没有数据行，未导入任何内容。")
+        if kind != "complaints":
+            ingest_rows.refresh_businesses(con)
+            ingest_rows.rematch_complaints(con)
+        if kind == "complaints":
+            named, matched = con.execute(sql.load("ingest/match_rate"), {"source_file": path.name}).fetchone()
+            result.named, result.matched = int(named), int(matched)
+            result.match_rate = matched / named if named else None
+        con.execute(sql.load("ingest/log_import"), {
+            "kind": kind, "source_file": path.name, "sha256": _sha256(path), "sheet": table.sheet,
+            "encoding": table.encoding, "read": result.read, "accepted": result.accepted,
+            "updated": result.updated, "duplicates": result.duplicates, "rejected": result.rejected,
+            "started_at": started.to_pydatetime(),
+        })
+    result.warnings = dict(warnings)
+    if rejects:
+        result.rejects = pd.concat(rejects, ignore_index=True)
+        result.rejects_file = _write_rejects(ws, path, kind, result.rejects)
+    else:
+        result.rejects = pd.DataFrame(columns=[*table.raw_columns, "row_number", REASON])
+    return result
+
+
+# -- whole-file checks ----------------------------------------------------------------------------
+@contextmanager
+def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator[None]:
+    """Cap DuckDB's memory while importing (uncommitted rows spill to disk past the cap)."""
+    if not limit:
+        yield
+        return
+    con.execute(sql.load("ingest/memory_limit"), {"limit": str(limit)})
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):  # an aborted transaction must not hide the original error
+            con.execute(sql.load("ingest/memory_limit_reset"))
+        raise
+    con.execute(sql.load("ingest/memory_limit_reset"))
+
+
+def _open(path: Path, kind: str, sheet: str | None, batch_rows: int = 50_000) -> readers.RawTable:
+    """Open the file with the kind's header aliases; when no header row is found, name the columns
+    the kind requires and say which kind the file looks like, if any."""
+    try:
+        return readers.read_batches(path, sheet=sheet, batch_rows=batch_rows, alias=kind, personal=PERSONAL_HEADERS)
+    except InputFileError as exc:
+        spec = KIND_SPECS[kind]
+        needed = [c.label for c in spec.required]
+        if len(spec.key) > 1:
+            needed.append("或".join(spec.column(k).label for k in spec.key))
+        hint = f"「{spec.label}」文件必需的列：{'、'.join('「' + n + '」' for n in needed)}。"
+        try:
+            other = readers.read_batches(path, sheet=sheet, alias=None, personal=PERSONAL_HEADERS)
+        except InputFileError:
+            other = None
+        guess = _guess_kind(other.headers_found, exclude=kind) if other is not None else None
+        if guess is not None:
+            hint += f"这看起来是「{KIND_SPECS[guess].label}」文件，请用 kind=\"{guess}\" 导入。"
+        if "未找到表头行" not in str(exc) and guess is None:
+            raise
+        raise InputFileError(f"{exc} {hint}") from None
+
+
+def _check_columns(spec: Kind, table: readers.RawTable, path: Path) -> None:
+    mapped = set(table.source_label)
+    missing = [c.label for c in spec.required if c.name not in mapped]
+    if len(spec.key) > 1 and not mapped.intersection(spec.key):
+        missing.append("或".join(spec.column(k).label for k in spec.key))
+    if not missing:
+        return
+    found = "、".join(table.headers_found) or "（无）"
+    message = (
+        f"文件 {path.name} 不能作为「{spec.label}」导入：缺少必需的列 {'、'.join('「' + m + '」' for m in missing)}。"
+        f"文件中找到的列：{found}。"
+    )
+    guess = _guess_kind(table.headers_found, exclude=spec.name)
+    if guess:
+        message += f"这看起来是「{KIND_SPECS[guess].label}」文件，而不是「{spec.label}」，请用 kind=\"{guess}\" 导入。"
+    raise InputFileError(message)
+
+
+def _guess_kind(headers: list[str], exclude: str) -> str | None:
+    keys = {header_key(h) for h in headers}
+    scores = {
+        name: sum(header_key(s) in keys for s in spec.signature)
+        for name, spec in KIND_SPECS.items() if name != exclude
+    }
+    best = max(scores, key=scores.get) if scores else None
+    return best if best and scores[best] >= 2 else None
+
+
+def _write_rejects(ws: WorkspaceLike, path: Path, kind: str, rejects: pd.DataFrame) -> Path:
+    out = rejects.rename(columns={"row_number": "行号", REASON: "原因"})
+    out = out[["行号", "原因", *[c for c in out.columns if c not in ("行号", "原因")]]]
+    suffix = ".csv" if len(out) > 1_000_000 else ".xlsx"
+    target = ws.rejects_dir / f"{path.stem}.{kind}.拒收{suffix}"
+    title = f"拒收明细：{path.name}（{KIND_SPECS[kind].label}），共 {len(out)} 行"
+    return write_table(out, target, title=title, sheet_name="拒收明细")
+
+
+# -- reading --------------------------------------------------------------------------------------
+def read_table(ws: WorkspaceLike, name: str) -> pd.DataFrame:
+    """A whole workspace table (names from a fixed list; the register tables too)."""
+    with ws.store.connect(read_only=True) as con:
+        tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        views = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        if name not in tables | views:
+            raise KeyError(f"no table named {name!r}; available: {', '.join(sorted(tables | views))}")
+        return con.table(name).df()
+
+
+def status(ws: WorkspaceLike) -> pd.DataFrame:
+    """Row counts per table and the complaint match rate."""
+    return ws.store.query("ingest/status")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+__all__ = ["ImportResult", "import_file", "read_table", "status"]

@@ -1,0 +1,549 @@
+"""Matching complaint targets (被反映对象) to licence holders.
+
+:func:`match_targets` links each work order to at most one business by credit code, exact name,
+name core, fuzzy name, trade name, then address; :class:`BusinessIndex` holds the look-up
+structures over the business table so that one import builds them once and matches page after
+page against them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .codes import USCC_IN_TEXT
+from .identity import (
+    GENERIC_SHOP_WORDS,
+    OTHER_TOWNSHIP,
+    name_core,
+    normalize_address,
+    normalize_name,
+    text_series,
+    township_canonical,
+)
+from .schema import USCC_PLACEHOLDER
+
+__all__ = ["MATCH_COLUMNS", "BusinessIndex", "match_targets"]
+
+
+#: Columns of :func:`match_targets`' result.
+MATCH_COLUMNS = ("business_id", "match_method", "match_confidence", "match_note")
+
+NOTE_EMPTY = "被反映对象为空"
+NOTE_NOT_FOUND = "未找到名称相符的许可持有人"
+NOTE_AMBIGUOUS_NAME = "名称对应多个经营主体"
+NOTE_AMBIGUOUS_CORE = "名称核心对应多个经营主体"
+NOTE_AMBIGUOUS_FUZZY = "名称近似对应多个经营主体"
+NOTE_AMBIGUOUS_ADDRESS = "地址对应多个经营主体"
+NOTE_USCC_UNKNOWN = "统一社会信用代码未对应到许可持有人"
+
+#: Minimum address key length used for address matching (shorter keys say nothing).
+MIN_ADDRESS_LEN = 5
+#: Minimum length of the shorter core for containment matches.
+MIN_CONTAINED_LEN = 3
+#: Bigrams shared by more businesses than this are ignored when collecting fuzzy candidates.
+MAX_POSTING = 300
+#: Words that make a target a description, not a name (no trade-name matching).
+_VAGUE_WORDS = (
+    "一家",
+    "某",
+    "这家",
+    "那家",
+    "附近",
+    "对面",
+    "旁边",
+    "门口",
+    "楼下",
+    "隔壁",
+    "不知名",
+    "无名",
+)
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} if len(text) > 1 else {text}
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def _pick(
+    candidates: Iterable[str], township: str | None, town_of: dict[str, str | None]
+) -> tuple[str | None, bool]:
+    """One business among candidates: unique, or unique in the same township.
+
+    Returns ``(business_id, ambiguous)``.
+    """
+    ids = list(dict.fromkeys(candidates))
+    if len(ids) == 1:
+        return ids[0], False
+    if not ids:
+        return None, False
+    if township is not None:
+        same = [b for b in ids if town_of.get(b) == township]
+        if len(same) == 1:
+            return same[0], False
+    return None, True
+
+
+def match_targets(
+    targets: pd.DataFrame,
+    businesses: pd.DataFrame | BusinessIndex,
+    fuzzy_threshold: float = 0.7,
+) -> pd.DataFrame:
+    """Match complaint targets (被反映对象) to businesses.
+
+    Stages, first hit wins:
+
+    1. ``uscc`` (1.0): an 18-character credit code in the target text equal to a business_id.
+    2. ``exact`` (1.0): :func:`normalize_name` of the target equals a business' ``name_norm``.
+    3. ``core`` (0.9): same :func:`name_core`. Several businesses with that core → the one in
+       the target's township; still several → unmatched, "名称核心对应多个经营主体".
+    4. ``fuzzy``: 0.8 when one core contains the other (the shorter at least 3 characters and
+       not a bare shop type such as 饭店); 0.75 when the shorter core (≥ 4 characters) is an
+       in-order subsequence of the longer with the same first and last character
+       (南麻老王菜馆 → 老王家常菜馆); 0.7 when character-bigram Jaccard ≥ ``fuzzy_threshold``.
+       The best-scoring candidates must reduce to one business (township preference as
+       above), else unmatched with "名称近似对应多个经营主体". Candidates come from a bigram
+       index, never a cross product.
+    5. ``brand`` (0.65; 0.6 when the target has no township): the trade name (字号, the first
+       two characters of a core of 3+ characters) is that of exactly one business in the
+       target's township — citizens write 运菊饭店 for 沂源县张家坡镇运菊炸鸡店. Descriptions
+       (城北路一家饭店, 某小区物业) have no trade name.
+    6. ``address`` (0.6): the target address key (:func:`normalize_address`) equals, contains
+       or is contained in the address key of exactly one business (keys ≥ 5 characters);
+       several → the one in the target's township, then the one whose name shares the most
+       character bigrams with the target (沂河路一家KTV → 宇富KTV); still several →
+       unmatched ("地址对应多个经营主体" when the target name is empty).
+
+    The target's township, when missing, is taken from its address if the address names one.
+    Each distinct (name, address, township) is matched once.
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        Columns ``target_name`` and optionally ``address`` and ``township`` (raw or
+        canonical). Any index; the result is aligned to it.
+    businesses : pandas.DataFrame or BusinessIndex
+        Columns ``business_id``, ``name`` and optionally ``name_norm``, ``name_core``,
+        ``address``, ``township`` (computed from ``name``/raw values when absent), or a
+        :class:`BusinessIndex` built from such a frame (reuse it when matching in pages).
+    fuzzy_threshold : float, default 0.7
+        Bigram Jaccard similarity needed for a fuzzy match.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index of ``targets``; columns ``business_id`` (str/NaN), ``match_method``
+        (uscc/exact/core/fuzzy/brand/address or NaN), ``match_confidence`` (float/NaN) and
+        ``match_note`` (Chinese reason when unmatched, NaN when matched).
+    """
+    index = businesses if isinstance(businesses, BusinessIndex) else BusinessIndex(businesses)
+    return index.match(targets, fuzzy_threshold=fuzzy_threshold)
+
+
+class BusinessIndex:
+    """Look-up structures over a business table, built once, for repeated matching.
+
+    Parameters
+    ----------
+    businesses : pandas.DataFrame
+        Columns ``business_id``, ``name`` and optionally ``name_norm``, ``name_core``,
+        ``address``, ``township``. Rows without a business_id are ignored; a repeated
+        business_id keeps its first row.
+
+    Examples
+    --------
+    >>> businesses = pd.DataFrame({"business_id": ["B1", "B2"],
+    ...                            "name": ["沂源县老王饭店", "沂源县佳佳乐超市有限公司"]})
+    >>> index = BusinessIndex(businesses)            # once, then match page after page
+    >>> page = pd.DataFrame({"target_name": ["老王饭店", "佳佳乐超市"], "address": [None, None],
+    ...                      "township": [None, None]})
+    >>> match_targets(page, index)["business_id"].tolist()
+    ['B1', 'B2']
+    """
+
+    def __init__(self, businesses: pd.DataFrame) -> None:
+        biz = businesses[businesses["business_id"].notna()].drop_duplicates("business_id")
+        b_id = biz["business_id"].astype(str).to_numpy(dtype=object)
+        b_norm = self._column(biz, "name_norm", normalize_name)
+        b_core = self._column(biz, "name_core", name_core)
+        b_addr = (
+            normalize_address(biz["address"]).to_numpy(dtype=object)
+            if "address" in biz
+            else np.full(len(biz), np.nan, dtype=object)
+        )
+        b_town = (
+            township_canonical(text_series(biz["township"])).to_numpy(dtype=object)
+            if "township" in biz
+            else np.full(len(biz), np.nan, dtype=object)
+        )
+        self.size = len(biz)
+        self.town_of: dict[str, str | None] = {
+            b: (t if isinstance(t, str) else None) for b, t in zip(b_id, b_town, strict=True)
+        }
+        self.known_ids = set(b_id)
+        by_norm: dict[str, list[str]] = defaultdict(list)
+        by_core: dict[str, list[str]] = defaultdict(list)
+        by_addr: dict[str, list[str]] = defaultdict(list)
+        for b, nn, cc, aa in zip(b_id, b_norm, b_core, b_addr, strict=True):
+            if isinstance(nn, str) and nn:
+                by_norm[nn].append(b)
+            if isinstance(cc, str) and cc:
+                by_core[cc].append(b)
+            if isinstance(aa, str) and len(aa) >= MIN_ADDRESS_LEN:
+                by_addr[aa].append(b)
+        self.core_of: dict[str, str] = {
+            b: cc for b, cc in zip(b_id, b_core, strict=True) if isinstance(cc, str) and cc
+        }
+        self.by_norm = dict(by_norm)
+        self.by_core = dict(by_core)
+        #: names and cores that belong to exactly one business (the column-wise stages)
+        self.single_norm = {k: ids[0] for k, ids in self.by_norm.items() if len(ids) == 1}
+        self.single_core = {k: ids[0] for k, ids in self.by_core.items() if len(ids) == 1}
+        by_brand: dict[str, list[str]] = defaultdict(list)
+        for core, ids in self.by_core.items():
+            brand = _brand(core)
+            if brand is not None:
+                by_brand[brand].extend(ids)
+        self.by_brand = dict(by_brand)
+        self.fuzzy = _FuzzyIndex(self.by_core)
+        self.addresses = _AddressIndex(dict(by_addr))
+
+    @staticmethod
+    def _column(biz: pd.DataFrame, name: str, fn: Any) -> np.ndarray:
+        """A given normalised column, computed from ``name`` where absent or missing."""
+        if name in biz:
+            given = text_series(biz[name])
+            if given.notna().all() or "name" not in biz:
+                return given.to_numpy(dtype=object)
+            return given.fillna(text_series(fn(biz["name"]))).to_numpy(dtype=object)
+        return fn(biz["name"]).to_numpy(dtype=object)
+
+    def _fast_stages(
+        self,
+        names: pd.Series,
+        res_id: np.ndarray,
+        res_method: np.ndarray,
+        res_conf: np.ndarray,
+        res_note: np.ndarray,
+    ) -> np.ndarray:
+        """Settle the common cases column-wise; return the mask of targets left to the staged matcher.
+
+        Settled here, with the answers :func:`_match_one` would give: a name whose normalised form
+        belongs to exactly one business (``exact``); else a name unknown as a whole whose core
+        belongs to exactly one business (``core``); and, against an empty business table, every
+        target (unmatched). Names holding an 18-character run of code characters always go to
+        the staged matcher (credit-code stage first).
+        """
+        given = names.notna().to_numpy(dtype=bool, copy=True)
+        if given.any():
+            given &= (names.astype("str").str.strip() != "").to_numpy(dtype=bool, na_value=False)
+        norm = normalize_name(names)
+        code_like = norm.str.contains(r"[0-9A-Z]{18}", regex=True).to_numpy(dtype=bool, na_value=False)
+        slow = code_like.copy()
+        open_ = ~code_like
+        if self.size == 0:
+            res_note[open_ & given] = NOTE_NOT_FOUND
+            res_note[open_ & ~given] = NOTE_EMPTY
+            return slow
+        exact = norm.map(self.single_norm).to_numpy(dtype=object, na_value=None)
+        hit = open_ & pd.notna(exact)
+        res_id[hit], res_method[hit], res_conf[hit] = exact[hit], "exact", 1.0
+        open_ &= ~hit
+        # a norm shared by several businesses: ambiguity is for the staged matcher to settle
+        known_norm = norm.isin(self.by_norm).to_numpy(dtype=bool)
+        slow |= open_ & known_norm
+        open_ &= ~known_norm & given
+        if open_.any():
+            core = pd.Series(np.nan, index=names.index, dtype="str")
+            core[open_] = name_core(names[open_])
+            single = core.map(self.single_core).to_numpy(dtype=object, na_value=None)
+            hit = open_ & pd.notna(single)
+            res_id[hit], res_method[hit], res_conf[hit] = single[hit], "core", 0.9
+            open_ &= ~hit
+        slow |= open_ | (~code_like & ~given)
+        return slow
+
+    def match(self, targets: pd.DataFrame, fuzzy_threshold: float = 0.7) -> pd.DataFrame:
+        """Match targets; see :func:`match_targets`."""
+        n = len(targets)
+        index = targets.index
+        empty = pd.Series(np.nan, index=index, dtype="object")
+        t_name = text_series(targets["target_name"]) if "target_name" in targets else empty
+        t_addr = text_series(targets["address"]) if "address" in targets else empty
+        t_town = township_canonical(text_series(targets["township"])) if "township" in targets else empty
+        # no township given: take it from the address when the address names one
+        from_addr = township_canonical(t_addr)
+        t_town = t_town.where(t_town.notna(), from_addr.where(from_addr != OTHER_TOWNSHIP))
+
+        # one match per distinct (name, address, township); rows share the answer
+        keys = pd.DataFrame(
+            {
+                "name": t_name.to_numpy(dtype=object),
+                "addr": t_addr.to_numpy(dtype=object),
+                "town": t_town.to_numpy(dtype=object),
+            }
+        )
+        group = keys.groupby(["name", "addr", "town"], dropna=False, sort=False).ngroup().to_numpy()
+        first = pd.Series(np.arange(n)).groupby(group, sort=True).first().to_numpy()
+        uniq = keys.iloc[first].reset_index(drop=True)
+        u_name = uniq["name"].where(uniq["name"].notna())
+        m = len(uniq)
+        res_id = np.full(m, None, dtype=object)
+        res_method = np.full(m, None, dtype=object)
+        res_conf = np.full(m, np.nan, dtype="float64")
+        res_note = np.full(m, None, dtype=object)
+        slow = self._fast_stages(u_name, res_id, res_method, res_conf, res_note)
+
+        # everything else: the staged matcher, one distinct target at a time
+        rows = np.flatnonzero(slow)
+        if len(rows):
+            sub = uniq.iloc[rows]
+            names = sub["name"].to_numpy(dtype=object)
+            towns = sub["town"].to_numpy(dtype=object)
+            t_norm = normalize_name(u_name.iloc[rows]).to_numpy(dtype=object)
+            t_core = name_core(u_name.iloc[rows]).to_numpy(dtype=object)
+            t_addr_key = normalize_address(sub["addr"]).to_numpy(dtype=object)
+            for k, i in enumerate(rows):
+                res_id[i], res_method[i], res_conf[i], res_note[i] = _match_one(
+                    names[k] if isinstance(names[k], str) and names[k].strip() else None,
+                    t_norm[k],
+                    t_core[k],
+                    t_addr_key[k],
+                    towns[k] if isinstance(towns[k], str) else None,
+                    self,
+                    fuzzy_threshold,
+                )
+
+        return pd.DataFrame(
+            {
+                "business_id": pd.Series(res_id[group], index=index, dtype="str"),
+                "match_method": pd.Series(res_method[group], index=index, dtype="str"),
+                "match_confidence": pd.Series(res_conf[group], index=index, dtype="float64"),
+                "match_note": pd.Series(res_note[group], index=index, dtype="str"),
+            },
+            index=index,
+        )
+
+
+class _FuzzyIndex:
+    """Bigram inverted index over business cores, for candidate collection."""
+
+    def __init__(self, by_core: dict[str, list[str]]) -> None:
+        self.cores = list(by_core)
+        self.ids = [by_core[c] for c in self.cores]
+        self.grams = [_bigrams(c) for c in self.cores]
+        self.sizes = np.array([len(g) for g in self.grams], dtype=np.int64)
+        posting: dict[str, list[int]] = defaultdict(list)
+        for j, grams in enumerate(self.grams):
+            for g in grams:
+                posting[g].append(j)
+        self.posting = {g: np.array(p, dtype=np.int64) for g, p in posting.items()}
+
+    def candidates(self, core: str, limit: int = 200) -> list[int]:
+        """Cores sharing at least half of ``core``'s bigrams, or all of their own."""
+        grams = _bigrams(core)
+        lists = [p for p in (self.posting.get(g) for g in grams) if p is not None]
+        usable = [p for p in lists if len(p) <= MAX_POSTING] or lists
+        if not usable:
+            return []
+        js, counts = np.unique(np.concatenate(usable), return_counts=True)
+        need = max(1, len(grams) // 2)
+        keep = (counts >= need) | (counts == self.sizes[js])
+        js, counts = js[keep], counts[keep]
+        order = np.argsort(-counts, kind="stable")[:limit]
+        return js[order].tolist()
+
+
+def _match_one(
+    name: str | None,
+    norm: Any,
+    core: Any,
+    addr: Any,
+    town: str | None,
+    idx: BusinessIndex,
+    threshold: float,
+) -> tuple[str | None, str | None, float, str | None]:
+    note: str | None = None
+    if name:
+        upper = unicodedata.normalize("NFKC", name).upper()
+        codes = [c for c in USCC_IN_TEXT.findall(upper) if c != USCC_PLACEHOLDER]
+        for code in codes:
+            if code in idx.known_ids:
+                return code, "uscc", 1.0, None
+        if codes:
+            note = NOTE_USCC_UNKNOWN
+    if isinstance(norm, str) and norm:
+        found = idx.by_norm.get(norm)
+        if found:
+            b, _ = _pick(found, town, idx.town_of)
+            if b is not None:
+                return b, "exact", 1.0, None
+            note = note or NOTE_AMBIGUOUS_NAME
+    if isinstance(core, str) and core:
+        found = idx.by_core.get(core)
+        if found:
+            b, _ = _pick(found, town, idx.town_of)
+            if b is not None:
+                return b, "core", 0.9, None
+            # several businesses share the core: only the address may still tell them apart
+            return _address_stage(addr, town, idx, NOTE_AMBIGUOUS_CORE, among=found)
+        hit, fuzzy_note = _fuzzy_stage(core, town, idx.town_of, idx.fuzzy, threshold)
+        if hit is not None:
+            return hit
+        note = note or fuzzy_note
+        hit = _brand_stage(core, town, idx)
+        if hit is not None:
+            return hit
+    return _address_stage(
+        addr,
+        town,
+        idx,
+        note or (NOTE_NOT_FOUND if name else NOTE_EMPTY),
+        core=core if isinstance(core, str) else None,
+    )
+
+
+def _brand(core: str) -> str | None:
+    """Trade name (字号) guess: the first two characters of a core of 3+ characters.
+
+    Enterprise names are region + trade name + trade/type + legal form; once region and legal
+    form are gone the trade name leads. Descriptions rather than names (城北路一家饭店,
+    某小区物业) have none.
+    """
+    if len(core) < 3 or any(word in core for word in _VAGUE_WORDS):
+        return None
+    brand = core[:2]
+    return None if brand in GENERIC_SHOP_WORDS else brand
+
+
+def _brand_stage(core: str, town: str | None, idx: BusinessIndex) -> tuple[str, str, float, None] | None:
+    """Same trade name as exactly one business in the target's township (or in the county
+    when the target has no township)."""
+    brand = _brand(core)
+    if brand is None:
+        return None
+    found = idx.by_brand.get(brand)
+    if not found:
+        return None
+    if town is not None:
+        same = [b for b in found if idx.town_of.get(b) == town]
+        if len(same) == 1:
+            return same[0], "brand", 0.65, None
+        return None
+    if len(found) == 1:
+        return found[0], "brand", 0.6, None
+    return None
+
+
+def _fuzzy_score(core: str, grams: set[str], other: str, other_grams: set[str], threshold: float) -> float:
+    """Similarity class of two different cores: 0.8, 0.75, 0.7 or 0 (no match)."""
+    short, long_ = (core, other) if len(core) <= len(other) else (other, core)
+    if len(short) >= MIN_CONTAINED_LEN and short not in GENERIC_SHOP_WORDS and short in long_:
+        return 0.8
+    if (
+        len(short) >= MIN_CONTAINED_LEN + 1
+        and short[0] == long_[0]
+        and short[-1] == long_[-1]
+        and _is_subsequence(short, long_)
+    ):
+        return 0.75
+    if len(grams & other_grams) / len(grams | other_grams) >= threshold:
+        return 0.7
+    return 0.0
+
+
+def _fuzzy_stage(
+    core: str, town: str | None, town_of: dict[str, str | None], fuzzy: _FuzzyIndex, threshold: float
+) -> tuple[Any, str | None]:
+    """Best fuzzy candidates; one business (after township preference) or ambiguous."""
+    grams = _bigrams(core)
+    scored: list[tuple[float, str]] = []
+    for j in fuzzy.candidates(core):
+        score = _fuzzy_score(core, grams, fuzzy.cores[j], fuzzy.grams[j], threshold)
+        if score:
+            scored.extend((score, b) for b in fuzzy.ids[j])
+    if not scored:
+        return None, None
+    best = max(s for s, _ in scored)
+    top = [b for s, b in scored if s == best]
+    b, _ = _pick(top, town, town_of)
+    if b is not None:
+        return (b, "fuzzy", best, None), None
+    return None, NOTE_AMBIGUOUS_FUZZY
+
+
+class _AddressIndex:
+    """Address keys of businesses, indexed for equality and containment look-ups."""
+
+    def __init__(self, by_addr: dict[str, list[str]], gram: int = 4) -> None:
+        self.by_addr = by_addr
+        self.gram = gram
+        self.by_head: dict[str, list[str]] = defaultdict(list)  # first gram → keys
+        self.by_gram: dict[str, list[str]] = defaultdict(list)  # any gram → keys
+        for key in by_addr:
+            self.by_head[key[:gram]].append(key)
+            for g in {key[i : i + gram] for i in range(len(key) - gram + 1)}:
+                self.by_gram[g].append(key)
+
+    def lookup(self, addr: str) -> list[str]:
+        """Businesses whose address key equals, contains or is contained in ``addr``."""
+        if addr in self.by_addr:
+            return list(self.by_addr[addr])
+        g = self.gram
+        keys: set[str] = set()
+        for i in range(len(addr) - g + 1):  # business key inside the target address
+            for key in self.by_head.get(addr[i : i + g], ()):
+                if key in addr:
+                    keys.add(key)
+        for key in self.by_gram.get(addr[:g], ()):  # target address inside a business key
+            if addr in key:
+                keys.add(key)
+        return [b for key in sorted(keys) for b in self.by_addr[key]]
+
+
+def _by_shared_bigrams(core: str, found: list[str], town: str | None, idx: BusinessIndex) -> str | None:
+    """The one candidate (same township first) whose core shares the most bigrams with ``core``."""
+    pool = [b for b in found if idx.town_of.get(b) == town] or found
+    grams = _bigrams(core)
+    scores = [(len(grams & _bigrams(idx.core_of.get(b) or "")), b) for b in pool]
+    best = max((sc for sc, _ in scores), default=0)
+    winners = [b for sc, b in scores if sc == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+def _address_stage(
+    addr: Any,
+    town: str | None,
+    idx: BusinessIndex,
+    note: str,
+    among: list[str] | None = None,
+    core: str | None = None,
+) -> tuple[str | None, str | None, float, str | None]:
+    """Address match with one business, or one in the target's township.
+
+    With ``among`` (businesses sharing the target's name core) the address only chooses
+    among them and a hit keeps the ``core`` method.
+    """
+    if not (isinstance(addr, str) and len(addr) >= MIN_ADDRESS_LEN):
+        return None, None, float("nan"), note
+    found = sorted(set(idx.addresses.lookup(addr)))
+    if among is not None:
+        found = [b for b in found if b in set(among)]
+    b, ambiguous = _pick(found, town, idx.town_of)
+    if b is None and ambiguous and among is None and core:
+        # several businesses at that address: the one whose name shares words with the target
+        b = _by_shared_bigrams(core, found, town, idx)
+    if b is not None:
+        return (b, "core", 0.9, None) if among is not None else (b, "address", 0.6, None)
+    if ambiguous and note == NOTE_EMPTY:
+        return None, None, float("nan"), NOTE_AMBIGUOUS_ADDRESS
+    return None, None, float("nan"), note

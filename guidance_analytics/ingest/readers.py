@@ -1,0 +1,479 @@
+"""Decoding of input files: encoding detection, header-row finding, alias mapping.
+
+This module knows nothing of business rules. It turns a CSV or spreadsheet file into batches of
+string cells labelled with the file's own header labels, and tells which labels map to which
+canonical column (through an alias dictionary such as :func:`guidance_analytics.schema.alias_map`).
+
+Typical use::
+
+    table = read_batches(path, alias=alias_map(KIND_SPECS["complaints"]))
+    for raw in table.batches():        # original labels + ROW_NUMBER + SOURCE_ROW
+        canon = table.canonical(raw)   # canonical column names + ROW_NUMBER + SOURCE_ROW
+        ...
+
+Every cell is a Python ``str`` or NaN (empty cell). Personal-data columns are dropped before
+anything else sees them. The format-specific parts live in :mod:`guidance_analytics.ingest.csv_reader`
+(encoding detection, streaming CSV batches) and :mod:`guidance_analytics.ingest.excel_reader` (cells and
+sheets of workbooks).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputFileError
+from . import excel_reader
+from .csv_reader import csv_frames, detect_encoding
+from .excel_reader import cell_text
+from .schema import KIND_SPECS, PERSONAL_HEADERS, alias_map, header_key
+
+__all__ = [
+    "CSV_EXTENSIONS",
+    "EXCEL_EXTENSIONS",
+    "HEADER_SCAN_ROWS",
+    "PERSONAL_WORDS",
+    "ROW_NUMBER",
+    "SOURCE_ROW",
+    "RawTable",
+    "default_aliases",
+    "detect_encoding",
+    "read_batches",
+]
+
+#: Column added to every batch: 1-based data row number, counted from the first row under the header.
+ROW_NUMBER = "row_number"
+#: Column added to every batch: 1-based row of the record in the file / sheet (as Excel shows it;
+#: for CSV the record number, equal to the line number unless a quoted cell holds line breaks).
+SOURCE_ROW = "source_row"
+
+CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+#: The header row must be among the first this many rows.
+HEADER_SCAN_ROWS = 30
+#: A header row needs at least this many labels that map through the alias dictionary.
+MIN_HEADER_MATCHES = 2
+
+#: Unrecognised labels containing any of these words are treated as personal data too
+#: (e.g. 来电人手机, 投诉人身份证号); labels that map to a canonical column are never dropped.
+PERSONAL_WORDS = (
+    "电话",
+    "手机",
+    "身份证",
+    "证件号",
+    "证件类型",
+    "联系方式",
+    "来电人",
+    "诉求人",
+    "反映人",
+    "举报人",
+    "投诉人",
+    "姓名",
+    "家庭住址",
+    "户籍",
+    "邮箱",
+    "email",
+    "qq",
+    "微信",
+)
+
+_CSV_DELIMITERS = (",", "\t", ";", "|")
+
+
+# --------------------------------------------------------------------------------------------
+# result object
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RawTable:
+    """A file opened for reading: what its header says and how to get its rows.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    headers_found : list of str
+        Every non-empty label of the header row, in file order (personal labels included).
+    mapping : dict of str to str
+        Original label → canonical column, for every label that maps through the alias
+        dictionary (a second label mapping to an already-mapped canonical column is listed too,
+        see ``shadowed``).
+    dropped_personal : list of str
+        Labels dropped as personal data (listed in ``personal``, or unrecognised and containing
+        one of :data:`PERSONAL_WORDS`); their values never leave this module.
+    unknown : list of str
+        Labels not recognised; kept in the raw batches (so rejects show the row whole) but not
+        in :meth:`canonical` frames.
+    header_row : int
+        0-based row (file line for CSV, sheet row for spreadsheets) where the header was found.
+    sheet : str or None
+        Sheet read (``None`` for CSV).
+    sheets : list of str
+        All sheets of the workbook (empty for CSV).
+    encoding : str or None
+        Text encoding of a CSV (``None`` for spreadsheets).
+    source_label : dict of str to str
+        Canonical column → the original label whose values it takes (the first one in file
+        order). Use it for label-dependent rules, e.g. ``Column.scale`` keyed by
+        ``header_key(label)``.
+    shadowed : list of str
+        Labels that map to a canonical column already taken by an earlier label; kept in raw
+        batches only.
+    """
+
+    path: Path
+    headers_found: list[str]
+    mapping: dict[str, str]
+    dropped_personal: list[str]
+    unknown: list[str]
+    header_row: int
+    sheet: str | None
+    encoding: str | None
+    sheets: list[str] = field(default_factory=list)
+    source_label: dict[str, str] = field(default_factory=dict)
+    shadowed: list[str] = field(default_factory=list)
+    batch_rows: int = 50_000
+    #: kept columns: (position in the header row, unique label)
+    _columns: list[tuple[int, str]] = field(default_factory=list, repr=False)
+    _delimiter: str = field(default=",", repr=False)
+    _width: int = field(default=0, repr=False)
+    #: the calamine sheet loaded while finding the header, reused by the first batches() call
+    _sheet_cache: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def raw_columns(self) -> list[str]:
+        """Labels of the columns in raw batches (personal columns removed), in file order."""
+        return [label for _, label in self._columns]
+
+    def batches(self) -> Iterator[pd.DataFrame]:
+        """Yield the data rows in batches of at most ``batch_rows`` rows.
+
+        Yields
+        ------
+        pandas.DataFrame
+            Columns: the kept original header labels (``raw_columns``; a repeated label gets a
+            ``" (2)"`` suffix) holding ``str`` values or NaN for empty cells, then
+            :data:`ROW_NUMBER` (1-based data row, counted from the first row under the header,
+            blank rows included in the count) and :data:`SOURCE_ROW` (1-based row in the file /
+            sheet). Completely empty rows are skipped.
+
+        Raises
+        ------
+        InputFileError
+            If the file cannot be decoded part-way through.
+        """
+        if self.sheet is None:
+            yield from self._csv_batches()
+        else:
+            yield from self._excel_batches()
+
+    def canonical(self, raw: pd.DataFrame) -> pd.DataFrame:
+        """Rename a raw batch to canonical column names.
+
+        Parameters
+        ----------
+        raw : pandas.DataFrame
+            A frame yielded by :meth:`batches`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per mapped canonical name (from ``source_label``), plus
+            :data:`ROW_NUMBER` and :data:`SOURCE_ROW`. Unknown and shadowed labels are left out.
+        """
+        cols = {canon: raw[label] for canon, label in self.source_label.items()}
+        cols[ROW_NUMBER] = raw[ROW_NUMBER]
+        cols[SOURCE_ROW] = raw[SOURCE_ROW]
+        return pd.DataFrame(cols, index=raw.index)
+
+    def iter_canonical(self) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+        """Yield ``(raw, canonical)`` frame pairs, one per batch."""
+        for raw in self.batches():
+            yield raw, self.canonical(raw)
+
+    # ---------------------------------------------------------------- CSV
+    def _csv_batches(self) -> Iterator[pd.DataFrame]:
+        labels = pd.Index(self.raw_columns)
+        positions = [pos for pos, _ in self._columns]
+        frames = csv_frames(
+            self.path, self.encoding or "utf-8", self._delimiter, self.header_row + 1,
+            self._width, positions, self.batch_rows,
+        )
+        for frame, start in frames:
+            frame.columns = labels
+            frame = self._finish(frame, start)
+            if len(frame):
+                yield frame
+
+    # ---------------------------------------------------------------- spreadsheets
+    def _excel_batches(self) -> Iterator[pd.DataFrame]:
+        sheet, self._sheet_cache = self._sheet_cache, None
+        if sheet is None:
+            sheet = excel_reader.open_sheet(self.path, self.sheet)
+        positions = [pos for pos, _ in self._columns]
+        for frame, start in excel_reader.sheet_frames(sheet, self.header_row, positions, self.raw_columns, self.batch_rows):
+            frame = self._finish(frame, start)
+            if len(frame):
+                yield frame
+
+    def _finish(self, frame: pd.DataFrame, start: int) -> pd.DataFrame:
+        """Turn empty cells to NaN, add row numbers, drop blank rows."""
+        n = len(frame)
+        frame = frame.replace("", np.nan) if n else frame
+        row_number = np.arange(start + 1, start + n + 1, dtype="int64")
+        frame[ROW_NUMBER] = row_number
+        frame[SOURCE_ROW] = row_number + self.header_row + 1
+        if n and self._columns:
+            blank = np.ones(n, dtype=bool)
+            for j in range(len(self._columns)):
+                col = frame.iloc[:, j].astype("str")
+                blank &= (col.isna() | (col.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
+            if blank.any():
+                frame = frame.loc[~blank]
+        frame.index = pd.RangeIndex(len(frame))
+        return frame
+
+
+# --------------------------------------------------------------------------------------------
+# public entry point
+# --------------------------------------------------------------------------------------------
+
+
+def default_aliases() -> dict[str, str]:
+    """Union of the alias tables of all record kinds (first kind wins on a clash)."""
+    out: dict[str, str] = {}
+    for kind in KIND_SPECS.values():
+        for key, name in alias_map(kind).items():
+            out.setdefault(key, name)
+    return out
+
+
+def read_batches(
+    path: str | Path,
+    sheet: str | int | None = None,
+    batch_rows: int = 50_000,
+    alias: Mapping[str, str] | str | None = None,
+    personal: Iterable[str] = PERSONAL_HEADERS,
+) -> RawTable:
+    """Open a CSV or spreadsheet file and locate its header row.
+
+    Nothing but the first rows is read here; the data comes from :meth:`RawTable.batches`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv``/``.txt``/``.tsv`` file (UTF-8, UTF-8 with BOM or GB18030/GBK; comma, tab,
+        semicolon or pipe separated) or a spreadsheet (``.xlsx``, ``.xlsm``, ``.xls``,
+        ``.xlsb``, ``.ods``).
+    sheet : str or int, optional
+        Sheet name or 0-based index. ``None`` picks the sheet whose header row matches the
+        aliases best (the first one on a tie). Ignored for CSV.
+    batch_rows : int, default 50000
+        Rows per yielded batch.
+    alias : mapping or str, optional
+        Header alias dictionary: label → canonical column. Keys are compared after
+        :func:`guidance_analytics.schema.header_key`, so raw labels work too. A kind name
+        (``"permits"`` …) means that kind's alias table; ``None`` means all kinds together.
+    personal : iterable of str
+        Labels of personal-data columns to drop (compared after ``header_key``).
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    InputFileError
+        Unsupported extension, unreadable or empty file, missing sheet, or no header row among
+        the first :data:`HEADER_SCAN_ROWS` rows. Messages are in Chinese and name the file.
+    """
+    path = Path(path)
+    if batch_rows < 1:
+        raise ValueError("batch_rows must be positive")
+    aliases = _resolve_aliases(alias)
+    personal_keys = {header_key(p) for p in personal}
+    ext = path.suffix.lower()
+    if ext not in CSV_EXTENSIONS + EXCEL_EXTENSIONS:
+        raise InputFileError(f"不支持的文件类型 {path.name}：请提供 .xlsx、.xls 或 .csv 文件")
+    if not path.is_file():
+        raise InputFileError(f"文件不存在或无法读取：{path.name}")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"文件为空：{path.name}")
+
+    fmt = _sniff_format(path)
+    if fmt == "html":
+        raise InputFileError(
+            f"文件 {path.name} 实际是网页（HTML/XML）格式，不是表格文件：请用 Excel 打开后另存为 .xlsx 再导入"
+        )
+    if fmt == "text":
+        encoding = detect_encoding(path)
+        rows, delimiter = _csv_head(path, encoding, aliases)
+        sheet_obj = None
+        sheet_name: str | None = None
+        sheets: list[str] = []
+    else:
+        encoding = None
+        delimiter = ","
+        sheets, sheet_name, rows, sheet_obj = excel_reader.excel_head(
+            path, sheet, lambda row: _header_score(row, aliases), HEADER_SCAN_ROWS, MIN_HEADER_MATCHES
+        )
+
+    if not any(any(cell_text(c) for c in r) for r in rows):
+        raise InputFileError(f"文件为空：{path.name}" + (f"（工作表 {sheet_name}）" if sheet_name else ""))
+    header_row = _find_header_row(rows, aliases)
+    if header_row is None:
+        found = _first_labels(rows)
+        raise InputFileError(
+            f"未找到表头行：文件 {path.name}"
+            + (f"（工作表 {sheet_name}）" if sheet_name else "")
+            + f" 前 {HEADER_SCAN_ROWS} 行中没有一行含有至少 {MIN_HEADER_MATCHES} 个可识别的列名。"
+            + f"找到的列: {'、'.join(found) if found else '（无）'}"
+        )
+    table = _build_table(rows[header_row], aliases, personal_keys)
+    table.update(
+        path=path,
+        header_row=header_row,
+        sheet=sheet_name,
+        sheets=sheets,
+        encoding=encoding,
+        batch_rows=batch_rows,
+        _delimiter=delimiter,
+        _width=len(rows[header_row]),
+        _sheet_cache=None if encoding is not None else sheet_obj,
+    )
+    return RawTable(**table)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _sniff_format(path: Path) -> str:
+    """What the bytes say the file is: ``"excel"``, ``"html"`` or ``"text"``.
+
+    Exports are often mislabelled (tab-separated text or HTML saved as ``.xls``, a workbook
+    renamed ``.csv``); the content decides, the extension only decides what is allowed.
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        raise InputFileError(f"无法读取文件 {path.name}：{exc}") from exc
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return "excel"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "text"
+    text = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml", b"<meta", b"<head")):
+        return "html"
+    if path.suffix.lower() == ".xls" and b"\x00" not in head:  # text exports saved as .xls
+        return "text"
+    return "excel" if path.suffix.lower() in EXCEL_EXTENSIONS else "text"
+
+
+def _resolve_aliases(alias: Mapping[str, str] | str | None) -> dict[str, str]:
+    if alias is None:
+        return default_aliases()
+    if isinstance(alias, str):
+        if alias not in KIND_SPECS:
+            raise ValueError(f"unknown kind {alias!r}")
+        return alias_map(KIND_SPECS[alias])
+    return {header_key(k): v for k, v in alias.items()}
+
+
+def _find_header_row(rows: list[list[Any]], aliases: Mapping[str, str]) -> int | None:
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if _header_score(row, aliases) >= MIN_HEADER_MATCHES:
+            return i
+    return None
+
+
+def _header_score(row: list[Any], aliases: Mapping[str, str]) -> int:
+    keys = {header_key(cell_text(c)) for c in row}
+    keys.discard("")
+    return sum(1 for k in keys if k in aliases)
+
+
+def _first_labels(rows: list[list[Any]]) -> list[str]:
+    """Labels of the fullest of the first rows, for the 'no header' message."""
+    best: list[str] = []
+    for row in rows[:HEADER_SCAN_ROWS]:
+        labels = [t.strip() for t in (cell_text(c) for c in row) if t.strip()]
+        if len(labels) > len(best):
+            best = labels
+    return best[:40]
+
+
+def _build_table(header: list[Any], aliases: Mapping[str, str], personal_keys: set[str]) -> dict[str, Any]:
+    headers_found: list[str] = []
+    mapping: dict[str, str] = {}
+    source_label: dict[str, str] = {}
+    dropped: list[str] = []
+    unknown: list[str] = []
+    shadowed: list[str] = []
+    columns: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for pos, cell in enumerate(header):
+        label = cell_text(cell).strip()
+        if not label:
+            continue
+        headers_found.append(label)
+        key = header_key(label)
+        canon = aliases.get(key)
+        if key in personal_keys or (canon is None and any(w in key for w in PERSONAL_WORDS)):
+            dropped.append(label)
+            continue
+        count = seen.get(label, 0) + 1
+        seen[label] = count
+        unique = label if count == 1 else f"{label} ({count})"
+        columns.append((pos, unique))
+        if canon is None:
+            unknown.append(unique)
+        elif canon in source_label:
+            mapping[unique] = canon
+            shadowed.append(unique)
+        else:
+            mapping[unique] = canon
+            source_label[canon] = unique
+    return {
+        "headers_found": headers_found,
+        "mapping": mapping,
+        "dropped_personal": dropped,
+        "unknown": unknown,
+        "source_label": source_label,
+        "shadowed": shadowed,
+        "_columns": columns,
+    }
+
+
+def _csv_head(path: Path, encoding: str, aliases: Mapping[str, str]) -> tuple[list[list[str]], str]:
+    """First rows of a CSV, split with the delimiter that finds the best header."""
+    try:
+        with path.open("r", encoding=encoding, newline="") as fh:
+            lines: list[str] = []
+            for _ in range(HEADER_SCAN_ROWS):
+                line = fh.readline()
+                if not line:
+                    break
+                lines.append(line)
+    except (UnicodeDecodeError, OSError) as exc:
+        raise InputFileError(f"无法读取文件 {path.name}（编码 {encoding}）：{exc}") from exc
+    if lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]
+    best: tuple[int, str, list[list[str]]] | None = None
+    for delim in _CSV_DELIMITERS:
+        rows = [r if r else [] for r in csv.reader(lines, delimiter=delim)]
+        score = max((_header_score(r, aliases) for r in rows), default=0)
+        if best is None or score > best[0]:
+            best = (score, delim, rows)
+    assert best is not None
+    return best[2], best[1]

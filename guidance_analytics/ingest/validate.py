@@ -1,0 +1,235 @@
+"""Row checks for one batch of one record kind: typed canonical rows, or reasons in Chinese.
+
+Every check is vectorised over the batch. A row with one or more failed checks is rejected whole;
+its reasons are joined with ``；``. Reasons name the official column label and quote the value,
+e.g. ``缺少必填字段「许可决定日期」`` or ``日期无法识别「2024/13/45」（许可决定日期）``.
+
+Warnings (a credit code whose check character is wrong) never reject a row: they are kept in the
+``uscc_check_ok`` column and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import identity, normalize
+from .codes import uscc_check_ok_series, uscc_valid_format_series
+from .readers import ROW_NUMBER, SOURCE_ROW
+from .schema import ENUMS, LONG_TERM_DATES, MULTI_VALUED, USCC_PLACEHOLDER, Kind, header_key
+
+#: Free-text columns scrubbed of phone and ID numbers before anything is stored.
+FREE_TEXT = ("title", "content", "result", "facts", "problems")
+#: Event dates that cannot lie in the future (relative to the import day).
+EVENT_DATES = ("decision_date", "received_at", "inspected_on", "decided_on")
+EARLIEST = pd.Timestamp("1980-01-01")
+REASON = "reason"
+
+
+@dataclass
+class Checked:
+    """The outcome of checking one batch."""
+
+    rows: pd.DataFrame  # accepted candidates: canonical typed columns + key + row_hash + row_number
+    rejected: pd.DataFrame  # index-aligned with the raw batch: row_number + reason
+    warnings: dict[str, int] = field(default_factory=dict)
+
+
+class _Reasons:
+    """Accumulates reasons per row, vectorised."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.text = pd.Series("", index=index, dtype="str")
+
+    def add(self, mask: pd.Series, message: pd.Series | str) -> None:
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        msg = message[mask] if isinstance(message, pd.Series) else message
+        current = self.text[mask]
+        self.text.loc[mask] = np.where(current == "", msg, current + "；" + msg)
+
+    def add_quoted(self, mask: pd.Series, values: pd.Series, label: str, prefix: str) -> None:
+        """Add ``prefix「value」（label）`` where ``mask`` holds (built for those rows only)."""
+        mask = mask.fillna(False).astype(bool)
+        if mask.any():
+            self.add(mask, _quote(values[mask], label, prefix))
+
+    @property
+    def bad(self) -> pd.Series:
+        return self.text != ""
+
+
+def _quote(values: pd.Series, label: str, prefix: str) -> pd.Series:
+    return prefix + "「" + values.astype("str") + "」（" + label + "）"
+
+
+def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
+                today: pd.Timestamp | None = None) -> Checked:
+    """Check and type one canonical batch of ``kind``.
+
+    Parameters
+    ----------
+    kind : the record kind (from :data:`guidance_analytics.schema.KIND_SPECS`).
+    canon : a batch renamed to canonical columns (``RawTable.canonical``), values ``str``/NaN.
+    source_label : canonical column → original header label (for unit rules such as 万元).
+    today : the import day (event dates after it are rejected); default today.
+
+    Returns
+    -------
+    Checked
+    """
+    today = pd.Timestamp.today().normalize() if today is None else today
+    df = pd.DataFrame(index=canon.index)
+    for col in kind.columns:
+        df[col.name] = (
+            _on_uniques(normalize.normalize_text, canon[col.name]).astype("str") if col.name in canon
+            else pd.Series(np.nan, index=canon.index, dtype="str")
+        )
+    reasons = _Reasons(canon.index)
+    warnings: dict[str, int] = {}
+
+    # required fields (permits: licence number, else decision document number)
+    for col in kind.required:
+        reasons.add(df[col.name].isna(), f"缺少必填字段「{col.label}」")
+    if len(kind.key) > 1:
+        keys = [kind.column(k) for k in kind.key]
+        missing = np.logical_and.reduce([df[k.name].isna() for k in keys])
+        reasons.add(pd.Series(missing, index=df.index),
+                    "缺少必填字段" + "或".join(f"「{k.label}」" for k in keys))
+
+    for col in kind.columns:
+        values = df[col.name]
+        present = values.notna()
+        if col.dtype in ("date", "datetime"):
+            parsed = _on_uniques(lambda u: normalize.parse_dates(u)[0], values)
+            bad = values.notna() & parsed.isna()
+            reasons.add_quoted(present & bad, values, col.label, "日期无法识别")
+            ok = present & ~bad
+            reasons.add_quoted(ok & (parsed < EARLIEST), values, col.label, "日期早于1980年")
+            if col.name in EVENT_DATES:
+                reasons.add_quoted(ok & (parsed.dt.normalize() > today), values, col.label, "日期晚于导入当天")
+            if col.dtype == "date":
+                parsed = parsed.dt.normalize()
+            df[col.name] = parsed
+        elif col.dtype == "enum" and col.enum is not None:
+            mapping = {header_key(k): v for k, v in ENUMS[col.enum].items()}
+            if col.enum in MULTI_VALUED:
+                canon_values, bad = normalize.normalize_enum_multi(values, mapping)
+            else:
+                canon_values, bad = normalize.normalize_enum(values, mapping)
+            reasons.add_quoted(present & bad, values, col.label, "取值无法识别")
+            df[col.name] = canon_values
+        elif col.dtype == "amount":
+            label = source_label.get(col.name, col.label)
+            scale = col.scale.get(header_key(label), 1.0)
+            amounts, bad = normalize.parse_amounts(values, scale)
+            reasons.add_quoted(present & bad, values, col.label, "金额无法识别")
+            df[col.name] = amounts
+        elif col.dtype == "int":
+            numbers = pd.to_numeric(values, errors="coerce")
+            bad = numbers.isna() | (numbers < 0) | (numbers % 1 != 0)
+            reasons.add_quoted(present & bad, values, col.label, "数量无法识别")
+            df[col.name] = numbers.where(~bad).astype("Int64")
+
+    if "uscc" in df:
+        codes = df["uscc"].str.upper().str.replace(r"[\s\-]", "", regex=True)
+        placeholder = codes == USCC_PLACEHOLDER
+        codes = codes.where(~placeholder)
+        fmt_ok = uscc_valid_format_series(codes)
+        present = codes.notna()
+        reasons.add_quoted(present & ~fmt_ok, df["uscc"], "统一社会信用代码", "统一社会信用代码格式错误")
+        check_ok = uscc_check_ok_series(codes).where(present & fmt_ok)
+        df["uscc"] = codes
+        df["uscc_check_ok"] = check_ok.astype("boolean")
+        warnings["统一社会信用代码校验位不符（仅提示）"] = int((check_ok == False).sum())  # noqa: E712
+
+    _kind_rules(kind.name, df, reasons)
+
+    for col in FREE_TEXT:
+        if col in df:
+            df[col] = normalize.scrub_pii(df[col])
+    if "township" in df:
+        df["township"] = identity.township_canonical(df["township"])
+    if "industry_code" in df:
+        df["industry_code"] = _on_uniques(lambda u: u.str.extract(r"(\d{2,4})", expand=False), df["industry_code"])
+
+    bad = reasons.bad
+    rows = df.loc[~bad].copy()
+    content = [c for c in rows.columns if c != "uscc_check_ok"]
+    rows["key"] = _key(kind, rows)
+    rows["row_hash"] = _hash(rows[content])
+    rows[ROW_NUMBER] = canon.loc[~bad, ROW_NUMBER].astype("int64")
+    rejected = pd.DataFrame({
+        ROW_NUMBER: canon.loc[bad, ROW_NUMBER].astype("int64"),
+        SOURCE_ROW: canon.loc[bad, SOURCE_ROW],
+        REASON: reasons.text[bad],
+    })
+    return Checked(rows=rows, rejected=rejected, warnings=warnings)
+
+
+def _kind_rules(kind: str, df: pd.DataFrame, reasons: _Reasons) -> None:
+    """Cross-field rules and derived columns of one kind."""
+    if kind == "permits":
+        long_term = df["valid_to"].isin([pd.Timestamp(d) for d in LONG_TERM_DATES]) | (
+            df["valid_to"].dt.year >= 2099
+        )
+        df["valid_to"] = df["valid_to"].where(~long_term)
+        df["valid_from"] = df["valid_from"].fillna(df["decision_date"])
+        reasons.add(df["valid_to"].notna() & (df["valid_to"] < df["valid_from"]), "「有效期至」早于「有效期自」")
+        item = df["permit_item"].fillna(df["certificate_name"].str.replace(r"(证书|证)$", "", regex=True))
+        df["permit_item"] = item
+        df["permit_key"] = df["permit_no"].fillna(df["decision_doc_no"])
+    elif kind == "complaints":
+        reasons.add(df["closed_at"].notna() & (df["closed_at"] < df["received_at"]), "「办结时间」早于「受理时间」")
+        df["category_top"] = _on_uniques(
+            lambda u: u.str.extract(r"^\s*([^/／>＞\-—|、]+)", expand=False).str.strip(), df["category"]
+        )
+    elif kind == "inspections":
+        no_problem = df["result"] == "未发现问题"
+        df["problem_count"] = df["problem_count"].where(
+            df["problem_count"].notna(), pd.Series(np.where(no_problem, 0, 1), index=df.index)
+        ).astype("Int64")
+
+
+def _on_uniques(fn: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
+    """Apply a vectorised element-wise ``fn`` to the distinct values only (exports repeat a lot)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) in (0, len(values)):
+        return fn(values)
+    mapped = fn(pd.Series(uniques, dtype=values.dtype))
+    out = mapped.take(codes.clip(min=0)).set_axis(values.index)
+    return out.where(codes >= 0)
+
+
+def _key(kind: Kind, rows: pd.DataFrame) -> pd.Series:
+    key = rows[kind.key[0]]
+    for fallback in kind.key[1:]:
+        key = key.fillna(rows[fallback])
+    return key
+
+
+def _hash(frame: pd.DataFrame) -> pd.Series:
+    """A stable 64-bit content hash per row, as 16 hex characters."""
+    if frame.empty:
+        return pd.Series([], index=frame.index, dtype="str")
+    text = frame.astype("str")
+    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy(dtype=np.uint64)
+    return pd.Series(_hex16(hashed), index=frame.index)
+
+
+_HEX_PAIRS = np.frombuffer("".join(f"{i:02x}" for i in range(256)).encode("ascii"), dtype=np.uint8).reshape(256, 2)
+
+
+def _hex16(values: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """uint64 values as 16 lower-case hex characters each (``f"{v:016x}"``), without a Python loop."""
+    n = len(values)
+    big_endian = values.astype(">u8").view(np.uint8).reshape(n, 8)
+    chars = np.ascontiguousarray(_HEX_PAIRS[big_endian].reshape(n * 16))
+    offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int32)
+    arr = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
+    return pd.array(arr, dtype="str")

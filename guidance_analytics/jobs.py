@@ -1,0 +1,114 @@
+"""The main job on a folder of exports: import, hotspots, candidates — printed and written to exports/.
+
+Used by ``guidance-analytics demo`` (the README's first command) and by the notebooks' tests.
+It never registers anything: the review file goes to the policy-law section, who decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .core import WorkspaceLike
+from .hotspots import hotspots, seasonal_hotspots, write_hotspot_report
+from .ingest import ImportResult, import_file, status
+from .samples import generate_samples
+from .targeting import write_latest
+from .workspace import Workspace
+
+#: Import order: licences first so that work orders can be matched to licence holders.
+IMPORT_ORDER = ("permits", "inspections", "penalties", "complaints")
+DATA_SUFFIXES = (".xlsx", ".xls", ".csv")
+
+
+def bundled_samples() -> Path | None:
+    """The repository's ``data_samples/`` folder, when the package runs from a checkout."""
+    folder = Path(__file__).resolve().parents[1] / "data_samples"
+    return folder if folder.is_dir() and any(folder.iterdir()) else None
+
+
+def discover(folder: Path) -> list[tuple[str, Path]]:
+    """Export files in ``folder`` whose names start with a kind (``permits_…``), in import order."""
+    found = []
+    for kind in IMPORT_ORDER:
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() in DATA_SUFFIXES and path.name.startswith(kind):
+                found.append((kind, path))
+    return found
+
+
+def import_folder(ws: WorkspaceLike, folder: Path, echo: Callable[[str], Any] = print) -> list[ImportResult]:
+    """Import every export in ``folder`` and echo each account."""
+    results = []
+    for kind, path in discover(folder):
+        result = import_file(ws, path, kind)
+        echo(result.summary())
+        results.append(result)
+    return results
+
+
+def run_demo(workspace: str | Path, data: str | Path | None = None,
+             echo: Callable[[str], Any] = print) -> dict[str, Any]:
+    """Import the sample (or given) exports into ``workspace``, then report hotspots and candidates."""
+    ws = Workspace(workspace)
+    folder = Path(data) if data is not None else bundled_samples()
+    if folder is None:
+        folder = ws.path / "samples"
+        echo(f"未找到随包样例数据，正在生成合成样例数据到 {folder} …")
+        generate_samples(folder)
+    echo(f"== 1. 导入 {folder} ==")
+    results = import_folder(ws, folder, echo)
+    total = {k: sum(getattr(r, k) for r in results) for k in ("read", "accepted", "updated", "duplicates", "rejected")}
+    parts = total["accepted"] + total["updated"] + total["duplicates"] + total["rejected"]
+    echo(
+        f"合计：读取 {total['read']} = 新增 {total['accepted']} + 更新 {total['updated']} + 重复 {total['duplicates']}"
+        f" + 拒收 {total['rejected']}（{'已核对一致' if total['read'] == parts else '不一致！'}）"
+    )
+    summary: dict[str, Any] = {"imports": results, "workspace": ws}
+    counts = status(ws).set_index("table")
+    rate = counts.loc["complaints", "match_rate"]
+    if rate == rate:
+        echo(f"12345工单被反映对象匹配率：{rate:.1%}")
+    summary.update(_hotspots(ws, echo))
+    summary.update(_candidates(ws, echo))
+    echo(f"== 完成。输出文件在 {ws.exports_dir} ；任何事项均未登记，需政策法规科审核决定。 ==")
+    return summary
+
+
+#: The views the main job reports: (by, Chinese name).
+DEMO_VIEWS = (("industry", "行业"), ("township", "乡镇"), ("violation_type", "违法行为类型"))
+
+
+def _hotspots(ws: WorkspaceLike, echo: Callable[[str], Any]) -> dict[str, Any]:
+    echo("== 2. 违法高发领域与时段（热点） ==")
+    tables, files = {}, {}
+    for by, label in DEMO_VIEWS:
+        table = hotspots(ws, "violations", by)
+        flagged = table[table["flagged"]].sort_values(["period_start", "p_value"], ascending=[False, True])
+        echo(f"按{label}：{table['field'].nunique()} 个{label} × {table['period_start'].nunique()} 个月，"
+             f"标记高发 {len(flagged)} 格")
+        for reason in flagged["reason"].head(5):
+            echo(f"  · {reason}")
+        files[by] = write_hotspot_report(ws, ws.exports_dir, measure="violations", by=by, hot=table)
+        tables[by] = table
+    seasonal = seasonal_hotspots(ws, "violations", "industry")
+    recurrent = seasonal[seasonal["recurrent"]] if "recurrent" in seasonal else seasonal.iloc[0:0]
+    echo(f"年年高发的时段（季节性热点）：{len(recurrent)} 个")
+    for reason in recurrent["reason"].head(5):
+        echo(f"  · {reason}")
+    for written in files.values():
+        for name, path in written.items():
+            echo(f"  已写出 {name}：{path}")
+    return {"hotspots": tables, "seasonal_hotspots": seasonal, "hotspot_files": files}
+
+
+def _candidates(ws: WorkspaceLike, echo: Callable[[str], Any]) -> dict[str, Any]:
+    echo("== 3. 指导对象建议清单（最新计划日期） ==")
+    path, summary = write_latest(ws)
+    echo(summary)
+    echo(f"  已写出审核表：{path}")
+    return {"candidates_file": path, "candidates_summary": summary}
+
+
+__all__ = ["IMPORT_ORDER", "bundled_samples", "discover", "import_folder", "run_demo"]

@@ -1,0 +1,354 @@
+"""The guidance register (行政指导事项登记簿): numbered entries, results, void and amend.
+
+Rules kept here (thresholds and document choices in ``config/register.toml``):
+
+* **Numbers** are per year (the year of 指导时间), unique and gapless: the register 序号 and one
+  ``2024年第001号`` sequence per document type (意见书, 文书, 约谈通知书). Next = max + 1 inside the
+  single DuckDB transaction of an add; entries and numbers are never deleted, so there are no gaps.
+  DuckDB allows one writer: a second process waits (``Store`` retries) and then gets
+  :class:`~guidance_analytics.errors.WorkspaceBusyError` — never a duplicate number.
+* **All or nothing**: one add is one transaction; an error part-way leaves no entry and consumes
+  no number.
+* **Refused** rows (no officer, unknown business, 移送执法, 计划时间 beyond the planning horizon,
+  unknown method or catalogue item) and **skipped** rows (already registered, repeated in the
+  batch) are reported with Chinese reasons in ``result.attrs`` (see :func:`add_to_register`).
+* Entries are never deleted: :func:`void_entry` and :func:`amend_entry` keep who, when and why in
+  ``register_audit`` (:func:`audit_trail`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..core import WorkspaceLike, optional_date, rules, sql
+from ..errors import RegisterError
+from ..targeting import catalog, match_item
+from .input import join_officers, read_chosen
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = [
+    "AMENDABLE", "REPORT_COLUMNS", "add_to_register", "amend_entry", "audit_trail", "record_result", "register",
+    "report", "void_entry",
+]
+
+AMENDABLE = ("guided_on", "matter", "officers", "place", "problem", "opinion", "legal_basis", "unit",
+             "catalog_item", "result", "effect", "remarks")
+REPORT_COLUMNS = ["row_number", "name", "uscc", "action", "reason"]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+# -- add ----------------------------------------------------------------------------------------
+def _check_rows(ws: WorkspaceLike, frame: pd.DataFrame, items: pd.DataFrame, rules: dict[str, Any],
+                officers: Any, guided_on: Any, today: dt.date) -> tuple[list[dict], list[dict]]:
+    """Validate rows; return (planned entries, refusals). Reads businesses only."""
+    reg = rules["register"]
+    if isinstance(officers, list | tuple):
+        officers = "、".join(str(o) for o in officers)
+    default_officers = join_officers(officers)
+    default_date = optional_date(guided_on) or today
+    horizon = today + dt.timedelta(days=int(reg["max_days_ahead"]))
+    ids = [v for v in frame["business_id"].dropna()] or [""]
+    usccs = [v for v in frame["uscc"].dropna()] or [""]
+    names = [v for v in frame["name"].dropna()] or [""]
+    known = ws.store.query("register/businesses", ids=ids, usccs=usccs, names=names).astype(object)
+    known = known.where(known.notna(), None)
+    by_id = {r["business_id"]: r for r in known.to_dict("records")}
+    by_uscc = {r["uscc"]: r for r in known.to_dict("records") if r["uscc"]}
+    # a hand-made sheet may carry only the name: accepted when exactly one business has it
+    by_name = {r["name"]: r for r in known.to_dict("records") if r["n_same_name"] == 1}
+    cat = {r["item_code"]: r for r in items.to_dict("records")}
+    planned, refused = [], []
+    for row in frame.to_dict("records"):
+        reasons: list[str] = []
+        action = row["action"]
+        if not action:
+            reasons.append("未填写指导方式（建议方式）")
+        elif action in reg["enforcement_methods"]:
+            reasons.append(reg["enforcement_reason"])
+        elif action not in reg["methods"]:
+            reasons.append(f"指导方式「{action}」不是可登记的行政指导方式（{'、'.join(reg['methods'])}）")
+        biz = by_id.get(row["business_id"]) or by_uscc.get(row["uscc"])
+        if biz is None and not row["business_id"] and not row["uscc"]:
+            biz = by_name.get(row["name"])
+        if biz is None:
+            reasons.append("行政相对人不在工作区主体库中（主体标识和统一社会信用代码均未找到）")
+        who = row["officers"] or default_officers
+        if not who:
+            reasons.append("未填写指导人员")
+        when = optional_date(row["planned_on"]) or default_date
+        if row["planned_bad"]:
+            reasons.append("计划时间无法识别")
+        elif when > horizon:
+            reasons.append(f"计划时间 {when:%Y-%m-%d} 超出计划期限（今天起 {reg['max_days_ahead']} 天内）")
+        code = row["catalog_item"]
+        if code and code not in cat:
+            reasons.append(f"事项编码 {code} 不在行政指导事项目录清单中")
+        elif not code and action and not reasons:
+            code = match_item(items, action, (biz or {}).get("industry_code") or row["industry_code"],
+                              row["permit_item"], row["reasons"])
+            if code is None:
+                reasons.append(f"目录清单中没有适用于「{action}」和该行业的指导事项，请先补充目录清单")
+        if reasons:
+            refused.append({"row_number": row["row_number"], "name": row["name"] or (biz or {}).get("name"),
+                            "uscc": row["uscc"], "action": action, "reason": "；".join(reasons)})
+            continue
+        item = cat[code]
+        anchor = optional_date(row["as_of"]) or when
+        planned.append({
+            "row_number": row["row_number"], "guided_on": when, "year": when.year,
+            "matter": item["item_name"], "officers": who, "method": action,
+            "business_id": biz["business_id"], "target_name": biz["name"] or row["name"],
+            "uscc": biz["uscc"] or row["uscc"], "township": biz["township"] or row["township"],
+            "industry_code": biz["industry_code"] or row["industry_code"], "unit": item["unit"],
+            "catalog_item": code, "legal_basis": row["legal_basis"] or item["legal_basis"],
+            "issue": item["issue"] or item["item_name"], "problem": row["reasons"] or item["situations"],
+            "opinion": item["content"],
+            "place": row["place"] or (rules["interview"]["place"] if action == "约谈"
+                                      else rules["unit"]["default_place"]),
+            "reasons": row["reasons"], "evidence": row["evidence"],
+            "score": None if pd.isna(row["score"]) else float(row["score"]),
+            "as_of": optional_date(row["as_of"]), "remarks": row["remarks"],
+            "dedup_key": f"{biz['business_id']}|{action}|{code}|{anchor:%Y-%m-%d}",
+        })
+    return planned, refused
+
+
+def _duplicate_reason(entry: dict, active: list[dict], window: int) -> str | None:
+    for old in active:
+        same = (old["business_id"], old["method"], old["catalog_item"]) == (
+            entry["business_id"], entry["method"], entry["catalog_item"])
+        if old["dedup_key"] == entry["dedup_key"] or (
+                same and abs((optional_date(old["guided_on"]) - entry["guided_on"]).days) <= window):
+            where = f"登记簿{old['year']}年第{old['seq']}号" if "seq" in old else f"本批次第{old['row_number']}行"
+            return f"已登记：与{where}为同一主体、同一方式、同一事项（{window}天内），不重复登记"
+    return None
+
+
+def _insert_entry(con: duckdb.DuckDBPyConnection, entry: dict, meta: dict) -> int:
+    seq = int(con.execute(sql.load("register/next_seq"), {"year": entry["year"]}).fetchone()[0])
+    params = {k: v for k, v in entry.items() if k != "row_number"}
+    con.execute(sql.load("register/insert_entry"), {**params, **meta, "seq": seq})
+    return seq
+
+
+def _issue_documents(con: duckdb.DuckDBPyConnection, entry: dict, seq: int, rules: dict[str, Any],
+                     at: dt.datetime) -> list[str]:
+    numbers = []
+    for doc_type in rules["documents"].get(entry["method"], ["文书"]):
+        number = int(con.execute(sql.load("register/next_doc_number"),
+                                 {"doc_type": doc_type, "year": entry["year"]}).fetchone()[0])
+        doc_no = rules["numbers"]["format"].format(year=entry["year"], number=number)
+        con.execute(sql.load("register/insert_document"), {
+            "doc_type": doc_type, "year": entry["year"], "number": number, "doc_no": doc_no,
+            "entry_year": entry["year"], "entry_seq": seq, "issued_at": at})
+        numbers.append(doc_no)
+    return numbers
+
+
+def _audit_text(value: Any) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.strftime("%Y-%m-%d") if isinstance(value, dt.date) else str(value)
+
+
+def _audit(con: duckdb.DuckDBPyConnection, year: int, seq: int, action: str, by: str,
+           reason: str | None, at: dt.datetime, field: str | None = None, old: Any = None,
+           new: Any = None) -> None:
+    con.execute(sql.load("register/insert_audit"), {
+        "year": year, "seq": seq, "action": action, "field": field,
+        "old_value": _audit_text(old), "new_value": _audit_text(new),
+        "by_whom": by, "reason": reason, "at": at})
+
+
+def add_to_register(ws: WorkspaceLike, chosen: Any, officers: Any = None, guided_on: Any = None, *,
+                    by: str | None = None, strict: bool = False,
+                    today: dt.date | None = None) -> pd.DataFrame:
+    """Register the chosen guidance actions; return the entries created.
+
+    Parameters
+    ----------
+    chosen : rows of ``ws.candidates()`` (DataFrame; optional 指导人员 / 计划时间 / 是否采纳 columns)
+        or the path of a reviewed candidates sheet (only rows with 是否采纳 = 是 are registered).
+    officers : 指导人员 for rows that have none (text, or a list of names).
+    guided_on : 指导时间 for rows without 计划时间 (default: today).
+    by : who registers (audit trail; default: the login name).
+    strict : refuse the whole batch (:class:`RegisterError`, nothing written) if any row is refused.
+    today : the reference day of the planning-horizon check (default: today).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The new entries, with the columns of :func:`register` (possibly empty). ``attrs`` holds
+        the report: ``attrs["refused"]`` and ``attrs["skipped"]`` are lists of records with
+        ``row_number, name, uscc, action, reason`` (use ``pd.DataFrame(new.attrs["refused"])``),
+        ``attrs["not_adopted"]`` the number of rows not marked 是否采纳 = 是 and
+        ``attrs["summary"]`` a one-line Chinese summary.
+    """
+    with ws.store.connect():  # one connection (and one lock) for the whole add
+        return _add(ws, chosen, officers, guided_on, by, strict, today)
+
+
+def _add(ws: WorkspaceLike, chosen: Any, officers: Any, guided_on: Any, by: str | None, strict: bool,
+         today: dt.date | None) -> pd.DataFrame:
+    config = rules(ws, "register")
+    frame, source = read_chosen(chosen)
+    not_adopted = int((~frame["adopted"]).sum())
+    frame = frame[frame["adopted"]].reset_index(drop=True)
+    items = catalog(ws)
+    today = today or dt.date.today()
+    planned, refused = _check_rows(ws, frame, items, config, officers, guided_on, today)
+    if strict and refused:
+        raise RegisterError(f"有 {len(refused)} 行不符合登记条件，本批次未登记："
+                            + "；".join(f"第{r['row_number']}行 {r['reason']}" for r in refused[:5]))
+    by = by or getpass.getuser()
+    at = _now()
+    window = int(config["register"]["dedup_window_days"])
+    skipped: list[dict] = []
+    created: list[tuple[int, int]] = []
+    with ws.store.transaction() as con:
+        active = con.execute(sql.load("register/active_keys")).df().to_dict("records")
+        batch: list[dict] = []
+        for entry in planned:
+            why = _duplicate_reason(entry, active, window) or _duplicate_reason(entry, batch, window)
+            if why:
+                skipped.append({"row_number": entry["row_number"], "name": entry["target_name"],
+                                "uscc": entry["uscc"], "action": entry["method"], "reason": why})
+                continue
+            batch.append(entry)
+            meta = {"source": source, "created_by": by, "created_at": at}
+            seq = _insert_entry(con, entry, meta)
+            numbers = _issue_documents(con, entry, seq, config, at)
+            _audit(con, entry["year"], seq, "登记", by, source, at,
+                   new=f"{entry['method']}：{entry['matter']}；" + "、".join(numbers))
+            created.append((entry["year"], seq))
+    out = register(ws)
+    keys = set(created)
+    out = out[[(y, s) in keys for y, s in zip(out["year"], out["seq"], strict=True)]].reset_index(drop=True)
+    out.attrs["refused"] = refused
+    out.attrs["skipped"] = skipped
+    out.attrs["not_adopted"] = not_adopted
+    out.attrs["summary"] = (f"新登记 {len(created)} 条，拒绝 {len(refused)} 条，跳过（已登记）{len(skipped)} 条，"
+                            f"未采纳 {not_adopted} 行")
+    return out
+
+
+def report(new: pd.DataFrame) -> pd.DataFrame:
+    """Refused and skipped rows of an add as one table (``kind`` 拒绝 / 跳过 and the reason)."""
+    rows = [{"kind": "拒绝", **r} for r in new.attrs.get("refused", [])]
+    rows += [{"kind": "跳过", **r} for r in new.attrs.get("skipped", [])]
+    return pd.DataFrame(rows, columns=["kind", *REPORT_COLUMNS])
+
+
+# -- read ---------------------------------------------------------------------------------------
+def register(ws: WorkspaceLike, year: int | None = None, *, start: Any = None, end: Any = None,
+             include_void: bool = True, seq: int | None = None) -> pd.DataFrame:
+    """The register, one row per entry, oldest first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``seq`` 序号 (per year), ``year``, ``guided_on`` 时间, ``matter`` 指导事项, ``result`` 指导结果
+        (the pending text from the rules until recorded), ``officers`` 指导人员, ``method`` 指导方式,
+        ``target_name`` 指导对象, ``uscc``, ``unit`` 实施科室, ``catalog_item`` 事项编码, ``doc_no``
+        文书编号 (all numbers, ``；``-joined with their type), ``status`` 已登记 / 已办结 / 已作废, then
+        ``business_id, township, industry_code, legal_basis, issue, problem, opinion, place,
+        reasons, evidence, score, as_of, effect, remarks, opinion_no, record_no, notice_no,
+        catalog_content, catalog_contact, catalog_phone, source, created_by, created_at,
+        result_at, void_by, void_at, void_reason, result_recorded`` (bool).
+    """
+    pending = rules(ws, "register")["register"]["pending_result"]
+    out = ws.store.query("register/entries", year=year, seq=seq, start=optional_date(start),
+                         end=optional_date(end), include_void=include_void)
+    out["result_recorded"] = out["result"].notna()
+    out["result"] = out["result"].fillna(pending)
+    out["guided_on"] = pd.to_datetime(out["guided_on"])
+    return out
+
+
+def audit_trail(ws: WorkspaceLike, year: int | None = None, seq: int | None = None) -> pd.DataFrame:
+    """Who did what when and why: ``year, seq, action, field, old_value, new_value, by_whom,
+    reason, changed_at`` (action 登记 / 记录结果 / 作废 / 更正)."""
+    return ws.store.query("register/audit", year=year, seq=seq)
+
+
+def _entry(con: duckdb.DuckDBPyConnection, year: int, seq: int) -> dict:
+    found = con.execute(sql.load("register/entries"), {
+        "year": int(year), "seq": int(seq), "start": None, "end": None, "include_void": True}).df()
+    if found.empty:
+        raise RegisterError(f"登记簿中没有 {year} 年第 {seq} 号")
+    row = found.iloc[0].to_dict()
+    if row["status"] == "已作废":
+        raise RegisterError(f"{year} 年第 {seq} 号已作废，不能再修改")
+    return row
+
+
+def record_result(ws: WorkspaceLike, year: int, seq: int, result: str, effect: str | None = None, *,
+                  by: str | None = None) -> pd.DataFrame:
+    """Record 指导结果 (and 指导取得的效益、效果) of entry ``year``/``seq``; return that entry."""
+    if not str(result or "").strip():
+        raise RegisterError("指导结果不能为空")
+    by, at = by or getpass.getuser(), _now()
+    with ws.store.transaction() as con:
+        old = _entry(con, year, seq)
+        con.execute(sql.load("register/set_result"),
+                    {"year": year, "seq": seq, "result": result.strip(), "effect": effect, "at": at})
+        _audit(con, year, seq, "记录结果", by, None, at, "result", old["result"], result.strip())
+        if effect is not None:
+            _audit(con, year, seq, "记录结果", by, None, at, "effect", old["effect"], effect)
+    return register(ws, int(year), seq=int(seq))
+
+
+def void_entry(ws: WorkspaceLike, year: int, seq: int, by: str, reason: str) -> pd.DataFrame:
+    """Void an entry: it stays in the register (status 已作废) with its numbers; who/when/why kept."""
+    if not str(by or "").strip() or not str(reason or "").strip():
+        raise RegisterError("作废须注明操作人和原因")
+    at = _now()
+    with ws.store.transaction() as con:
+        _entry(con, year, seq)
+        con.execute(sql.load("register/void"),
+                    {"year": year, "seq": seq, "by_whom": by, "at": at, "reason": reason})
+        _audit(con, year, seq, "作废", by, reason, at, "status", "已登记", "已作废")
+    return register(ws, int(year), seq=int(seq))
+
+
+def amend_entry(ws: WorkspaceLike, year: int, seq: int, by: str, reason: str, **changes: Any) -> pd.DataFrame:
+    """Amend fields of an entry (:data:`AMENDABLE`); each change is kept with its previous value.
+
+    The 指导时间 may change only within the same year (序号 and document numbers are per year).
+    """
+    if not str(by or "").strip() or not str(reason or "").strip():
+        raise RegisterError("更正须注明操作人和原因")
+    unknown = sorted(set(changes) - set(AMENDABLE))
+    if unknown:
+        raise RegisterError(f"以下字段不能更正：{'、'.join(unknown)}（可更正：{'、'.join(AMENDABLE)}）")
+    if not changes:
+        raise RegisterError("没有需要更正的内容")
+    if "guided_on" in changes:
+        changes["guided_on"] = optional_date(changes["guided_on"])
+        if changes["guided_on"] is None or changes["guided_on"].year != int(year):
+            raise RegisterError("指导时间只能在同一年度内更正；跨年度请作废后重新登记")
+    if "officers" in changes:
+        changes["officers"] = join_officers(changes["officers"])
+    at = _now()
+    with ws.store.transaction() as con:
+        old = _entry(con, year, seq)
+        if changes.get("catalog_item"):
+            known = con.execute(sql.load("targeting/catalogue_items")).df()["item_code"].tolist()
+            if changes["catalog_item"] not in known:
+                raise RegisterError(f"事项编码 {changes['catalog_item']} 不在目录清单中")
+        params = {name: changes.get(name) for name in AMENDABLE}
+        con.execute(sql.load("register/amend"), {**params, "year": year, "seq": seq})
+        for name, value in changes.items():
+            before = old.get(name)
+            before = optional_date(before) if name == "guided_on" else before
+            _audit(con, year, seq, "更正", by, reason, at, name, None if pd.isna(before) else before, value)
+    return register(ws, int(year), seq=int(seq))

@@ -1,0 +1,112 @@
+"""Spreadsheets out of the register: the 登记簿 in the form's layout and the city filing batch.
+
+Both go through :func:`guidance_analytics.core.write_table`, so business names or reasons that
+start like a formula (``=HYPERLINK(...)``, ``+1-2``) stay text in .xlsx and .csv alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..core import WorkspaceLike, rules, write_table
+from ..errors import RegisterError
+from .entries import audit_trail, register
+
+FILING_FILE = "filing_columns.toml"
+
+#: the five columns of the printed 行政指导事项登记簿, then the extensions
+REGISTER_LAYOUT = {
+    "seq": "序号",
+    "guided_on": "时间",
+    "matter_line": "指导事项",
+    "result": "指导结果",
+    "officers": "指导人员",
+    "year": "年度",
+    "method": "指导方式",
+    "target_name": "指导对象",
+    "uscc": "统一社会信用代码",
+    "unit": "实施科室",
+    "catalog_item": "事项编码",
+    "doc_no": "文书编号",
+    "effect": "指导取得的效益、效果",
+    "status": "状态",
+    "note": "作废/更正说明",
+    "reasons": "指导理由",
+}
+
+
+def _register_rows(ws: WorkspaceLike, year: int | None, start: Any, end: Any, include_void: bool) -> pd.DataFrame:
+    return register(ws, year, start=start, end=end, include_void=include_void)
+
+
+def _period_label(year: int | None, start: Any, end: Any) -> str:
+    if year is not None:
+        return f"{year}年度"
+    if start is not None or end is not None:
+        a = "" if start is None else f"{pd.Timestamp(start):%Y年%m月%d日}"
+        b = "" if end is None else f"{pd.Timestamp(end):%Y年%m月%d日}"
+        return f"{a}至{b}"
+    return "全部年度"
+
+
+def register_table(ws: WorkspaceLike, year: int | None = None, start: Any = None, end: Any = None,
+                   include_void: bool = True) -> pd.DataFrame:
+    """The register as people read it (Chinese headers, form's five columns first)."""
+    reg = _register_rows(ws, year, start, end, include_void)
+    reg["matter_line"] = [f"{t}：{m}（{k}）" for t, m, k in
+                          zip(reg["target_name"].fillna(""), reg["matter"], reg["method"], strict=True)]
+    reg["guided_on"] = reg["guided_on"].dt.date
+    trail = audit_trail(ws)
+    notes = {}
+    for row in trail[trail["action"].isin(["作废", "更正"])].to_dict("records"):
+        text = f"{row['changed_at']:%Y-%m-%d} {row['by_whom']}{row['action']}"
+        if row["action"] == "更正":
+            text += f"{row['field']}"
+        text += f"：{row['reason']}"
+        notes.setdefault((row["year"], row["seq"]), []).append(text)
+    reg["note"] = [("；".join(notes.get((y, s), [])) or None)
+                   for y, s in zip(reg["year"], reg["seq"], strict=True)]
+    return reg[list(REGISTER_LAYOUT)].rename(columns=REGISTER_LAYOUT)
+
+
+def export_register(ws: WorkspaceLike, path: str | Path, year: int | None = None, *, start: Any = None,
+                    end: Any = None, include_void: bool = True) -> Path:
+    """Write the register (.xlsx in the form's layout, or .csv with BOM) for a year or date range.
+
+    Title 行政指导事项登记簿; columns 序号 · 时间 · 指导事项 · 指导结果 · 指导人员 first, then 年度,
+    指导方式, 指导对象, 统一社会信用代码, 实施科室, 事项编码, 文书编号, 指导取得的效益、效果, 状态,
+    作废/更正说明, 指导理由. Voided entries stay listed (状态 已作废) unless ``include_void=False``.
+    """
+    unit = rules(ws, "register")["unit"]["name"]
+    with ws.store.connect(read_only=True):
+        table = register_table(ws, year, start, end, include_void)
+    widths = {"序号": 6, "时间": 12, "指导事项": 50, "指导结果": 24, "指导人员": 14, "指导理由": 50}
+    return write_table(table, path, title="行政指导事项登记簿",
+                       subtitle=f"{unit}　{_period_label(year, start, end)}",
+                       sheet_name="登记簿", column_widths=widths)
+
+
+def filing_table(ws: WorkspaceLike, year: int | None = None, start: Any = None, end: Any = None) -> pd.DataFrame:
+    """One row per (non-voided) entry with the configured filing columns."""
+    reg = _register_rows(ws, year, start, end, include_void=False)
+    reg["content"] = reg["opinion"].fillna(reg["catalog_content"])
+    reg["guided_on"] = reg["guided_on"].dt.strftime("%Y-%m-%d")
+    columns = [(c["header"], c["field"]) for c in rules(ws, "filing_columns").get("columns", [])]
+    unknown = [f for _, f in columns if f not in reg.columns]
+    if unknown:
+        raise RegisterError(f"备案列配置 {FILING_FILE} 中有未知字段：{'、'.join(unknown)}")
+    return pd.DataFrame({header: reg[field].to_numpy() for header, field in columns})
+
+
+def export_filing_batch(ws: WorkspaceLike, path: str | Path, year: int | None = None, *, start: Any = None,
+                        end: Any = None) -> Path:
+    """Write the filing batch for 淄博市涉企检查网络备案系统「行政指导专区」(.xlsx, or .csv UTF-8 BOM).
+
+    Columns and their order come from ``config/filing_columns.toml`` (default: 统一社会信用代码,
+    行政相对人名称, 指导时间, 指导方式, 指导事项, 指导内容, 指导结果, 指导人员, 文书编号, 实施科室).
+    """
+    table = filing_table(ws, year, start, end)
+    return write_table(table, path, sheet_name="行政指导备案")

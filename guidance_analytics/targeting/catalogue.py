@@ -1,0 +1,284 @@
+"""The guidance catalogue (行政指导事项目录清单): what guidance the bureau offers, on what basis.
+
+The packaged ``config/catalog.csv`` (or a workspace override of the same name) seeds the
+workspace's own copy, the ``catalog_items`` table, the first time it is needed. Staff edit the
+exported sheet and load it back with :func:`load_catalog`; register entries keep the codes they
+were registered under. :func:`match_item` maps a candidate (action, industry, licence item) to the
+best-fitting 事项编码, so every registered guidance action refers to a published matter.
+
+Columns of :func:`catalog` (snake_case; Chinese headers in :data:`HEADERS`):
+``item_code`` 事项编码, ``item_name`` 事项名称, ``issue`` 问题概述 (fills 「关于你（单位）存在的…问题」),
+``actions`` the methods covered, ``;``-separated (提示提醒;约谈;劝导警示;案件回访), ``legal_basis`` 指导依据,
+``situations`` 适用情形, ``targets`` 指导对象, ``content`` 指导内容, ``unit`` 实施科室, ``contact`` /
+``phone`` 联系人 / 联系电话, ``permit_items`` 关联许可事项 (``;``), ``industries`` GB/T 4754 code
+prefixes it applies to (``;``; empty = any industry), ``remarks`` 备注.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core import WorkspaceLike, rules, sql, table, write_table
+from ..errors import RegisterError
+
+log = logging.getLogger(__name__)
+
+CATALOG_FILE = "catalog.csv"
+
+COLUMNS = (
+    "item_code", "item_name", "issue", "actions", "legal_basis", "situations", "targets", "content",
+    "unit", "contact", "phone", "permit_items", "industries", "remarks",
+)
+
+#: Chinese headers of the publishable layout (and accepted when loading an edited sheet).
+HEADERS = {
+    "item_code": "事项编码",
+    "item_name": "事项名称",
+    "actions": "指导方式",
+    "legal_basis": "指导依据",
+    "situations": "适用情形",
+    "targets": "指导对象",
+    "content": "指导内容",
+    "unit": "实施科室",
+    "contact": "联系人",
+    "phone": "联系电话",
+    "permit_items": "关联许可事项",
+    "issue": "问题概述",
+    "industries": "适用行业代码",
+    "remarks": "备注",
+}
+REQUIRED = ("item_code", "item_name", "actions", "legal_basis")
+
+
+def read_catalog_file(path: str | Path | None = None, ws: WorkspaceLike | None = None) -> pd.DataFrame:
+    """Read a catalogue file: the packaged/overridden ``catalog.csv``, or an edited .csv/.xlsx.
+
+    ``path=None`` reads ``catalog.csv`` (the copy in ``ws``'s ``config/`` folder first). Headers may be
+    the snake_case names or the Chinese ones of :data:`HEADERS`; a title row above
+    the header (as in the exported sheet) is skipped. ``指导方式`` may be separated by ``、`` or ``;``.
+
+    Raises
+    ------
+    RegisterError
+        Required columns missing, empty or duplicate 事项编码.
+    """
+    if path is None:
+        raw = table(ws, "catalog")
+    else:
+        path = Path(path)
+        if path.suffix.lower() == ".csv":
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        else:
+            raw = pd.read_excel(path, dtype=str, header=None, engine="openpyxl").fillna("")
+            header = next((i for i, row in raw.iterrows() if "事项编码" in set(row.astype(str))
+                           or "item_code" in set(row.astype(str))), None)
+            if header is None:
+                raise RegisterError(f"目录清单文件 {path.name} 中未找到「事项编码」表头")
+            raw.columns = [str(c).strip() for c in raw.iloc[header]]
+            raw = raw.iloc[header + 1:]
+    back = {v: k for k, v in HEADERS.items()}
+    frame = raw.rename(columns=lambda c: back.get(str(c).strip(), str(c).strip()))
+    if "联系人/电话" in frame.columns and "contact" not in frame.columns:
+        parts = frame["联系人/电话"].fillna("").astype(str).str.rsplit("/", n=1)
+        frame["contact"] = [p[0] if len(p) == 2 else p[0] for p in parts]
+        frame["phone"] = [p[1] if len(p) == 2 else "" for p in parts]
+    missing = [HEADERS[c] for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise RegisterError(f"目录清单缺少必填列：{'、'.join(missing)}")
+    absent = [c for c in COLUMNS if c not in frame.columns]
+    out = pd.DataFrame({c: frame[c] if c in frame.columns else "" for c in COLUMNS})
+    out = out.fillna("").astype(str).apply(lambda s: s.str.strip())
+    out = out[out["item_code"] != ""].reset_index(drop=True)
+    out["actions"] = out["actions"].str.replace("、", ";").str.replace("；", ";")
+    for col in ("permit_items", "industries"):
+        out[col] = out[col].str.replace("；", ";")
+    dupes = out["item_code"][out["item_code"].duplicated()].unique().tolist()
+    if dupes:
+        raise RegisterError(f"目录清单中事项编码重复：{'、'.join(dupes)}")
+    empty = out.loc[out["item_name"] == "", "item_code"].tolist()
+    if empty:
+        raise RegisterError(f"目录清单中以下事项缺少事项名称：{'、'.join(empty)}")
+    out.attrs["absent"] = absent
+    return out
+
+
+def load_catalog(ws: WorkspaceLike, path: str | Path | None = None) -> pd.DataFrame:
+    """Replace the workspace copy of the catalogue with a file (default: the configured one).
+
+    An edited publishable sheet (:func:`export_catalog`) lacks the internal columns ``issue`` and
+    ``industries``; they are kept from the current copy for the items it already has.
+
+    Returns the catalogue now in the workspace (see :func:`catalog`).
+    """
+    items = read_catalog_file(path, ws)
+    absent = items.attrs.get("absent", [])
+    if path is not None and absent:
+        # the publishable sheet leaves out internal columns (问题概述, 适用行业代码): keep the current ones
+        current = ws.store.query("targeting/catalogue_items").set_index("item_code")
+        for col in absent:
+            if col in current.columns:
+                items[col] = items["item_code"].map(current[col]).fillna("").astype(str)
+    source = Path(path).name if path is not None else CATALOG_FILE
+    now = dt.datetime.now().replace(microsecond=0)
+    with ws.store.transaction() as con:
+        con.execute(sql.load("targeting/catalogue_clear"))
+        for position, row in enumerate(items.to_dict("records"), start=1):
+            con.execute(
+                sql.load("targeting/catalogue_insert"),
+                {**{k: (row[k] or None) for k in COLUMNS}, "position": position,
+                 "loaded_from": source, "loaded_at": now},
+            )
+    return catalog(ws)
+
+
+def catalog(ws: WorkspaceLike) -> pd.DataFrame:
+    """The workspace's editable copy of the catalogue, seeded from the configuration when empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS` plus ``loaded_from`` and ``loaded_at``, in publication order.
+    """
+    items = ws.store.query("targeting/catalogue_items")
+    if items.empty:
+        return load_catalog(ws)
+    return items
+
+
+def publishable(items: pd.DataFrame) -> pd.DataFrame:
+    """The catalogue in the layout published on the government website (Chinese headers)."""
+    out = pd.DataFrame({"序号": range(1, len(items) + 1)})
+    for col in ("item_code", "item_name", "actions", "legal_basis", "situations", "targets",
+                "content", "unit"):
+        values = items[col].fillna("").astype(str).to_numpy()
+        out[HEADERS[col]] = values
+    out["指导方式"] = out["指导方式"].str.replace(";", "、")
+    out["联系人/电话"] = [
+        "/".join(x for x in (str(c or ""), str(p or "")) if x and x != "nan")
+        for c, p in zip(items["contact"], items["phone"], strict=True)
+    ]
+    out["关联许可事项"] = items["permit_items"].fillna("").astype(str).str.replace(";", "；").to_numpy()
+    out["备注"] = items["remarks"].fillna("").astype(str).to_numpy()
+    return out
+
+
+def export_catalog(ws: WorkspaceLike, path: str | Path) -> Path:
+    """Write the catalogue in its publishable layout (.xlsx with title rows, or .csv with BOM)."""
+    unit = rules(ws, "register")["unit"]["name"]
+    table = publishable(catalog(ws))
+    widths = {"指导依据": 40, "适用情形": 40, "指导内容": 60, "事项名称": 30}
+    return write_table(table, path, title=f"{unit}行政指导事项目录清单",
+                       subtitle=f"共 {len(table)} 项", sheet_name="目录清单", column_widths=widths)
+
+
+def _split(text: Any) -> list[str]:
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return []
+    return [p.strip() for p in str(text).replace("；", ";").split(";") if p.strip()]
+
+
+def _bigrams(text: Any) -> set[str]:
+    text = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    return {text[i:i + 2] for i in range(len(text) - 1) if not any(c in "，。、；：（）,;:() " for c in text[i:i + 2])}
+
+
+def match_item(items: pd.DataFrame, action: str, industry_code: Any = None,
+               permit_item: Any = None, reasons: Any = None) -> str | None:
+    """The 事项编码 that best covers a candidate action, or ``None`` when no item covers it.
+
+    Among items whose ``actions`` include ``action``: a matching licence item scores 4, the
+    longest matching industry prefix scores 1 + its length / 10, an item with no industry and no
+    licence restriction (a general item) scores 0.5; items restricted to other industries or
+    licences are left out. The share of the candidate's ``reasons`` two-character pairs found in
+    the item's name and 适用情形 adds up to 0.09 (it only breaks ties). Remaining ties go to the
+    first item in catalogue order.
+
+    >>> cat = pd.DataFrame({"item_code": ["A", "B"], "actions": ["提示提醒", "提示提醒;约谈"],
+    ...                     "industries": ["62", ""], "permit_items": ["", ""]})
+    >>> match_item(cat, "提示提醒", "6210"), match_item(cat, "约谈", "6210"), match_item(cat, "案件回访")
+    ('A', 'B', None)
+    """
+    best: tuple[float, str] | None = None
+    wanted = _bigrams(reasons)
+    code = "" if industry_code is None or pd.isna(industry_code) else str(industry_code).strip()
+    permit = "" if permit_item is None or pd.isna(permit_item) else str(permit_item).strip()
+    for row in items.to_dict("records"):
+        if action not in _split(row.get("actions")):
+            continue
+        prefixes = _split(row.get("industries"))
+        permits = _split(row.get("permit_items"))
+        score = 0.0
+        if permit and any(p and (p in permit or permit in p) for p in permits):
+            score += 4
+        hits = [len(p) for p in prefixes if code and code.startswith(p)]
+        if hits:
+            score += 1 + max(hits) / 10
+        if score == 0:
+            if prefixes or permits:
+                continue
+            score = 0.5
+        if wanted:
+            found = _bigrams(f"{row.get('item_name', '')}{row.get('situations', '')}")
+            score += 0.09 * len(wanted & found) / len(wanted)
+        if best is None or score > best[0]:
+            best = (score, str(row["item_code"]))
+    return None if best is None else best[1]
+
+
+# -- candidates → catalogue items ---------------------------------------------------------------
+#: Accepted spellings of the catalogue columns this module reads.
+_ALIASES = {"事项编码": "item_code", "事项名称": "item_name", "指导方式": "actions", "指导依据": "legal_basis",
+            "关联许可事项": "permit_items", "适用行业": "industries", "适用情形": "situations"}
+
+
+def catalog_items(ws: WorkspaceLike) -> pd.DataFrame:
+    """The catalogue rows (snake_case columns), or an empty frame when there is none.
+
+    The workspace copy (``catalog_items``) when it holds rows, else the packaged / overridden
+    ``config/catalog.csv``.
+    """
+    try:
+        items = ws.store.query("targeting/catalogue_items")  # the workspace copy, when it has been seeded
+        if not items.empty:
+            return items
+        return read_catalog_file(None, ws).rename(columns=_ALIASES)
+    except Exception as exc:  # the catalogue is optional for the list: never fail the list on it
+        log.warning("guidance catalogue unavailable: %s", exc)
+        return pd.DataFrame()
+
+
+def _permit_for(row: Any) -> Any:
+    for value in (getattr(row, "major_item", None), getattr(row, "expiring_item", None)):
+        if isinstance(value, str) and value and row.action in ("案件回访", "提示提醒"):
+            return value
+    items = getattr(row, "permit_items", None)
+    return items.split(";")[0] if isinstance(items, str) and items else None
+
+
+def match_catalog(ws: WorkspaceLike, routed: pd.DataFrame) -> pd.DataFrame:
+    """Add ``catalog_item`` and ``legal_basis`` to routed candidates (NaN where nothing fits;
+    移送执法 rows get none: they are not guidance)."""
+    out = routed.copy()
+    out["catalog_item"] = pd.Series(np.nan, index=out.index, dtype="str")
+    out["legal_basis"] = pd.Series(np.nan, index=out.index, dtype="str")
+    items = catalog_items(ws) if not out.empty else pd.DataFrame()
+    if items.empty or "item_code" not in items.columns:
+        return out
+    basis = dict(zip(items["item_code"].astype(str), items.get("legal_basis", pd.Series(dtype="str")),
+                     strict=False))
+    codes = []
+    for row in out.itertuples(index=False):
+        if row.action == "移送执法":
+            codes.append(None)
+            continue
+        codes.append(match_item(items, row.action, row.industry, _permit_for(row), row.reasons))
+    out["catalog_item"] = pd.Series(codes, index=out.index, dtype="str")
+    out["legal_basis"] = out["catalog_item"].map(basis).astype("str")
+    out.loc[out["catalog_item"].isna(), "legal_basis"] = np.nan
+    return out

@@ -1,0 +1,144 @@
+"""The routing rules of the candidate list: which action fits each business, and why (Chinese).
+
+See :mod:`guidance_analytics.targeting.selection` for the legal line and ``config/routing.toml`` for every
+threshold. :func:`route` returns one row per business for which a rule fired, with the action of
+highest priority and the reasons of every rule that fired for that action.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ENFORCEMENT = "移送执法"
+
+
+def _d(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "日期不详"
+    t = pd.Timestamp(value)
+    return f"{t.year}年{t.month}月{t.day}日"
+
+
+def _t(value: Any) -> str:
+    return f"（{value}）" if isinstance(value, str) and value.strip() else ""
+
+
+def evidence_text(r: Any) -> str:
+    """Chinese event counts behind a row (the review file's 证据 column)."""
+    return (f"近12个月：投诉举报{int(r.cmp_12m)}件（属实{int(r.sub_12m)}件），"
+            f"检查{int(r.insp_12m)}次（发现问题{int(r.prob_12m)}次，其中责令限期整改及以上{int(r.order_12m)}次）；"
+            f"近24个月：行政处罚{int(r.pen_24m)}次")
+
+
+def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_of: dt.date) -> pd.DataFrame:
+    """Apply the routing rules.
+
+    Parameters
+    ----------
+    scores : ``risk_scores(..., with_features=True)``.
+    evidence : ``features_routing.sql`` output for the same date.
+    cfg : the routing settings.
+    as_of : the planning date.
+
+    Returns
+    -------
+    DataFrame with the score columns plus ``action``, ``is_guidance``, ``reasons``, ``evidence``,
+    ``matter``, ``open_case`` (bool), ``permit_items``; one row per business with an action.
+    """
+    df = scores.merge(evidence, on="business_id", how="left")
+    if df.empty:
+        return df.assign(action=pd.Series(dtype="str"), is_guidance=pd.Series(dtype=bool),
+                         reasons=pd.Series(dtype="str"), evidence=pd.Series(dtype="str"),
+                         matter=pd.Series(dtype="str"), open_case=pd.Series(dtype=bool))
+    e, i, r = cfg["enforcement"], cfg["interview"], cfg["reminder"]
+    order_open = df["order_on"].notna()
+    open_case = df["referral_on"].notna()
+    repeat = df["repeat_penalty_on"].notna()
+    repeated = df["problems_recent"] >= int(e["repeated_problem_count"])
+    enforce = order_open | open_case | repeat | repeated
+
+    sub_matter = df["sub_matter_count"] >= int(i["substantiated_same_matter"])
+    pen_recent = df["recent_penalty_on"].notna()
+    interview = sub_matter | pen_recent
+    warning = df["onspot_on"].notna()
+    followup = df["major_on"].notna()
+
+    n = len(df)
+    top = (df["rank"] <= max(1, int(np.floor(float(r["top_share"]) * n)))) & (df["score"] >= float(r["min_score"]))
+    expiring = df["expires_on"].notna()
+    unsub = df["unsub_12m"] >= int(r["unsubstantiated_12m"])
+    hotspot = df["in_hotspot"].astype(bool) & bool(r.get("hotspot", True))
+    clean_cols = ("prob_12m", "pen_12m", "sub_12m") if int(r.get("clean_days", 365)) <= 365 else \
+        ("prob_24m", "pen_24m", "sub_24m")
+    clean = (df[list(clean_cols)].sum(axis=1) == 0)
+    reminder = clean & (top | expiring | unsub | hotspot)
+
+    action = np.select([enforce, interview, warning, followup, reminder],
+                       [ENFORCEMENT, "约谈", "劝导警示", "案件回访", "提示提醒"], default="")
+    df["action"] = action
+    df["open_case"] = open_case
+    df = df[df["action"] != ""].copy()
+    texts, matters = [], []
+    for row in df.itertuples(index=False):
+        reasons, matter = _reasons(row, cfg, as_of)
+        texts.append("；".join(reasons))
+        matters.append(matter)
+    df["reasons"] = pd.Series(texts, index=df.index, dtype="str")
+    df["matter"] = pd.Series(matters, index=df.index, dtype="str")
+    df["evidence"] = pd.Series([evidence_text(x) for x in df.itertuples(index=False)], index=df.index,
+                               dtype="str")
+    df["is_guidance"] = df["action"] != ENFORCEMENT
+    return df.reset_index(drop=True)
+
+
+def _reasons(r: Any, cfg: dict[str, Any], as_of: dt.date) -> tuple[list[str], str]:
+    e, i, w, f, m = cfg["enforcement"], cfg["interview"], cfg["warning"], cfg["followup"], cfg["reminder"]
+    out: list[str] = []
+    matter = ""
+    hotspot = r.hotspot_note if isinstance(r.hotspot_note, str) else ""
+    if r.action == ENFORCEMENT:
+        if pd.notna(r.referral_on):
+            out.append(f"{_d(r.referral_on)}检查结果为移送立案{_t(r.referral_type)}，尚无处罚决定，案件在办")
+            matter = matter or (r.referral_type or "")
+        if pd.notna(r.order_on):
+            late = (pd.Timestamp(as_of) - pd.Timestamp(r.order_on)).days
+            out.append(f"{_d(r.order_on)}责令限期整改{_t(r.order_type)}，已过{late}天仍无复查合格记录"
+                       f"（宽限{int(e['order_grace_days'])}天）")
+            matter = matter or (r.order_type or "")
+        if pd.notna(r.repeat_penalty_on):
+            out.append(f"{_d(r.repeat_penalty_on)}受行政处罚后又发现违法{int(r.later_violations)}次")
+        if r.problems_recent >= int(e["repeated_problem_count"]):
+            out.append(f"近{int(e['repeated_days'])}天检查发现问题{int(r.problems_recent)}次（屡次违法）")
+        out.append("应依法移送执法，不得以行政指导代替")
+    elif r.action == "约谈":
+        if r.sub_matter_count >= int(i["substantiated_same_matter"]):
+            out.append(f"近{int(i['substantiated_days'])}天属实投诉{int(r.sub_matter_count)}件（{r.sub_matter}）")
+            matter = r.sub_matter
+        if pd.notna(r.recent_penalty_on):
+            out.append(f"{_d(r.recent_penalty_on)}受行政处罚{_t(r.penalty_type)}")
+            matter = matter or (r.penalty_type or "")
+        if hotspot:
+            out.append(hotspot)
+    elif r.action == "劝导警示":
+        years = int(w["clean_days"]) // 365
+        out.append(f"{_d(r.onspot_on)}检查发现问题已当场整改{_t(r.onspot_type)}，此前{years}年内无其他违法记录，"
+                   "属首次轻微违法并及时改正（行政处罚法第三十三条），宜教育劝导")
+        matter = r.onspot_type or ""
+    elif r.action == "案件回访":
+        out.append(f"{_d(r.major_on)}取得{r.major_item}（重大许可事项），已满{int(f['after_days'])}天，宜开展回访")
+        matter = r.major_item or ""
+    else:
+        if pd.notna(r.expires_on):
+            out.append(f"{r.expiring_item}将于{_d(r.expires_on)}到期")
+            matter = r.expiring_item or ""
+        if r.unsub_12m >= int(m["unsubstantiated_12m"]):
+            out.append(f"近12个月投诉举报{int(r.cmp_12m)}件（未经核实属实{int(r.unsub_12m)}件）")
+        if hotspot:
+            out.append(hotspot)
+        out.append(f"风险分{r.score:.2f}（第{int(r.rank)}位）：{r.explanation}")
+        matter = matter or "风险提示"
+    return out, matter
