@@ -24,8 +24,8 @@ before/after change of the guided businesses is reported next to it: guided busi
 chosen because their recent record was bad, so part of their improvement is regression to the
 mean, which the controls absorb.
 
-Outcomes (all from records dated on or before ``as_of``): ``violations`` (inspections whose result
-is in the configured violation results — severity ≥ 1 — plus penalties), ``penalties``,
+Outcomes (all from records dated on or before ``as_of``): ``violations`` (inspections of severity
+≥ 1 in the view ``inspection_severity`` of migration 003, plus penalties), ``penalties``,
 ``substantiated_complaints`` (属实/部分属实), ``inspections`` (exposure: violations are only found
 when someone inspects) and ``violations_per_inspection`` (ratio of sums).
 """
@@ -87,7 +87,6 @@ def _pool(ws: WorkspaceLike, cases: pd.DataFrame, guided: pd.DataFrame, window_m
     guided_rel = guided[["business_id", "guided_on"]].astype({"business_id": "str"})
     guided_rel = guided_rel[guided_rel["guided_on"] <= as_of]
     params = {"window_months": int(window_months), "as_of": as_of.date(),
-              "violation_results": list(rules["violation_results"]),
               "substantiated": list(rules["substantiated"]),
               "exclude_guided_after": bool(rules.get("exclude_guided_after", False))}
     with ws.store.connect(read_only=True) as con:
@@ -248,11 +247,9 @@ def top_offenders(ws: WorkspaceLike, on: Any, window_months: int = 6, *, top: in
     DataFrame with ``business_id``, ``guided_on`` (= ``on``), ``pre_violations`` (violations in the
     ``window_months`` before ``on``, at least ``min_violations``), ``method`` (假设指导), worst first.
     """
-    effect_rules = rules(ws, "effects")["effects"]
     picks = ws.store.query("effects/top_offenders", on=pd.Timestamp(on).date(),
                            window_months=int(window_months), top=int(top),
-                           min_violations=int(min_violations),
-                           violation_results=list(effect_rules["violation_results"]))
+                           min_violations=int(min_violations))
     picks["guided_on"] = pd.to_datetime(picks["guided_on"])
     return picks.assign(method="假设指导")
 

@@ -282,9 +282,6 @@ ENUMS: dict[str, dict[str, str]] = {
 #: Multi-valued enumerations (separated by ；;、,/) — every part must be known.
 MULTI_VALUED = {"penalty_type"}
 
-#: Severity of inspection results (0 = no problem … 3 = referred for a case).
-INSPECTION_SEVERITY = {"未发现问题": 0, "发现问题已当场整改": 1, "责令限期整改": 2, "移送立案": 3}
-
 #: Placeholder credit code for 个体工商户 without a code.
 USCC_PLACEHOLDER = "00000000000000000X"
 

@@ -44,9 +44,9 @@ pairs AS (
 ),
 events AS (
     SELECT business_id, inspected_on AS day,
-           CASE WHEN list_contains($violation_results, result) THEN 1 ELSE 0 END AS violation,
+           CASE WHEN severity >= 1 THEN 1 ELSE 0 END AS violation,
            0 AS penalty, 1 AS inspection, 0 AS complaint
-    FROM inspections
+    FROM inspection_severity
     WHERE business_id IS NOT NULL AND inspected_on <= $as_of
     UNION ALL
     SELECT business_id, decided_on, 1, 1, 0, 0

@@ -1,10 +1,10 @@
--- The businesses with the most violations (inspections with a violation result, penalties) in the
+-- The businesses with the most violations (inspections of severity >= 1, penalties) in the
 -- $window_months months before $on: the picks of a simple "worst record" rule on that day. Used as
 -- hypothetical cases to show regression to the mean; nobody was guided because of this query.
 WITH violations AS (
     SELECT business_id, inspected_on AS day
-    FROM inspections
-    WHERE business_id IS NOT NULL AND list_contains($violation_results, result)
+    FROM inspection_severity
+    WHERE business_id IS NOT NULL AND severity >= 1
     UNION ALL
     SELECT business_id, decided_on
     FROM penalties

@@ -14,6 +14,8 @@
 --   $include_penalties  BOOLEAN: violations also count penalty decisions
 --   $licence_exposure   BOOLEAN: exposure = licences active in the field and period
 --
+-- A violation found by an inspection is severity >= 1 (view inspection_severity, migration 003), or
+-- a missing result with problem_count > 0.
 -- Events are first counted per period and raw attribute (as cheap as a bare GROUP BY), then keyed.
 -- Industry / township missing on a record are taken from the business. Exposure is a running sum of
 -- licence starts minus ends per field (no range join): a licence is active in every period that
@@ -34,14 +36,13 @@ event_rows AS NOT MATERIALIZED (
         ($use_item OR ($use_industry AND industry_code IS NULL)
             OR ($use_township AND township IS NULL)) AS needs_biz,
         $measure = 'inspection_failure_rate' AND NOT (
-            result IN ('发现问题已当场整改', '责令限期整改', '移送立案')
-            OR (result IS NULL AND coalesce(problem_count, 0) > 0)) AS clean
-    FROM inspections
+            severity >= 1 OR (result IS NULL AND coalesce(problem_count, 0) > 0)) AS clean
+    FROM inspection_severity
     WHERE $measure IN ('violations', 'inspection_failure_rate')
       AND inspected_on IS NOT NULL
       AND ($end::DATE IS NULL OR inspected_on <= $end::DATE)
       AND ($measure = 'inspection_failure_rate'
-           OR result IN ('发现问题已当场整改', '责令限期整改', '移送立案')
+           OR severity >= 1
            OR (result IS NULL AND coalesce(problem_count, 0) > 0))
     UNION ALL
     SELECT

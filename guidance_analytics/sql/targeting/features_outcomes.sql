@@ -10,9 +10,8 @@ WITH dates AS (
     FROM (SELECT unnest($dates::DATE[]) AS d)
 ),
 insp AS (
-    SELECT business_id, inspected_on AS d,
-           result IN ('发现问题已当场整改', '责令限期整改', '移送立案') AS is_problem
-    FROM inspections
+    SELECT business_id, inspected_on AS d, severity >= 1 AS is_problem
+    FROM inspection_severity
     WHERE business_id IS NOT NULL AND inspected_on IS NOT NULL AND inspected_on < $known_before
 ),
 pen AS (

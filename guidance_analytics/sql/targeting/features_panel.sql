@@ -53,11 +53,8 @@ panel AS (
       AND ($sample_share >= 1.0 OR (hash(b.business_id, b.as_of) % 1000000) < $sample_share * 1000000)
 ),
 insp AS (
-    SELECT business_id, inspected_on AS d,
-           CASE result WHEN '未发现问题' THEN 0 WHEN '发现问题已当场整改' THEN 1
-                       WHEN '责令限期整改' THEN 2 WHEN '移送立案' THEN 3 ELSE 0 END AS severity,
-           coalesce(problem_count, 0) AS problem_count
-    FROM inspections
+    SELECT business_id, inspected_on AS d, severity, coalesce(problem_count, 0) AS problem_count
+    FROM inspection_severity
     WHERE business_id IS NOT NULL AND inspected_on IS NOT NULL
 ),
 insp_f AS (

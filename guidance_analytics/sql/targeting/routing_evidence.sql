@@ -6,9 +6,8 @@
 -- $followup_within_days, $major_items (VARCHAR[]), $expiring_days.
 WITH insp AS (
     SELECT business_id, inspection_no, inspected_on AS d, coalesce(violation_type, '') AS violation_type,
-           CASE result WHEN '未发现问题' THEN 0 WHEN '发现问题已当场整改' THEN 1
-                       WHEN '责令限期整改' THEN 2 WHEN '移送立案' THEN 3 ELSE 0 END AS severity
-    FROM inspections
+           severity
+    FROM inspection_severity
     WHERE business_id IS NOT NULL AND inspected_on IS NOT NULL AND inspected_on < $as_of
 ),
 pen AS (
