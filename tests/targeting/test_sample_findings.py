@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import guidance_analytics as ga
 from guidance_analytics.ingest import normalize_name
+
+pytestmark = pytest.mark.slow
 
 
 def test_planted_risky_businesses_rank_high(sample_workspace: ga.Workspace, sample_truth: Path) -> None:

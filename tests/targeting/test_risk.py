@@ -17,6 +17,9 @@ from guidance_analytics.targeting import (
     training_panel,
 )
 
+#: Every test here trains models or generates sample sets.
+pytestmark = pytest.mark.slow
+
 AS_OF = "2024-07-01"
 
 

@@ -213,6 +213,7 @@ WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_two_processes_adding_at_once_get_unique_gapless_numbers(tmp_path: Path) -> None:
     path = tmp_path / "ws"
     ws = make_ws(path)
@@ -336,6 +337,7 @@ def test_register_export_has_the_form_layout(ws: ga.Workspace, tmp_path: Path) -
     assert ranged.max_row == 4
 
 
+@pytest.mark.slow
 def test_cli_register_add_list_and_exports(ws: ga.Workspace, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
@@ -366,6 +368,7 @@ def test_cli_register_add_list_and_exports(ws: ga.Workspace, tmp_path: Path) -> 
     assert (tmp_path / "f.csv").is_file() and len(list((tmp_path / "docs").glob("*.docx"))) == 2
 
 
+@pytest.mark.slow
 def test_a_busy_workspace_gives_a_clear_error_and_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "ws"
     ws = make_ws(path)

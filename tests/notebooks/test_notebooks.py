@@ -15,7 +15,9 @@ from nbclient import NotebookClient
 import guidance_analytics as ga
 from guidance_analytics.jobs import import_folder
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.notebook
+
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SAMPLES = ROOT / "data_samples"
 PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)|\d{3,4}-\d{7,8}")

@@ -315,6 +315,7 @@ def test_no_personal_data_in_any_table(ws: ga.Workspace, tmp_path: Path) -> None
 
 
 # -- workspace mechanics ------------------------------------------------------------------------
+@pytest.mark.slow
 def test_busy_workspace_gives_a_clear_message(tmp_path: Path) -> None:
     ws = ga.Workspace(tmp_path / "ws")
     holder = textwrap.dedent(f"""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import guidance_analytics as ga
 
-PACKAGE = Path(__file__).resolve().parents[1] / "guidance_analytics"
+PACKAGE = Path(__file__).resolve().parents[2] / "guidance_analytics"
 RESULTS = {"未发现问题": 0, "发现问题已当场整改": 1, "责令限期整改": 2, "移送立案": 3, None: 0, "其他结果": 0}
 
 

@@ -18,7 +18,10 @@ import pytest
 from guidance_analytics import ingest as schema
 from guidance_analytics.samples import EXTRA_HEADERS, SampleSpec, generate_samples
 
-REPO = Path(__file__).resolve().parents[1]
+#: Every test here trains models or generates sample sets.
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "data_samples"
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 PLACEHOLDER = "00000000000000000X"

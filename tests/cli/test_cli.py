@@ -6,11 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from guidance_analytics.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
@@ -30,6 +31,7 @@ def test_import_prints_the_account_and_fails_only_on_unusable_files(tmp_path: Pa
     assert status.exit_code == 0 and "penalties" in status.output
 
 
+@pytest.mark.slow
 def test_module_entry_point_and_demo(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "guidance_analytics", "--workspace", str(tmp_path / "ws"), "demo"],
                          capture_output=True, text=True, timeout=900, cwd=tmp_path)

@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 
 from guidance_analytics.hotspots.detect import benjamini_hochberg, detect_aberrations
 
-REF = Path("/work/shared/reference/surveillance")
-needs_ref = pytest.mark.skipif(not REF.exists(), reason="R reference outputs not available")
+
+@pytest.fixture(scope="module")
+def ref_dir(shared_file) -> Path:
+    """The R ``surveillance`` reference outputs in ``shared/reference/surveillance``."""
+    return shared_file("reference/surveillance")
 
 
 def weekly(counts, series="a", start="2015-01-05", exposure=None) -> pd.DataFrame:
@@ -32,8 +35,8 @@ def weekly(counts, series="a", start="2015-01-05", exposure=None) -> pd.DataFram
 
 
 @pytest.fixture(scope="module")
-def examples() -> pd.DataFrame:
-    return pd.read_csv(REF / "surveillance_examples_long.csv")
+def examples(ref_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(ref_dir / "surveillance_examples_long.csv")
 
 
 def _r_panel(examples: pd.DataFrame, dataset: str, start: str) -> pd.DataFrame:
@@ -43,15 +46,14 @@ def _r_panel(examples: pd.DataFrame, dataset: str, start: str) -> pd.DataFrame:
     return d[["series", "period", "count", "t"]]
 
 
-@needs_ref
-def test_salmonella_agona_matches_r_noufaily(examples):
+def test_salmonella_agona_matches_r_noufaily(examples, ref_dir):
     panel = _r_panel(examples, "salmonella.agona", "1990-01-01")
     out = detect_aberrations(
         panel.drop(columns="t"), "W", alpha=0.05, years_back=4, w=3,
         min_count=5, min_count_window=4,
     )
     out["t"] = panel["t"].to_numpy()
-    ref = pd.read_csv(REF / "salmonella_agona_reference_outputs.csv")
+    ref = pd.read_csv(ref_dir / "salmonella_agona_reference_outputs.csv")
     ref = ref[ref["method"] == "ff_noufaily_opts"]
     m = out.merge(ref, on="t", suffixes=("", "_r"))
     assert len(m) == 52
@@ -67,8 +69,7 @@ def test_salmonella_agona_matches_r_noufaily(examples):
     assert (m["alarm"] == m["alarm_r"].astype(bool)).mean() >= 0.95
 
 
-@needs_ref
-def test_ha_sts_districts_match_r_noufaily(examples):
+def test_ha_sts_districts_match_r_noufaily(examples, ref_dir):
     panel = _r_panel(examples, "ha.sts", "2001-01-01")
     start = panel.loc[panel["t"] == 209, "period"].iloc[0]
     out = detect_aberrations(
@@ -76,7 +77,7 @@ def test_ha_sts_districts_match_r_noufaily(examples):
         years_back=3, w=3, min_count=0,
     )
     out["t"] = panel["t"].to_numpy()
-    ref = pd.read_csv(REF / "ha_sts_farringtonFlexible_noufaily.csv")
+    ref = pd.read_csv(ref_dir / "ha_sts_farringtonFlexible_noufaily.csv")
     ref = ref.rename(columns={"district": "series"})
     m = out.merge(ref, on=["series", "t"], suffixes=("", "_r"))
     assert len(m) == len(ref) == 12 * 82
@@ -89,9 +90,8 @@ def test_ha_sts_districts_match_r_noufaily(examples):
     assert m["alarm_r"].sum() > 0 and agree.mean() >= 0.99
 
 
-@needs_ref
-def test_rki_series_one_year_back_match_r_noufaily(examples):
-    ref = pd.read_csv(REF / "rki_labelled_alarms.csv")
+def test_rki_series_one_year_back_match_r_noufaily(examples, ref_dir):
+    ref = pd.read_csv(ref_dir / "rki_labelled_alarms.csv")
     ref = ref[ref["method"] == "farringtonFlexible_noufaily"]
     d = examples[examples["dataset"].isin(ref["dataset"].unique())].copy()
     d["series"] = d["dataset"]

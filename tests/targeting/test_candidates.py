@@ -19,6 +19,9 @@ from guidance_analytics.targeting import (
     systematic_draw,
 )
 
+#: Every test here trains models or generates sample sets.
+pytestmark = pytest.mark.slow
+
 AS_OF = "2024-07-01"
 
 

@@ -10,6 +10,8 @@ import pytest
 import guidance_analytics as ga
 from guidance_analytics.ingest import normalize_name
 
+pytestmark = pytest.mark.slow
+
 REJECTING_DEFECTS = {"bad_date", "missing_required", "unknown_enum"}
 
 
