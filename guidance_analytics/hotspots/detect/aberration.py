@@ -102,7 +102,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .glm import c2_baseline
+from .bounds import c2_baseline
 from .grid import (
     DEFAULT_EXCLUDE,
     DEFAULT_MIN_COUNT_WINDOW,

@@ -13,13 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .glm import (
-    design_fitter,
-    factor_fitter,
-    fit_farrington,
-    nb_upper_and_pvalue,
-    season_levels,
-)
+from .bounds import nb_upper_and_pvalue
+from .glm import design_fitter, factor_fitter, fit_farrington, season_levels
 
 __all__ = ["decide", "glm_group"]
 
