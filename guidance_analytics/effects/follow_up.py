@@ -204,22 +204,43 @@ def guidance_effects(ws: WorkspaceLike, window_months: int = 6, *, as_of: Any = 
                      caliper: float | None = None) -> pd.DataFrame:
     """Difference-in-differences of guided vs matched unguided businesses, per method and overall.
 
-    Parameters are those of :func:`follow_up_cases`, plus ``n_boot`` bootstrap resamples of the
-    cases (within each method) for the confidence intervals.
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace.
+    window_months : int
+        W, the length of the pre and of the post window in months.
+    as_of : date-like, optional
+        Follow-up cut-off (records after it are never read); default the newest record.
+    methods : str or list of str, optional
+        Only entries with these 指导方式; default all.
+    controls_per_case : int
+        Controls matched to each case (fewer when fewer are eligible).
+    n_boot : int
+        Bootstrap resamples of the cases (within each method) for the confidence intervals.
+    seed : int
+        Seed of the matching tie-break and of the bootstrap.
+    cases : pandas.DataFrame, optional
+        Hypothetical cases instead of the register (``business_id``, ``guided_on``, optional
+        ``method``), see :func:`follow_up_cases`.
+    caliper : float, optional
+        Largest pre-window distance of a control; default the configured one (0 = exact).
 
     Returns
     -------
-    DataFrame, one row per (method, outcome); ``method`` 全部 first, then each method present.
-    Columns: ``method``, ``outcome`` (violations, penalties, substantiated_complaints, inspections,
-    violations_per_inspection), ``outcome_label`` (Chinese), ``window_months``, ``as_of``,
-    ``n_entries`` (not voided), ``n_pending`` (随访期未满), ``n_unmatched`` (no eligible control),
-    ``n_cases`` (evaluated), ``n_controls`` (distinct control businesses), ``guided_pre``,
-    ``guided_post``, ``control_pre``, ``control_post`` (means per case and window; for the ratio
-    outcome ratios of sums), ``naive_change`` (guided post − pre), ``naive_ci_low``,
-    ``naive_ci_high``, ``control_change``, ``did`` (naive_change − control_change),
-    ``ci_low``, ``ci_high`` (bootstrap percentile interval, NaN below two cases), ``significant``
-    (interval excludes 0 and at least ``min_cases`` cases, see ``config/effects.toml``) and ``interpretation`` (a Chinese sentence: estimate, whether it can be
-    trusted, regression to the mean).
+    pandas.DataFrame
+        One row per (method, outcome); ``method`` 全部 first, then each method present.
+        Columns: ``method``, ``outcome`` (violations, penalties, substantiated_complaints,
+        inspections, violations_per_inspection), ``outcome_label`` (Chinese), ``window_months``,
+        ``as_of``, ``n_entries`` (not voided), ``n_pending`` (随访期未满), ``n_unmatched`` (no
+        eligible control), ``n_cases`` (evaluated), ``n_controls`` (distinct control businesses),
+        ``guided_pre``, ``guided_post``, ``control_pre``, ``control_post`` (means per case and
+        window; for the ratio outcome ratios of sums), ``naive_change`` (guided post − pre),
+        ``naive_ci_low``, ``naive_ci_high``, ``control_change``, ``did`` (naive_change −
+        control_change), ``ci_low``, ``ci_high`` (bootstrap percentile interval, NaN below two
+        cases), ``significant`` (interval excludes 0 and at least ``min_cases`` cases, see
+        ``config/effects.toml``) and ``interpretation`` (a Chinese sentence: estimate, whether it
+        can be trusted, regression to the mean).
 
     Examples
     --------

@@ -106,7 +106,48 @@ class ImportResult:
 
 def import_file(ws: WorkspaceLike, path: str | Path, kind: str, sheet: str | None = None,
                 progress: bool = False, today: Any = None) -> ImportResult:
-    """Import ``path`` as ``kind`` into ``ws``; see the module docstring for the account."""
+    """Import one export file into the workspace; every row ends accepted, updated, duplicate or rejected.
+
+    The whole file is one transaction: a file that cannot be used (unreadable, empty, required
+    columns missing, wrong kind) raises :class:`~guidance_analytics.InputFileError` and changes
+    nothing. Rejected rows are kept whole, with Chinese reasons, in the ``rejects`` table and in a
+    spreadsheet under ``rejects/``.
+
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace.
+    path : str or Path
+        An .xlsx/.xls/.csv export (CSV in UTF-8, UTF-8 with BOM or GB18030/GBK).
+    kind : str
+        ``"permits"``, ``"complaints"``, ``"inspections"`` or ``"penalties"``.
+    sheet : str, optional
+        Sheet name (xlsx); default: the sheet whose header fits the kind.
+    progress : bool
+        Show a progress bar per batch (tqdm).
+    today : date-like, optional
+        The import day: event dates after it are rejected (default: today).
+
+    Returns
+    -------
+    ImportResult
+        ``read == accepted + updated + duplicates + rejected``, ``rejects`` (the rejected rows with
+        ``row_number`` and ``reason``), ``rejects_file``, ``warnings``, ``match_rate`` (work orders),
+        ``encoding``, ``sheet``, ``header_row``, ``unknown_columns``, ``dropped_personal``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from guidance_analytics import Workspace
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> csv = Path(ws.path) / "penalties.csv"
+    >>> _ = csv.write_text("行政处罚决定书文号,行政相对人名称,处罚决定日期,处罚类别\\n"
+    ...                    "源行罚〔2024〕1号,沂源县老王饭店,2024-03-05,警告\\n", encoding="utf-8")
+    >>> result = import_file(ws, csv, "penalties", today="2024-06-01")
+    >>> result.read, result.accepted, result.rejected
+    (1, 1, 0)
+    """
     if kind not in KIND_SPECS:
         raise InputFileError(f"未知的数据种类「{kind}」，可选：{'、'.join(KIND_SPECS)}")
     spec = KIND_SPECS[kind]
@@ -254,7 +295,35 @@ def _write_rejects(ws: WorkspaceLike, path: Path, kind: str, rejects: pd.DataFra
 
 # -- reading --------------------------------------------------------------------------------------
 def read_table(ws: WorkspaceLike, name: str) -> pd.DataFrame:
-    """A whole workspace table (names from a fixed list; the register tables too)."""
+    """One table (or view) of the workspace as a DataFrame.
+
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace.
+    name : str
+        ``"businesses"``, ``"permits"``, ``"complaints"``, ``"inspections"``, ``"penalties"``,
+        ``"rejects"``, ``"imports"``, the register tables (``"register_entries"`` …) or the view
+        ``"inspection_severity"``; ``docs/design.md`` lists the columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every row and column of the table.
+
+    Raises
+    ------
+    KeyError
+        No such table (the message lists the available ones).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from guidance_analytics import Workspace
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> read_table(ws, "businesses").empty
+    True
+    """
     with ws.store.connect(read_only=True) as con:
         tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         views = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
@@ -264,7 +333,27 @@ def read_table(ws: WorkspaceLike, name: str) -> pd.DataFrame:
 
 
 def status(ws: WorkspaceLike) -> pd.DataFrame:
-    """Row counts per table and the complaint match rate."""
+    """Row counts per table and the complaint match rate.
+
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` (businesses, permits, complaints, inspections, penalties, rejects), ``rows``,
+        ``match_rate`` (complaints naming a business that were linked to one; NaN for other tables).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from guidance_analytics import Workspace
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> int(status(ws)["rows"].sum())
+    0
+    """
     return ws.store.query("ingest/status")
 
 

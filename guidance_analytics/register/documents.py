@@ -186,11 +186,14 @@ def write_documents(ws: WorkspaceLike, out_dir: str | Path, entries: Any = None,
 
     Parameters
     ----------
-    out_dir : folder (created if missing).
-    entries : ``None`` for every entry (of ``year``), a DataFrame with ``year`` and ``seq`` columns
+    out_dir : str or Path
+        Folder (created if missing).
+    entries : pandas.DataFrame or iterable of (year, seq), optional
+        ``None`` for every entry (of ``year``), a DataFrame with ``year`` and ``seq`` columns
         (e.g. what :func:`~guidance_analytics.register.add_to_register` returned) or an iterable of
         ``(year, seq)`` pairs.
-    include_void : also write documents of voided entries (default: no).
+    include_void : bool
+        Also write documents of voided entries (default: no).
 
     File names: ``2024-001_行政指导意见书_<name>.docx`` — register year and 序号, form name and the
     business name made safe by :func:`~guidance_analytics.register.layout.safe_filename`.

@@ -176,13 +176,19 @@ def add_to_register(ws: WorkspaceLike, chosen: Any, officers: Any = None, guided
 
     Parameters
     ----------
-    chosen : rows of ``ws.candidates()`` (DataFrame; optional 指导人员 / 计划时间 / 是否采纳 columns)
+    chosen : pandas.DataFrame, str or Path
+        Rows of ``ws.candidates()`` (DataFrame; optional 指导人员 / 计划时间 / 是否采纳 columns)
         or the path of a reviewed candidates sheet (only rows with 是否采纳 = 是 are registered).
-    officers : 指导人员 for rows that have none (text, or a list of names).
-    guided_on : 指导时间 for rows without 计划时间 (default: today).
-    by : who registers (audit trail; default: the login name).
-    strict : refuse the whole batch (:class:`RegisterError`, nothing written) if any row is refused.
-    today : the reference day of the planning-horizon check (default: today).
+    officers : str or list of str, optional
+        指导人员 for rows that have none (text, or a list of names).
+    guided_on : date-like, optional
+        指导时间 for rows without 计划时间 (default: today).
+    by : str, optional
+        Who registers (audit trail; default: the login name).
+    strict : bool
+        Refuse the whole batch (:class:`RegisterError`, nothing written) if any row is refused.
+    today : datetime.date, optional
+        The reference day of the planning-horizon check (default: today).
 
     Returns
     -------
@@ -253,6 +259,19 @@ def register(ws: WorkspaceLike, year: int | None = None, *, start: Any = None, e
              include_void: bool = True, seq: int | None = None) -> pd.DataFrame:
     """The register, one row per entry, oldest first.
 
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace.
+    year : int, optional
+        Only this register year (the year of 指导时间); default all years.
+    start, end : date-like, optional
+        Only entries with 指导时间 in ``[start, end]``.
+    include_void : bool
+        Also list voided entries (状态 已作废).
+    seq : int, optional
+        Only this 序号 (with ``year``).
+
     Returns
     -------
     pandas.DataFrame
@@ -264,6 +283,14 @@ def register(ws: WorkspaceLike, year: int | None = None, *, start: Any = None, e
         reasons, evidence, score, as_of, effect, remarks, opinion_no, record_no, notice_no,
         catalog_content, catalog_contact, catalog_phone, source, created_by, created_at,
         result_at, void_by, void_at, void_reason, result_recorded`` (bool).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from guidance_analytics import Workspace
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> register(ws).empty
+    True
     """
     pending = rules(ws, "register")["register"]["pending_result"]
     out = ws.store.query("register/entries", year=year, seq=seq, start=optional_date(start),
@@ -293,7 +320,31 @@ def _entry(con: duckdb.DuckDBPyConnection, year: int, seq: int) -> dict:
 
 def record_result(ws: WorkspaceLike, year: int, seq: int, result: str, effect: str | None = None, *,
                   by: str | None = None) -> pd.DataFrame:
-    """Record 指导结果 (and 指导取得的效益、效果) of entry ``year``/``seq``; return that entry."""
+    """Record 指导结果 (and 指导取得的效益、效果) of an entry; the previous values stay in the audit trail.
+
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace.
+    year, seq : int
+        The entry (register year and 序号).
+    result : str
+        指导结果, e.g. 已按期整改 (not empty).
+    effect : str, optional
+        指导取得的效益、效果.
+    by : str, optional
+        Who records it (audit trail; default the login name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The entry, one row with the columns of :func:`register`.
+
+    Raises
+    ------
+    RegisterError
+        No such entry, the entry is voided, or ``result`` is empty.
+    """
     if not str(result or "").strip():
         raise RegisterError("指导结果不能为空")
     by, at = by or getpass.getuser(), _now()
@@ -308,7 +359,24 @@ def record_result(ws: WorkspaceLike, year: int, seq: int, result: str, effect: s
 
 
 def void_entry(ws: WorkspaceLike, year: int, seq: int, by: str, reason: str) -> pd.DataFrame:
-    """Void an entry: it stays in the register (status 已作废) with its numbers; who/when/why kept."""
+    """Void an entry: it stays in the register (status 已作废) with its numbers; who/when/why kept.
+
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace.
+    year, seq : int
+        The entry (register year and 序号).
+    by : str
+        Who voids it.
+    reason : str
+        Why (both are required).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The entry, one row with the columns of :func:`register`.
+    """
     if not str(by or "").strip() or not str(reason or "").strip():
         raise RegisterError("作废须注明操作人和原因")
     at = _now()
@@ -324,6 +392,24 @@ def amend_entry(ws: WorkspaceLike, year: int, seq: int, by: str, reason: str, **
     """Amend fields of an entry (:data:`AMENDABLE`); each change is kept with its previous value.
 
     The 指导时间 may change only within the same year (序号 and document numbers are per year).
+
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace.
+    year, seq : int
+        The entry (register year and 序号).
+    by : str
+        Who amends it.
+    reason : str
+        Why (both are required).
+    **changes
+        ``field=value`` for fields of :data:`AMENDABLE` (``officers="张三、李四"``, ``guided_on=…``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The entry, one row with the columns of :func:`register`.
     """
     if not str(by or "").strip() or not str(reason or "").strip():
         raise RegisterError("更正须注明操作人和原因")

@@ -79,6 +79,33 @@ def export_register(ws: WorkspaceLike, path: str | Path, year: int | None = None
     Title 行政指导事项登记簿; columns 序号 · 时间 · 指导事项 · 指导结果 · 指导人员 first, then 年度,
     指导方式, 指导对象, 统一社会信用代码, 实施科室, 事项编码, 文书编号, 指导取得的效益、效果, 状态,
     作废/更正说明, 指导理由. Voided entries stay listed (状态 已作废) unless ``include_void=False``.
+
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace.
+    path : str or Path
+        Destination ``.xlsx`` (form layout, title rows) or ``.csv`` (UTF-8 with BOM).
+    year : int, optional
+        Only this register year.
+    start, end : date-like, optional
+        Only entries with 指导时间 in ``[start, end]``.
+    include_void : bool
+        Keep voided entries in the list.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from guidance_analytics import Workspace
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> export_register(ws, Path(ws.exports_dir) / "登记簿.csv").suffix
+    '.csv'
     """
     unit = rules(ws, "register")["unit"]["name"]
     with ws.store.connect(read_only=True):
@@ -107,6 +134,23 @@ def export_filing_batch(ws: WorkspaceLike, path: str | Path, year: int | None = 
 
     Columns and their order come from ``config/filing_columns.toml`` (default: 统一社会信用代码,
     行政相对人名称, 指导时间, 指导方式, 指导事项, 指导内容, 指导结果, 指导人员, 文书编号, 实施科室).
+    Voided entries are left out.
+
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace.
+    path : str or Path
+        Destination ``.xlsx`` or ``.csv`` (UTF-8 with BOM).
+    year : int, optional
+        Only this register year.
+    start, end : date-like, optional
+        Only entries with 指导时间 in ``[start, end]``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
     """
     table = filing_table(ws, year, start, end)
     return write_table(table, path, sheet_name="行政指导备案")

@@ -92,23 +92,30 @@ def backtest(ws: WorkspaceLike, start: Any, end: Any, horizon_months: int = 3, s
 
     Parameters
     ----------
-    ws : the workspace.
-    start, end : first and last planning dates (monthly steps of ``step_months``); planning dates
+    ws : WorkspaceLike
+        The workspace.
+    start, end : date-like
+        First and last planning dates (monthly steps of ``step_months``); planning dates
         whose outcome window is not over in the data are still evaluated on what is there.
-    horizon_months : outcome window (default 3).
-    k : cut-offs; integers >= 1 are counts, numbers below 1 are shares of the evaluated businesses
+    horizon_months : int
+        Outcome window (default 3).
+    k : Sequence[float], optional
+        Cut-offs; integers >= 1 are counts, numbers below 1 are shares of the evaluated businesses
         (default from ``[backtest]`` in ``routing.toml``).
-    observe : ``"inspected"`` (evaluate businesses inspected in the window) or ``"any"``
+    observe : str, optional
+        ``"inspected"`` (evaluate businesses inspected in the window) or ``"any"``
         (inspected, penalised or with a complaint checked).
-    **model_settings : model settings (``kind``, ``train_months`` …) as in :func:`~guidance_analytics.targeting.risk_scores`.
+    **model_settings
+        Model settings (``kind``, ``train_months`` …) as in :func:`~guidance_analytics.targeting.risk_scores`.
 
     Returns
     -------
-    DataFrame, one row per planning date × k: ``as_of``, ``k_type`` (count/share), ``k_param``,
-    ``k`` (businesses selected), ``n_eval``, ``n_positive``, ``base_rate`` (= precision of a random
-    draw), ``hits_model``, ``precision_model``, ``recall_model``, ``lift_model`` (precision / base
-    rate), the same for ``_rule``, and ``model_vs_rule`` (precision ratio). Hits are expected
-    values under random tie-breaking. Pool the dates with :func:`summarize_backtest`.
+    pandas.DataFrame
+        One row per planning date × k: ``as_of``, ``k_type`` (count/share), ``k_param``,
+        ``k`` (businesses selected), ``n_eval``, ``n_positive``, ``base_rate`` (= precision of a random
+        draw), ``hits_model``, ``precision_model``, ``recall_model``, ``lift_model`` (precision / base
+        rate), the same for ``_rule``, and ``model_vs_rule`` (precision ratio). Hits are expected
+        values under random tie-breaking. Pool the dates with :func:`summarize_backtest`.
     """
     cfg = rules(ws, "routing")
     bt_cfg, model_cfg = cfg["backtest"], {**cfg["model"], **model_settings}

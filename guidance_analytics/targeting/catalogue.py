@@ -140,10 +140,24 @@ def load_catalog(ws: WorkspaceLike, path: str | Path | None = None) -> pd.DataFr
 def catalog(ws: WorkspaceLike) -> pd.DataFrame:
     """The workspace's editable copy of the catalogue, seeded from the configuration when empty.
 
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace (its ``catalog_items`` table; seeded from ``config/catalog.csv``, the
+        workspace's copy first).
+
     Returns
     -------
     pandas.DataFrame
         Columns :data:`COLUMNS` plus ``loaded_from`` and ``loaded_at``, in publication order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from guidance_analytics import Workspace
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> bool(catalog(ws)["item_code"].is_unique)
+    True
     """
     items = ws.store.query("targeting/catalogue_items")
     if items.empty:
@@ -169,7 +183,21 @@ def publishable(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def export_catalog(ws: WorkspaceLike, path: str | Path) -> Path:
-    """Write the catalogue in its publishable layout (.xlsx with title rows, or .csv with BOM)."""
+    """Write the catalogue in its publishable layout (.xlsx with title rows, or .csv with BOM).
+
+    Parameters
+    ----------
+    ws : WorkspaceLike
+        The workspace.
+    path : str or Path
+        Destination ``.xlsx`` or ``.csv``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written: 序号, 事项编码, 事项名称, 指导方式, 指导依据, 适用情形, 指导对象, 指导内容,
+        实施科室, 联系人/电话, 关联许可事项, 备注.
+    """
     unit = rules(ws, "register")["unit"]["name"]
     table = publishable(catalog(ws))
     widths = {"指导依据": 40, "适用情形": 40, "指导内容": 60, "事项名称": 30}

@@ -95,17 +95,22 @@ def fairness_audit(ws: WorkspaceLike | None, candidates: pd.DataFrame, pool: pd.
 
     Parameters
     ----------
-    ws : the workspace (for the ``[fairness]`` settings).
-    candidates : output of ``ws.candidates``; its ``attrs["pool"]`` is used when ``pool`` is None.
-    pool : the businesses at risk (``status`` == 入选 marks the selected ones); when neither is
+    ws : WorkspaceLike
+        The workspace.
+    candidates : pandas.DataFrame
+        Output of ``ws.candidates``; its ``attrs["pool"]`` is used when ``pool`` is None.
+    pool : pandas.DataFrame, optional
+        The businesses at risk (``status`` == 入选 marks the selected ones); when neither is
         available the candidates themselves are the pool (every rate is then 1).
-    by_action : also audit each guidance action separately.
+    by_action : bool
+        Also audit each guidance action separately.
 
     Returns
     -------
-    DataFrame with :data:`AUDIT_COLUMNS`: ``action`` (全部 or the action), ``dimension``, ``group``,
-    ``n_at_risk``, ``share_at_risk``, ``n_selected``, ``share_selected``, ``selection_rate``,
-    ``overall_rate``, ``disparity_ratio``, ``flagged``, ``note``.
+    pandas.DataFrame
+        With :data:`AUDIT_COLUMNS`: ``action`` (全部 or the action), ``dimension``, ``group``,
+        ``n_at_risk``, ``share_at_risk``, ``n_selected``, ``share_selected``, ``selection_rate``,
+        ``overall_rate``, ``disparity_ratio``, ``flagged``, ``note``.
     """
     cfg = rules(ws, "routing").get("fairness", {}) if ws is not None else {}
     low, high = float(cfg.get("low", 0.8)), float(cfg.get("high", 1.25))

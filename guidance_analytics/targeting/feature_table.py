@@ -195,16 +195,21 @@ def features(ws: WorkspaceLike, as_of: Any, *, use_hotspots: bool = True) -> pd.
 
     Parameters
     ----------
-    ws : the workspace.
-    as_of : the planning date; nothing dated on or after it is used.
-    use_hotspots : add ``in_hotspot`` / ``hotspot_note`` from
+    ws : WorkspaceLike
+        The workspace.
+    as_of : date-like
+        Date-like
+        The planning date; nothing dated on or after it is used.
+    use_hotspots : bool
+        Add ``in_hotspot`` / ``hotspot_note`` from
         :func:`guidance_analytics.hotspots.hotspots` (computed with data before ``as_of`` only);
         otherwise they are 0 / NaN.
 
     Returns
     -------
-    DataFrame: ``business_id``, ``uscc``, ``name``, ``township``, ``industry``, ``industry_name``,
-    ``section``, ``subject_type``, ``as_of``, then the feature columns of the module docstring.
+    pandas.DataFrame
+        ``business_id``, ``uscc``, ``name``, ``township``, ``industry``, ``industry_name``,
+        ``section``, ``subject_type``, ``as_of``, then the feature columns of the module docstring.
     """
     day = to_date(as_of)
     panel = feature_panel(ws, [day])

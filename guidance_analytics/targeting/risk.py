@@ -282,22 +282,30 @@ def risk_scores(ws: WorkspaceLike, as_of: Any, horizon_months: int = 3, *, use_h
 
     Parameters
     ----------
-    ws : the workspace.
-    as_of : planning date; nothing dated on or after it is used, for features or for training.
-    horizon_months : outcome window of the target (default 3).
-    use_hotspots : add the hotspot feature when the hotspot module is installed (only for the
+    ws : WorkspaceLike
+        The workspace.
+    as_of : date-like
+        Date-like
+        Planning date; nothing dated on or after it is used, for features or for training.
+    horizon_months : int
+        Outcome window of the target (default 3).
+    use_hotspots : bool
+        Add the hotspot feature when the hotspot module is installed (only for the
         explanation and routing; the model itself uses the smoother field rates).
-    with_features : also return every feature column (used by the candidate routing).
-    **model_settings : model settings overriding ``[model]`` in ``routing.toml`` (``kind``,
+    with_features : bool
+        Also return every feature column (used by the candidate routing).
+    **model_settings
+        Model settings overriding ``[model]`` in ``routing.toml`` (``kind``,
         ``train_months``, ``calibration_months``, ``train_on`` …).
 
     Returns
     -------
-    DataFrame, one row per business known before ``as_of``: ``business_id``, ``uscc``, ``name``,
-    ``township``, ``industry`` (GB/T 4754 class code), ``score`` (probability, 0–1), ``rank``
-    (1 = riskiest; within a calibration step by the uncalibrated model score; exact ties share the
-    lowest rank), ``explanation`` (Chinese), then ``industry_name``,
-    ``subject_type``. ``df.attrs["model"]`` holds the model's kind and training summary.
+    pandas.DataFrame
+        One row per business known before ``as_of``: ``business_id``, ``uscc``, ``name``,
+        ``township``, ``industry`` (GB/T 4754 class code), ``score`` (probability, 0–1), ``rank``
+        (1 = riskiest; within a calibration step by the uncalibrated model score; exact ties share the
+        lowest rank), ``explanation`` (Chinese), then ``industry_name``,
+        ``subject_type``. ``df.attrs["model"]`` holds the model's kind and training summary.
     """
     feats = features(ws, as_of, use_hotspots=use_hotspots)
     model = train(ws, as_of, horizon_months, **model_settings)

@@ -168,27 +168,36 @@ def candidates(ws: WorkspaceLike, as_of: Any, capacity: Any = None, *, draw: boo
 
     Parameters
     ----------
-    ws : the workspace.
-    as_of : planning date (nothing dated on or after it is used).
-    capacity : per-action limits (see :func:`parse_capacity`); default ``[capacity]`` in routing.toml.
-    draw : risk-weighted random draw instead of the top by score (default ``[draw] enabled``).
-    cooldown_days : default ``[cooldown] days``.
-    use_hotspots : use the hotspot module's flags for 提示提醒 and the reasons, when installed.
-    scores : output of ``risk_scores(..., with_features=True)`` to reuse (else computed).
-    seed : seed of the draw (default ``[draw] seed``).
+    ws : WorkspaceLike
+        The workspace.
+    as_of : date-like
+        Planning date (nothing dated on or after it is used).
+    capacity : int, dict or list of str, optional
+        Per-action limits (see :func:`parse_capacity`); default ``[capacity]`` in routing.toml.
+    draw : bool, optional
+        Risk-weighted random draw instead of the top by score (default ``[draw] enabled``).
+    cooldown_days : int, optional
+        Default ``[cooldown] days``.
+    use_hotspots : bool
+        Use the hotspot module's flags for 提示提醒 and the reasons, when installed.
+    scores : pandas.DataFrame, optional
+        Output of ``risk_scores(..., with_features=True)`` to reuse (else computed).
+    seed : int, optional
+        Seed of the draw (default ``[draw] seed``).
 
     Returns
     -------
-    DataFrame, one row per proposed action: ``business_id``, ``uscc``, ``name``, ``township``,
-    ``industry`` (class code), ``industry_name``, ``subject_type``, ``action`` (提示提醒 / 约谈 /
-    劝导警示 / 案件回访 / 移送执法), ``is_guidance`` (False for 移送执法), ``score``, ``rank``,
-    ``reasons`` (Chinese: the rule that fired with its evidence), ``evidence`` (Chinese counts),
-    ``matter``, ``catalog_item`` (事项编码, NaN when no catalogue matter fits), ``legal_basis``,
-    ``inclusion_prob``. Guidance rows first (by action priority, then score), then 移送执法 rows.
+    pandas.DataFrame
+        One row per proposed action: ``business_id``, ``uscc``, ``name``, ``township``,
+        ``industry`` (class code), ``industry_name``, ``subject_type``, ``action`` (提示提醒 / 约谈 /
+        劝导警示 / 案件回访 / 移送执法), ``is_guidance`` (False for 移送执法), ``score``, ``rank``,
+        ``reasons`` (Chinese: the rule that fired with its evidence), ``evidence`` (Chinese counts),
+        ``matter``, ``catalog_item`` (事项编码, NaN when no catalogue matter fits), ``legal_basis``,
+        ``inclusion_prob``. Guidance rows first (by action priority, then score), then 移送执法 rows.
 
-    ``df.attrs`` holds ``as_of``, ``enforcement`` (the 移送执法 rows), ``pool`` (every business a
-    guidance rule fired for, with ``status``: 入选 / 超出容量 / 冷却期内 / 在办案件) and the
-    settings used; :func:`~guidance_analytics.targeting.fairness_audit` reads ``pool``.
+        ``df.attrs`` holds ``as_of``, ``enforcement`` (the 移送执法 rows), ``pool`` (every business a
+        guidance rule fired for, with ``status``: 入选 / 超出容量 / 冷却期内 / 在办案件) and the
+        settings used; :func:`~guidance_analytics.targeting.fairness_audit` reads ``pool``.
     """
     cfg = rules(ws, "routing")
     day = to_date(as_of)
