@@ -23,14 +23,52 @@ import time
 from pathlib import Path
 from typing import Any
 
-TOWNSHIPS = ["历山街道", "南麻街道", "鲁村镇", "东里镇", "悦庄镇", "西里镇", "大张庄镇", "中庄镇",
-             "张家坡镇", "燕崖镇", "石桥镇", "南鲁山镇"]
-INDUSTRIES = ["6210", "6220", "6291", "5211", "5212", "5213", "5251", "6121", "8051", "9011",
-              "9013", "4700", "5011", "5421", "5431", "1392", "1411", "8393", "8425", "5265"]
+TOWNSHIPS = [
+    "历山街道",
+    "南麻街道",
+    "鲁村镇",
+    "东里镇",
+    "悦庄镇",
+    "西里镇",
+    "大张庄镇",
+    "中庄镇",
+    "张家坡镇",
+    "燕崖镇",
+    "石桥镇",
+    "南鲁山镇",
+]
+INDUSTRIES = [
+    "6210",
+    "6220",
+    "6291",
+    "5211",
+    "5212",
+    "5213",
+    "5251",
+    "6121",
+    "8051",
+    "9011",
+    "9013",
+    "4700",
+    "5011",
+    "5421",
+    "5431",
+    "1392",
+    "1411",
+    "8393",
+    "8425",
+    "5265",
+]
 
 
-def generate(con: Any, n_businesses: int, n_events: int, seed: float = 0.42,
-             start: str = "2021-01-01", days: int = 1461) -> None:
+def generate(
+    con: Any,
+    n_businesses: int,
+    n_events: int,
+    seed: float = 0.42,
+    start: str = "2021-01-01",
+    days: int = 1461,
+) -> None:
     """Fill businesses, permits, inspections, complaints and penalties in ``con`` (schema 001)."""
     con.execute(f"SELECT setseed({seed})")
     towns = "[" + ",".join(f"'{t}'" for t in TOWNSHIPS) + "]"
@@ -115,8 +153,12 @@ def peak_mb() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--businesses", type=int, default=200_000)
-    parser.add_argument("--events", type=int, default=11_700_000,
-                        help="Event draws (about 86 %% become rows: the default gives ~10 million rows).")
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=11_700_000,
+        help="Event draws (about 86 %% become rows: the default gives ~10 million rows).",
+    )
     parser.add_argument("--as-of", default="2024-10-01")
     parser.add_argument("--keep", type=Path, default=None, help="Keep the workspace in this folder.")
     args = parser.parse_args(argv)
@@ -129,22 +171,30 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     with ws.store.transaction() as con:
         generate(con, args.businesses, args.events)
-    counts = ws.query("SELECT (SELECT count(*) FROM inspections) AS i, (SELECT count(*) FROM complaints) AS c, "
-                      "(SELECT count(*) FROM penalties) AS p")
+    counts = ws.query(
+        "SELECT (SELECT count(*) FROM inspections) AS i, (SELECT count(*) FROM complaints) AS c, "
+        "(SELECT count(*) FROM penalties) AS p"
+    )
     t1 = time.perf_counter()
     total = int(counts.i[0]) + int(counts.c[0]) + int(counts.p[0])
-    print(f"generated {args.businesses:,} businesses, {total:,} events ({int(counts.i[0]):,} inspections, "
-          f"{int(counts.c[0]):,} complaints, {int(counts.p[0]):,} penalties) in {t1 - t0:.1f} s")
+    print(
+        f"generated {args.businesses:,} businesses, {total:,} events ({int(counts.i[0]):,} inspections, "
+        f"{int(counts.c[0]):,} complaints, {int(counts.p[0]):,} penalties) in {t1 - t0:.1f} s"
+    )
     feats = features(ws, args.as_of, use_hotspots=False)
     t2 = time.perf_counter()
-    print(f"features as of {args.as_of}: {len(feats):,} rows × {feats.shape[1]} columns in {t2 - t1:.1f} s "
-          f"(peak memory so far {peak_mb():,.0f} MB)")
+    print(
+        f"features as of {args.as_of}: {len(feats):,} rows × {feats.shape[1]} columns in {t2 - t1:.1f} s "
+        f"(peak memory so far {peak_mb():,.0f} MB)"
+    )
     del feats
     scores = risk_scores(ws, args.as_of, use_hotspots=False)
     t3 = time.perf_counter()
     model = scores.attrs["model"]
-    print(f"risk scores: {len(scores):,} businesses in {t3 - t2:.1f} s "
-          f"(model {model['kind']}, {model['n_train']:,} training rows, calibration {model['calibration']})")
+    print(
+        f"risk scores: {len(scores):,} businesses in {t3 - t2:.1f} s "
+        f"(model {model['kind']}, {model['n_train']:,} training rows, calibration {model['calibration']})"
+    )
     print(f"peak resident memory: {peak_mb():,.0f} MB")
     if args.keep is None:
         shutil.rmtree(folder, ignore_errors=True)

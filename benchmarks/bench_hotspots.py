@@ -149,16 +149,27 @@ def main() -> None:
         t0 = time.perf_counter()
         days = int(args.months * 365.25 / 12)
         with ws.store.connect() as con:
-            params = {"events": int(args.events), "fields": args.fields, "days": days,
-                      "licences": args.licences}
+            params = {
+                "events": int(args.events),
+                "fields": args.fields,
+                "days": days,
+                "licences": args.licences,
+            }
             for statement in filter(str.strip, GENERATE.split(";")):
                 con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
             n = con.execute("SELECT count(*) FROM inspections").fetchone()[0]
-        print(f"generated {n:,} inspections, {args.licences:,} licences, {args.fields} fields, "
-              f"{args.months} months in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"generated {n:,} inspections, {args.licences:,} licences, {args.fields} fields, "
+            f"{args.months} months in {time.perf_counter() - t0:.1f} s"
+        )
+
         def child(task: str) -> dict:
-            out = subprocess.run([sys.executable, __file__, "--repeat", str(args.repeat), "--child", task,
-                                  str(ws.path)], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--repeat", str(args.repeat), "--child", task, str(ws.path)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             return json.loads(out.stdout.strip().splitlines()[-1])
 
         rows = child("time")
@@ -167,11 +178,15 @@ def main() -> None:
         base = rows["bare"]
         print(f"{'task':<10}{'seconds':>10}{'× bare':>9}{'peak MiB':>11}{'× bare':>9}  result")
         for task, r in rows.items():
-            print(f"{task:<10}{r['seconds']:>10.3f}{r['seconds'] / base['seconds']:>9.2f}"
-                  f"{r['peak_mib']:>11.0f}{r['peak_mib'] / max(base['peak_mib'], 1):>9.2f}  {r['result']}")
+            print(
+                f"{task:<10}{r['seconds']:>10.3f}{r['seconds'] / base['seconds']:>9.2f}"
+                f"{r['peak_mib']:>11.0f}{r['peak_mib'] / max(base['peak_mib'], 1):>9.2f}  {r['result']}"
+            )
         ratio = rows["hotspots"]["seconds"] / base["seconds"]
-        print(f"whole hotspot computation = {ratio:.2f} × the bare GROUP BY (aim: within 3×); "
-              f"times: median of {args.repeat} alternated runs in one process; memory: one process per task")
+        print(
+            f"whole hotspot computation = {ratio:.2f} × the bare GROUP BY (aim: within 3×); "
+            f"times: median of {args.repeat} alternated runs in one process; memory: one process per task"
+        )
 
 
 if __name__ == "__main__":

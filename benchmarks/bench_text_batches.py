@@ -25,8 +25,17 @@ from guidance_analytics.ingest import (
     townships,
 )
 
-DATES = ["2024/03/05", "2024-03-05", "2024年3月5日", "20240305", "2024-03-05 14:30", "45356", "2024.3.5",
-         "not a date", "2024-13-45"]
+DATES = [
+    "2024/03/05",
+    "2024-03-05",
+    "2024年3月5日",
+    "20240305",
+    "2024-03-05 14:30",
+    "45356",
+    "2024.3.5",
+    "not a date",
+    "2024-13-45",
+]
 
 
 def timed(label: str, fn, *args) -> object:  # noqa: ANN001
@@ -53,22 +62,28 @@ def main() -> None:
     syll = list("福源鑫盛兴隆华泰德利顺丰安康宏达永昌金玉满堂春秋")
     kinds = ["饭店", "超市", "药店", "烧烤店", "五金店", "美发店", "诊所", "宾馆", "建材经营部", "水果店"]
     towns = townships()["name"].tolist()
-    names = sorted({"".join(rng.choice(syll, 3)) + kinds[i % len(kinds)] for i in range(int(args.businesses * 1.2))})
+    names = sorted(
+        {"".join(rng.choice(syll, 3)) + kinds[i % len(kinds)] for i in range(int(args.businesses * 1.2))}
+    )
     names = names[: args.businesses]
-    biz = pd.DataFrame({
-        "business_id": [f"B{i}" for i in range(len(names))],
-        "name": ["沂源县" + x for x in names],
-        "address": [f"{towns[i % 12]}某某路{i}号" for i in range(len(names))],
-        "township": [towns[i % 12] for i in range(len(names))],
-    })
+    biz = pd.DataFrame(
+        {
+            "business_id": [f"B{i}" for i in range(len(names))],
+            "name": ["沂源县" + x for x in names],
+            "address": [f"{towns[i % 12]}某某路{i}号" for i in range(len(names))],
+            "township": [towns[i % 12] for i in range(len(names))],
+        }
+    )
     biz["name_norm"] = normalize_name(biz["name"])
     biz["name_core"] = name_core(biz["name"])
     picks = rng.integers(0, len(names), n)
-    targets = pd.DataFrame({
-        "target_name": [names[i] if k % 3 else "某" + names[i][1:] for k, i in enumerate(picks)],
-        "address": [f"某某路{i}号" for i in picks],
-        "township": [towns[i % 12] for i in picks],
-    })
+    targets = pd.DataFrame(
+        {
+            "target_name": [names[i] if k % 3 else "某" + names[i][1:] for k, i in enumerate(picks)],
+            "address": [f"某某路{i}号" for i in picks],
+            "township": [towns[i % 12] for i in picks],
+        }
+    )
     out = timed(f"match_targets, {n} × {len(names)} businesses", match_targets, targets, biz)
     print(f"{'match rate':<40}{out['business_id'].notna().mean():8.1%}")
 

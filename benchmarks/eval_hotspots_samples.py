@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--workspace", type=Path, help="an already loaded workspace (default: import the samples)")
+    ap.add_argument(
+        "--workspace", type=Path, help="an already loaded workspace (default: import the samples)"
+    )
     ap.add_argument("--samples", type=Path, default=ROOT / "data_samples")
     ap.add_argument("--min-count", type=int, default=None)
     ap.add_argument("--alpha", type=float, default=None)
@@ -37,8 +39,11 @@ def main() -> None:
     import guidance_analytics as ga
     from guidance_analytics.hotspots import exposure_only_check, recall_table, seasonal_check
 
-    kwargs = {k: v for k, v in (("min_count", args.min_count), ("alpha", args.alpha), ("fdr", args.fdr))
-              if v is not None}
+    kwargs = {
+        k: v
+        for k, v in (("min_count", args.min_count), ("alpha", args.alpha), ("fdr", args.fdr))
+        if v is not None
+    }
     with tempfile.TemporaryDirectory() as tmp:
         if args.workspace is None:
             from guidance_analytics.jobs import import_folder
@@ -48,15 +53,19 @@ def main() -> None:
         else:
             ws = ga.Workspace(args.workspace)
         truth = args.samples / "truth"
-        table = recall_table(ws, truth, measures=("violations", "complaints", "substantiated_complaints"),
-                             **kwargs)
+        table = recall_table(
+            ws, truth, measures=("violations", "complaints", "substantiated_complaints"), **kwargs
+        )
         print("== planted one-off hotspots (evaluated from 2021-07) ==")
         print(table.round(3).to_string(index=False))
         found = sorted({h for ids in table["found_ids"] for h in ids.split(",") if h})
         print(f"one-off hotspots found by at least one measure/field type: {len(found)} {found}")
         print("\n== recurrent planted season (seasonal_hotspots, violations) ==")
-        print(seasonal_check(ws, truth, **{k: v for k, v in kwargs.items() if k == "fdr"}).round(3)
-              .to_string(index=False))
+        print(
+            seasonal_check(ws, truth, **{k: v for k, v in kwargs.items() if k == "fdr"})
+            .round(3)
+            .to_string(index=False)
+        )
         print("\n== licence boom (exposure-only field), violations ==")
         print(exposure_only_check(ws, truth, **kwargs).to_string(index=False))
 

@@ -154,8 +154,18 @@ def scenarios() -> pd.DataFrame:
     for g, (theta, beta, g1, g2, phi) in enumerate(GROUPS, start=1):
         for trend in (False, True):
             for m in (0, 1, 2):
-                rows.append(dict(group=g, trend=trend, m=m, theta=theta,
-                                 beta=beta if trend else 0.0, g1=g1, g2=g2, phi=phi))
+                rows.append(
+                    dict(
+                        group=g,
+                        trend=trend,
+                        m=m,
+                        theta=theta,
+                        beta=beta if trend else 0.0,
+                        g1=g1,
+                        g2=g2,
+                        phi=phi,
+                    )
+                )
     return pd.DataFrame(rows)
 
 
@@ -175,8 +185,9 @@ def rnbinom(rng: np.random.Generator, mu: np.ndarray, phi: float) -> np.ndarray:
     return rng.negative_binomial(size, size / (size + mu))
 
 
-def add_outbreak(rng, y: np.ndarray, mu: np.ndarray, phi: float, start: int, k: float,
-                 scale: float = 1.0) -> int:
+def add_outbreak(
+    rng, y: np.ndarray, mu: np.ndarray, phi: float, start: int, k: float, scale: float = 1.0
+) -> int:
     """Add an outbreak at 0-based period ``start``; returns its last period.
 
     Cases are delayed by floor(LogNormal(0, 0.5)) weeks; with months (``scale`` weeks per period)
@@ -205,8 +216,17 @@ def simulate(reps: int, seed: int, d: Design | None = None) -> tuple[pd.DataFram
                 y = rnbinom(rng, mu, s.phi)
                 for start in rng.integers(d.first_eval - d.past_span, d.first_eval, size=d.n_past):
                     add_outbreak(rng, y, mu, s.phi, int(start), rng.choice([2, 3, 5, 10]), d.scale)
-                rec = dict(series=f"s{i}_{r}_{arm}", scenario=i, group=s.group, trend=s.trend,
-                           m=s.m, arm=arm, k=np.nan, start=-1, end=-1)
+                rec = dict(
+                    series=f"s{i}_{r}_{arm}",
+                    scenario=i,
+                    group=s.group,
+                    trend=s.trend,
+                    m=s.m,
+                    arm=arm,
+                    k=np.nan,
+                    start=-1,
+                    end=-1,
+                )
                 if arm == "pod":
                     k = int(rng.integers(1, 11))
                     start = int(rng.integers(d.first_eval, d.n))
@@ -220,16 +240,19 @@ def simulate(reps: int, seed: int, d: Design | None = None) -> tuple[pd.DataFram
         periods = pd.date_range("2000-01-03", periods=d.n, freq="7D")
     else:
         periods = pd.date_range("2000-01-01", periods=d.n, freq="MS")
-    panel = pd.DataFrame({
-        "series": np.tile(meta["series"].to_numpy(), d.n),
-        "period": np.repeat(periods, len(meta)),
-        "count": Y.ravel(),
-    })
+    panel = pd.DataFrame(
+        {
+            "series": np.tile(meta["series"].to_numpy(), d.n),
+            "period": np.repeat(periods, len(meta)),
+            "count": Y.ravel(),
+        }
+    )
     return panel, meta
 
 
-def variants(res: pd.DataFrame, alpha: float, limit_window: int = 4,
-             keep: dict | None = None) -> dict[str, np.ndarray]:
+def variants(
+    res: pd.DataFrame, alpha: float, limit_window: int = 4, keep: dict | None = None
+) -> dict[str, np.ndarray]:
     """Alarm vectors of the variants, aligned with ``res`` (sorted by series, period).
 
     They reuse the fitted ``expected``/``phi``/``se_log_expected`` columns and
@@ -241,9 +264,10 @@ def variants(res: pd.DataFrame, alpha: float, limit_window: int = 4,
     names = res["series"].unique()
     T = len(res) // len(names)
     y = res["count"].to_numpy().reshape(len(names), T).T
-    mats = {c: res[k].to_numpy().reshape(len(names), T).T
-            for c, k in (("expected", "expected"), ("phi", "phi"), ("se", "se_log_expected"),
-                         ("df", "phi_df"))}
+    mats = {
+        c: res[k].to_numpy().reshape(len(names), T).T
+        for c, k in (("expected", "expected"), ("phi", "phi"), ("se", "se_log_expected"), ("df", "phi_df"))
+    }
     done = np.isfinite(mats["expected"])
     recent = pd.DataFrame(y).rolling(limit_window, min_periods=1).sum().to_numpy()
     out, pvals = {}, {}
@@ -269,8 +293,9 @@ def bh_last_axis(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def flagged_rates(alarm: np.ndarray, pval: np.ndarray, meta: pd.DataFrame, first_eval: int,
-                  family: int, fdr: float = 0.05) -> tuple[float, float]:
+def flagged_rates(
+    alarm: np.ndarray, pval: np.ndarray, meta: pd.DataFrame, first_eval: int, family: int, fdr: float = 0.05
+) -> tuple[float, float]:
     """FPR and POD of the hotspot step: alarm and BH q <= fdr within a family of fields per period.
 
     Each series with a current outbreak forms a family with ``family - 1`` series without
@@ -286,8 +311,10 @@ def flagged_rates(alarm: np.ndarray, pval: np.ndarray, meta: pd.DataFrame, first
     t = np.arange(alarm.shape[0])
     ev = t >= first_eval
     inwin = (t[:, None] >= meta["start"].to_numpy()[pod]) & (t[:, None] <= meta["end"].to_numpy()[pod])
-    return (float(flagged[ev][:, :, :-1].mean()),
-            float((flagged[:, :, -1] & inwin & ev[:, None]).any(axis=0).mean()))
+    return (
+        float(flagged[ev][:, :, :-1].mean()),
+        float((flagged[:, :, -1] & inwin & ev[:, None]).any(axis=0).mean()),
+    )
 
 
 VARIANTS = [  # name, threshold_method, window, window_combine
@@ -303,8 +330,17 @@ VARIANTS = [  # name, threshold_method, window, window_combine
 ]
 
 
-def evaluate(reps: int, seed: int, alpha: float, cache: str | None = None, freq: str = "W",
-             history: int = 48, by_group: bool = True, family: int = 0, **detect_kw) -> pd.DataFrame:
+def evaluate(
+    reps: int,
+    seed: int,
+    alpha: float,
+    cache: str | None = None,
+    freq: str = "W",
+    history: int = 48,
+    by_group: bool = True,
+    family: int = 0,
+    **detect_kw,
+) -> pd.DataFrame:
     d = Design(freq, history)
     t0 = time.time()
     panel, meta = simulate(reps, seed, d)
@@ -312,8 +348,14 @@ def evaluate(reps: int, seed: int, alpha: float, cache: str | None = None, freq:
     if cache and Path(cache).exists():
         res = pd.read_pickle(cache)
     else:
-        res = detect_aberrations(panel, freq, alpha=alpha, min_count=0,
-                                 evaluate_from=panel["period"].unique()[d.first_eval - 2], **detect_kw)
+        res = detect_aberrations(
+            panel,
+            freq,
+            alpha=alpha,
+            min_count=0,
+            evaluate_from=panel["period"].unique()[d.first_eval - 2],
+            **detect_kw,
+        )
         if cache:
             res.to_pickle(cache)
     t2 = time.time()
@@ -330,8 +372,7 @@ def evaluate(reps: int, seed: int, alpha: float, cache: str | None = None, freq:
         df = info[ev].assign(alarm=a[ev], week=res["pos"].to_numpy()[ev])
         fp = df[df["arm"] == "fpr"]
         pod = df[(df["arm"] == "pod") & (df["week"] >= df["start"]) & (df["week"] <= df["end"])]
-        det = pod.groupby("series").agg(hit=("alarm", "any"), group=("group", "first"),
-                                        k=("k", "first"))
+        det = pod.groupby("series").agg(hit=("alarm", "any"), group=("group", "first"), k=("k", "first"))
         rows.append((name, fp, det))
         row = {"variant": name, "fpr": fp["alarm"].mean(), "pod": det["hit"].mean()}
         if family:
@@ -340,29 +381,44 @@ def evaluate(reps: int, seed: int, alpha: float, cache: str | None = None, freq:
         table.append(row)
     n_series = len(meta)
     unit = "weeks" if freq == "W" else f"months (history {history})"
-    print(f"Noufaily simulation ({freq}): 42 scenarios x {reps} replicates x 2 arms = {n_series} series, "
-          f"{d.n_eval} evaluated {unit}, alpha={alpha}, seed={seed}, options={detect_kw or 'defaults'}")
+    print(
+        f"Noufaily simulation ({freq}): 42 scenarios x {reps} replicates x 2 arms = {n_series} series, "
+        f"{d.n_eval} evaluated {unit}, alpha={alpha}, seed={seed}, options={detect_kw or 'defaults'}"
+    )
     print(f"simulate {t1 - t0:.1f}s, detect {t2 - t1:.1f}s")
     fit = info[ev & (info["arm"] == "fpr").to_numpy()].assign(
         count=res["count"].to_numpy()[ev & (info["arm"] == "fpr").to_numpy()],
-        expected=res["expected"].to_numpy()[ev & (info["arm"] == "fpr").to_numpy()])
+        expected=res["expected"].to_numpy()[ev & (info["arm"] == "fpr").to_numpy()],
+    )
     oe = fit.groupby(["trend", "group"])[["count", "expected"]].sum()
     oe = (oe["count"] / oe["expected"]).unstack("group")
     oe.index = ["no trend", "trend"][: len(oe)]
     print("observed/expected in the evaluated periods (series without a current outbreak), by group:")
     print(oe.round(3).to_string())
-    print("\nOverall (reference at alpha=0.01, weekly: R improved Farrington FPR ~1.0% POD ~48%;"
-          " original Farrington 3.4%/62%; EARS C2 8%/66%)")
+    print(
+        "\nOverall (reference at alpha=0.01, weekly: R improved Farrington FPR ~1.0% POD ~48%;"
+        " original Farrington 3.4%/62%; EARS C2 8%/66%)"
+    )
     for name, fp, det in rows:
         r = next(t for t in table if t["variant"] == name)
-        extra = (f"   flagged (BH in families of {family}): FPR {100 * r['fpr_flagged']:5.2f}%  "
-                 f"POD {100 * r['pod_flagged']:5.1f}%") if family else ""
-        print(f"  {name:30s} FPR {100 * fp['alarm'].mean():5.2f}%   POD {100 * det['hit'].mean():5.1f}%{extra}")
+        extra = (
+            (
+                f"   flagged (BH in families of {family}): FPR {100 * r['fpr_flagged']:5.2f}%  "
+                f"POD {100 * r['pod_flagged']:5.1f}%"
+            )
+            if family
+            else ""
+        )
+        print(
+            f"  {name:30s} FPR {100 * fp['alarm'].mean():5.2f}%   POD {100 * det['hit'].mean():5.1f}%{extra}"
+        )
     for name, fp, det in rows if by_group else []:
-        by_g = pd.DataFrame({
-            "FPR%": 100 * fp.groupby("group")["alarm"].mean(),
-            "POD%": 100 * det.groupby("group")["hit"].mean(),
-        })
+        by_g = pd.DataFrame(
+            {
+                "FPR%": 100 * fp.groupby("group")["alarm"].mean(),
+                "POD%": 100 * det.groupby("group")["hit"].mean(),
+            }
+        )
         by_k = 100 * det.groupby("k")["hit"].mean()
         print(f"\n{name}: by parameter group")
         print(by_g.round(2).T.to_string())
@@ -374,21 +430,30 @@ def evaluate(reps: int, seed: int, alpha: float, cache: str | None = None, freq:
 def timing(seed: int = 0) -> None:
     """Wall time of ``detect_aberrations`` on random negative-binomial panels."""
     rng = np.random.default_rng(seed)
-    cases = [(60, 36, "M", None), (2000, 36, "M", None), (60, 72, "M", None),
-             (2000, 72, "M", None), (2000, 312, "W", 52)]
+    cases = [
+        (60, 36, "M", None),
+        (2000, 36, "M", None),
+        (60, 72, "M", None),
+        (2000, 72, "M", None),
+        (2000, 312, "W", 52),
+    ]
     for n_series, n_periods, freq, n_eval in cases:
         per = pd.date_range("2019-01-07", periods=n_periods, freq="MS" if freq == "M" else "7D")
         lam = rng.gamma(2.0, 3.0, n_series)
         y = rng.negative_binomial(2, 2 / (2 + lam[None, :] * np.ones((n_periods, 1))))
-        panel = pd.DataFrame({"series": np.tile([f"s{i}" for i in range(n_series)], n_periods),
-                              "period": np.repeat(per, n_series), "count": y.ravel()})
+        panel = pd.DataFrame(
+            {
+                "series": np.tile([f"s{i}" for i in range(n_series)], n_periods),
+                "period": np.repeat(per, n_series),
+                "count": y.ravel(),
+            }
+        )
         start = None if n_eval is None else per[-n_eval]
         t = time.perf_counter()
         out = detect_aberrations(panel, freq, evaluate_from=start)
         dt = time.perf_counter() - t
         ev = "all periods" if n_eval is None else f"last {n_eval}"
-        print(f"{n_series:5d} series x {n_periods:3d} {freq} ({ev:11s}): {dt:6.2f} s "
-              f"({len(out)} rows)")
+        print(f"{n_series:5d} series x {n_periods:3d} {freq} ({ev:11s}): {dt:6.2f} s ({len(out)} rows)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -396,16 +461,26 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reps", type=int, default=20, help="replicates per scenario and arm")
     ap.add_argument("--seed", type=int, default=2013)
     ap.add_argument("--alpha", type=float, default=0.01)
-    ap.add_argument("--freq", choices=["W", "M"], default="W",
-                    help="W: the weekly literature design; M: monthly, --history months + 12 evaluated")
+    ap.add_argument(
+        "--freq",
+        choices=["W", "M"],
+        default="W",
+        help="W: the weekly literature design; M: monthly, --history months + 12 evaluated",
+    )
     ap.add_argument("--history", type=int, default=48, help="months of history before the 12 evaluated")
     ap.add_argument("--pseudo-count", type=float, default=None, help="detect_aberrations(pseudo_count=)")
-    ap.add_argument("--short-trend-p", type=float, default=None,
-                    help="detect_aberrations(short_history_trend_p=)")
-    ap.add_argument("--fallback", choices=["ears_c2", "none"], default=None,
-                    help="detect_aberrations(fallback=)")
-    ap.add_argument("--family", type=int, default=0,
-                    help="also rate the hotspot step: BH at 0.05 per period in families of this many series")
+    ap.add_argument(
+        "--short-trend-p", type=float, default=None, help="detect_aberrations(short_history_trend_p=)"
+    )
+    ap.add_argument(
+        "--fallback", choices=["ears_c2", "none"], default=None, help="detect_aberrations(fallback=)"
+    )
+    ap.add_argument(
+        "--family",
+        type=int,
+        default=0,
+        help="also rate the hotspot step: BH at 0.05 per period in families of this many series",
+    )
     ap.add_argument("--no-groups", action="store_true", help="only the overall table")
     ap.add_argument("--cache", help="pickle of the detector output to reuse (same reps/seed/alpha)")
     ap.add_argument("--timing", action="store_true", help="only time the detector on random panels")
@@ -413,11 +488,26 @@ def main(argv: list[str] | None = None) -> None:
     if args.timing:
         timing()
         return
-    kw = {k: v for k, v in (("pseudo_count", args.pseudo_count),
-                            ("short_history_trend_p", args.short_trend_p),
-                            ("fallback", args.fallback)) if v is not None}
-    evaluate(args.reps, args.seed, args.alpha, args.cache, args.freq, args.history,
-             not args.no_groups, args.family, **kw)
+    kw = {
+        k: v
+        for k, v in (
+            ("pseudo_count", args.pseudo_count),
+            ("short_history_trend_p", args.short_trend_p),
+            ("fallback", args.fallback),
+        )
+        if v is not None
+    }
+    evaluate(
+        args.reps,
+        args.seed,
+        args.alpha,
+        args.cache,
+        args.freq,
+        args.history,
+        not args.no_groups,
+        args.family,
+        **kw,
+    )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,9 @@ def import_folder(ws: WorkspaceLike, folder: Path, echo: Callable[[str], Any] = 
     return results
 
 
-def run_demo(workspace: str | Path, data: str | Path | None = None,
-             echo: Callable[[str], Any] = print) -> dict[str, Any]:
+def run_demo(
+    workspace: str | Path, data: str | Path | None = None, echo: Callable[[str], Any] = print
+) -> dict[str, Any]:
     """Import the sample (or given) exports into ``workspace``, then report hotspots and candidates."""
     ws = Workspace(workspace)
     folder = Path(data) if data is not None else bundled_samples()
@@ -59,7 +60,10 @@ def run_demo(workspace: str | Path, data: str | Path | None = None,
         generate_samples(folder)
     echo(f"== 1. 导入 {folder} ==")
     results = import_folder(ws, folder, echo)
-    total = {k: sum(getattr(r, k) for r in results) for k in ("read", "accepted", "updated", "duplicates", "rejected")}
+    total = {
+        k: sum(getattr(r, k) for r in results)
+        for k in ("read", "accepted", "updated", "duplicates", "rejected")
+    }
     parts = total["accepted"] + total["updated"] + total["duplicates"] + total["rejected"]
     echo(
         f"合计：读取 {total['read']} = 新增 {total['accepted']} + 更新 {total['updated']} + 重复 {total['duplicates']}"
@@ -86,8 +90,10 @@ def _hotspots(ws: WorkspaceLike, echo: Callable[[str], Any]) -> dict[str, Any]:
     for by, label in DEMO_VIEWS:
         table = hotspots(ws, "violations", by)
         flagged = table[table["flagged"]].sort_values(["period_start", "p_value"], ascending=[False, True])
-        echo(f"按{label}：{table['field'].nunique()} 个{label} × {table['period_start'].nunique()} 个月，"
-             f"标记高发 {len(flagged)} 格")
+        echo(
+            f"按{label}：{table['field'].nunique()} 个{label} × {table['period_start'].nunique()} 个月，"
+            f"标记高发 {len(flagged)} 格"
+        )
         for reason in flagged["reason"].head(5):
             echo(f"  · {reason}")
         files[by] = write_hotspot_report(ws, ws.exports_dir, measure="violations", by=by, hot=table)

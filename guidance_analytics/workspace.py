@@ -28,7 +28,13 @@ from .ingest import ImportResult
 
 DB_NAME = "workspace.duckdb"
 TABLES = (
-    "businesses", "permits", "complaints", "inspections", "penalties", "rejects", "imports",
+    "businesses",
+    "permits",
+    "complaints",
+    "inspections",
+    "penalties",
+    "rejects",
+    "imports",
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -137,8 +143,19 @@ class Workspace:
         **detect_options: Any,
     ) -> pd.DataFrame:
         return hotspot_stage.hotspots(
-            self, measure, by, freq, start, end, alpha, fdr, substantiated=substantiated, exposure=exposure,
-            request_types=request_types, include_penalties=include_penalties, min_count=min_count,
+            self,
+            measure,
+            by,
+            freq,
+            start,
+            end,
+            alpha,
+            fdr,
+            substantiated=substantiated,
+            exposure=exposure,
+            request_types=request_types,
+            include_penalties=include_penalties,
+            min_count=min_count,
             **detect_options,
         )
 
@@ -162,9 +179,21 @@ class Workspace:
         **detect_options: Any,
     ) -> pd.DataFrame:
         return hotspot_stage.hotspot_episodes(
-            self, measure, by, max_gap, freq, start, end, alpha, fdr, substantiated=substantiated,
-            exposure=exposure, request_types=request_types, include_penalties=include_penalties,
-            min_count=min_count, **detect_options,
+            self,
+            measure,
+            by,
+            max_gap,
+            freq,
+            start,
+            end,
+            alpha,
+            fdr,
+            substantiated=substantiated,
+            exposure=exposure,
+            request_types=request_types,
+            include_penalties=include_penalties,
+            min_count=min_count,
+            **detect_options,
         )
 
     @delegates_to(hotspot_stage.seasonal_hotspots)
@@ -186,9 +215,20 @@ class Workspace:
         min_observed: int | None = None,
     ) -> pd.DataFrame:
         return hotspot_stage.seasonal_hotspots(
-            self, measure, by, freq, end, substantiated=substantiated, exposure=exposure,
-            request_types=request_types, include_penalties=include_penalties, ratio_threshold=ratio_threshold,
-            min_years=min_years, min_share_high=min_share_high, fdr=fdr, min_observed=min_observed,
+            self,
+            measure,
+            by,
+            freq,
+            end,
+            substantiated=substantiated,
+            exposure=exposure,
+            request_types=request_types,
+            include_penalties=include_penalties,
+            ratio_threshold=ratio_threshold,
+            min_years=min_years,
+            min_share_high=min_share_high,
+            fdr=fdr,
+            min_observed=min_observed,
         )
 
     # -- risk and candidates -----------------------------------------------------------------
@@ -198,28 +238,59 @@ class Workspace:
 
     @delegates_to(targeting_stage.risk_scores)
     def risk_scores(
-        self, as_of: Any, horizon_months: int = 3, *, use_hotspots: bool = True, with_features: bool = False,
+        self,
+        as_of: Any,
+        horizon_months: int = 3,
+        *,
+        use_hotspots: bool = True,
+        with_features: bool = False,
         **model_settings: Any,
     ) -> pd.DataFrame:
         return targeting_stage.risk_scores(
-            self, as_of, horizon_months, use_hotspots=use_hotspots, with_features=with_features, **model_settings
+            self,
+            as_of,
+            horizon_months,
+            use_hotspots=use_hotspots,
+            with_features=with_features,
+            **model_settings,
         )
 
     @delegates_to(targeting_stage.backtest)
     def backtest(
-        self, start: Any, end: Any, horizon_months: int = 3, step_months: int = 1,
-        k: list[float] | None = None, observe: str | None = None, **model_settings: Any,
+        self,
+        start: Any,
+        end: Any,
+        horizon_months: int = 3,
+        step_months: int = 1,
+        k: list[float] | None = None,
+        observe: str | None = None,
+        **model_settings: Any,
     ) -> pd.DataFrame:
-        return targeting_stage.backtest(self, start, end, horizon_months, step_months, k, observe, **model_settings)
+        return targeting_stage.backtest(
+            self, start, end, horizon_months, step_months, k, observe, **model_settings
+        )
 
     @delegates_to(targeting_stage.candidates)
     def candidates(
-        self, as_of: Any, capacity: Any = None, *, draw: bool | None = None, cooldown_days: int | None = None,
-        use_hotspots: bool = True, scores: pd.DataFrame | None = None, seed: int | None = None,
+        self,
+        as_of: Any,
+        capacity: Any = None,
+        *,
+        draw: bool | None = None,
+        cooldown_days: int | None = None,
+        use_hotspots: bool = True,
+        scores: pd.DataFrame | None = None,
+        seed: int | None = None,
     ) -> pd.DataFrame:
         return targeting_stage.candidates(
-            self, as_of, capacity, draw=draw, cooldown_days=cooldown_days, use_hotspots=use_hotspots,
-            scores=scores, seed=seed,
+            self,
+            as_of,
+            capacity,
+            draw=draw,
+            cooldown_days=cooldown_days,
+            use_hotspots=use_hotspots,
+            scores=scores,
+            seed=seed,
         )
 
     @delegates_to(targeting_stage.fairness_audit)
@@ -230,13 +301,31 @@ class Workspace:
 
     @delegates_to(targeting_stage.write_review_file)
     def write_candidates(
-        self, path: str | Path, as_of: Any, capacity: Any = None, cands: pd.DataFrame | None = None,
-        audit: pd.DataFrame | None = None, *, draw: bool | None = None, cooldown_days: int | None = None,
-        use_hotspots: bool = True, scores: pd.DataFrame | None = None, seed: int | None = None,
+        self,
+        path: str | Path,
+        as_of: Any,
+        capacity: Any = None,
+        cands: pd.DataFrame | None = None,
+        audit: pd.DataFrame | None = None,
+        *,
+        draw: bool | None = None,
+        cooldown_days: int | None = None,
+        use_hotspots: bool = True,
+        scores: pd.DataFrame | None = None,
+        seed: int | None = None,
     ) -> Path:
         return targeting_stage.write_review_file(
-            self, path, as_of, capacity, cands, audit, draw=draw, cooldown_days=cooldown_days,
-            use_hotspots=use_hotspots, scores=scores, seed=seed,
+            self,
+            path,
+            as_of,
+            capacity,
+            cands,
+            audit,
+            draw=draw,
+            cooldown_days=cooldown_days,
+            use_hotspots=use_hotspots,
+            scores=scores,
+            seed=seed,
         )
 
     # -- catalogue, register, documents, exports ---------------------------------------------
@@ -250,14 +339,27 @@ class Workspace:
 
     @delegates_to(register_stage.add_to_register)
     def add_to_register(
-        self, chosen: Any, officers: Any = None, guided_on: Any = None, *, by: str | None = None,
-        strict: bool = False, today: dt.date | None = None,
+        self,
+        chosen: Any,
+        officers: Any = None,
+        guided_on: Any = None,
+        *,
+        by: str | None = None,
+        strict: bool = False,
+        today: dt.date | None = None,
     ) -> pd.DataFrame:
-        return register_stage.add_to_register(self, chosen, officers, guided_on, by=by, strict=strict, today=today)
+        return register_stage.add_to_register(
+            self, chosen, officers, guided_on, by=by, strict=strict, today=today
+        )
 
     @delegates_to(register_stage.register)
     def register(
-        self, year: int | None = None, *, start: Any = None, end: Any = None, include_void: bool = True,
+        self,
+        year: int | None = None,
+        *,
+        start: Any = None,
+        end: Any = None,
+        include_void: bool = True,
         seq: int | None = None,
     ) -> pd.DataFrame:
         return register_stage.register(self, year, start=start, end=end, include_void=include_void, seq=seq)
@@ -284,10 +386,17 @@ class Workspace:
 
     @delegates_to(register_stage.export_register)
     def export_register(
-        self, path: str | Path, year: int | None = None, *, start: Any = None, end: Any = None,
+        self,
+        path: str | Path,
+        year: int | None = None,
+        *,
+        start: Any = None,
+        end: Any = None,
         include_void: bool = True,
     ) -> Path:
-        return register_stage.export_register(self, path, year, start=start, end=end, include_void=include_void)
+        return register_stage.export_register(
+            self, path, year, start=start, end=end, include_void=include_void
+        )
 
     @delegates_to(register_stage.export_filing_batch)
     def export_filing_batch(
@@ -298,10 +407,25 @@ class Workspace:
     # -- learning ----------------------------------------------------------------------------
     @delegates_to(effects_stage.guidance_effects)
     def guidance_effects(
-        self, window_months: int = 6, *, as_of: Any = None, methods: Any = None, controls_per_case: int = 3,
-        n_boot: int = 500, seed: int = 0, cases: pd.DataFrame | None = None, caliper: float | None = None,
+        self,
+        window_months: int = 6,
+        *,
+        as_of: Any = None,
+        methods: Any = None,
+        controls_per_case: int = 3,
+        n_boot: int = 500,
+        seed: int = 0,
+        cases: pd.DataFrame | None = None,
+        caliper: float | None = None,
     ) -> pd.DataFrame:
         return effects_stage.guidance_effects(
-            self, window_months, as_of=as_of, methods=methods, controls_per_case=controls_per_case,
-            n_boot=n_boot, seed=seed, cases=cases, caliper=caliper,
+            self,
+            window_months,
+            as_of=as_of,
+            methods=methods,
+            controls_per_case=controls_per_case,
+            n_boot=n_boot,
+            seed=seed,
+            cases=cases,
+            caliper=caliper,
         )

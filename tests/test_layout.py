@@ -81,26 +81,37 @@ def test_cross_package_imports_go_through_the_package_init() -> None:
         own = package_of(name, path)
         for node, _ in imports(tree):
             if isinstance(node, ast.Import):
-                bad += [f"{name}: import {a.name}" for a in node.names
-                        if a.name.startswith(ROOT + ".") and not is_package(a.name)]
+                bad += [
+                    f"{name}: import {a.name}"
+                    for a in node.names
+                    if a.name.startswith(ROOT + ".") and not is_package(a.name)
+                ]
                 continue
             target = absolute(name, path, node)
             if not target.startswith(ROOT):
                 continue
             if target == ROOT:  # `from guidance_analytics import X`: X must be a sub-package or errors
-                bad += [f"{name}: from {target} import {a.name}" for a in node.names
-                        if not is_package(f"{ROOT}.{a.name}") and a.name != "errors"]
+                bad += [
+                    f"{name}: from {target} import {a.name}"
+                    for a in node.names
+                    if not is_package(f"{ROOT}.{a.name}") and a.name != "errors"
+                ]
                 continue
             same_package = target.rpartition(".")[0] == own or target == own
-            top_module = target.rpartition(".")[0] == ROOT and not is_package(target)  # errors, workspace, jobs
+            top_module = target.rpartition(".")[0] == ROOT and not is_package(
+                target
+            )  # errors, workspace, jobs
             if same_package or top_module:
                 continue
             if not is_package(target):
                 bad.append(f"{name}: from {target} import … (go through the package __init__)")
                 continue
             public = set(getattr(importlib.import_module(target), "__all__", ()))
-            bad += [f"{name}: from {target} import {a.name} (not in {target}.__all__)" for a in node.names
-                    if a.name not in public and not is_package(f"{target}.{a.name}")]
+            bad += [
+                f"{name}: from {target} import {a.name} (not in {target}.__all__)"
+                for a in node.names
+                if a.name not in public and not is_package(f"{target}.{a.name}")
+            ]
     assert not bad, "\n".join(bad)
 
 
@@ -115,9 +126,13 @@ def test_no_private_names_cross_module_boundaries() -> None:
                         bad.append(f"{name}: imports {alias.name}")
                     imported_modules.add(alias.asname or alias.name)
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                    and node.value.id in imported_modules and node.attr.startswith("_")
-                    and not node.attr.startswith("__")):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in imported_modules
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
                 bad.append(f"{name}: reads {node.value.id}.{node.attr}")
     assert not bad, "\n".join(bad)
 
@@ -151,7 +166,8 @@ def test_nothing_below_the_front_ends_imports_workspace_jobs_or_cli() -> None:
                 targets = [a.name for a in node.names]
             for target in targets:
                 if stage_of(target) in {f"{ROOT}.workspace", f"{ROOT}.jobs", f"{ROOT}.cli"} and (
-                        name != f"{ROOT}.workspace" or stage_of(target) != f"{ROOT}.workspace"):
+                    name != f"{ROOT}.workspace" or stage_of(target) != f"{ROOT}.workspace"
+                ):
                     bad.append(f"{name} imports {target}")
     assert not bad, "\n".join(bad)
 
@@ -171,13 +187,20 @@ def test_stage_modules_type_the_workspace_as_workspace_like() -> None:
 
 def sql_names() -> set[str]:
     folder = PACKAGE / "sql"
-    return {p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.sql")
-            if p.parent.name != "migrations"}
+    return {
+        p.relative_to(folder).with_suffix("").as_posix()
+        for p in folder.rglob("*.sql")
+        if p.parent.name != "migrations"
+    }
 
 
 def string_literals() -> set[str]:
-    return {node.value for _name, _path, tree in modules() for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    return {
+        node.value
+        for _name, _path, tree in modules()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
 
 
 def test_sql_files_are_loaded_by_literal_names() -> None:
@@ -194,8 +217,13 @@ def test_sql_files_are_loaded_by_literal_names() -> None:
             arg = node.args[1] if func == "run_on" and len(node.args) > 1 else node.args[0]
             if isinstance(arg, ast.JoinedStr | ast.BinOp):
                 bad.append(f"{name}:{node.lineno} composes a SQL file name")
-            elif isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "/" in arg.value \
-                    and " " not in arg.value and arg.value not in known:
+            elif (
+                isinstance(arg, ast.Constant)
+                and isinstance(arg.value, str)
+                and "/" in arg.value
+                and " " not in arg.value
+                and arg.value not in known
+            ):
                 bad.append(f"{name}:{node.lineno} names a missing SQL file {arg.value!r}")
     assert not bad, "\n".join(bad)
 
@@ -205,8 +233,9 @@ def test_every_sql_file_is_used() -> None:
     assert not unused, f"SQL files used by nothing (no literal name in the package): {unused}"
 
 
-@pytest.mark.parametrize("stage", ["core", "ingest", "hotspots", "hotspots.detect", "targeting", "register",
-                                   "effects", "samples"])
+@pytest.mark.parametrize(
+    "stage", ["core", "ingest", "hotspots", "hotspots.detect", "targeting", "register", "effects", "samples"]
+)
 def test_every_stage_lists_its_public_names(stage: str) -> None:
     package = importlib.import_module(f"{ROOT}.{stage}")
     assert package.__all__, stage

@@ -51,9 +51,21 @@ def test_no_kwargs_catch_all() -> None:
 
 
 def test_public_names_of_the_package_stay_importable() -> None:
-    before = {"ImportResult", "InputFileError", "RegisterError", "Workspace", "WorkspaceBusyError", "__version__",
-              "benjamini_hochberg", "detect_aberrations", "find_episodes", "flag_hotspots", "generate_samples",
-              "normalize_name", "uscc_check_ok"}
+    before = {
+        "ImportResult",
+        "InputFileError",
+        "RegisterError",
+        "Workspace",
+        "WorkspaceBusyError",
+        "__version__",
+        "benjamini_hochberg",
+        "detect_aberrations",
+        "find_episodes",
+        "flag_hotspots",
+        "generate_samples",
+        "normalize_name",
+        "uscc_check_ok",
+    }
     assert before <= set(ga.__all__)
     for name in ga.__all__:
         assert getattr(ga, name) is not None, name

@@ -15,11 +15,16 @@ from ._app import app, friendly_errors, open_workspace
 @friendly_errors
 def hotspots_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.xlsx with sheets, or .csv).")],
-    measure: Annotated[str, typer.Option(
-        help="violations | complaints | substantiated_complaints | inspection_failure_rate")] = "violations",
-    by: Annotated[str, typer.Option(
-        help="industry[_section|_division|_class] | permit_item | township | violation_type | "
-             "complaint_category, or a pair like 'industry×township' / 'industry*township'.")] = "industry",
+    measure: Annotated[
+        str, typer.Option(help="violations | complaints | substantiated_complaints | inspection_failure_rate")
+    ] = "violations",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="industry[_section|_division|_class] | permit_item | township | violation_type | "
+            "complaint_category, or a pair like 'industry×township' / 'industry*township'."
+        ),
+    ] = "industry",
     freq: Annotated[str, typer.Option(help="Period length: W, M or Q.")] = "M",
     start: Annotated[str | None, typer.Option(help="First period reported (YYYY-MM-DD).")] = None,
     end: Annotated[str | None, typer.Option(help="Last date used (YYYY-MM-DD).")] = None,

@@ -26,7 +26,9 @@ def init() -> None:
 def import_(
     kind: Annotated[str, typer.Argument(help="permits | complaints | inspections | penalties")],
     file: Annotated[Path, typer.Argument(help="An .xlsx/.xls/.csv export (UTF-8, UTF-8 BOM or GB18030).")],
-    sheet: Annotated[str | None, typer.Option(help="Sheet name (xlsx); default: the sheet whose header fits.")] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Sheet name (xlsx); default: the sheet whose header fits.")
+    ] = None,
 ) -> None:
     """Import one export file and print the account (read = accepted + updated + duplicates + rejected).
 
@@ -44,7 +46,11 @@ def status() -> None:
     ws = open_workspace()
     table = ws.status()
     for row in table.itertuples(index=False):
-        rate = "" if row.match_rate != row.match_rate or row.match_rate is None else f"  匹配率 {row.match_rate:.1%}"
+        rate = (
+            ""
+            if row.match_rate != row.match_rate or row.match_rate is None
+            else f"  匹配率 {row.match_rate:.1%}"
+        )
         typer.echo(f"{row.table:<12}{row.rows:>10}{rate}")
 
 
@@ -64,7 +70,9 @@ def samples(
 @app.command()
 @friendly_errors
 def demo(
-    data: Annotated[Path | None, typer.Option(help="Folder of export files; default: the bundled data_samples/.")] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="Folder of export files; default: the bundled data_samples/.")
+    ] = None,
 ) -> None:
     """The main job on the sample data: import everything, find hotspots, propose candidates.
 

@@ -11,8 +11,9 @@ from ..register import report
 from ..targeting import load_catalog
 from ._app import app, friendly_errors, open_workspace
 
-register_app = typer.Typer(help="The guidance register (登记簿): add reviewed actions, results, exports.",
-                           no_args_is_help=True)
+register_app = typer.Typer(
+    help="The guidance register (登记簿): add reviewed actions, results, exports.", no_args_is_help=True
+)
 app.add_typer(register_app, name="register")
 
 YearOpt = Annotated[int | None, typer.Option("--year", help="Register year (default: all years).")]
@@ -21,8 +22,14 @@ YearOpt = Annotated[int | None, typer.Option("--year", help="Register year (defa
 @app.command()
 @friendly_errors
 def catalog(
-    out: Annotated[Path | None, typer.Option("--out", help="Write the catalogue (.xlsx or .csv) in its publishable layout.")] = None,
-    load: Annotated[Path | None, typer.Option("--load", help="Replace the workspace copy with an edited .xlsx/.csv first.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the catalogue (.xlsx or .csv) in its publishable layout."),
+    ] = None,
+    load: Annotated[
+        Path | None,
+        typer.Option("--load", help="Replace the workspace copy with an edited .xlsx/.csv first."),
+    ] = None,
 ) -> None:
     """The guidance catalogue (行政指导事项目录清单): load an edited copy and/or export it."""
     ws = open_workspace()
@@ -35,10 +42,19 @@ def catalog(
 @register_app.command("add")
 @friendly_errors
 def add(
-    file: Annotated[Path, typer.Argument(help="Reviewed candidates sheet (rows with 是否采纳 = 是 are registered).")],
-    officer: Annotated[str | None, typer.Option("--officer", help="指导人员 for rows that have none (names separated by 、).")] = None,
-    date: Annotated[str | None, typer.Option("--date", help="指导时间 for rows without 计划时间 (default: today).")] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Who registers (audit trail; default: login name).")] = None,
+    file: Annotated[
+        Path, typer.Argument(help="Reviewed candidates sheet (rows with 是否采纳 = 是 are registered).")
+    ],
+    officer: Annotated[
+        str | None,
+        typer.Option("--officer", help="指导人员 for rows that have none (names separated by 、)."),
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="指导时间 for rows without 计划时间 (default: today).")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who registers (audit trail; default: login name).")
+    ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Register nothing if any row is refused.")] = False,
 ) -> None:
     """Register the reviewed actions of FILE; print what was created, refused and skipped."""
@@ -60,8 +76,10 @@ def list_(year: YearOpt = None) -> None:
     if reg.empty:
         typer.echo("登记簿为空")
     for row in reg.itertuples(index=False):
-        typer.echo(f"{row.year}-{row.seq:03d}  {row.guided_on:%Y-%m-%d}  {row.target_name}：{row.matter}"
-                   f"  {row.result}  {row.officers}  {row.status}")
+        typer.echo(
+            f"{row.year}-{row.seq:03d}  {row.guided_on:%Y-%m-%d}  {row.target_name}：{row.matter}"
+            f"  {row.result}  {row.officers}  {row.status}"
+        )
 
 
 @register_app.command("result")
@@ -100,7 +118,9 @@ def amend(
     seq: Annotated[int, typer.Argument(help="序号 within the year.")],
     by: Annotated[str, typer.Option("--by", help="Who amends it.")],
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
-    set_: Annotated[list[str], typer.Option("--set", help="FIELD=VALUE, e.g. officers=张三、李四 (repeatable).")],
+    set_: Annotated[
+        list[str], typer.Option("--set", help="FIELD=VALUE, e.g. officers=张三、李四 (repeatable).")
+    ],
 ) -> None:
     """Amend fields of an entry; the previous values are kept in the audit trail."""
     changes = dict(item.split("=", 1) for item in set_ if "=" in item)
@@ -139,7 +159,9 @@ def documents(
 def filing(
     out: Annotated[Path, typer.Option("--out", help="Destination .xlsx or .csv (UTF-8 with BOM).")],
     year: YearOpt = None,
-    csv: Annotated[bool, typer.Option("--csv/--no-csv", help="With an .xlsx, also write the .csv next to it.")] = True,
+    csv: Annotated[
+        bool, typer.Option("--csv/--no-csv", help="With an .xlsx, also write the .csv next to it.")
+    ] = True,
 ) -> None:
     """Write the filing batch for the city's 涉企检查网络备案系统 (行政指导专区)."""
     ws = open_workspace()

@@ -104,9 +104,14 @@ def write_table(
     return path
 
 
-def _fill_sheet(sheet: Any, frame: pd.DataFrame, title: str | None, subtitle: str | None,
-                column_widths: Mapping[str, float] | None,
-                validations: Mapping[str, Sequence[str]] | None) -> None:
+def _fill_sheet(
+    sheet: Any,
+    frame: pd.DataFrame,
+    title: str | None,
+    subtitle: str | None,
+    column_widths: Mapping[str, float] | None,
+    validations: Mapping[str, Sequence[str]] | None,
+) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation

@@ -44,10 +44,24 @@ from .estimate import COUNT_OUTCOMES, summarise_effects
 EVALUATED, PENDING, UNMATCHED = "已评估", "随访期未满", "无可比对照"
 
 CASE_COLUMNS = [
-    "case_id", "year", "seq", "method", "business_id", "guided_on", "follow_up_ends", "status",
-    "matched_on", "n_controls", "control_ids", "match_distance",
-] + [f"{group}_{when}_{outcome}" for outcome in COUNT_OUTCOMES
-     for group in ("guided", "control") for when in ("pre", "post")]
+    "case_id",
+    "year",
+    "seq",
+    "method",
+    "business_id",
+    "guided_on",
+    "follow_up_ends",
+    "status",
+    "matched_on",
+    "n_controls",
+    "control_ids",
+    "match_distance",
+] + [
+    f"{group}_{when}_{outcome}"
+    for outcome in COUNT_OUTCOMES
+    for group in ("guided", "control")
+    for when in ("pre", "post")
+]
 
 
 def resolve_as_of(ws: WorkspaceLike, as_of: Any = None) -> pd.Timestamp:
@@ -79,16 +93,26 @@ def _entries(ws: WorkspaceLike, cases: pd.DataFrame | None) -> tuple[pd.DataFram
     return entries, known
 
 
-def _pool(ws: WorkspaceLike, cases: pd.DataFrame, guided: pd.DataFrame, window_months: int,
-          as_of: pd.Timestamp, rules: dict[str, Any]) -> pd.DataFrame:
+def _pool(
+    ws: WorkspaceLike,
+    cases: pd.DataFrame,
+    guided: pd.DataFrame,
+    window_months: int,
+    as_of: pd.Timestamp,
+    rules: dict[str, Any],
+) -> pd.DataFrame:
     """Pre/post counts of each case's business and of its eligible controls (``effects_pool.sql``)."""
     case_rel = cases[["case_id", "business_id", "guided_on", "division", "township"]].astype(
-        {"case_id": "str", "business_id": "str", "division": "str", "township": "str"})
+        {"case_id": "str", "business_id": "str", "division": "str", "township": "str"}
+    )
     guided_rel = guided[["business_id", "guided_on"]].astype({"business_id": "str"})
     guided_rel = guided_rel[guided_rel["guided_on"] <= as_of]
-    params = {"window_months": int(window_months), "as_of": as_of.date(),
-              "substantiated": list(rules["substantiated"]),
-              "exclude_guided_after": bool(rules.get("exclude_guided_after", False))}
+    params = {
+        "window_months": int(window_months),
+        "as_of": as_of.date(),
+        "substantiated": list(rules["substantiated"]),
+        "exclude_guided_after": bool(rules.get("exclude_guided_after", False)),
+    }
     with ws.store.connect(read_only=True) as con:
         con.register("effects_cases", case_rel)
         con.register("effects_guided", guided_rel)
@@ -121,8 +145,8 @@ def _match(pool: pd.DataFrame, k: int, seed: int, caliper: float | None) -> pd.D
     ctrl["exposure_gap"] = gap("pre_inspections")
     ctrl["tie"] = np.random.default_rng(seed).random(len(ctrl))
     ctrl = ctrl.sort_values(
-        ["case_id", "distance", "other_subject_type", "other_township", "exposure_gap", "tie"],
-        kind="stable")
+        ["case_id", "distance", "other_subject_type", "other_township", "exposure_gap", "tie"], kind="stable"
+    )
     if caliper is not None:
         ctrl = ctrl[ctrl["distance"] <= caliper]
     picked = ctrl.groupby("case_id", sort=False).head(k).copy()
@@ -131,9 +155,17 @@ def _match(pool: pd.DataFrame, k: int, seed: int, caliper: float | None) -> pd.D
     return picked
 
 
-def follow_up_cases(ws: WorkspaceLike, window_months: int = 6, *, as_of: Any = None,
-                    methods: Any = None, controls_per_case: int = 3, seed: int = 0,
-                    cases: pd.DataFrame | None = None, caliper: float | None = None) -> pd.DataFrame:
+def follow_up_cases(
+    ws: WorkspaceLike,
+    window_months: int = 6,
+    *,
+    as_of: Any = None,
+    methods: Any = None,
+    controls_per_case: int = 3,
+    seed: int = 0,
+    cases: pd.DataFrame | None = None,
+    caliper: float | None = None,
+) -> pd.DataFrame:
     """One row per guidance entry: follow-up status, matched controls and pre/post outcomes.
 
     Parameters
@@ -175,8 +207,9 @@ def follow_up_cases(ws: WorkspaceLike, window_months: int = 6, *, as_of: Any = N
     matched = pd.DataFrame()
     if not ready.empty:
         pool = _pool(ws, ready, guided, window_months, as_of, effect_rules)
-        matched = _match(pool, int(controls_per_case), seed,
-                         effect_rules.get("caliper") if caliper is None else caliper)
+        matched = _match(
+            pool, int(controls_per_case), seed, effect_rules.get("caliper") if caliper is None else caliper
+        )
         own = pool[pool["is_case"]].set_index("case_id")
         for outcome in COUNT_OUTCOMES:
             for when in ("pre", "post"):
@@ -198,10 +231,18 @@ def follow_up_cases(ws: WorkspaceLike, window_months: int = 6, *, as_of: Any = N
     return out
 
 
-def guidance_effects(ws: WorkspaceLike, window_months: int = 6, *, as_of: Any = None,
-                     methods: Any = None, controls_per_case: int = 3, n_boot: int = 500,
-                     seed: int = 0, cases: pd.DataFrame | None = None,
-                     caliper: float | None = None) -> pd.DataFrame:
+def guidance_effects(
+    ws: WorkspaceLike,
+    window_months: int = 6,
+    *,
+    as_of: Any = None,
+    methods: Any = None,
+    controls_per_case: int = 3,
+    n_boot: int = 500,
+    seed: int = 0,
+    cases: pd.DataFrame | None = None,
+    caliper: float | None = None,
+) -> pd.DataFrame:
     """Difference-in-differences of guided vs matched unguided businesses, per method and overall.
 
     Parameters
@@ -250,14 +291,22 @@ def guidance_effects(ws: WorkspaceLike, window_months: int = 6, *, as_of: Any = 
     >>> int(guidance_effects(ws, as_of="2024-12-31")["n_entries"].sum())
     0
     """
-    detail = follow_up_cases(ws, window_months, as_of=as_of, methods=methods,
-                             controls_per_case=controls_per_case, seed=seed, cases=cases,
-                             caliper=caliper)
+    detail = follow_up_cases(
+        ws,
+        window_months,
+        as_of=as_of,
+        methods=methods,
+        controls_per_case=controls_per_case,
+        seed=seed,
+        cases=cases,
+        caliper=caliper,
+    )
     return summarise_effects(detail, rules=rules(ws, "effects")["effects"], n_boot=n_boot, seed=seed)
 
 
-def top_offenders(ws: WorkspaceLike, on: Any, window_months: int = 6, *, top: int = 30,
-                  min_violations: int = 2) -> pd.DataFrame:
+def top_offenders(
+    ws: WorkspaceLike, on: Any, window_months: int = 6, *, top: int = 30, min_violations: int = 2
+) -> pd.DataFrame:
     """Hypothetical cases: the businesses a "worst recent record" rule would have picked on ``on``.
 
     Feed them to ``guidance_effects(ws, cases=...)`` to see how much a naive before/after
@@ -268,21 +317,40 @@ def top_offenders(ws: WorkspaceLike, on: Any, window_months: int = 6, *, top: in
     DataFrame with ``business_id``, ``guided_on`` (= ``on``), ``pre_violations`` (violations in the
     ``window_months`` before ``on``, at least ``min_violations``), ``method`` (假设指导), worst first.
     """
-    picks = ws.store.query("effects/top_offenders", on=pd.Timestamp(on).date(),
-                           window_months=int(window_months), top=int(top),
-                           min_violations=int(min_violations))
+    picks = ws.store.query(
+        "effects/top_offenders",
+        on=pd.Timestamp(on).date(),
+        window_months=int(window_months),
+        top=int(top),
+        min_violations=int(min_violations),
+    )
     picks["guided_on"] = pd.to_datetime(picks["guided_on"])
     return picks.assign(method="假设指导")
 
 
 #: Chinese headers of the summary for people (``write_effects``).
 EFFECT_HEADERS = {
-    "method": "指导方式", "outcome_label": "指标", "window_months": "前后窗口（月）", "as_of": "评估截止日",
-    "n_entries": "指导记录数", "n_pending": "随访期未满", "n_unmatched": "无可比对照", "n_cases": "已评估户次",
-    "n_controls": "对照主体数", "guided_pre": "被指导组指导前", "guided_post": "被指导组指导后",
-    "control_pre": "对照组指导前", "control_post": "对照组指导后", "naive_change": "简单前后对比",
-    "naive_ci_low": "简单对比区间下限", "naive_ci_high": "简单对比区间上限", "control_change": "对照组同期变化",
-    "did": "双重差分估计", "ci_low": "置信区间下限", "ci_high": "置信区间上限", "significant": "是否显著",
+    "method": "指导方式",
+    "outcome_label": "指标",
+    "window_months": "前后窗口（月）",
+    "as_of": "评估截止日",
+    "n_entries": "指导记录数",
+    "n_pending": "随访期未满",
+    "n_unmatched": "无可比对照",
+    "n_cases": "已评估户次",
+    "n_controls": "对照主体数",
+    "guided_pre": "被指导组指导前",
+    "guided_post": "被指导组指导后",
+    "control_pre": "对照组指导前",
+    "control_post": "对照组指导后",
+    "naive_change": "简单前后对比",
+    "naive_ci_low": "简单对比区间下限",
+    "naive_ci_high": "简单对比区间上限",
+    "control_change": "对照组同期变化",
+    "did": "双重差分估计",
+    "ci_low": "置信区间下限",
+    "ci_high": "置信区间上限",
+    "significant": "是否显著",
     "interpretation": "解读",
 }
 
@@ -295,6 +363,12 @@ def write_effects(effects: pd.DataFrame, path: Any) -> Any:
     numbers = [c for c in table.columns if table[c].dtype.kind == "f"]
     table[numbers] = table[numbers].round(3)
     window = int(effects["window_months"].iloc[0]) if len(effects) else ""
-    return write_table(table, path, headers=EFFECT_HEADERS, title="行政指导效果评估（双重差分）",
-                       subtitle=f"被指导主体与匹配的未受指导主体对比，指导前后各{window}个月",
-                       sheet_name="效果评估", column_widths={"解读": 80})
+    return write_table(
+        table,
+        path,
+        headers=EFFECT_HEADERS,
+        title="行政指导效果评估（双重差分）",
+        subtitle=f"被指导主体与匹配的未受指导主体对比，指导前后各{window}个月",
+        sheet_name="效果评估",
+        column_widths={"解读": 80},
+    )

@@ -22,12 +22,22 @@ from .flags import hotspots
 from .scan import scan_hotspots
 from .seasonal import seasonal_hotspots
 
-__all__ = ["BY_TRUTH", "exposure_only_check", "planted_cells", "recall_table", "scan_recall_table",
-           "seasonal_check"]
+__all__ = [
+    "BY_TRUTH",
+    "exposure_only_check",
+    "planted_cells",
+    "recall_table",
+    "scan_recall_table",
+    "seasonal_check",
+]
 
 #: truth ``by`` → hotspot ``by``
-BY_TRUTH = {"township": "township", "industry_division": "industry_division",
-            "violation_type": "violation_type", "township+industry_division": "industry_division×township"}
+BY_TRUTH = {
+    "township": "township",
+    "industry_division": "industry_division",
+    "violation_type": "violation_type",
+    "township+industry_division": "industry_division×township",
+}
 
 
 def planted_cells(truth_dir: str | Path) -> pd.DataFrame:
@@ -38,12 +48,22 @@ def planted_cells(truth_dir: str | Path) -> pd.DataFrame:
     t = pd.read_csv(Path(truth_dir) / "planted_hotspots.csv", dtype=str, keep_default_na=False)
     rows = []
     for r in t.to_dict("records"):
-        key = {"industry_division": r["industry_division"], "township": r["township"],
-               "violation_type": r["violation_type"]}.get(r["by"], f"{r['industry_division']}×{r['township']}")
+        key = {
+            "industry_division": r["industry_division"],
+            "township": r["township"],
+            "violation_type": r["violation_type"],
+        }.get(r["by"], f"{r['industry_division']}×{r['township']}")
         for p in pd.period_range(r["period_start"], r["period_end"], freq="M"):
-            rows.append({"hotspot_id": r["hotspot_id"], "by": BY_TRUTH[r["by"]], "key": key,
-                         "period_start": p.start_time, "recurrent": r["recurrent"] == "True",
-                         "factor": float(r["factor"])})
+            rows.append(
+                {
+                    "hotspot_id": r["hotspot_id"],
+                    "by": BY_TRUTH[r["by"]],
+                    "key": key,
+                    "period_start": p.start_time,
+                    "recurrent": r["recurrent"] == "True",
+                    "factor": float(r["factor"]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -51,8 +71,13 @@ def _key(field: pd.Series) -> pd.Series:
     return field.str.replace(r"^[A-Z](\d\d)", r"\1", regex=True)
 
 
-def recall_table(ws: WorkspaceLike, truth_dir: str | Path, measures: tuple[str, ...] = ("violations", "complaints"),
-                 start: str = "2021-07-01", **kwargs: Any) -> pd.DataFrame:
+def recall_table(
+    ws: WorkspaceLike,
+    truth_dir: str | Path,
+    measures: tuple[str, ...] = ("violations", "complaints"),
+    start: str = "2021-07-01",
+    **kwargs: Any,
+) -> pd.DataFrame:
     """Recall of the one-off planted cells and false flags per period, per measure and ``by``.
 
     Returns
@@ -74,26 +99,39 @@ def recall_table(ws: WorkspaceLike, truth_dir: str | Path, measures: tuple[str, 
             hot = hot.assign(key=_key(hot["field"]))
             planted = cells[cells["by"] == by]
             one_off = planted[~planted["recurrent"]]
-            got = one_off.merge(hot[["key", "period_start", "flagged"]], on=["key", "period_start"], how="left")
+            got = one_off.merge(
+                hot[["key", "period_start", "flagged"]], on=["key", "period_start"], how="left"
+            )
             got["flagged"] = got["flagged"].fillna(False).astype(bool)
             all_planted = set(zip(planted["key"], planted["period_start"], strict=True))
             flagged = hot[hot["flagged"]]
-            false = sum((k, p) not in all_planted
-                        for k, p in zip(flagged["key"], flagged["period_start"], strict=True))
+            false = sum(
+                (k, p) not in all_planted
+                for k, p in zip(flagged["key"], flagged["period_start"], strict=True)
+            )
             periods = hot["period_start"].nunique()
-            rows.append({
-                "measure": measure, "by": by, "planted_cells": len(got), "flagged_cells": int(got["flagged"].sum()),
-                "recall": got["flagged"].mean() if len(got) else float("nan"),
-                "hotspots": got["hotspot_id"].nunique(),
-                "hotspots_found": got.loc[got["flagged"], "hotspot_id"].nunique(),
-                "found_ids": ",".join(sorted(got.loc[got["flagged"], "hotspot_id"].unique())),
-                "false_flags": int(false), "periods": periods, "false_per_period": false / max(periods, 1),
-                "fields": hot["field"].nunique(),
-            })
+            rows.append(
+                {
+                    "measure": measure,
+                    "by": by,
+                    "planted_cells": len(got),
+                    "flagged_cells": int(got["flagged"].sum()),
+                    "recall": got["flagged"].mean() if len(got) else float("nan"),
+                    "hotspots": got["hotspot_id"].nunique(),
+                    "hotspots_found": got.loc[got["flagged"], "hotspot_id"].nunique(),
+                    "found_ids": ",".join(sorted(got.loc[got["flagged"], "hotspot_id"].unique())),
+                    "false_flags": int(false),
+                    "periods": periods,
+                    "false_per_period": false / max(periods, 1),
+                    "fields": hot["field"].nunique(),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def seasonal_check(ws: WorkspaceLike, truth_dir: str | Path, measure: str = "violations", **kwargs: Any) -> pd.DataFrame:
+def seasonal_check(
+    ws: WorkspaceLike, truth_dir: str | Path, measure: str = "violations", **kwargs: Any
+) -> pd.DataFrame:
     """Recurrent planted seasons (field, month) with whether :func:`seasonal_hotspots` marks them."""
     cells = planted_cells(truth_dir)
     rec = cells[cells["recurrent"]].assign(season=lambda d: d["period_start"].dt.month)
@@ -105,11 +143,23 @@ def seasonal_check(ws: WorkspaceLike, truth_dir: str | Path, measure: str = "vio
     if not out:
         return pd.DataFrame()
     return pd.concat(out, ignore_index=True)[
-        ["hotspot_id", "by", "key", "season", "years_total", "years_high", "mean_ratio", "q_value", "recurrent"]]
+        [
+            "hotspot_id",
+            "by",
+            "key",
+            "season",
+            "years_total",
+            "years_high",
+            "mean_ratio",
+            "q_value",
+            "recurrent",
+        ]
+    ]
 
 
-def exposure_only_check(ws: WorkspaceLike, truth_dir: str | Path, measure: str = "violations",
-                        **kwargs: Any) -> pd.DataFrame:
+def exposure_only_check(
+    ws: WorkspaceLike, truth_dir: str | Path, measure: str = "violations", **kwargs: Any
+) -> pd.DataFrame:
     """Flags of the licence-boom field during the boom, with and without exposure."""
     t = pd.read_csv(Path(truth_dir) / "exposure_only_field.csv", dtype=str)
     rows = []
@@ -119,16 +169,30 @@ def exposure_only_check(ws: WorkspaceLike, truth_dir: str | Path, measure: str =
         for exposure in ("auto", None):
             hot = hotspots(ws, measure, by, exposure=exposure, **kwargs)
             hot = hot[(hot["field"].str[1:] == r["field"]) & hot["period_start"].between(lo, hi)]
-            rows.append({"by": by, "field": r["field"], "exposure": "licences" if exposure else "none",
-                         "boom_periods": len(hot), "flagged": int(hot["flagged"].sum()),
-                         "alarms": int(hot["alarm"].sum()),
-                         "observed_before": None, "licences_first": hot["exposure"].iloc[0] if len(hot) else None,
-                         "licences_last": hot["exposure"].iloc[-1] if len(hot) else None})
+            rows.append(
+                {
+                    "by": by,
+                    "field": r["field"],
+                    "exposure": "licences" if exposure else "none",
+                    "boom_periods": len(hot),
+                    "flagged": int(hot["flagged"].sum()),
+                    "alarms": int(hot["alarm"].sum()),
+                    "observed_before": None,
+                    "licences_first": hot["exposure"].iloc[0] if len(hot) else None,
+                    "licences_last": hot["exposure"].iloc[-1] if len(hot) else None,
+                }
+            )
     return pd.DataFrame(rows).drop(columns="observed_before")
 
 
-def scan_recall_table(ws: WorkspaceLike, truth_dir: str | Path, measures: tuple[str, ...] = ("violations", "complaints"),
-                      start: str = "2021-07-01", lag: int = 2, **kwargs: Any) -> pd.DataFrame:
+def scan_recall_table(
+    ws: WorkspaceLike,
+    truth_dir: str | Path,
+    measures: tuple[str, ...] = ("violations", "complaints"),
+    start: str = "2021-07-01",
+    lag: int = 2,
+    **kwargs: Any,
+) -> pd.DataFrame:
     """Planted one-off hotspots found by the scan statistic (:mod:`~guidance_analytics.hotspots.scan`).
 
     A hotspot is found when a reported zone contains its field, its window overlaps the planted months
@@ -155,8 +219,9 @@ def scan_recall_table(ws: WorkspaceLike, truth_dir: str | Path, measures: tuple[
             found, false = set(), 0
             for r in sc.itertuples(index=False):
                 keys = set(_key(pd.Series(r.fields.split(";"))))
-                hit = planted[planted["key"].isin(keys)
-                              & planted["period_start"].between(r.window_start, r.window_end)]
+                hit = planted[
+                    planted["key"].isin(keys) & planted["period_start"].between(r.window_start, r.window_end)
+                ]
                 if hit.empty:
                     false += 1
                     continue
@@ -166,8 +231,18 @@ def scan_recall_table(ws: WorkspaceLike, truth_dir: str | Path, measures: tuple[
             one_off = planted.loc[~planted["recurrent"], "hotspot_id"].nunique()
             periods = sc["period"].nunique() if len(sc) else 0
             n_periods = hot["period_start"].nunique()
-            rows.append({"measure": measure, "by": by, "hotspots": one_off, "hotspots_found": len(found),
-                         "found_ids": ",".join(sorted(found)), "clusters": len(sc), "false_clusters": false,
-                         "periods": n_periods, "false_per_period": false / max(n_periods, 1),
-                         "periods_with_clusters": periods})
+            rows.append(
+                {
+                    "measure": measure,
+                    "by": by,
+                    "hotspots": one_off,
+                    "hotspots_found": len(found),
+                    "found_ids": ",".join(sorted(found)),
+                    "clusters": len(sc),
+                    "false_clusters": false,
+                    "periods": n_periods,
+                    "false_per_period": false / max(n_periods, 1),
+                    "periods_with_clusters": periods,
+                }
+            )
     return pd.DataFrame(rows)

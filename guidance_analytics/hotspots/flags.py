@@ -41,8 +41,21 @@ __all__ = [
     "period_label",
 ]
 
-OUTPUT_COLUMNS = ["by", "field", "period_start", "period_end", "observed", "expected", "upper", "exposure",
-                  "rate_ratio", "p_value", "q_value", "flagged", "reason"]
+OUTPUT_COLUMNS = [
+    "by",
+    "field",
+    "period_start",
+    "period_end",
+    "observed",
+    "expected",
+    "upper",
+    "exposure",
+    "rate_ratio",
+    "p_value",
+    "q_value",
+    "flagged",
+    "reason",
+]
 EXTRA_COLUMNS = ["field_label", "alarm", "method", "measure", "phi"]
 
 
@@ -109,8 +122,9 @@ def flag_hotspots(
         model_exp = model_exp.where(model_exp.notna().groupby(df["field"]).transform("any"), 1.0)
     else:  # licences: at least one, so a field without licences is compared with its own counts
         model_exp = exp.clip(lower=1.0).fillna(1.0)
-    det_panel = pd.DataFrame({"series": df["field"], "period": df["period_start"],
-                              "count": df["observed"], "exposure": model_exp})
+    det_panel = pd.DataFrame(
+        {"series": df["field"], "period": df["period_start"], "count": df["observed"], "exposure": model_exp}
+    )
     res = detect_aberrations(det_panel, freq=freq, alpha=alpha, evaluate_from=start, **detect_kwargs)
     df["expected"] = res["expected"].to_numpy(float)
     df["upper"] = res["upper"].to_numpy(float)
@@ -135,11 +149,26 @@ def flag_hotspots(
 
 
 def _empty_result(columns: list[str]) -> pd.DataFrame:
-    types = {"period_start": "datetime64[us]", "period_end": "datetime64[us]", "observed": "int64",
-             "flagged": bool, "alarm": bool}
-    return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float64" if c in (
-        "expected", "upper", "exposure", "rate_ratio", "p_value", "q_value", "phi") else "str"))
-        for c in columns})
+    types = {
+        "period_start": "datetime64[us]",
+        "period_end": "datetime64[us]",
+        "observed": "int64",
+        "flagged": bool,
+        "alarm": bool,
+    }
+    return pd.DataFrame(
+        {
+            c: pd.Series(
+                dtype=types.get(
+                    c,
+                    "float64"
+                    if c in ("expected", "upper", "exposure", "rate_ratio", "p_value", "q_value", "phi")
+                    else "str",
+                )
+            )
+            for c in columns
+        }
+    )
 
 
 def _bh_by_period(period: pd.Series, p: pd.Series) -> np.ndarray:
@@ -162,7 +191,9 @@ def _reasons(df: pd.DataFrame, freq: str, measure: str, fdr: float | None) -> np
     noun, unit = MEASURES.get(measure, ("事件", "件"))
     rate = measure == "inspection_failure_rate"
     out = np.where(df["observed"] > df["upper"], "", "在预期范围内").astype(object)
-    out[(df["method"] == "none").to_numpy() | ~np.isfinite(df["expected"].to_numpy(float))] = "历史数据不足，未评估"
+    out[(df["method"] == "none").to_numpy() | ~np.isfinite(df["expected"].to_numpy(float))] = (
+        "历史数据不足，未评估"
+    )
     todo = np.flatnonzero(out == "")
     for i, r in zip(todo, df.iloc[todo].itertuples(index=False), strict=True):
         head = f"{period_label(r.period_start, freq)} {r.field_label} {noun} {int(r.observed)} {unit}"
@@ -257,8 +288,17 @@ def hotspots(
     ['by', 'field', 'period_start', 'period_end']
     """
     options = _defaults(ws, {"alpha": alpha, "fdr": fdr, "min_count": min_count, **detect_options})
-    panel = hotspot_panel(ws, measure, by, freq=freq, end=end, substantiated=substantiated, exposure=exposure,
-                          request_types=request_types, include_penalties=include_penalties)
+    panel = hotspot_panel(
+        ws,
+        measure,
+        by,
+        freq=freq,
+        end=end,
+        substantiated=substantiated,
+        exposure=exposure,
+        request_types=request_types,
+        include_penalties=include_penalties,
+    )
     named = "substantiated_complaints" if substantiated else measure
     return flag_hotspots(panel, freq=freq, start=start, measure=named, **options)
 
@@ -280,8 +320,24 @@ def find_episodes(hot: pd.DataFrame, max_gap: int = 0) -> pd.DataFrame:
         highest ratio), ``min_q``, ``ongoing`` (reaches the last period of the panel), ``reason``; sorted
         by ``start`` then field.
     """
-    cols = ["by", "field", "field_label", "start", "end", "n_periods", "n_span", "observed", "expected",
-            "rate_ratio", "peak_period", "peak_observed", "peak_ratio", "min_q", "ongoing", "reason"]
+    cols = [
+        "by",
+        "field",
+        "field_label",
+        "start",
+        "end",
+        "n_periods",
+        "n_span",
+        "observed",
+        "expected",
+        "rate_ratio",
+        "peak_period",
+        "peak_observed",
+        "peak_ratio",
+        "min_q",
+        "ongoing",
+        "reason",
+    ]
     if hot.empty or not hot["flagged"].any():
         return pd.DataFrame(columns=cols)
     df = hot.sort_values(["by", "field", "period_start"], ignore_index=True)
@@ -301,16 +357,26 @@ def find_episodes(hot: pd.DataFrame, max_gap: int = 0) -> pd.DataFrame:
             flagged = span[span["flagged"]]
             peak = flagged.loc[flagged["rate_ratio"].fillna(0).idxmax()]
             obs, exp_ = float(span["observed"].sum()), float(span["expected"].sum())
-            rows.append({
-                "by": by, "field": field, "field_label": g["field_label"].iloc[0],
-                "start": span["period_start"].iloc[0], "end": span["period_end"].iloc[-1],
-                "n_periods": len(flagged), "n_span": len(span), "observed": obs, "expected": exp_,
-                "rate_ratio": obs / exp_ if exp_ >= 0.01 else np.nan,
-                "peak_period": peak["period_start"], "peak_observed": int(peak["observed"]),
-                "peak_ratio": float(peak["rate_ratio"]), "min_q": float(flagged["q_value"].min()),
-                "ongoing": bool(seg[-1] == last_pos.loc[g.index].iloc[0]),
-                "last_start": span["period_start"].iloc[-1],
-            })
+            rows.append(
+                {
+                    "by": by,
+                    "field": field,
+                    "field_label": g["field_label"].iloc[0],
+                    "start": span["period_start"].iloc[0],
+                    "end": span["period_end"].iloc[-1],
+                    "n_periods": len(flagged),
+                    "n_span": len(span),
+                    "observed": obs,
+                    "expected": exp_,
+                    "rate_ratio": obs / exp_ if exp_ >= 0.01 else np.nan,
+                    "peak_period": peak["period_start"],
+                    "peak_observed": int(peak["observed"]),
+                    "peak_ratio": float(peak["rate_ratio"]),
+                    "min_q": float(flagged["q_value"].min()),
+                    "ongoing": bool(seg[-1] == last_pos.loc[g.index].iloc[0]),
+                    "last_start": span["period_start"].iloc[-1],
+                }
+            )
     out = pd.DataFrame(rows)
     unit = MEASURES.get(str(df["measure"].iloc[0]) if "measure" in df.columns else "", ("", "件"))[1]
     out["reason"] = [_episode_reason(r, freq, unit) for r in out.itertuples(index=False)]
@@ -321,9 +387,11 @@ def _episode_reason(r: Any, freq: str, unit: str = "件") -> str:
     first, last = period_label(r.start, freq), period_label(r.last_start, freq)
     when = first if r.n_span == 1 else f"自{first}至{last}连续 {r.n_span} 期"
     peak = f"为预期的 {r.peak_ratio:.1f} 倍" if np.isfinite(r.peak_ratio) else "此前几乎没有此类记录"
-    text = (f"{r.field_label} {when}偏高（其中 {r.n_periods} 期列为热点），共 {r.observed:.0f} {unit}，"
-            f"预期 {r.expected:.1f} {unit}；峰值在{period_label(r.peak_period, freq)}"
-            f"（{r.peak_observed} {unit}，{peak}）")
+    text = (
+        f"{r.field_label} {when}偏高（其中 {r.n_periods} 期列为热点），共 {r.observed:.0f} {unit}，"
+        f"预期 {r.expected:.1f} {unit}；峰值在{period_label(r.peak_period, freq)}"
+        f"（{r.peak_observed} {unit}，{peak}）"
+    )
     return text + ("，目前仍在持续" if r.ongoing else "")
 
 
@@ -379,7 +447,20 @@ include_penalties, min_count, **detect_options
     """
     if max_gap is None:
         max_gap = int(rules(ws, "hotspots").get("episodes", {}).get("max_gap", 0))
-    hot = hotspots(ws, measure, by, freq, start, end, alpha, fdr, substantiated=substantiated, exposure=exposure,
-                   request_types=request_types, include_penalties=include_penalties, min_count=min_count,
-                   **detect_options)
+    hot = hotspots(
+        ws,
+        measure,
+        by,
+        freq,
+        start,
+        end,
+        alpha,
+        fdr,
+        substantiated=substantiated,
+        exposure=exposure,
+        request_types=request_types,
+        include_penalties=include_penalties,
+        min_count=min_count,
+        **detect_options,
+    )
     return find_episodes(hot, max_gap=max_gap)

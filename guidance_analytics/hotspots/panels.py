@@ -63,8 +63,13 @@ DIMENSIONS = {
     "violation_type": "违法行为类型",
     "complaint_category": "投诉事项分类",
 }
-_ALIASES = {"industry": "industry_division", "industries": "industry_division",
-            "town": "township", "item": "permit_item", "category": "complaint_category"}
+_ALIASES = {
+    "industry": "industry_division",
+    "industries": "industry_division",
+    "town": "township",
+    "item": "permit_item",
+    "category": "complaint_category",
+}
 LICENCE_DIMENSIONS = {"industry_section", "industry_division", "industry_class", "permit_item", "township"}
 #: measure → (noun in reasons, unit)
 MEASURES = {
@@ -96,7 +101,8 @@ def parse_by(by: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     bad = [d for d in dims if d not in DIMENSIONS]
     if bad or not 1 <= len(dims) <= 2 or len(set(dims)) != len(dims):
         raise ValueError(
-            f"by={by!r}: use one or two of {sorted(DIMENSIONS) + ['industry']} (e.g. 'industry×township')")
+            f"by={by!r}: use one or two of {sorted(DIMENSIONS) + ['industry']} (e.g. 'industry×township')"
+        )
     return dims
 
 
@@ -191,17 +197,19 @@ def hotspot_panel(
         label = labels1 + PAIR_SEP + labels2
     else:
         field, label = df["field1"], labels1
-    out = pd.DataFrame({
-        "by": by_name,
-        "field": field.astype(str),
-        "field_label": label.astype(str),
-        "field1": df["field1"].astype(str),
-        "field2": df["field2"].astype("str") if len(dims) > 1 else float("nan"),
-        "period_start": pd.to_datetime(df["period_start"]),
-        "period_end": pd.to_datetime(df["period_end"]),
-        "observed": df["observed"].astype("int64"),
-        "exposure": pd.to_numeric(df["exposure"], errors="coerce").astype(float),
-    })
+    out = pd.DataFrame(
+        {
+            "by": by_name,
+            "field": field.astype(str),
+            "field_label": label.astype(str),
+            "field1": df["field1"].astype(str),
+            "field2": df["field2"].astype("str") if len(dims) > 1 else float("nan"),
+            "period_start": pd.to_datetime(df["period_start"]),
+            "period_end": pd.to_datetime(df["period_end"]),
+            "observed": df["observed"].astype("int64"),
+            "exposure": pd.to_numeric(df["exposure"], errors="coerce").astype(float),
+        }
+    )
     out.attrs.update(measure=measure, freq=freq, dims=dims)
     return out.reset_index(drop=True)
 
@@ -241,9 +249,28 @@ def _read_industry_names(ws: WorkspaceLike | None) -> dict[str, str]:
     return names
 
 
-_SECTION_LIMITS = [(5, "A"), (12, "B"), (43, "C"), (46, "D"), (50, "E"), (52, "F"), (60, "G"), (62, "H"),
-                   (65, "I"), (69, "J"), (70, "K"), (72, "L"), (75, "M"), (79, "N"), (82, "O"), (83, "P"),
-                   (85, "Q"), (90, "R"), (96, "S"), (97, "T")]
+_SECTION_LIMITS = [
+    (5, "A"),
+    (12, "B"),
+    (43, "C"),
+    (46, "D"),
+    (50, "E"),
+    (52, "F"),
+    (60, "G"),
+    (62, "H"),
+    (65, "I"),
+    (69, "J"),
+    (70, "K"),
+    (72, "L"),
+    (75, "M"),
+    (79, "N"),
+    (82, "O"),
+    (83, "P"),
+    (85, "Q"),
+    (90, "R"),
+    (96, "S"),
+    (97, "T"),
+]
 
 
 def _section_of(division: str) -> str:

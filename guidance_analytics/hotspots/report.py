@@ -18,21 +18,51 @@ __all__ = ["HEADERS", "write_hotspot_report", "write_hotspot_table"]
 
 #: Chinese headers for files people read
 HEADERS = {
-    "by": "维度", "field": "领域代码", "field_label": "领域", "period_start": "期间起", "period_end": "期间止",
-    "observed": "实际数", "expected": "预期数", "upper": "预警上限", "exposure": "基数（在册许可或检查次数）",
-    "rate_ratio": "实际/预期（倍）", "p_value": "p值", "q_value": "q值（错误发现率校正）",
-    "flagged": "是否热点", "reason": "说明", "alarm": "单项预警", "method": "基线方法", "measure": "指标",
-    "start": "开始", "end": "结束", "n_periods": "热点期数", "n_span": "跨越期数",
-    "peak_period": "峰值期间", "peak_observed": "峰值实际数", "peak_ratio": "峰值倍数", "min_q": "最小q值",
-    "ongoing": "是否持续中", "season": "月份/季度", "season_label": "时段", "years_total": "完整年数",
-    "years_high": "偏高年数", "share_high": "偏高年份占比", "mean_ratio": "平均倍数", "recurrent": "是否季节性热点",
+    "by": "维度",
+    "field": "领域代码",
+    "field_label": "领域",
+    "period_start": "期间起",
+    "period_end": "期间止",
+    "observed": "实际数",
+    "expected": "预期数",
+    "upper": "预警上限",
+    "exposure": "基数（在册许可或检查次数）",
+    "rate_ratio": "实际/预期（倍）",
+    "p_value": "p值",
+    "q_value": "q值（错误发现率校正）",
+    "flagged": "是否热点",
+    "reason": "说明",
+    "alarm": "单项预警",
+    "method": "基线方法",
+    "measure": "指标",
+    "start": "开始",
+    "end": "结束",
+    "n_periods": "热点期数",
+    "n_span": "跨越期数",
+    "peak_period": "峰值期间",
+    "peak_observed": "峰值实际数",
+    "peak_ratio": "峰值倍数",
+    "min_q": "最小q值",
+    "ongoing": "是否持续中",
+    "season": "月份/季度",
+    "season_label": "时段",
+    "years_total": "完整年数",
+    "years_high": "偏高年数",
+    "share_high": "偏高年份占比",
+    "mean_ratio": "平均倍数",
+    "recurrent": "是否季节性热点",
     "phi": "离散系数",
 }
 
 
 def write_hotspot_table(
-    ws: WorkspaceLike, path: str | Path, measure: str = "violations", by: str | tuple[str, ...] = "industry",
-    hot: pd.DataFrame | None = None, seasonal: pd.DataFrame | None = None, **kwargs: Any,
+    ws: WorkspaceLike,
+    path: str | Path,
+    measure: str = "violations",
+    by: str | tuple[str, ...] = "industry",
+    hot: pd.DataFrame | None = None,
+    seasonal: pd.DataFrame | None = None,
+    **kwargs: Any,
 ) -> Path:
     """Write the hotspot spreadsheet (``.xlsx``: 热点, 全部, 连续热点, 季节性 sheets) or ``.csv`` (all rows).
 
@@ -50,8 +80,12 @@ def write_hotspot_table(
         seasonal = _seasonal(ws, measure, by, kwargs)
     noun = MEASURES.get(_measure_name(measure, kwargs), ("事件",))[0]
     return write_table(
-        flagged, path, headers=HEADERS, sheet_name="热点",
-        title=f"{noun}热点（按{_by_label(by)}）", subtitle=_subtitle(hot),
+        flagged,
+        path,
+        headers=HEADERS,
+        sheet_name="热点",
+        title=f"{noun}热点（按{_by_label(by)}）",
+        subtitle=_subtitle(hot),
         extra_sheets={
             "全部": shown.rename(columns=HEADERS),
             "连续热点": _for_people(episodes).rename(columns=HEADERS),
@@ -63,8 +97,9 @@ def write_hotspot_table(
 def _seasonal(ws: WorkspaceLike, measure: str, by: Any, kwargs: dict[str, Any]) -> pd.DataFrame:
     panel_kw = {k: kwargs[k] for k in PANEL_KEYS if k in kwargs}
     try:
-        return seasonal_hotspots(ws, measure, by, freq=kwargs.get("freq") or "M", end=kwargs.get("end"),
-                                 **panel_kw)
+        return seasonal_hotspots(
+            ws, measure, by, freq=kwargs.get("freq") or "M", end=kwargs.get("end"), **panel_kw
+        )
     except ValueError:  # weekly panels have no seasonal summary
         return pd.DataFrame()
 
@@ -80,8 +115,10 @@ def _by_label(by: Any) -> str:
 def _subtitle(hot: pd.DataFrame) -> str:
     if hot.empty:
         return "无数据"
-    return (f"期间 {hot['period_start'].min():%Y-%m-%d} 至 {hot['period_end'].max():%Y-%m-%d}；"
-            f"热点 = 超出预警上限且经错误发现率校正后仍显著（见“说明”列）")
+    return (
+        f"期间 {hot['period_start'].min():%Y-%m-%d} 至 {hot['period_end'].max():%Y-%m-%d}；"
+        f"热点 = 超出预警上限且经错误发现率校正后仍显著（见“说明”列）"
+    )
 
 
 def _for_people(df: pd.DataFrame) -> pd.DataFrame:
@@ -104,8 +141,12 @@ def _for_people(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_hotspot_report(
-    ws: WorkspaceLike, out_dir: str | Path, measure: str = "violations", by: str | tuple[str, ...] = "industry",
-    hot: Any = None, **kwargs: Any,
+    ws: WorkspaceLike,
+    out_dir: str | Path,
+    measure: str = "violations",
+    by: str | tuple[str, ...] = "industry",
+    hot: Any = None,
+    **kwargs: Any,
 ) -> dict[str, Path]:
     """Write the hotspot spreadsheet and the HTML chart page to ``out_dir``.
 
@@ -121,9 +162,17 @@ def write_hotspot_report(
     hot = hotspots(ws, measure, by, **kwargs) if hot is None else hot
     stem = f"hotspots_{measure}_{'_x_'.join(parse_by(by))}"
     seasonal = _seasonal(ws, measure, by, kwargs)
-    xlsx = write_hotspot_table(ws, out_dir / f"{stem}.xlsx", measure, by, hot=hot, seasonal=seasonal, **kwargs)
+    xlsx = write_hotspot_table(
+        ws, out_dir / f"{stem}.xlsx", measure, by, hot=hot, seasonal=seasonal, **kwargs
+    )
     episodes = find_episodes(hot, max_gap=int(rules(ws, "hotspots").get("episodes", {}).get("max_gap", 0)))
     top = int(rules(ws, "hotspots").get("report", {}).get("top_fields", 8))
-    html = hotspot_report_page(hot, episodes, out_dir / f"{stem}.html", measure=_measure_name(measure, kwargs),
-                               top_fields=top, seasonal=seasonal)
+    html = hotspot_report_page(
+        hot,
+        episodes,
+        out_dir / f"{stem}.html",
+        measure=_measure_name(measure, kwargs),
+        top_fields=top,
+        seasonal=seasonal,
+    )
     return {"xlsx": xlsx, "html": html}

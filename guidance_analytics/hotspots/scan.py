@@ -32,8 +32,23 @@ from .panels import MEASURES, PAIR_SEP, field_labels
 
 __all__ = ["scan_hotspots", "scan_zones", "workspace_scan"]
 
-COLUMNS = ["by", "period", "zone", "zone_label", "fields", "n_fields", "window_start", "window_end", "n_periods",
-           "observed", "expected", "rate_ratio", "llr", "p_value", "reason"]
+COLUMNS = [
+    "by",
+    "period",
+    "zone",
+    "zone_label",
+    "fields",
+    "n_fields",
+    "window_start",
+    "window_end",
+    "n_periods",
+    "observed",
+    "expected",
+    "rate_ratio",
+    "llr",
+    "p_value",
+    "reason",
+]
 
 
 def scan_zones(fields: pd.DataFrame, include_all: bool = False) -> list[tuple[str, str, list[str]]]:
@@ -59,7 +74,9 @@ def scan_zones(fields: pd.DataFrame, include_all: bool = False) -> list[tuple[st
         for key in f.index:
             if len(key) > cut and key[0].isalpha():
                 name = field_labels(parent, pd.Series([key[:cut]])).iloc[0]
-                groups.setdefault((key[:cut], f"{name}（各{'小类' if cut == 3 else '大类'}）"), []).append(key)
+                groups.setdefault((key[:cut], f"{name}（各{'小类' if cut == 3 else '大类'}）"), []).append(
+                    key
+                )
     zones += [(k, label, members) for (k, label), members in groups.items() if len(members) > 1]
     if include_all and len(f) > 1:
         zones.append(("*", "全部领域合计", list(f.index)))
@@ -129,8 +146,13 @@ def scan_hotspots(
     pos = {f: i for i, f in enumerate(fields)}
     for j, (_, _, members) in enumerate(zones):
         member[[pos[m] for m in members], j] = 1.0
-    ends = dict(zip(obs.index, df.drop_duplicates("period_start").set_index("period_start")
-                    .reindex(obs.index)["period_end"], strict=True))
+    ends = dict(
+        zip(
+            obs.index,
+            df.drop_duplicates("period_start").set_index("period_start").reindex(obs.index)["period_end"],
+            strict=True,
+        )
+    )
     wmax = max(windows)
     rng = np.random.default_rng(seed)
     unit = MEASURES.get(str(hot["measure"].iloc[0]) if "measure" in hot.columns else "", ("事件", "件"))
@@ -142,12 +164,12 @@ def scan_hotspots(
         lo = t - wmax + 1
         if lo < 0:
             continue
-        E = exp.iloc[lo:t + 1].to_numpy(float)            # (w, S), oldest first
+        E = exp.iloc[lo : t + 1].to_numpy(float)  # (w, S), oldest first
         if not np.isfinite(E).all():
             continue
-        Y = obs.iloc[lo:t + 1].to_numpy(float)
-        P = phi.iloc[lo:t + 1].to_numpy(float)
-        stat = _window_zone_llr(Y[None], E, member, windows, min_count, min_expected)[0]   # (W, Z)
+        Y = obs.iloc[lo : t + 1].to_numpy(float)
+        P = phi.iloc[lo : t + 1].to_numpy(float)
+        stat = _window_zone_llr(Y[None], E, member, windows, min_count, min_expected)[0]  # (W, Z)
         sims = _simulate(rng, E, P, n_sim)
         max_null = _window_zone_llr(sims, E, member, windows, min_count, min_expected).max(axis=(1, 2))
         used: set[str] = set()
@@ -166,11 +188,26 @@ def scan_hotspots(
             w = windows[wi]
             c = float(Y[-w:][:, [pos[m] for m in members]].sum())
             b = float(E[-w:][:, [pos[m] for m in members]].sum())
-            rows.append({"by": df["by"].iloc[0], "period": index[t], "zone": key, "zone_label": label,
-                         "fields": ";".join(members), "n_fields": len(members), "window_start": index[t - w + 1],
-                         "window_end": ends[index[t]], "n_periods": w, "observed": c, "expected": b,
-                         "rate_ratio": c / b if b > 0 else np.nan, "llr": float(llr), "p_value": float(p),
-                         "noun": ("合计" if len(members) > 1 else "") + unit[0], "unit": unit[1]})
+            rows.append(
+                {
+                    "by": df["by"].iloc[0],
+                    "period": index[t],
+                    "zone": key,
+                    "zone_label": label,
+                    "fields": ";".join(members),
+                    "n_fields": len(members),
+                    "window_start": index[t - w + 1],
+                    "window_end": ends[index[t]],
+                    "n_periods": w,
+                    "observed": c,
+                    "expected": b,
+                    "rate_ratio": c / b if b > 0 else np.nan,
+                    "llr": float(llr),
+                    "p_value": float(p),
+                    "noun": ("合计" if len(members) > 1 else "") + unit[0],
+                    "unit": unit[1],
+                }
+            )
     out = pd.DataFrame(rows)
     if out.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -178,13 +215,19 @@ def scan_hotspots(
     return out[COLUMNS]
 
 
-def _window_zone_llr(Y: np.ndarray, E: np.ndarray, member: np.ndarray, windows: tuple[int, ...],
-                     min_count: int, min_expected: float = 0.0) -> np.ndarray:
+def _window_zone_llr(
+    Y: np.ndarray,
+    E: np.ndarray,
+    member: np.ndarray,
+    windows: tuple[int, ...],
+    min_count: int,
+    min_expected: float = 0.0,
+) -> np.ndarray:
     """LLR for every replicate × window × zone; ``Y`` is ``(R, w, S)``, ``E`` is ``(w, S)``."""
     out = []
     for w in windows:
-        c = Y[:, -w:, :].sum(axis=1) @ member          # (R, Z)
-        b = E[-w:, :].sum(axis=0) @ member             # (Z,)
+        c = Y[:, -w:, :].sum(axis=1) @ member  # (R, Z)
+        b = E[-w:, :].sum(axis=0) @ member  # (Z,)
         out.append(np.where((c >= min_count) & (b[None, :] >= min_expected), _llr(c, b[None, :]), 0.0))
     return np.stack(out, axis=1)
 
@@ -210,16 +253,32 @@ def _reason(r: Any) -> str:
         freq = "Q"
     first = period_label(r.window_start, freq)
     when = first if r.n_periods == 1 else f"自{first}起连续 {r.n_periods} 期"
-    ratio = (f"为预期的 {r.rate_ratio:.1f} 倍" if r.expected >= 0.05 else "此前几乎没有此类记录")
-    return (f"{when} {r.zone_label} {r.noun} {r.observed:.0f} {r.unit}，预期 {r.expected:.1f} {r.unit}，"
-            f"{ratio}（扫描统计 p={r.p_value:.3f}）")
+    ratio = f"为预期的 {r.rate_ratio:.1f} 倍" if r.expected >= 0.05 else "此前几乎没有此类记录"
+    return (
+        f"{when} {r.zone_label} {r.noun} {r.observed:.0f} {r.unit}，预期 {r.expected:.1f} {r.unit}，"
+        f"{ratio}（扫描统计 p={r.p_value:.3f}）"
+    )
 
 
-def workspace_scan(ws: WorkspaceLike, measure: str = "violations", by: Any = "industry", windows: tuple[int, ...] = (1, 2, 3),
-                   n_sim: int = 999, alpha: float = 0.05, seed: int = 20210510, min_count: int | None = None,
-                   **kwargs: Any) -> pd.DataFrame:
+def workspace_scan(
+    ws: WorkspaceLike,
+    measure: str = "violations",
+    by: Any = "industry",
+    windows: tuple[int, ...] = (1, 2, 3),
+    n_sim: int = 999,
+    alpha: float = 0.05,
+    seed: int = 20210510,
+    min_count: int | None = None,
+    **kwargs: Any,
+) -> pd.DataFrame:
     """:func:`scan_hotspots` on ``hotspots(ws, measure, by, **kwargs)`` (``min_count`` from the config)."""
     if min_count is None:
         min_count = int(rules(ws, "hotspots").get("detect", {}).get("min_count", 5))
-    return scan_hotspots(hotspots(ws, measure, by, min_count=min_count, **kwargs), windows=windows,
-                         n_sim=n_sim, alpha=alpha, seed=seed, min_count=min_count)
+    return scan_hotspots(
+        hotspots(ws, measure, by, min_count=min_count, **kwargs),
+        windows=windows,
+        n_sim=n_sim,
+        alpha=alpha,
+        seed=seed,
+        min_count=min_count,
+    )

@@ -32,12 +32,34 @@ from .panels import MEASURES, hotspot_panel
 __all__ = ["SEASONAL_HEADERS", "seasonal_hotspots", "seasonal_profile"]
 
 SEASONAL_HEADERS = {
-    "season": "月份/季度", "season_label": "时段", "years_total": "完整年数", "years_high": "偏高年数",
-    "share_high": "偏高年份占比", "observed": "合计实际数", "expected": "合计基线数", "mean_ratio": "平均倍数",
-    "recurrent": "是否季节性热点", "reason": "说明",
+    "season": "月份/季度",
+    "season_label": "时段",
+    "years_total": "完整年数",
+    "years_high": "偏高年数",
+    "share_high": "偏高年份占比",
+    "observed": "合计实际数",
+    "expected": "合计基线数",
+    "mean_ratio": "平均倍数",
+    "recurrent": "是否季节性热点",
+    "reason": "说明",
 }
-COLUMNS = ["by", "field", "field_label", "season", "season_label", "years_total", "years_high", "share_high",
-           "observed", "expected", "mean_ratio", "p_value", "q_value", "recurrent", "reason"]
+COLUMNS = [
+    "by",
+    "field",
+    "field_label",
+    "season",
+    "season_label",
+    "years_total",
+    "years_high",
+    "share_high",
+    "observed",
+    "expected",
+    "mean_ratio",
+    "p_value",
+    "q_value",
+    "recurrent",
+    "reason",
+]
 
 
 def seasonal_profile(
@@ -104,32 +126,47 @@ def seasonal_profile(
     fitted = df["year_total"] * fitted / fitted.groupby([df[k] for k in keys]).transform("sum")
     with np.errstate(divide="ignore", invalid="ignore"):
         pearson = ((df["observed"] - fitted) ** 2 / fitted).where(fitted > 0, 0.0)
-    per_field = pd.DataFrame({"chi2": pearson, "field": df["field"], "by": df["by"], "year": df["year"],
-                              "season": df["season"]})
-    disp = per_field.groupby(["by", "field"]).agg(chi2=("chi2", "sum"), years=("year", "nunique"),
-                                                  seasons=("season", "nunique"))
+    per_field = pd.DataFrame(
+        {"chi2": pearson, "field": df["field"], "by": df["by"], "year": df["year"], "season": df["season"]}
+    )
+    disp = per_field.groupby(["by", "field"]).agg(
+        chi2=("chi2", "sum"), years=("year", "nunique"), seasons=("season", "nunique")
+    )
     dof = np.maximum((disp["years"] - 1) * (disp["seasons"] - 1), 1)
     disp["phi"] = np.maximum(1.0, disp["chi2"] / dof)
 
     out = df.groupby(["by", "field", "season"], as_index=False).agg(
-        field_label=("field_label", "first"), years_total=("year", "nunique"), years_high=("high", "sum"),
-        observed=("observed", "sum"), expected=("baseline", "sum"))
+        field_label=("field_label", "first"),
+        years_total=("year", "nunique"),
+        years_high=("high", "sum"),
+        observed=("observed", "sum"),
+        expected=("baseline", "sum"),
+    )
     out = out.merge(disp["phi"].reset_index(), on=["by", "field"], how="left")
     out["share_high"] = out["years_high"] / out["years_total"]
-    out["mean_ratio"] = np.where(out["expected"] > 0, out["observed"] / np.maximum(out["expected"], 1e-12),
-                                 np.nan)
-    out["p_value"] = _nb_upper_p(out["observed"].to_numpy(float), out["expected"].to_numpy(float),
-                                 out["phi"].to_numpy(float))
+    out["mean_ratio"] = np.where(
+        out["expected"] > 0, out["observed"] / np.maximum(out["expected"], 1e-12), np.nan
+    )
+    out["p_value"] = _nb_upper_p(
+        out["observed"].to_numpy(float), out["expected"].to_numpy(float), out["phi"].to_numpy(float)
+    )
     out["q_value"] = benjamini_hochberg(out["p_value"].to_numpy(float))
     need = out["years_total"].map(lambda n: math.ceil(min_share_high * n - 1e-9))
-    out["recurrent"] = ((out["years_total"] >= min_years) & (out["years_high"] >= need)
-                        & (out["q_value"] <= fdr) & (out["observed"] >= min_observed))
+    out["recurrent"] = (
+        (out["years_total"] >= min_years)
+        & (out["years_high"] >= need)
+        & (out["q_value"] <= fdr)
+        & (out["observed"] >= min_observed)
+    )
     out["season_label"] = [f"{s}月" if freq == "M" else f"第{s}季度" for s in out["season"]]
     noun = MEASURES.get(measure, ("事件", "件"))[0]
     out["reason"] = [
-        (f"{r.field_label} 每年{r.season_label}{noun}偏高：{r.years_total} 个完整年份中有 {r.years_high} 年"
-         f"达到全年平均水平的 {ratio_threshold:g} 倍以上，合计为平均水平的 {r.mean_ratio:.1f} 倍")
-        if r.recurrent else ""
+        (
+            f"{r.field_label} 每年{r.season_label}{noun}偏高：{r.years_total} 个完整年份中有 {r.years_high} 年"
+            f"达到全年平均水平的 {ratio_threshold:g} 倍以上，合计为平均水平的 {r.mean_ratio:.1f} 倍"
+        )
+        if r.recurrent
+        else ""
         for r in out.itertuples(index=False)
     ]
     out["years_high"] = out["years_high"].astype(int)
@@ -196,9 +233,23 @@ def seasonal_hotspots(
     >>> seasonal_hotspots(ws).empty
     True
     """
-    given = {"ratio_threshold": ratio_threshold, "min_years": min_years, "min_share_high": min_share_high,
-             "fdr": fdr, "min_observed": min_observed}
+    given = {
+        "ratio_threshold": ratio_threshold,
+        "min_years": min_years,
+        "min_share_high": min_share_high,
+        "fdr": fdr,
+        "min_observed": min_observed,
+    }
     opts = {**rules(ws, "hotspots").get("seasonal", {}), **{k: v for k, v in given.items() if v is not None}}
-    panel = hotspot_panel(ws, measure, by, freq=freq, end=end, substantiated=substantiated, exposure=exposure,
-                          request_types=request_types, include_penalties=include_penalties)
+    panel = hotspot_panel(
+        ws,
+        measure,
+        by,
+        freq=freq,
+        end=end,
+        substantiated=substantiated,
+        exposure=exposure,
+        request_types=request_types,
+        include_penalties=include_penalties,
+    )
     return seasonal_profile(panel, freq=freq, measure=measure, **opts)

@@ -38,6 +38,7 @@ from .validate import REASON, check_batch
 if TYPE_CHECKING:
     import duckdb
 
+
 @dataclass
 class ImportResult:
     """The account of one import.
@@ -104,8 +105,14 @@ class ImportResult:
         return self.summary()
 
 
-def import_file(ws: WorkspaceLike, path: str | Path, kind: str, sheet: str | None = None,
-                progress: bool = False, today: Any = None) -> ImportResult:
+def import_file(
+    ws: WorkspaceLike,
+    path: str | Path,
+    kind: str,
+    sheet: str | None = None,
+    progress: bool = False,
+    today: Any = None,
+) -> ImportResult:
     """Import one export file into the workspace; every row ends accepted, updated, duplicate or rejected.
 
     The whole file is one transaction: a file that cannot be used (unreadable, empty, required
@@ -158,8 +165,12 @@ def import_file(ws: WorkspaceLike, path: str | Path, kind: str, sheet: str | Non
     today_ts = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
     started = pd.Timestamp.now().floor("s")
     result = ImportResult(
-        kind=kind, source_file=path.name, encoding=table.encoding, sheet=table.sheet,
-        header_row=table.header_row, unknown_columns=list(table.unknown),
+        kind=kind,
+        source_file=path.name,
+        encoding=table.encoding,
+        sheet=table.sheet,
+        header_row=table.header_row,
+        unknown_columns=list(table.unknown),
         dropped_personal=list(table.dropped_personal),
     )
     warnings: Counter[str] = Counter()
@@ -190,7 +201,9 @@ def import_file(ws: WorkspaceLike, path: str | Path, kind: str, sheet: str | Non
             result.duplicates += counts["duplicates"]
             ingest_rows.write_rows(con, kind, final.reindex(columns=columns), replace)
             if not checked.rejected.empty:
-                rejects.append(ingest_rows.reject_rows(con, kind, path.name, raw, checked.rejected, table, started))
+                rejects.append(
+                    ingest_rows.reject_rows(con, kind, path.name, raw, checked.rejected, table, started)
+                )
         result.rejected = sum(len(r) for r in rejects)
         if result.read == 0:
             raise InputFileError(f"文件 {path.name} 在表头之下没有数据行，未导入任何内容。")
@@ -201,12 +214,22 @@ def import_file(ws: WorkspaceLike, path: str | Path, kind: str, sheet: str | Non
             named, matched = con.execute(sql.load("ingest/match_rate"), {"source_file": path.name}).fetchone()
             result.named, result.matched = int(named), int(matched)
             result.match_rate = matched / named if named else None
-        con.execute(sql.load("ingest/log_import"), {
-            "kind": kind, "source_file": path.name, "sha256": _sha256(path), "sheet": table.sheet,
-            "encoding": table.encoding, "read": result.read, "accepted": result.accepted,
-            "updated": result.updated, "duplicates": result.duplicates, "rejected": result.rejected,
-            "started_at": started.to_pydatetime(),
-        })
+        con.execute(
+            sql.load("ingest/log_import"),
+            {
+                "kind": kind,
+                "source_file": path.name,
+                "sha256": _sha256(path),
+                "sheet": table.sheet,
+                "encoding": table.encoding,
+                "read": result.read,
+                "accepted": result.accepted,
+                "updated": result.updated,
+                "duplicates": result.duplicates,
+                "rejected": result.rejected,
+                "started_at": started.to_pydatetime(),
+            },
+        )
     result.warnings = dict(warnings)
     if rejects:
         result.rejects = pd.concat(rejects, ignore_index=True)
@@ -237,7 +260,9 @@ def _open(path: Path, kind: str, sheet: str | None, batch_rows: int = 50_000) ->
     """Open the file with the kind's header aliases; when no header row is found, name the columns
     the kind requires and say which kind the file looks like, if any."""
     try:
-        return readers.read_batches(path, sheet=sheet, batch_rows=batch_rows, alias=kind, personal=PERSONAL_HEADERS)
+        return readers.read_batches(
+            path, sheet=sheet, batch_rows=batch_rows, alias=kind, personal=PERSONAL_HEADERS
+        )
     except InputFileError as exc:
         spec = KIND_SPECS[kind]
         needed = [c.label for c in spec.required]
@@ -250,7 +275,7 @@ def _open(path: Path, kind: str, sheet: str | None, batch_rows: int = 50_000) ->
             other = None
         guess = _guess_kind(other.headers_found, exclude=kind) if other is not None else None
         if guess is not None:
-            hint += f"这看起来是「{KIND_SPECS[guess].label}」文件，请用 kind=\"{guess}\" 导入。"
+            hint += f'这看起来是「{KIND_SPECS[guess].label}」文件，请用 kind="{guess}" 导入。'
         if "未找到表头行" not in str(exc) and guess is None:
             raise
         raise InputFileError(f"{exc} {hint}") from None
@@ -270,7 +295,9 @@ def _check_columns(spec: Kind, table: readers.RawTable, path: Path) -> None:
     )
     guess = _guess_kind(table.headers_found, exclude=spec.name)
     if guess:
-        message += f"这看起来是「{KIND_SPECS[guess].label}」文件，而不是「{spec.label}」，请用 kind=\"{guess}\" 导入。"
+        message += (
+            f'这看起来是「{KIND_SPECS[guess].label}」文件，而不是「{spec.label}」，请用 kind="{guess}" 导入。'
+        )
     raise InputFileError(message)
 
 
@@ -278,7 +305,8 @@ def _guess_kind(headers: list[str], exclude: str) -> str | None:
     keys = {header_key(h) for h in headers}
     scores = {
         name: sum(header_key(s) in keys for s in spec.signature)
-        for name, spec in KIND_SPECS.items() if name != exclude
+        for name, spec in KIND_SPECS.items()
+        if name != exclude
     }
     best = max(scores, key=scores.get) if scores else None
     return best if best and scores[best] >= 2 else None
@@ -326,7 +354,10 @@ def read_table(ws: WorkspaceLike, name: str) -> pd.DataFrame:
     """
     with ws.store.connect(read_only=True) as con:
         tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        views = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        views = {
+            row[0]
+            for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
         if name not in tables | views:
             raise KeyError(f"no table named {name!r}; available: {', '.join(sorted(tables | views))}")
         return con.table(name).df()

@@ -204,8 +204,13 @@ class RawTable:
         labels = pd.Index(self.raw_columns)
         positions = [pos for pos, _ in self._columns]
         frames = csv_frames(
-            self.path, self.encoding or "utf-8", self._delimiter, self.header_row + 1,
-            self._width, positions, self.batch_rows,
+            self.path,
+            self.encoding or "utf-8",
+            self._delimiter,
+            self.header_row + 1,
+            self._width,
+            positions,
+            self.batch_rows,
         )
         for frame, start in frames:
             frame.columns = labels
@@ -219,7 +224,9 @@ class RawTable:
         if sheet is None:
             sheet = excel_reader.open_sheet(self.path, self.sheet)
         positions = [pos for pos, _ in self._columns]
-        for frame, start in excel_reader.sheet_frames(sheet, self.header_row, positions, self.raw_columns, self.batch_rows):
+        for frame, start in excel_reader.sheet_frames(
+            sheet, self.header_row, positions, self.raw_columns, self.batch_rows
+        ):
             frame = self._finish(frame, start)
             if len(frame):
                 yield frame

@@ -22,6 +22,7 @@ from .validate import FREE_TEXT, REASON
 if TYPE_CHECKING:
     import duckdb
 
+
 # -- rows -----------------------------------------------------------------------------------------
 def table_columns(con: duckdb.DuckDBPyConnection, kind: str) -> list[str]:
     return list(con.table(kind).columns)
@@ -48,8 +49,9 @@ def business_ids(rows: pd.DataFrame, names: dict[str, str]) -> pd.Series:
     return rows["uscc"].where(coded, known.fillna(surrogate)).astype("str")
 
 
-def classify(con: duckdb.DuckDBPyConnection, kind: str, rows: pd.DataFrame
-              ) -> tuple[dict[str, int], pd.DataFrame, np.ndarray]:
+def classify(
+    con: duckdb.DuckDBPyConnection, kind: str, rows: pd.DataFrame
+) -> tuple[dict[str, int], pd.DataFrame, np.ndarray]:
     """Count accepted / updated / duplicates; return the final row per key to write and, aligned
     with it, whether that key is stored already (replace) or new (plain insert).
 
@@ -90,7 +92,8 @@ def classify(con: duckdb.DuckDBPyConnection, kind: str, rows: pd.DataFrame
         multi = rows[repeated]
         wanted = set(multi["key"])
         current: dict[str, tuple[str, Any]] = {
-            k: (h, v) for k, h, v in zip(stored.index, stored["row_hash"], stored["version"], strict=True)
+            k: (h, v)
+            for k, h, v in zip(stored.index, stored["row_hash"], stored["version"], strict=True)
             if k in wanted
         }
         sequence = list(zip(range(len(rows)), rows["key"], rows["row_hash"], versions, strict=True))
@@ -134,8 +137,9 @@ def write_rows(con: duckdb.DuckDBPyConnection, kind: str, final: pd.DataFrame, r
             run_on(con, name, part, "staged")
 
 
-def _winners(sequence: list[tuple[Any, str, str, Any]], current: dict[str, tuple[str, Any]]
-             ) -> tuple[dict[str, int], dict[str, tuple[str, Any, Any]]]:
+def _winners(
+    sequence: list[tuple[Any, str, str, Any]], current: dict[str, tuple[str, Any]]
+) -> tuple[dict[str, int], dict[str, tuple[str, Any, Any]]]:
     """Walk rows in file order against ``current`` (key → (hash, version)); count each row's fate
     and return the winning (hash, version, index) per key that changed."""
     counts = {"accepted": 0, "updated": 0, "duplicates": 0}
@@ -162,8 +166,15 @@ def _older(version: Any, stored_version: Any) -> bool:
     return version is None or pd.isna(version) or pd.Timestamp(version) < pd.Timestamp(stored_version)
 
 
-def reject_rows(con: duckdb.DuckDBPyConnection, kind: str, source: str, raw: pd.DataFrame,
-                 rejected: pd.DataFrame, table: readers.RawTable, started: pd.Timestamp) -> pd.DataFrame:
+def reject_rows(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    source: str,
+    raw: pd.DataFrame,
+    rejected: pd.DataFrame,
+    table: readers.RawTable,
+    started: pd.Timestamp,
+) -> pd.DataFrame:
     """Store rejected rows whole (free text scrubbed of phone/ID numbers) and return them."""
     cols = table.raw_columns
     rows = raw.loc[rejected.index, cols].copy()
@@ -173,15 +184,22 @@ def reject_rows(con: duckdb.DuckDBPyConnection, kind: str, source: str, raw: pd.
     rows["row_number"] = rejected["row_number"].to_numpy()
     rows[REASON] = rejected[REASON].to_numpy()
     raw_json = [
-        json.dumps({c: (None if pd.isna(v) else v) for c, v in zip(cols, values, strict=True)}, ensure_ascii=False)
+        json.dumps(
+            {c: (None if pd.isna(v) else v) for c, v in zip(cols, values, strict=True)}, ensure_ascii=False
+        )
         for values in rows[cols].itertuples(index=False, name=None)
     ]
-    staged = pd.DataFrame({
-        "kind": kind, "source_file": source, "row_number": rows["row_number"].astype("int64"),
-        "reason": rows[REASON], "raw": raw_json,
-        "row_hash": [hashlib.sha1(j.encode("utf-8")).hexdigest() for j in raw_json],
-        "imported_at": started,
-    })
+    staged = pd.DataFrame(
+        {
+            "kind": kind,
+            "source_file": source,
+            "row_number": rows["row_number"].astype("int64"),
+            "reason": rows[REASON],
+            "raw": raw_json,
+            "row_hash": [hashlib.sha1(j.encode("utf-8")).hexdigest() for j in raw_json],
+            "imported_at": started,
+        }
+    )
     run_on(con, "ingest/rejects", staged, "staged_rejects")
     return rows.reset_index(drop=True)
 
@@ -218,7 +236,9 @@ def rematch_complaints(con: duckdb.DuckDBPyConnection, page_size: int = 100_000)
         return
     after = ""
     while True:
-        pending = con.execute(sql.load("ingest/unmatched_complaints"), {"after": after, "page_size": page_size}).df()
+        pending = con.execute(
+            sql.load("ingest/unmatched_complaints"), {"after": after, "page_size": page_size}
+        ).df()
         if pending.empty:
             return
         matches = matching.match_targets(pending, businesses).assign(order_no=pending["order_no"].to_numpy())

@@ -68,8 +68,9 @@ def _quote(values: pd.Series, label: str, prefix: str) -> pd.Series:
     return prefix + "「" + values.astype("str") + "」（" + label + "）"
 
 
-def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
-                today: pd.Timestamp | None = None) -> Checked:
+def check_batch(
+    kind: Kind, canon: pd.DataFrame, source_label: dict[str, str], today: pd.Timestamp | None = None
+) -> Checked:
     """Check and type one canonical batch of ``kind``.
 
     Parameters
@@ -87,7 +88,8 @@ def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
     df = pd.DataFrame(index=canon.index)
     for col in kind.columns:
         df[col.name] = (
-            _on_uniques(normalize.normalize_text, canon[col.name]).astype("str") if col.name in canon
+            _on_uniques(normalize.normalize_text, canon[col.name]).astype("str")
+            if col.name in canon
             else pd.Series(np.nan, index=canon.index, dtype="str")
         )
     reasons = _Reasons(canon.index)
@@ -99,8 +101,9 @@ def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
     if len(kind.key) > 1:
         keys = [kind.column(k) for k in kind.key]
         missing = np.logical_and.reduce([df[k.name].isna() for k in keys])
-        reasons.add(pd.Series(missing, index=df.index),
-                    "缺少必填字段" + "或".join(f"「{k.label}」" for k in keys))
+        reasons.add(
+            pd.Series(missing, index=df.index), "缺少必填字段" + "或".join(f"「{k.label}」" for k in keys)
+        )
 
     for col in kind.columns:
         values = df[col.name]
@@ -112,7 +115,9 @@ def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
             ok = present & ~bad
             reasons.add_quoted(ok & (parsed < EARLIEST), values, col.label, "日期早于1980年")
             if col.name in EVENT_DATES:
-                reasons.add_quoted(ok & (parsed.dt.normalize() > today), values, col.label, "日期晚于导入当天")
+                reasons.add_quoted(
+                    ok & (parsed.dt.normalize() > today), values, col.label, "日期晚于导入当天"
+                )
             if col.dtype == "date":
                 parsed = parsed.dt.normalize()
             df[col.name] = parsed
@@ -156,7 +161,9 @@ def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
     if "township" in df:
         df["township"] = identity.township_canonical(df["township"])
     if "industry_code" in df:
-        df["industry_code"] = _on_uniques(lambda u: u.str.extract(r"(\d{2,4})", expand=False), df["industry_code"])
+        df["industry_code"] = _on_uniques(
+            lambda u: u.str.extract(r"(\d{2,4})", expand=False), df["industry_code"]
+        )
 
     bad = reasons.bad
     rows = df.loc[~bad].copy()
@@ -164,11 +171,13 @@ def check_batch(kind: Kind, canon: pd.DataFrame, source_label: dict[str, str],
     rows["key"] = _key(kind, rows)
     rows["row_hash"] = _hash(rows[content])
     rows[ROW_NUMBER] = canon.loc[~bad, ROW_NUMBER].astype("int64")
-    rejected = pd.DataFrame({
-        ROW_NUMBER: canon.loc[bad, ROW_NUMBER].astype("int64"),
-        SOURCE_ROW: canon.loc[bad, SOURCE_ROW],
-        REASON: reasons.text[bad],
-    })
+    rejected = pd.DataFrame(
+        {
+            ROW_NUMBER: canon.loc[bad, ROW_NUMBER].astype("int64"),
+            SOURCE_ROW: canon.loc[bad, SOURCE_ROW],
+            REASON: reasons.text[bad],
+        }
+    )
     return Checked(rows=rows, rejected=rejected, warnings=warnings)
 
 
@@ -180,20 +189,26 @@ def _kind_rules(kind: str, df: pd.DataFrame, reasons: _Reasons) -> None:
         )
         df["valid_to"] = df["valid_to"].where(~long_term)
         df["valid_from"] = df["valid_from"].fillna(df["decision_date"])
-        reasons.add(df["valid_to"].notna() & (df["valid_to"] < df["valid_from"]), "「有效期至」早于「有效期自」")
+        reasons.add(
+            df["valid_to"].notna() & (df["valid_to"] < df["valid_from"]), "「有效期至」早于「有效期自」"
+        )
         item = df["permit_item"].fillna(df["certificate_name"].str.replace(r"(证书|证)$", "", regex=True))
         df["permit_item"] = item
         df["permit_key"] = df["permit_no"].fillna(df["decision_doc_no"])
     elif kind == "complaints":
-        reasons.add(df["closed_at"].notna() & (df["closed_at"] < df["received_at"]), "「办结时间」早于「受理时间」")
+        reasons.add(
+            df["closed_at"].notna() & (df["closed_at"] < df["received_at"]), "「办结时间」早于「受理时间」"
+        )
         df["category_top"] = _on_uniques(
             lambda u: u.str.extract(r"^\s*([^/／>＞\-—|、]+)", expand=False).str.strip(), df["category"]
         )
     elif kind == "inspections":
         no_problem = df["result"] == "未发现问题"
-        df["problem_count"] = df["problem_count"].where(
-            df["problem_count"].notna(), pd.Series(np.where(no_problem, 0, 1), index=df.index)
-        ).astype("Int64")
+        df["problem_count"] = (
+            df["problem_count"]
+            .where(df["problem_count"].notna(), pd.Series(np.where(no_problem, 0, 1), index=df.index))
+            .astype("Int64")
+        )
 
 
 def _on_uniques(fn: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
@@ -222,7 +237,9 @@ def _hash(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(_hex16(hashed), index=frame.index)
 
 
-_HEX_PAIRS = np.frombuffer("".join(f"{i:02x}" for i in range(256)).encode("ascii"), dtype=np.uint8).reshape(256, 2)
+_HEX_PAIRS = np.frombuffer("".join(f"{i:02x}" for i in range(256)).encode("ascii"), dtype=np.uint8).reshape(
+    256, 2
+)
 
 
 def _hex16(values: np.ndarray) -> pd.arrays.ArrowStringArray:

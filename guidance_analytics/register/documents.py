@@ -49,7 +49,9 @@ def _cn_date(value: Any) -> str:
 def _contact(entry: dict, rules: dict[str, Any]) -> tuple[str, str]:
     """指导联系人 (the first officer) and 联系电话 (the catalogue's, else the configured one)."""
     officers = _text(entry.get("officers"))
-    name = officers.split("、")[0] if officers else _text(entry.get("catalog_contact"), rules["contact"]["name"])
+    name = (
+        officers.split("、")[0] if officers else _text(entry.get("catalog_contact"), rules["contact"]["name"])
+    )
     return name, _text(entry.get("catalog_phone"), rules["contact"]["phone"])
 
 
@@ -113,22 +115,34 @@ def write_record(entry: dict, path: Path, rules: dict[str, Any]) -> Path:
         target.append(_text(entry.get("uscc")))
     form.cell(r1.cells[3], target)
     content = r2.cells[0].merge(r2.cells[3])
-    lines = ["指导内容（事项）：",
-             f"指导方式：{_text(entry.get('method'))}；事项：{_text(entry.get('matter'))}"
-             f"（事项编码 {_text(entry.get('catalog_item'))}）。",
-             f"存在问题：{_sentence(entry.get('problem'))}",
-             f"指导意见：{_sentence(entry.get('opinion'))}"]
+    lines = [
+        "指导内容（事项）：",
+        f"指导方式：{_text(entry.get('method'))}；事项：{_text(entry.get('matter'))}"
+        f"（事项编码 {_text(entry.get('catalog_item'))}）。",
+        f"存在问题：{_sentence(entry.get('problem'))}",
+        f"指导意见：{_sentence(entry.get('opinion'))}",
+    ]
     if _text(entry.get("legal_basis")):
         lines.append(f"指导依据：{_sentence(entry.get('legal_basis'))}")
-    issued = [f"{k}{_text(entry.get(c))}" for k, c in
-              (("行政指导意见书", "opinion_no"), ("约谈通知书", "notice_no")) if _text(entry.get(c))]
+    issued = [
+        f"{k}{_text(entry.get(c))}"
+        for k, c in (("行政指导意见书", "opinion_no"), ("约谈通知书", "notice_no"))
+        if _text(entry.get(c))
+    ]
     if issued:
         lines.append("相关文书：" + "、".join(issued) + "。")
     form.cell(content, lines, bold_first=True)
     effect = r3.cells[0].merge(r3.cells[3])
     outcome = [f"指导结果：{_text(entry.get('result'))}"] if entry.get("result_recorded") else []
-    form.cell(effect, ["指导取得的效益、效果：", *outcome, *([_text(entry.get("effect"))]
-                                                   if _text(entry.get("effect")) else [])], bold_first=True)
+    form.cell(
+        effect,
+        [
+            "指导取得的效益、效果：",
+            *outcome,
+            *([_text(entry.get("effect"))] if _text(entry.get("effect")) else []),
+        ],
+        bold_first=True,
+    )
     form.min_height(r0, 1.4)
     form.min_height(r1, 1.4)
     form.min_height(r2, 7.0)
@@ -145,10 +159,14 @@ def write_notice(entry: dict, path: Path, rules: dict[str, Any], issued_on: dt.d
     form.number_line(entry["notice_no"])
     form.para(f"{_text(entry.get('target_name'), '（行政相对人）')}：", align="left")
     basis = _basis(entry)
-    intro = form.para("根据群众投诉举报和行政许可数据分析情况，依据"
-                      + (f"{basis}和" if basis else "")
-                      + "《沂源县行政审批服务局全面推行行政指导工作的实施方案》（源行审字〔2021〕5号），"
-                      "本局决定对你（单位）进行行政指导约谈。现将有关事项通知如下：", indent=True, size="四号")
+    intro = form.para(
+        "根据群众投诉举报和行政许可数据分析情况，依据"
+        + (f"{basis}和" if basis else "")
+        + "《沂源县行政审批服务局全面推行行政指导工作的实施方案》（源行审字〔2021〕5号），"
+        "本局决定对你（单位）进行行政指导约谈。现将有关事项通知如下：",
+        indent=True,
+        size="四号",
+    )
     intro.paragraph_format.line_spacing = Pt(24)
     name, phone = _contact(entry, rules)
     items = [
@@ -159,7 +177,9 @@ def write_notice(entry: dict, path: Path, rules: dict[str, Any], issued_on: dt.d
         f"五、约谈目的：通报{_text(entry.get('issue'), _text(entry.get('matter')))}有关情况，宣传解释相关法律法规"
         "和政策，听取你（单位）的陈述，提出规范经营的指导意见。约谈属行政指导，不具有强制力。",
         "六、参加人员：请你（单位）法定代表人（负责人）或委托代理人准时参加。",
-        "七、请携带以下材料：" + "；".join(f"{i}.{m}" for i, m in enumerate(interview["materials"], 1)) + "。",
+        "七、请携带以下材料："
+        + "；".join(f"{i}.{m}" for i, m in enumerate(interview["materials"], 1))
+        + "。",
     ]
     for line in items:
         form.para(line, indent=True, size="四号").paragraph_format.line_spacing = Pt(24)
@@ -180,8 +200,14 @@ def _select(ws: WorkspaceLike, entries: Any, year: int | None, include_void: boo
     return reg[[(y, s) in keys for y, s in zip(reg["year"], reg["seq"], strict=True)]]
 
 
-def write_documents(ws: WorkspaceLike, out_dir: str | Path, entries: Any = None, *, year: int | None = None,
-                    include_void: bool = False) -> list[Path]:
+def write_documents(
+    ws: WorkspaceLike,
+    out_dir: str | Path,
+    entries: Any = None,
+    *,
+    year: int | None = None,
+    include_void: bool = False,
+) -> list[Path]:
     """Write the documents of register entries as .docx files; return their paths.
 
     Parameters

@@ -33,12 +33,31 @@ if TYPE_CHECKING:
     import duckdb
 
 __all__ = [
-    "AMENDABLE", "REPORT_COLUMNS", "add_to_register", "amend_entry", "audit_trail", "record_result", "register",
-    "report", "void_entry",
+    "AMENDABLE",
+    "REPORT_COLUMNS",
+    "add_to_register",
+    "amend_entry",
+    "audit_trail",
+    "record_result",
+    "register",
+    "report",
+    "void_entry",
 ]
 
-AMENDABLE = ("guided_on", "matter", "officers", "place", "problem", "opinion", "legal_basis", "unit",
-             "catalog_item", "result", "effect", "remarks")
+AMENDABLE = (
+    "guided_on",
+    "matter",
+    "officers",
+    "place",
+    "problem",
+    "opinion",
+    "legal_basis",
+    "unit",
+    "catalog_item",
+    "result",
+    "effect",
+    "remarks",
+)
 REPORT_COLUMNS = ["row_number", "name", "uscc", "action", "reason"]
 
 
@@ -47,8 +66,15 @@ def _now() -> dt.datetime:
 
 
 # -- add ----------------------------------------------------------------------------------------
-def _check_rows(ws: WorkspaceLike, frame: pd.DataFrame, items: pd.DataFrame, rules: dict[str, Any],
-                officers: Any, guided_on: Any, today: dt.date) -> tuple[list[dict], list[dict]]:
+def _check_rows(
+    ws: WorkspaceLike,
+    frame: pd.DataFrame,
+    items: pd.DataFrame,
+    rules: dict[str, Any],
+    officers: Any,
+    guided_on: Any,
+    today: dt.date,
+) -> tuple[list[dict], list[dict]]:
     """Validate rows; return (planned entries, refusals). Reads businesses only."""
     reg = rules["register"]
     if isinstance(officers, list | tuple):
@@ -93,42 +119,73 @@ def _check_rows(ws: WorkspaceLike, frame: pd.DataFrame, items: pd.DataFrame, rul
         if code and code not in cat:
             reasons.append(f"事项编码 {code} 不在行政指导事项目录清单中")
         elif not code and action and not reasons:
-            code = match_item(items, action, (biz or {}).get("industry_code") or row["industry_code"],
-                              row["permit_item"], row["reasons"])
+            code = match_item(
+                items,
+                action,
+                (biz or {}).get("industry_code") or row["industry_code"],
+                row["permit_item"],
+                row["reasons"],
+            )
             if code is None:
                 reasons.append(f"目录清单中没有适用于「{action}」和该行业的指导事项，请先补充目录清单")
         if reasons:
-            refused.append({"row_number": row["row_number"], "name": row["name"] or (biz or {}).get("name"),
-                            "uscc": row["uscc"], "action": action, "reason": "；".join(reasons)})
+            refused.append(
+                {
+                    "row_number": row["row_number"],
+                    "name": row["name"] or (biz or {}).get("name"),
+                    "uscc": row["uscc"],
+                    "action": action,
+                    "reason": "；".join(reasons),
+                }
+            )
             continue
         item = cat[code]
         anchor = optional_date(row["as_of"]) or when
-        planned.append({
-            "row_number": row["row_number"], "guided_on": when, "year": when.year,
-            "matter": item["item_name"], "officers": who, "method": action,
-            "business_id": biz["business_id"], "target_name": biz["name"] or row["name"],
-            "uscc": biz["uscc"] or row["uscc"], "township": biz["township"] or row["township"],
-            "industry_code": biz["industry_code"] or row["industry_code"], "unit": item["unit"],
-            "catalog_item": code, "legal_basis": row["legal_basis"] or item["legal_basis"],
-            "issue": item["issue"] or item["item_name"], "problem": row["reasons"] or item["situations"],
-            "opinion": item["content"],
-            "place": row["place"] or (rules["interview"]["place"] if action == "约谈"
-                                      else rules["unit"]["default_place"]),
-            "reasons": row["reasons"], "evidence": row["evidence"],
-            "score": None if pd.isna(row["score"]) else float(row["score"]),
-            "as_of": optional_date(row["as_of"]), "remarks": row["remarks"],
-            "dedup_key": f"{biz['business_id']}|{action}|{code}|{anchor:%Y-%m-%d}",
-        })
+        planned.append(
+            {
+                "row_number": row["row_number"],
+                "guided_on": when,
+                "year": when.year,
+                "matter": item["item_name"],
+                "officers": who,
+                "method": action,
+                "business_id": biz["business_id"],
+                "target_name": biz["name"] or row["name"],
+                "uscc": biz["uscc"] or row["uscc"],
+                "township": biz["township"] or row["township"],
+                "industry_code": biz["industry_code"] or row["industry_code"],
+                "unit": item["unit"],
+                "catalog_item": code,
+                "legal_basis": row["legal_basis"] or item["legal_basis"],
+                "issue": item["issue"] or item["item_name"],
+                "problem": row["reasons"] or item["situations"],
+                "opinion": item["content"],
+                "place": row["place"]
+                or (rules["interview"]["place"] if action == "约谈" else rules["unit"]["default_place"]),
+                "reasons": row["reasons"],
+                "evidence": row["evidence"],
+                "score": None if pd.isna(row["score"]) else float(row["score"]),
+                "as_of": optional_date(row["as_of"]),
+                "remarks": row["remarks"],
+                "dedup_key": f"{biz['business_id']}|{action}|{code}|{anchor:%Y-%m-%d}",
+            }
+        )
     return planned, refused
 
 
 def _duplicate_reason(entry: dict, active: list[dict], window: int) -> str | None:
     for old in active:
         same = (old["business_id"], old["method"], old["catalog_item"]) == (
-            entry["business_id"], entry["method"], entry["catalog_item"])
+            entry["business_id"],
+            entry["method"],
+            entry["catalog_item"],
+        )
         if old["dedup_key"] == entry["dedup_key"] or (
-                same and abs((optional_date(old["guided_on"]) - entry["guided_on"]).days) <= window):
-            where = f"登记簿{old['year']}年第{old['seq']}号" if "seq" in old else f"本批次第{old['row_number']}行"
+            same and abs((optional_date(old["guided_on"]) - entry["guided_on"]).days) <= window
+        ):
+            where = (
+                f"登记簿{old['year']}年第{old['seq']}号" if "seq" in old else f"本批次第{old['row_number']}行"
+            )
             return f"已登记：与{where}为同一主体、同一方式、同一事项（{window}天内），不重复登记"
     return None
 
@@ -140,16 +197,29 @@ def _insert_entry(con: duckdb.DuckDBPyConnection, entry: dict, meta: dict) -> in
     return seq
 
 
-def _issue_documents(con: duckdb.DuckDBPyConnection, entry: dict, seq: int, rules: dict[str, Any],
-                     at: dt.datetime) -> list[str]:
+def _issue_documents(
+    con: duckdb.DuckDBPyConnection, entry: dict, seq: int, rules: dict[str, Any], at: dt.datetime
+) -> list[str]:
     numbers = []
     for doc_type in rules["documents"].get(entry["method"], ["文书"]):
-        number = int(con.execute(sql.load("register/next_doc_number"),
-                                 {"doc_type": doc_type, "year": entry["year"]}).fetchone()[0])
+        number = int(
+            con.execute(
+                sql.load("register/next_doc_number"), {"doc_type": doc_type, "year": entry["year"]}
+            ).fetchone()[0]
+        )
         doc_no = rules["numbers"]["format"].format(year=entry["year"], number=number)
-        con.execute(sql.load("register/insert_document"), {
-            "doc_type": doc_type, "year": entry["year"], "number": number, "doc_no": doc_no,
-            "entry_year": entry["year"], "entry_seq": seq, "issued_at": at})
+        con.execute(
+            sql.load("register/insert_document"),
+            {
+                "doc_type": doc_type,
+                "year": entry["year"],
+                "number": number,
+                "doc_no": doc_no,
+                "entry_year": entry["year"],
+                "entry_seq": seq,
+                "issued_at": at,
+            },
+        )
         numbers.append(doc_no)
     return numbers
 
@@ -160,18 +230,44 @@ def _audit_text(value: Any) -> str | None:
     return value.strftime("%Y-%m-%d") if isinstance(value, dt.date) else str(value)
 
 
-def _audit(con: duckdb.DuckDBPyConnection, year: int, seq: int, action: str, by: str,
-           reason: str | None, at: dt.datetime, field: str | None = None, old: Any = None,
-           new: Any = None) -> None:
-    con.execute(sql.load("register/insert_audit"), {
-        "year": year, "seq": seq, "action": action, "field": field,
-        "old_value": _audit_text(old), "new_value": _audit_text(new),
-        "by_whom": by, "reason": reason, "at": at})
+def _audit(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    seq: int,
+    action: str,
+    by: str,
+    reason: str | None,
+    at: dt.datetime,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+) -> None:
+    con.execute(
+        sql.load("register/insert_audit"),
+        {
+            "year": year,
+            "seq": seq,
+            "action": action,
+            "field": field,
+            "old_value": _audit_text(old),
+            "new_value": _audit_text(new),
+            "by_whom": by,
+            "reason": reason,
+            "at": at,
+        },
+    )
 
 
-def add_to_register(ws: WorkspaceLike, chosen: Any, officers: Any = None, guided_on: Any = None, *,
-                    by: str | None = None, strict: bool = False,
-                    today: dt.date | None = None) -> pd.DataFrame:
+def add_to_register(
+    ws: WorkspaceLike,
+    chosen: Any,
+    officers: Any = None,
+    guided_on: Any = None,
+    *,
+    by: str | None = None,
+    strict: bool = False,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
     """Register the chosen guidance actions; return the entries created.
 
     Parameters
@@ -203,8 +299,15 @@ def add_to_register(ws: WorkspaceLike, chosen: Any, officers: Any = None, guided
         return _add(ws, chosen, officers, guided_on, by, strict, today)
 
 
-def _add(ws: WorkspaceLike, chosen: Any, officers: Any, guided_on: Any, by: str | None, strict: bool,
-         today: dt.date | None) -> pd.DataFrame:
+def _add(
+    ws: WorkspaceLike,
+    chosen: Any,
+    officers: Any,
+    guided_on: Any,
+    by: str | None,
+    strict: bool,
+    today: dt.date | None,
+) -> pd.DataFrame:
     config = rules(ws, "register")
     frame, source = read_chosen(chosen)
     not_adopted = int((~frame["adopted"]).sum())
@@ -213,8 +316,10 @@ def _add(ws: WorkspaceLike, chosen: Any, officers: Any, guided_on: Any, by: str 
     today = today or dt.date.today()
     planned, refused = _check_rows(ws, frame, items, config, officers, guided_on, today)
     if strict and refused:
-        raise RegisterError(f"有 {len(refused)} 行不符合登记条件，本批次未登记："
-                            + "；".join(f"第{r['row_number']}行 {r['reason']}" for r in refused[:5]))
+        raise RegisterError(
+            f"有 {len(refused)} 行不符合登记条件，本批次未登记："
+            + "；".join(f"第{r['row_number']}行 {r['reason']}" for r in refused[:5])
+        )
     by = by or getpass.getuser()
     at = _now()
     window = int(config["register"]["dedup_window_days"])
@@ -226,15 +331,30 @@ def _add(ws: WorkspaceLike, chosen: Any, officers: Any, guided_on: Any, by: str 
         for entry in planned:
             why = _duplicate_reason(entry, active, window) or _duplicate_reason(entry, batch, window)
             if why:
-                skipped.append({"row_number": entry["row_number"], "name": entry["target_name"],
-                                "uscc": entry["uscc"], "action": entry["method"], "reason": why})
+                skipped.append(
+                    {
+                        "row_number": entry["row_number"],
+                        "name": entry["target_name"],
+                        "uscc": entry["uscc"],
+                        "action": entry["method"],
+                        "reason": why,
+                    }
+                )
                 continue
             batch.append(entry)
             meta = {"source": source, "created_by": by, "created_at": at}
             seq = _insert_entry(con, entry, meta)
             numbers = _issue_documents(con, entry, seq, config, at)
-            _audit(con, entry["year"], seq, "登记", by, source, at,
-                   new=f"{entry['method']}：{entry['matter']}；" + "、".join(numbers))
+            _audit(
+                con,
+                entry["year"],
+                seq,
+                "登记",
+                by,
+                source,
+                at,
+                new=f"{entry['method']}：{entry['matter']}；" + "、".join(numbers),
+            )
             created.append((entry["year"], seq))
     out = register(ws)
     keys = set(created)
@@ -242,8 +362,10 @@ def _add(ws: WorkspaceLike, chosen: Any, officers: Any, guided_on: Any, by: str 
     out.attrs["refused"] = refused
     out.attrs["skipped"] = skipped
     out.attrs["not_adopted"] = not_adopted
-    out.attrs["summary"] = (f"新登记 {len(created)} 条，拒绝 {len(refused)} 条，跳过（已登记）{len(skipped)} 条，"
-                            f"未采纳 {not_adopted} 行")
+    out.attrs["summary"] = (
+        f"新登记 {len(created)} 条，拒绝 {len(refused)} 条，跳过（已登记）{len(skipped)} 条，"
+        f"未采纳 {not_adopted} 行"
+    )
     return out
 
 
@@ -255,8 +377,15 @@ def report(new: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- read ---------------------------------------------------------------------------------------
-def register(ws: WorkspaceLike, year: int | None = None, *, start: Any = None, end: Any = None,
-             include_void: bool = True, seq: int | None = None) -> pd.DataFrame:
+def register(
+    ws: WorkspaceLike,
+    year: int | None = None,
+    *,
+    start: Any = None,
+    end: Any = None,
+    include_void: bool = True,
+    seq: int | None = None,
+) -> pd.DataFrame:
     """The register, one row per entry, oldest first.
 
     Parameters
@@ -293,8 +422,14 @@ def register(ws: WorkspaceLike, year: int | None = None, *, start: Any = None, e
     True
     """
     pending = rules(ws, "register")["register"]["pending_result"]
-    out = ws.store.query("register/entries", year=year, seq=seq, start=optional_date(start),
-                         end=optional_date(end), include_void=include_void)
+    out = ws.store.query(
+        "register/entries",
+        year=year,
+        seq=seq,
+        start=optional_date(start),
+        end=optional_date(end),
+        include_void=include_void,
+    )
     out["result_recorded"] = out["result"].notna()
     out["result"] = out["result"].fillna(pending)
     out["guided_on"] = pd.to_datetime(out["guided_on"])
@@ -308,8 +443,10 @@ def audit_trail(ws: WorkspaceLike, year: int | None = None, seq: int | None = No
 
 
 def _entry(con: duckdb.DuckDBPyConnection, year: int, seq: int) -> dict:
-    found = con.execute(sql.load("register/entries"), {
-        "year": int(year), "seq": int(seq), "start": None, "end": None, "include_void": True}).df()
+    found = con.execute(
+        sql.load("register/entries"),
+        {"year": int(year), "seq": int(seq), "start": None, "end": None, "include_void": True},
+    ).df()
     if found.empty:
         raise RegisterError(f"登记簿中没有 {year} 年第 {seq} 号")
     row = found.iloc[0].to_dict()
@@ -318,8 +455,9 @@ def _entry(con: duckdb.DuckDBPyConnection, year: int, seq: int) -> dict:
     return row
 
 
-def record_result(ws: WorkspaceLike, year: int, seq: int, result: str, effect: str | None = None, *,
-                  by: str | None = None) -> pd.DataFrame:
+def record_result(
+    ws: WorkspaceLike, year: int, seq: int, result: str, effect: str | None = None, *, by: str | None = None
+) -> pd.DataFrame:
     """Record 指导结果 (and 指导取得的效益、效果) of an entry; the previous values stay in the audit trail.
 
     Parameters
@@ -350,8 +488,10 @@ def record_result(ws: WorkspaceLike, year: int, seq: int, result: str, effect: s
     by, at = by or getpass.getuser(), _now()
     with ws.store.transaction() as con:
         old = _entry(con, year, seq)
-        con.execute(sql.load("register/set_result"),
-                    {"year": year, "seq": seq, "result": result.strip(), "effect": effect, "at": at})
+        con.execute(
+            sql.load("register/set_result"),
+            {"year": year, "seq": seq, "result": result.strip(), "effect": effect, "at": at},
+        )
         _audit(con, year, seq, "记录结果", by, None, at, "result", old["result"], result.strip())
         if effect is not None:
             _audit(con, year, seq, "记录结果", by, None, at, "effect", old["effect"], effect)
@@ -382,8 +522,9 @@ def void_entry(ws: WorkspaceLike, year: int, seq: int, by: str, reason: str) -> 
     at = _now()
     with ws.store.transaction() as con:
         _entry(con, year, seq)
-        con.execute(sql.load("register/void"),
-                    {"year": year, "seq": seq, "by_whom": by, "at": at, "reason": reason})
+        con.execute(
+            sql.load("register/void"), {"year": year, "seq": seq, "by_whom": by, "at": at, "reason": reason}
+        )
         _audit(con, year, seq, "作废", by, reason, at, "status", "已登记", "已作废")
     return register(ws, int(year), seq=int(seq))
 

@@ -38,7 +38,9 @@ REGISTER_LAYOUT = {
 }
 
 
-def _register_rows(ws: WorkspaceLike, year: int | None, start: Any, end: Any, include_void: bool) -> pd.DataFrame:
+def _register_rows(
+    ws: WorkspaceLike, year: int | None, start: Any, end: Any, include_void: bool
+) -> pd.DataFrame:
     return register(ws, year, start=start, end=end, include_void=include_void)
 
 
@@ -52,12 +54,15 @@ def _period_label(year: int | None, start: Any, end: Any) -> str:
     return "全部年度"
 
 
-def register_table(ws: WorkspaceLike, year: int | None = None, start: Any = None, end: Any = None,
-                   include_void: bool = True) -> pd.DataFrame:
+def register_table(
+    ws: WorkspaceLike, year: int | None = None, start: Any = None, end: Any = None, include_void: bool = True
+) -> pd.DataFrame:
     """The register as people read it (Chinese headers, form's five columns first)."""
     reg = _register_rows(ws, year, start, end, include_void)
-    reg["matter_line"] = [f"{t}：{m}（{k}）" for t, m, k in
-                          zip(reg["target_name"].fillna(""), reg["matter"], reg["method"], strict=True)]
+    reg["matter_line"] = [
+        f"{t}：{m}（{k}）"
+        for t, m, k in zip(reg["target_name"].fillna(""), reg["matter"], reg["method"], strict=True)
+    ]
     reg["guided_on"] = reg["guided_on"].dt.date
     trail = audit_trail(ws)
     notes = {}
@@ -67,13 +72,21 @@ def register_table(ws: WorkspaceLike, year: int | None = None, start: Any = None
             text += f"{row['field']}"
         text += f"：{row['reason']}"
         notes.setdefault((row["year"], row["seq"]), []).append(text)
-    reg["note"] = [("；".join(notes.get((y, s), [])) or None)
-                   for y, s in zip(reg["year"], reg["seq"], strict=True)]
+    reg["note"] = [
+        ("；".join(notes.get((y, s), [])) or None) for y, s in zip(reg["year"], reg["seq"], strict=True)
+    ]
     return reg[list(REGISTER_LAYOUT)].rename(columns=REGISTER_LAYOUT)
 
 
-def export_register(ws: WorkspaceLike, path: str | Path, year: int | None = None, *, start: Any = None,
-                    end: Any = None, include_void: bool = True) -> Path:
+def export_register(
+    ws: WorkspaceLike,
+    path: str | Path,
+    year: int | None = None,
+    *,
+    start: Any = None,
+    end: Any = None,
+    include_void: bool = True,
+) -> Path:
     """Write the register (.xlsx in the form's layout, or .csv with BOM) for a year or date range.
 
     Title 行政指导事项登记簿; columns 序号 · 时间 · 指导事项 · 指导结果 · 指导人员 first, then 年度,
@@ -111,12 +124,19 @@ def export_register(ws: WorkspaceLike, path: str | Path, year: int | None = None
     with ws.store.connect(read_only=True):
         table = register_table(ws, year, start, end, include_void)
     widths = {"序号": 6, "时间": 12, "指导事项": 50, "指导结果": 24, "指导人员": 14, "指导理由": 50}
-    return write_table(table, path, title="行政指导事项登记簿",
-                       subtitle=f"{unit}　{_period_label(year, start, end)}",
-                       sheet_name="登记簿", column_widths=widths)
+    return write_table(
+        table,
+        path,
+        title="行政指导事项登记簿",
+        subtitle=f"{unit}　{_period_label(year, start, end)}",
+        sheet_name="登记簿",
+        column_widths=widths,
+    )
 
 
-def filing_table(ws: WorkspaceLike, year: int | None = None, start: Any = None, end: Any = None) -> pd.DataFrame:
+def filing_table(
+    ws: WorkspaceLike, year: int | None = None, start: Any = None, end: Any = None
+) -> pd.DataFrame:
     """One row per (non-voided) entry with the configured filing columns."""
     reg = _register_rows(ws, year, start, end, include_void=False)
     reg["content"] = reg["opinion"].fillna(reg["catalog_content"])
@@ -128,8 +148,9 @@ def filing_table(ws: WorkspaceLike, year: int | None = None, start: Any = None, 
     return pd.DataFrame({header: reg[field].to_numpy() for header, field in columns})
 
 
-def export_filing_batch(ws: WorkspaceLike, path: str | Path, year: int | None = None, *, start: Any = None,
-                        end: Any = None) -> Path:
+def export_filing_batch(
+    ws: WorkspaceLike, path: str | Path, year: int | None = None, *, start: Any = None, end: Any = None
+) -> Path:
     """Write the filing batch for 淄博市涉企检查网络备案系统「行政指导专区」(.xlsx, or .csv UTF-8 BOM).
 
     Columns and their order come from ``config/filing_columns.toml`` (default: 统一社会信用代码,

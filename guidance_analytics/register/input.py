@@ -46,8 +46,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "place": ("指导地点", "place"),
 }
 TEXT_COLUMNS = (
-    "business_id", "uscc", "name", "township", "industry", "action", "reasons", "evidence",
-    "catalog_item", "legal_basis", "officers", "remarks", "permit_item", "place",
+    "business_id",
+    "uscc",
+    "name",
+    "township",
+    "industry",
+    "action",
+    "reasons",
+    "evidence",
+    "catalog_item",
+    "legal_basis",
+    "officers",
+    "remarks",
+    "permit_item",
+    "place",
 )
 YES = {"是", "y", "yes", "true", "1", "√", "采纳", "同意"}
 
@@ -155,14 +167,18 @@ def read_chosen(chosen: Any) -> tuple[pd.DataFrame, str]:
         values = frame[col] if col in frame.columns else pd.Series(None, index=frame.index, dtype=object)
         clean = join_officers if col == "officers" else _clean_text
         out[col] = pd.Series([clean(v) for v in values], index=frame.index, dtype=object)
-    out["uscc"] = pd.Series([v.upper() if isinstance(v, str) else None for v in out["uscc"]],
-                            index=frame.index, dtype=object)
-    out["industry_code"] = pd.Series([_industry_code(v) for v in out["industry"]], index=frame.index,
-                                     dtype=object)
+    out["uscc"] = pd.Series(
+        [v.upper() if isinstance(v, str) else None for v in out["uscc"]], index=frame.index, dtype=object
+    )
+    out["industry_code"] = pd.Series(
+        [_industry_code(v) for v in out["industry"]], index=frame.index, dtype=object
+    )
     score = frame["score"] if "score" in frame.columns else pd.Series(dtype=float, index=frame.index)
     out["score"] = pd.to_numeric(score, errors="coerce")
     if "adopted" in frame.columns:
-        out["adopted"] = frame["adopted"].map(lambda v: str(v).strip().lower() in YES if _clean_text(v) else False)
+        out["adopted"] = frame["adopted"].map(
+            lambda v: str(v).strip().lower() in YES if _clean_text(v) else False
+        )
     else:
         out["adopted"] = True
     for col in ("planned_on", "as_of"):

@@ -20,14 +20,25 @@ from docx.shared import Cm, Pt
 
 #: Chinese font sizes in points
 SIZES = {"二号": 22.0, "三号": 16.0, "小三": 15.0, "四号": 14.0, "小四": 12.0}
-ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
-         "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
-WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                    *(f"LPT{i}" for i in range(1, 10))}
+ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+}
+WINDOWS_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 
 
-def set_fonts(target: Any, east_asia: str, latin: str, size: float | None = None,
-              bold: bool | None = None) -> None:
+def set_fonts(
+    target: Any, east_asia: str, latin: str, size: float | None = None, bold: bool | None = None
+) -> None:
     """Set Latin and East-Asian font (and size/bold) on a run or a style."""
     font = target.font
     font.name = latin
@@ -67,8 +78,9 @@ class Form:
 
     def _document_defaults(self, fonts: dict[str, str]) -> None:
         """Replace the template's theme fonts (which win over explicit names) in w:docDefaults."""
-        rfonts = self.doc.styles.element.find(qn("w:docDefaults") + "/" + qn("w:rPrDefault") + "/"
-                                              + qn("w:rPr") + "/" + qn("w:rFonts"))
+        rfonts = self.doc.styles.element.find(
+            qn("w:docDefaults") + "/" + qn("w:rPrDefault") + "/" + qn("w:rPr") + "/" + qn("w:rFonts")
+        )
         if rfonts is None:
             return
         for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
@@ -85,9 +97,18 @@ class Form:
         """Usable width in cm."""
         return 21.0 - 2.8 - 2.6
 
-    def para(self, text: str = "", *, align: str = "justify", indent: bool = False,
-             font: str | None = None, size: str = "三号", bold: bool = False,
-             right_indent_cm: float = 0.0, space_before: float = 0.0) -> Any:
+    def para(
+        self,
+        text: str = "",
+        *,
+        align: str = "justify",
+        indent: bool = False,
+        font: str | None = None,
+        size: str = "三号",
+        bold: bool = False,
+        right_indent_cm: float = 0.0,
+        space_before: float = 0.0,
+    ) -> Any:
         """Add a paragraph with one run in the given font (``body`` unless named)."""
         p = self.doc.add_paragraph()
         p.alignment = ALIGN[align]
@@ -101,8 +122,16 @@ class Form:
         self.run(p, text, font=font, size=size, bold=bold)
         return p
 
-    def run(self, paragraph: Any, text: str, *, font: str | None = None, size: str = "三号",
-            bold: bool = False, underline: bool = False) -> Any:
+    def run(
+        self,
+        paragraph: Any,
+        text: str,
+        *,
+        font: str | None = None,
+        size: str = "三号",
+        bold: bool = False,
+        underline: bool = False,
+    ) -> Any:
         run = paragraph.add_run()
         for i, part in enumerate(xml_text(text).split("-")):
             if i:  # a hyphen that never breaks the line (phone numbers, codes)
@@ -136,8 +165,15 @@ class Form:
                 cell.width = Cm(width)
         return table
 
-    def cell(self, cell: Any, lines: list[str], *, bold_first: bool = False, align: str = "left",
-             size: str = "四号") -> None:
+    def cell(
+        self,
+        cell: Any,
+        lines: list[str],
+        *,
+        bold_first: bool = False,
+        align: str = "left",
+        size: str = "四号",
+    ) -> None:
         """Fill a table cell with lines of text (table font)."""
         for run in list(cell.paragraphs[0].runs):
             run._r.getparent().remove(run._r)

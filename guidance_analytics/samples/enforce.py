@@ -53,8 +53,12 @@ def make_inspections(rng: np.random.Generator, w: World) -> None:
             push(p["decision_date"] + timedelta(days=int(rng.integers(1, 21))), p["biz"], "许可勘验")
     for c in w.complaints:
         if c["biz"] is not None and rng.random() < 0.75:
-            push(c["received"].date() + timedelta(days=int(rng.integers(1, 5))), c["biz"], "投诉核查",
-                 vid=c["vid"])
+            push(
+                c["received"].date() + timedelta(days=int(rng.integers(1, 5))),
+                c["biz"],
+                "投诉核查",
+                vid=c["vid"],
+            )
 
     by_biz: dict[int, list[dict]] = {}
     for v in w.violations:
@@ -64,8 +68,11 @@ def make_inspections(rng: np.random.Generator, w: World) -> None:
     out = []
     while heap:
         d, _s, b, itype, vid, parent = heapq.heappop(heap)
-        open_v = [v for v in by_biz.get(b, ()) if not v["found"] and v["date"] <= d
-                  and (d - v["date"]).days <= FINDABLE_DAYS]
+        open_v = [
+            v
+            for v in by_biz.get(b, ())
+            if not v["found"] and v["date"] <= d and (d - v["date"]).days <= FINDABLE_DAYS
+        ]
         found = []
         for v in open_v:
             p = 0.92 if (vid is not None and v["vid"] == vid) else 0.8
@@ -84,9 +91,15 @@ def make_inspections(rng: np.random.Generator, w: World) -> None:
             sev = 1
         else:
             sev = 0 if not types else _severity(rng, kind[b], len(types), _recent(last_found, b, d))
-        rec = {"biz": b, "date": d, "itype": "日常检查" if parent is not None else itype,
-               "sev": sev, "types": types, "vids": [v["vid"] for v in found],
-               "problem_count": 0 if sev == 0 else len(types) + int(rng.poisson(0.3))}
+        rec = {
+            "biz": b,
+            "date": d,
+            "itype": "日常检查" if parent is not None else itype,
+            "sev": sev,
+            "types": types,
+            "vids": [v["vid"] for v in found],
+            "problem_count": 0 if sev == 0 else len(types) + int(rng.poisson(0.3)),
+        }
         out.append(rec)
         if sev:
             last_found[b] = d
@@ -97,8 +110,7 @@ def make_inspections(rng: np.random.Generator, w: World) -> None:
             if rng.random() < p_pen:
                 pd_ = d + timedelta(days=int(rng.integers(15, 80)))
                 if pd_ <= end:
-                    w.penalties.append({"biz": b, "date": pd_, "sev": sev, "types": types,
-                                        "inspection": rec})
+                    w.penalties.append({"biz": b, "date": pd_, "sev": sev, "types": types, "inspection": rec})
     w.inspections = out
 
 

@@ -19,18 +19,53 @@ import pandas as pd
 from .catalog import LICENCES, VIOLATION_NAMES, VIOLATIONS
 
 BASE_RATE = {  # latent violations per business-month
-    "food_service": 0.040, "food_retail": 0.022, "food_prod": 0.030, "pharmacy": 0.020,
-    "lodging": 0.035, "bath": 0.038, "sports": 0.025, "entertainment": 0.045, "internet_cafe": 0.045,
-    "construction": 0.045, "transport": 0.025, "school": 0.014, "clinic": 0.016, "sanitation": 0.025,
+    "food_service": 0.040,
+    "food_retail": 0.022,
+    "food_prod": 0.030,
+    "pharmacy": 0.020,
+    "lodging": 0.035,
+    "bath": 0.038,
+    "sports": 0.025,
+    "entertainment": 0.045,
+    "internet_cafe": 0.045,
+    "construction": 0.045,
+    "transport": 0.025,
+    "school": 0.014,
+    "clinic": 0.016,
+    "sanitation": 0.025,
     "fuel": 0.014,
 }
 COMPLAINT_P = {
-    "food_service": 0.5, "food_retail": 0.45, "food_prod": 0.25, "pharmacy": 0.25, "lodging": 0.4,
-    "bath": 0.35, "sports": 0.3, "entertainment": 0.5, "internet_cafe": 0.45, "construction": 0.55,
-    "transport": 0.35, "school": 0.3, "clinic": 0.3, "sanitation": 0.4, "fuel": 0.1,
+    "food_service": 0.5,
+    "food_retail": 0.45,
+    "food_prod": 0.25,
+    "pharmacy": 0.25,
+    "lodging": 0.4,
+    "bath": 0.35,
+    "sports": 0.3,
+    "entertainment": 0.5,
+    "internet_cafe": 0.45,
+    "construction": 0.55,
+    "transport": 0.35,
+    "school": 0.3,
+    "clinic": 0.3,
+    "sanitation": 0.4,
+    "fuel": 0.1,
 }
-SEASON = {1: 1.15, 2: 1.2, 3: 0.9, 4: 0.92, 5: 1.0, 6: 1.08, 7: 1.05, 8: 1.05, 9: 0.98, 10: 1.05,
-          11: 0.9, 12: 0.98}
+SEASON = {
+    1: 1.15,
+    2: 1.2,
+    3: 0.9,
+    4: 0.92,
+    5: 1.0,
+    6: 1.08,
+    7: 1.05,
+    8: 1.05,
+    9: 0.98,
+    10: 1.05,
+    11: 0.9,
+    12: 0.98,
+}
 FAMILY_SEASON = {("food_service", 6): 1.2, ("food_retail", 1): 1.3, ("food_retail", 2): 1.3}
 TREND_PER_YEAR = 0.04
 EXCITE_JUMP, EXCITE_DECAY, EXCITE_MAX = 0.5, float(np.exp(-1 / 3)), 1.0
@@ -156,14 +191,23 @@ def _permit(rng, counters, i, lic, d, to, first) -> dict:
     counters[nkey] = counters.get(nkey, int(rng.integers(100, 900))) + 1
     dkey = (lic.doc_no, d.year)
     counters[dkey] = counters.get(dkey, int(rng.integers(1, 40))) + 1
-    number = lic.number.format(r="370323", y=d.year, n=counters[nkey], c=int(rng.integers(0, 10)),
-                               ymd=d.strftime("%Y%m%d"))
+    number = lic.number.format(
+        r="370323", y=d.year, n=counters[nkey], c=int(rng.integers(0, 10)), ymd=d.strftime("%Y%m%d")
+    )
     return {
-        "biz": i, "key": lic.key, "item": lic.item, "certificate": lic.certificate,
-        "doc_name": lic.doc_name, "category": lic.category,
+        "biz": i,
+        "key": lic.key,
+        "item": lic.item,
+        "certificate": lic.certificate,
+        "doc_name": lic.doc_name,
+        "category": lic.category,
         "content": lic.contents[int(rng.integers(len(lic.contents)))],
-        "permit_no": number, "doc_no": lic.doc_no.format(y=d.year, n=counters[dkey]),
-        "decision_date": d, "valid_from": d, "valid_to": to, "first": first,
+        "permit_no": number,
+        "doc_no": lic.doc_no.format(y=d.year, n=counters[dkey]),
+        "decision_date": d,
+        "valid_from": d,
+        "valid_to": to,
+        "first": first,
     }
 
 
@@ -247,8 +291,17 @@ def simulate_violations(rng: np.random.Generator, w: World, hotspots: list[Hotsp
             for _ in range(int(counts[b])):
                 t = int(rng.choice(n_types, p=p))
                 d = ms.date() + timedelta(days=int(rng.integers(0, days)))
-                w.violations.append({"vid": len(w.violations), "biz": int(b), "date": d, "type": t,
-                                     "month": m, "found": False, "complained": False})
+                w.violations.append(
+                    {
+                        "vid": len(w.violations),
+                        "biz": int(b),
+                        "date": d,
+                        "type": t,
+                        "month": m,
+                        "found": False,
+                        "complained": False,
+                    }
+                )
         excite = np.minimum(excite * EXCITE_DECAY + EXCITE_JUMP * counts, EXCITE_MAX)
     w.violations.sort(key=lambda v: (v["date"], v["biz"]))
     for i, v in enumerate(w.violations):
@@ -273,8 +326,15 @@ def make_complaints(rng: np.random.Generator, w: World, unmatchable_share: float
             d = v["date"] + timedelta(days=int(rng.integers(0, 4)) + 2 * extra)
             if d > end:
                 break
-            out.append({"biz": v["biz"], "vid": v["vid"], "type": v["type"], "origin": "violation",
-                        "received": _at(rng, d)})
+            out.append(
+                {
+                    "biz": v["biz"],
+                    "vid": v["vid"],
+                    "type": v["type"],
+                    "origin": "violation",
+                    "received": _at(rng, d),
+                }
+            )
     n_months = len(w.months)
     opened = biz["open_date"].to_numpy()
     closed = biz["close_date"].fillna(pd.Timestamp("2262-01-01")).to_numpy()
@@ -288,14 +348,14 @@ def make_complaints(rng: np.random.Generator, w: World, unmatchable_share: float
         for b in np.flatnonzero(rng.random(len(fam)) < rate):
             d = ms.date() + timedelta(days=int(rng.integers(0, (me - ms).days + 1)))
             t = int(rng.choice(len(VIOLATIONS), p=tw[fam[b]]))
-            out.append({"biz": int(b), "vid": None, "type": t, "origin": "unfounded",
-                        "received": _at(rng, d)})
+            out.append(
+                {"biz": int(b), "vid": None, "type": t, "origin": "unfounded", "received": _at(rng, d)}
+            )
     n_unmatch = int(round(len(out) * unmatchable_share / (1 - unmatchable_share)))
     span = (end - start).days + 1
     for _ in range(n_unmatch):
         d = start + timedelta(days=int(rng.integers(0, span)))
-        out.append({"biz": None, "vid": None, "type": None, "origin": "unmatchable",
-                    "received": _at(rng, d)})
+        out.append({"biz": None, "vid": None, "type": None, "origin": "unmatchable", "received": _at(rng, d)})
     out.sort(key=lambda c: (c["received"], -1 if c["biz"] is None else c["biz"]))
     w.complaints = out
 

@@ -95,9 +95,15 @@ def default_hotspots(months: pd.DatetimeIndex) -> list[Hotspot]:
     return out
 
 
-def generate_samples(out_dir: str | Path, seed: int = 20210510, n_businesses: int = 2500,
-                     start: str = "2021-01-01", end: str = "2024-12-31", scale: float = 1.0,
-                     spec: SampleSpec | None = None) -> dict[str, list[Path] | Path]:
+def generate_samples(
+    out_dir: str | Path,
+    seed: int = 20210510,
+    n_businesses: int = 2500,
+    start: str = "2021-01-01",
+    end: str = "2024-12-31",
+    scale: float = 1.0,
+    spec: SampleSpec | None = None,
+) -> dict[str, list[Path] | Path]:
     """Generate the sample files and their ground truth into ``out_dir``.
 
     Returns ``{"permits": [...], "complaints": [...], "inspections": [...], "penalties": [...],
@@ -145,14 +151,17 @@ def generate_samples(out_dir: str | Path, seed: int = 20210510, n_businesses: in
     paths["complaints"], labels = write_complaints(out, r_files, comp, d0, d1, defects, spec.scale)
     paths["inspections"] = write_inspections(out, r_files, insp, d0, d1, defects, spec.scale)
     paths["penalties"] = write_penalties(out, r_files, pen, d0, d1, defects, spec.scale)
-    paths["truth"] = write_truth(out / "truth", w, hotspots, boom, comp, labels, insp, pen, permits,
-                                 defects, spec, CAMPAIGNS)
+    paths["truth"] = write_truth(
+        out / "truth", w, hotspots, boom, comp, labels, insp, pen, permits, defects, spec, CAMPAIGNS
+    )
     return paths
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m guidance_analytics.samples",
-                                     description="生成合成样例数据（含真值）/ generate the synthetic sample set")
+    parser = argparse.ArgumentParser(
+        prog="python -m guidance_analytics.samples",
+        description="生成合成样例数据（含真值）/ generate the synthetic sample set",
+    )
     parser.add_argument("out_dir")
     parser.add_argument("--seed", type=int, default=SampleSpec.seed)
     parser.add_argument("--n-businesses", type=int, default=SampleSpec.n_businesses)
@@ -160,9 +169,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end", default=SampleSpec.end)
     parser.add_argument("--scale", type=float, default=SampleSpec.scale)
     args = parser.parse_args(argv)
-    paths = generate_samples(args.out_dir, seed=args.seed, n_businesses=args.n_businesses,
-                             start=args.start, end=args.end, scale=args.scale)
+    paths = generate_samples(
+        args.out_dir,
+        seed=args.seed,
+        n_businesses=args.n_businesses,
+        start=args.start,
+        end=args.end,
+        scale=args.scale,
+    )
     for kind, p in paths.items():
-        for path in (p if isinstance(p, list) else [p]):
+        for path in p if isinstance(p, list) else [p]:
             print(f"{kind}\t{path}")
     return 0

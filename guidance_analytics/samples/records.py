@@ -16,13 +16,31 @@ from .events import World
 from .world import load_words
 
 GENERIC_WORD = {
-    "food_service": "饭店", "food_retail": "超市", "food_prod": "作坊", "pharmacy": "药店",
-    "lodging": "宾馆", "bath": "浴池", "sports": "游泳馆", "entertainment": "KTV",
-    "internet_cafe": "网吧", "construction": "工地", "transport": "运输公司", "school": "培训学校",
-    "clinic": "诊所", "sanitation": "环卫公司", "fuel": "加油站",
+    "food_service": "饭店",
+    "food_retail": "超市",
+    "food_prod": "作坊",
+    "pharmacy": "药店",
+    "lodging": "宾馆",
+    "bath": "浴池",
+    "sports": "游泳馆",
+    "entertainment": "KTV",
+    "internet_cafe": "网吧",
+    "construction": "工地",
+    "transport": "运输公司",
+    "school": "培训学校",
+    "clinic": "诊所",
+    "sanitation": "环卫公司",
+    "fuel": "加油站",
 }
-VARIANTS = (("full", 0.15), ("core", 0.25), ("sign", 0.30), ("sign_generic", 0.12),
-            ("township_sign", 0.10), ("uscc", 0.02), ("vague", 0.06))
+VARIANTS = (
+    ("full", 0.15),
+    ("core", 0.25),
+    ("sign", 0.30),
+    ("sign_generic", 0.12),
+    ("township_sign", 0.10),
+    ("uscc", 0.02),
+    ("vague", 0.06),
+)
 ASKS = ("希望相关部门核实处理", "请求尽快查处", "要求商家整改", "希望有关部门加强监管", "请相关部门尽快处理")
 FOUND_RESULT = "经{unit}执法人员现场核查，反映情况{s}，已责令当事人立即整改，将持续跟踪整改落实情况。"
 NOT_FOUND_RESULT = "经{unit}执法人员现场核查，未发现来电人反映的问题，已向来电人做好解释说明。"
@@ -51,16 +69,32 @@ def permits_table(w: World) -> pd.DataFrame:
     rows = []
     for p in w.permits:
         b = recs[p["biz"]]
-        rows.append({
-            "truth_id": b["truth_id"], "name": b["name"], "subject_type": b["subject_type"],
-            "uscc": b["uscc"], "reg_no": b["reg_no"], "legal_rep": b["legal_rep"],
-            "decision_doc_name": p["doc_name"], "decision_doc_no": p["doc_no"],
-            "permit_category": p["category"], "certificate_name": p["certificate"],
-            "permit_item": p["item"], "permit_no": p["permit_no"], "content": p["content"],
-            "decision_date": p["decision_date"], "valid_from": p["valid_from"], "valid_to": p["valid_to"],
-            "authority": APPROVAL_BUREAU, "status": p["status"], "address": b["address"],
-            "township": b["township"], "industry_code": b["industry_code"], "first": p["first"],
-        })
+        rows.append(
+            {
+                "truth_id": b["truth_id"],
+                "name": b["name"],
+                "subject_type": b["subject_type"],
+                "uscc": b["uscc"],
+                "reg_no": b["reg_no"],
+                "legal_rep": b["legal_rep"],
+                "decision_doc_name": p["doc_name"],
+                "decision_doc_no": p["doc_no"],
+                "permit_category": p["category"],
+                "certificate_name": p["certificate"],
+                "permit_item": p["item"],
+                "permit_no": p["permit_no"],
+                "content": p["content"],
+                "decision_date": p["decision_date"],
+                "valid_from": p["valid_from"],
+                "valid_to": p["valid_to"],
+                "authority": APPROVAL_BUREAU,
+                "status": p["status"],
+                "address": b["address"],
+                "township": b["township"],
+                "industry_code": b["industry_code"],
+                "first": p["first"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -99,25 +133,46 @@ def complaints_table(rng: np.random.Generator, w: World) -> pd.DataFrame:
         order_no = f"{recv:%Y%m%d}{day_seq[key]:05d}"
         caller = _pick(rng, words["caller_names"])
         phone = fake_phone(rng)
-        row = {"order_no": order_no, "received_at": recv, "channel": _pick(rng, words["channels"]),
-               "caller": caller, "caller_phone": phone, "origin": c["origin"], "vid": c["vid"]}
+        row = {
+            "order_no": order_no,
+            "received_at": recv,
+            "channel": _pick(rng, words["channels"]),
+            "caller": caller,
+            "caller_phone": phone,
+            "origin": c["origin"],
+            "vid": c["vid"],
+        }
         if c["biz"] is None:
             t = words["unmatchable"][int(rng.integers(len(words["unmatchable"])))]
             town = _pick(rng, list(biz["township"].unique()))
-            place = town + _pick(rng, words["village_prefix"]) + _pick(rng, words["village_stem"]) + "村" \
-                if rng.random() < 0.4 else town + _pick(rng, words["roads_town"])
+            place = (
+                town + _pick(rng, words["village_prefix"]) + _pick(rng, words["village_stem"]) + "村"
+                if rng.random() < 0.4
+                else town + _pick(rng, words["roads_town"])
+            )
             fill = {"place": place, "town": town}
             stype = t["type"]
             subst = ""
             if stype == "投诉":
                 subst = _choice(rng, (("属实", 0.4), ("部分属实", 0.1), ("不属实", 0.2), ("", 0.3)))
-            row.update({
-                "request_type": stype, "category": t["category"], "title": t["title"].format(**fill),
-                "content": t["content"].format(**fill), "target_name": t["target"], "address": place,
-                "township": town, "handling_unit": t["unit"].format(**fill),
-                "result": "已转相关单位办理，并向来电人反馈办理情况。", "substantiated": subst,
-                "truth_id": "", "uscc": "", "true_name": "", "variant": "",
-            })
+            row.update(
+                {
+                    "request_type": stype,
+                    "category": t["category"],
+                    "title": t["title"].format(**fill),
+                    "content": t["content"].format(**fill),
+                    "target_name": t["target"],
+                    "address": place,
+                    "township": town,
+                    "handling_unit": t["unit"].format(**fill),
+                    "result": "已转相关单位办理，并向来电人反馈办理情况。",
+                    "substantiated": subst,
+                    "truth_id": "",
+                    "uscc": "",
+                    "true_name": "",
+                    "variant": "",
+                }
+            )
         else:
             b = recs[c["biz"]]
             v = VIOLATIONS[c["type"]]
@@ -148,23 +203,39 @@ def complaints_table(rng: np.random.Generator, w: World) -> pd.DataFrame:
             else:
                 stype = _choice(rng, (("投诉", 0.65), ("举报", 0.3), ("咨询", 0.05)))
                 subst = _choice(rng, (("不属实", 0.7), ("无法核实", 0.3)))
-            result = {"属实": FOUND_RESULT, "部分属实": FOUND_RESULT, "不属实": NOT_FOUND_RESULT,
-                      "无法核实": UNCLEAR_RESULT}[subst].format(unit=unit, s=subst)
+            result = {
+                "属实": FOUND_RESULT,
+                "部分属实": FOUND_RESULT,
+                "不属实": NOT_FOUND_RESULT,
+                "无法核实": UNCLEAR_RESULT,
+            }[subst].format(unit=unit, s=subst)
             short = target if variant != "uscc" else "某商户"
-            row.update({
-                "request_type": stype, "category": category, "title": f"反映{short}{v.short}",
-                "content": content, "target_name": target, "address": place, "township": b["township"],
-                "handling_unit": unit, "result": result, "substantiated": subst,
-                "truth_id": b["truth_id"], "uscc": "" if b["placeholder"] else b["uscc"],
-                "true_name": b["name"], "variant": variant,
-            })
+            row.update(
+                {
+                    "request_type": stype,
+                    "category": category,
+                    "title": f"反映{short}{v.short}",
+                    "content": content,
+                    "target_name": target,
+                    "address": place,
+                    "township": b["township"],
+                    "handling_unit": unit,
+                    "result": result,
+                    "substantiated": subst,
+                    "truth_id": b["truth_id"],
+                    "uscc": "" if b["placeholder"] else b["uscc"],
+                    "true_name": b["name"],
+                    "variant": variant,
+                }
+            )
         if rng.random() < 0.03:
             row["content"] += f"联系电话{fake_phone(rng)}"
             row["inline_phone"] = True
         else:
             row["inline_phone"] = False
-        closed = recv + timedelta(days=int(rng.integers(1, 13)), hours=int(rng.integers(0, 8)),
-                                  minutes=int(rng.integers(0, 60)))
+        closed = recv + timedelta(
+            days=int(rng.integers(1, 13)), hours=int(rng.integers(0, 8)), minutes=int(rng.integers(0, 60))
+        )
         row["closed_at"] = closed.replace(hour=min(max(closed.hour, 8), 18))
         sat = _choice(rng, (("满意", 0.6), ("基本满意", 0.25), ("不满意", 0.1), ("未回访", 0.05)))
         if row["substantiated"] in ("不属实", "无法核实") and rng.random() < 0.3:
@@ -190,17 +261,26 @@ def inspections_table(rng: np.random.Generator, w: World) -> pd.DataFrame:
         month_seq[key] = month_seq.get(key, 0) + 1
         two = rng.choice(len(officers), 2, replace=False)
         types = list(dict.fromkeys(r["types"]))
-        rows.append({
-            "inspection_no": f"JC{r['date']:%Y%m}{month_seq[key]:04d}", "inspected_on": r["date"],
-            "name": b["name"], "uscc": b["uscc"], "inspection_type": r["itype"],
-            "result": RESULTS[r["sev"]],
-            "problems": "；".join(VIOLATIONS[t].problem for t in types) if r["sev"] else "",
-            "problem_count": r["problem_count"],
-            "violation_type": "、".join(VIOLATIONS[t].name for t in types) if r["sev"] else "",
-            "inspectors": f"{officers[two[0]]}、{officers[two[1]]}", "address": b["address"],
-            "township": b["township"], "industry_code": b["industry_code"], "truth_id": b["truth_id"],
-            "vids": ";".join(str(v) for v in r["vids"]), "sev": r["sev"],
-        })
+        rows.append(
+            {
+                "inspection_no": f"JC{r['date']:%Y%m}{month_seq[key]:04d}",
+                "inspected_on": r["date"],
+                "name": b["name"],
+                "uscc": b["uscc"],
+                "inspection_type": r["itype"],
+                "result": RESULTS[r["sev"]],
+                "problems": "；".join(VIOLATIONS[t].problem for t in types) if r["sev"] else "",
+                "problem_count": r["problem_count"],
+                "violation_type": "、".join(VIOLATIONS[t].name for t in types) if r["sev"] else "",
+                "inspectors": f"{officers[two[0]]}、{officers[two[1]]}",
+                "address": b["address"],
+                "township": b["township"],
+                "industry_code": b["industry_code"],
+                "truth_id": b["truth_id"],
+                "vids": ";".join(str(v) for v in r["vids"]),
+                "sev": r["sev"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -219,8 +299,10 @@ def penalties_table(rng: np.random.Generator, w: World) -> pd.DataFrame:
         v = VIOLATIONS[types[0]]
         when = p["inspection"]["date"]
         problems = "，".join(VIOLATIONS[t].problem for t in types)
-        facts = (f"经查，当事人于{when.year}年{when.month}月{when.day}日在{b['address']}经营过程中，"
-                 f"{problems}，违反了{_law(v.basis)}的有关规定。")
+        facts = (
+            f"经查，当事人于{when.year}年{when.month}月{when.day}日在{b['address']}经营过程中，"
+            f"{problems}，违反了{_law(v.basis)}的有关规定。"
+        )
         parts = []
         if "警告" in p["kinds"]:
             parts.append("给予警告")
@@ -232,13 +314,29 @@ def penalties_table(rng: np.random.Generator, w: World) -> pd.DataFrame:
             parts.append("责令停产停业十五日")
         if "吊销许可证件" in p["kinds"]:
             parts.append("吊销许可证件")
-        rows.append({
-            "name": b["name"], "subject_type": b["subject_type"], "uscc": b["uscc"], "reg_no": b["reg_no"],
-            "legal_rep": b["legal_rep"], "decision_no": p["decision_no"], "violation_type": v.name,
-            "facts": facts, "basis": v.basis, "penalty_kinds": p["kinds"], "content": "，".join(parts),
-            "fine_yuan": p["fine"], "confiscation_yuan": p["conf"], "decided_on": p["date"],
-            "authority": p["authority"], "data_source": p["authority"], "address": b["address"],
-            "township": b["township"], "industry_code": b["industry_code"], "truth_id": b["truth_id"],
-            "sev": p["sev"],
-        })
+        rows.append(
+            {
+                "name": b["name"],
+                "subject_type": b["subject_type"],
+                "uscc": b["uscc"],
+                "reg_no": b["reg_no"],
+                "legal_rep": b["legal_rep"],
+                "decision_no": p["decision_no"],
+                "violation_type": v.name,
+                "facts": facts,
+                "basis": v.basis,
+                "penalty_kinds": p["kinds"],
+                "content": "，".join(parts),
+                "fine_yuan": p["fine"],
+                "confiscation_yuan": p["conf"],
+                "decided_on": p["date"],
+                "authority": p["authority"],
+                "data_source": p["authority"],
+                "address": b["address"],
+                "township": b["township"],
+                "industry_code": b["industry_code"],
+                "truth_id": b["truth_id"],
+                "sev": p["sev"],
+            }
+        )
     return pd.DataFrame(rows)

@@ -61,15 +61,27 @@ def _in_field(v: pd.DataFrame, h: Hotspot) -> pd.Series:
     return m
 
 
-def write_truth(truth: Path, w: World, hotspots: list[Hotspot], boom: dict, comp: pd.DataFrame,
-                labels: pd.DataFrame, insp: pd.DataFrame, pen: pd.DataFrame, permits: pd.DataFrame,
-                defects, spec, campaigns) -> Path:
+def write_truth(
+    truth: Path,
+    w: World,
+    hotspots: list[Hotspot],
+    boom: dict,
+    comp: pd.DataFrame,
+    labels: pd.DataFrame,
+    insp: pd.DataFrame,
+    pen: pd.DataFrame,
+    permits: pd.DataFrame,
+    defects,
+    spec,
+    campaigns,
+) -> Path:
     truth.mkdir(parents=True, exist_ok=True)
     biz = w.biz
     months = w.months
     (truth / "README.md").write_text(README, encoding="utf-8")
-    (truth / "spec.json").write_text(json.dumps(asdict(spec), ensure_ascii=False, indent=1) + "\n",
-                                     encoding="utf-8")
+    (truth / "spec.json").write_text(
+        json.dumps(asdict(spec), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
 
     # latent violations
     v = pd.DataFrame(w.violations)
@@ -78,7 +90,8 @@ def write_truth(truth: Path, w: World, hotspots: list[Hotspot], boom: dict, comp
     v["division"] = biz["division"].to_numpy()[v["biz"]]
     v["violation_type"] = [VIOLATION_NAMES[t] for t in v["type"]]
     v[["vid", "truth_id", "date", "violation_type", "complained", "found"]].rename(
-        columns={"vid": "violation_id"}).to_csv(truth / "violations.csv", index=False, lineterminator="\n")
+        columns={"vid": "violation_id"}
+    ).to_csv(truth / "violations.csv", index=False, lineterminator="\n")
 
     # planted hotspots
     sections = dict(zip(biz["division"], biz["section"], strict=True))
@@ -94,16 +107,25 @@ def write_truth(truth: Path, w: World, hotspots: list[Hotspot], boom: dict, comp
             other = [m for m in other if months[m].month not in (7, 8)]
         base = float(per_month.iloc[other].mean()) if other else float("nan")
         for run in _runs(h.months):
-            rows.append({
-                "hotspot_id": h.hotspot_id, "by": h.by, "field": _field_value(h),
-                "field_label": _field_label(h, sections), "township": h.township,
-                "industry_division": h.division, "violation_type": h.violation_type,
-                "period_start": _ym(months, run[0]), "period_end": _ym(months, run[-1]), "factor": h.factor,
-                "recurrent": h.recurrent, "latent_in_cell": int(per_month.iloc[run].sum()),
-                "expected_in_cell": round(sum(h.expected.get(m, (0.0, 0.0))[0] for m in run), 2),
-                "expected_without_factor": round(sum(h.expected.get(m, (0.0, 0.0))[1] for m in run), 2),
-                "latent_baseline": round(base * len(run), 2),
-            })
+            rows.append(
+                {
+                    "hotspot_id": h.hotspot_id,
+                    "by": h.by,
+                    "field": _field_value(h),
+                    "field_label": _field_label(h, sections),
+                    "township": h.township,
+                    "industry_division": h.division,
+                    "violation_type": h.violation_type,
+                    "period_start": _ym(months, run[0]),
+                    "period_end": _ym(months, run[-1]),
+                    "factor": h.factor,
+                    "recurrent": h.recurrent,
+                    "latent_in_cell": int(per_month.iloc[run].sum()),
+                    "expected_in_cell": round(sum(h.expected.get(m, (0.0, 0.0))[0] for m in run), 2),
+                    "expected_without_factor": round(sum(h.expected.get(m, (0.0, 0.0))[1] for m in run), 2),
+                    "latent_baseline": round(base * len(run), 2),
+                }
+            )
     pd.DataFrame(rows).to_csv(truth / "planted_hotspots.csv", index=False, lineterminator="\n")
 
     # businesses
@@ -111,13 +133,36 @@ def write_truth(truth: Path, w: World, hotspots: list[Hotspot], boom: dict, comp
     b["open_date"] = b["open_date"].dt.strftime("%Y-%m-%d")
     b["close_date"] = b["close_date"].dt.strftime("%Y-%m-%d").fillna("")
     b["risk_mult"] = b["risk_mult"].round(4)
-    cols = ["truth_id", "uscc", "uscc_issued", "placeholder", "wrong_check", "name", "name_core", "sign_name",
-            "subject_type", "legal_rep", "township", "address", "industry_code", "industry_name", "division",
-            "section", "family", "open_date", "close_date", "risk_kind", "risk_mult", "traj_start",
-            "traj_len", "boom"]
+    cols = [
+        "truth_id",
+        "uscc",
+        "uscc_issued",
+        "placeholder",
+        "wrong_check",
+        "name",
+        "name_core",
+        "sign_name",
+        "subject_type",
+        "legal_rep",
+        "township",
+        "address",
+        "industry_code",
+        "industry_name",
+        "division",
+        "section",
+        "family",
+        "open_date",
+        "close_date",
+        "risk_kind",
+        "risk_mult",
+        "traj_start",
+        "traj_len",
+        "boom",
+    ]
     b[cols].to_csv(truth / "businesses.csv", index=False, lineterminator="\n")
-    b.loc[b["risk_kind"] == "risky", ["truth_id", "uscc", "name", "township", "industry_code", "risk_mult"]].to_csv(
-        truth / "risky_businesses.csv", index=False, lineterminator="\n")
+    b.loc[
+        b["risk_kind"] == "risky", ["truth_id", "uscc", "name", "township", "industry_code", "risk_mult"]
+    ].to_csv(truth / "risky_businesses.csv", index=False, lineterminator="\n")
 
     # complaint targets
     c = comp.merge(labels, on="order_no", how="left")
@@ -130,31 +175,71 @@ def write_truth(truth: Path, w: World, hotspots: list[Hotspot], boom: dict, comp
     c["matchable"] = c["truth_id"] != ""
     c["violation_id"] = c["vid"].map(lambda x: "" if x is None or pd.isna(x) else str(int(x)))
     c = c.rename(columns={"true_name": "name"})
-    c[["order_no", "file", "truth_id", "uscc", "name", "target_name", "variant", "origin", "matchable",
-       "violation_id", "inline_phone", "defect"]].to_csv(truth / "complaint_targets.csv", index=False,
-                                                         lineterminator="\n")
+    c[
+        [
+            "order_no",
+            "file",
+            "truth_id",
+            "uscc",
+            "name",
+            "target_name",
+            "variant",
+            "origin",
+            "matchable",
+            "violation_id",
+            "inline_phone",
+            "defect",
+        ]
+    ].to_csv(truth / "complaint_targets.csv", index=False, lineterminator="\n")
 
     # licence boom
-    pd.DataFrame(_boom_rows(w, boom, permits, v)).to_csv(truth / "exposure_only_field.csv", index=False,
-                                                          lineterminator="\n")
-    pd.DataFrame([{"campaign": n, "families": "|".join(sorted(f)), "calendar_months": "|".join(map(str, sorted(m))),
-                   "share_drawn_per_month": s} for n, f, m, s in campaigns]).to_csv(
-        truth / "campaigns.csv", index=False, lineterminator="\n")
+    pd.DataFrame(_boom_rows(w, boom, permits, v)).to_csv(
+        truth / "exposure_only_field.csv", index=False, lineterminator="\n"
+    )
+    pd.DataFrame(
+        [
+            {
+                "campaign": n,
+                "families": "|".join(sorted(f)),
+                "calendar_months": "|".join(map(str, sorted(m))),
+                "share_drawn_per_month": s,
+            }
+            for n, f, m, s in campaigns
+        ]
+    ).to_csv(truth / "campaigns.csv", index=False, lineterminator="\n")
 
     # defects (plus code defects that live in the business table)
     recs = list(defects.records)
     wrong = set(biz.loc[biz["wrong_check"], "truth_id"])
     ph = set(biz.loc[biz["placeholder"], "truth_id"])
-    for kind, df, key in (("permits", permits, "permit_no"), ("inspections", insp, "inspection_no"),
-                          ("penalties", pen, "decision_no")):
+    for kind, df, key in (
+        ("permits", permits, "permit_no"),
+        ("inspections", insp, "inspection_no"),
+        ("penalties", pen, "decision_no"),
+    ):
         for defect, ids in (("wrong_check_char", wrong), ("placeholder_code", ph)):
             m = df["truth_id"].isin(ids) if len(df) else pd.Series(dtype=bool)
             if m.any():
-                recs.append({"file": "(all files of the kind)", "kind": kind, "defect": defect,
-                             "column": "统一社会信用代码", "count": int(m.sum()), "keys": ";".join(df.loc[m, key])})
-    recs.append({"file": "(business table)", "kind": "businesses", "defect": "wrong_check_char",
-                 "column": "统一社会信用代码", "count": len(wrong),
-                 "keys": ";".join(biz.loc[biz["wrong_check"], "uscc"])})
+                recs.append(
+                    {
+                        "file": "(all files of the kind)",
+                        "kind": kind,
+                        "defect": defect,
+                        "column": "统一社会信用代码",
+                        "count": int(m.sum()),
+                        "keys": ";".join(df.loc[m, key]),
+                    }
+                )
+    recs.append(
+        {
+            "file": "(business table)",
+            "kind": "businesses",
+            "defect": "wrong_check_char",
+            "column": "统一社会信用代码",
+            "count": len(wrong),
+            "keys": ";".join(biz.loc[biz["wrong_check"], "uscc"]),
+        }
+    )
     pd.DataFrame(recs).to_csv(truth / "defects.csv", index=False, lineterminator="\n")
     return truth
 
@@ -180,8 +265,10 @@ def _boom_rows(w: World, boom: dict, permits: pd.DataFrame, v: pd.DataFrame) -> 
     months = w.months
     b0, b1 = pd.Timestamp(boom["start"]), pd.Timestamp(boom["end"])
     rows = []
-    for by, field, col in (("industry_class", boom["industry_code"], "industry_code"),
-                           ("industry_division", boom["industry_code"][:2], "division")):
+    for by, field, col in (
+        ("industry_class", boom["industry_code"], "industry_code"),
+        ("industry_division", boom["industry_code"][:2], "division"),
+    ):
         ids = set(biz.loc[biz[col] == field, "truth_id"])
         p = permits[permits["truth_id"].isin(ids)]
         frm = pd.to_datetime(p["valid_from"])
@@ -190,8 +277,9 @@ def _boom_rows(w: World, boom: dict, permits: pd.DataFrame, v: pd.DataFrame) -> 
         opened = biz["open_date"].to_numpy()
         closed = biz["close_date"].fillna(pd.Timestamp("2262-01-01")).to_numpy()
         inb = (biz[col] == field).to_numpy()
-        bm = np.array([int((inb & (opened <= m.to_datetime64()) & (closed >= m.to_datetime64())).sum())
-                       for m in months])
+        bm = np.array(
+            [int((inb & (opened <= m.to_datetime64()) & (closed >= m.to_datetime64())).sum()) for m in months]
+        )
         vm = v[v["truth_id"].isin(ids)].groupby("month").size().reindex(range(len(months)), fill_value=0)
         before = np.asarray(months < b0)
         after = np.asarray(months > b1)
@@ -202,12 +290,20 @@ def _boom_rows(w: World, boom: dict, permits: pd.DataFrame, v: pd.DataFrame) -> 
         exp_a = 100.0 * lam[:, after].sum() / max(bm[after].sum(), 1) if after.any() else float("nan")
         ib = int(np.flatnonzero(before)[-1]) if before.any() else 0
         ia = int(np.flatnonzero(months <= b1)[-1])
-        rows.append({
-            "by": by, "field": field, "boom_start": f"{b0:%Y-%m}", "boom_end": f"{b1:%Y-%m}",
-            "active_licences_before": int(active[ib]), "active_licences_after": int(active[ia]),
-            "businesses_opened_in_boom": int(biz["boom"].sum()),
-            "rate_before": round(rate_b, 3), "rate_after": round(rate_a, 3),
-            "expected_rate_before": round(exp_b, 3), "expected_rate_after": round(exp_a, 3),
-            "note": "licence count rises sharply; violations rise in proportion — exposure explains it",
-        })
+        rows.append(
+            {
+                "by": by,
+                "field": field,
+                "boom_start": f"{b0:%Y-%m}",
+                "boom_end": f"{b1:%Y-%m}",
+                "active_licences_before": int(active[ib]),
+                "active_licences_after": int(active[ia]),
+                "businesses_opened_in_boom": int(biz["boom"].sum()),
+                "rate_before": round(rate_b, 3),
+                "rate_after": round(rate_a, 3),
+                "expected_rate_before": round(exp_b, 3),
+                "expected_rate_after": round(exp_a, 3),
+                "note": "licence count rises sharply; violations rise in proportion — exposure explains it",
+            }
+        )
     return rows

@@ -24,8 +24,18 @@ PLACEHOLDER = "00000000000000000X"
 
 #: Townships and their relative weight in the business population.
 TOWNSHIP_WEIGHTS = {
-    "历山街道": 5.0, "南麻街道": 5.0, "鲁村镇": 1.6, "东里镇": 1.2, "悦庄镇": 1.3, "西里镇": 0.8,
-    "大张庄镇": 0.8, "中庄镇": 0.9, "张家坡镇": 0.6, "燕崖镇": 0.8, "石桥镇": 0.7, "南鲁山镇": 0.9,
+    "历山街道": 5.0,
+    "南麻街道": 5.0,
+    "鲁村镇": 1.6,
+    "东里镇": 1.2,
+    "悦庄镇": 1.3,
+    "西里镇": 0.8,
+    "大张庄镇": 0.8,
+    "中庄镇": 0.9,
+    "张家坡镇": 0.6,
+    "燕崖镇": 0.8,
+    "石桥镇": 0.7,
+    "南鲁山镇": 0.9,
 }
 #: Townships where the 民宿 (B&B) licence boom happens.
 BOOM_TOWNSHIPS = {"燕崖镇": 0.4, "中庄镇": 0.35, "石桥镇": 0.25}
@@ -62,8 +72,10 @@ def load_townships() -> pd.DataFrame:
 # --------------------------------------------------------------------------- credit codes
 def org_check(code8: str) -> str:
     """GB 11714 check character of an 8-character organisation code body."""
+
     def val(c: str) -> int:
         return int(c) if c.isdigit() else ord(c) - 55
+
     rem = 11 - sum(val(c) * w for c, w in zip(code8, _ORG_WEIGHTS, strict=True)) % 11
     return {10: "X", 11: "0"}.get(rem, str(rem))
 
@@ -75,9 +87,7 @@ def uscc_check(code17: str) -> str:
 
 
 def uscc_valid(code: str) -> bool:
-    return (
-        len(code) == 18 and all(c in _USCC_VALUE for c in code) and uscc_check(code[:17]) == code[17]
-    )
+    return len(code) == 18 and all(c in _USCC_VALUE for c in code) and uscc_check(code[:17]) == code[17]
 
 
 def make_uscc(rng: np.random.Generator, prefix: str, new_style: bool) -> str:
@@ -106,8 +116,9 @@ def _pick(rng: np.random.Generator, items: list[str]) -> str:
     return items[int(rng.integers(len(items)))]
 
 
-def make_businesses(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Timestamp,
-                    boom: dict) -> pd.DataFrame:
+def make_businesses(
+    rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Timestamp, boom: dict
+) -> pd.DataFrame:
     """The business population with names, codes, places, industries, life spans and latent risk.
 
     ``boom`` describes the licence boom: dict(industry_code, start, end, n) — ``n`` extra
@@ -207,13 +218,26 @@ def make_businesses(rng: np.random.Generator, n: int, start: pd.Timestamp, end: 
             address = f"沂源县{town}{village}{int(rng.integers(1, 300))}号"
         new_style = (not stock[i]) or rng.random() < 0.6
         uscc = make_uscc(rng, prefix, new_style)
-        rows.append({
-            "truth_id": f"B{i + 1:05d}", "name": name, "name_core": core, "sign_name": sign,
-            "zihao": zihao, "subject_type": subject, "uscc_issued": uscc, "township": town,
-            "address": address, "industry_code": r["industry_code"], "industry_name": r["name"],
-            "division": r["division"], "section": r["section"], "family": family,
-            "licences": r["licences"], "legal_rep": _pick(rng, surnames) + "某某",
-        })
+        rows.append(
+            {
+                "truth_id": f"B{i + 1:05d}",
+                "name": name,
+                "name_core": core,
+                "sign_name": sign,
+                "zihao": zihao,
+                "subject_type": subject,
+                "uscc_issued": uscc,
+                "township": town,
+                "address": address,
+                "industry_code": r["industry_code"],
+                "industry_name": r["name"],
+                "division": r["division"],
+                "section": r["section"],
+                "family": family,
+                "licences": r["licences"],
+                "legal_rep": _pick(rng, surnames) + "某某",
+            }
+        )
     df = pd.DataFrame(rows)
     df["stock"] = stock
     df["boom"] = np.arange(n) >= n_base

@@ -17,52 +17,128 @@ from openpyxl.styles import Alignment, Font
 EXCEL_ORIGIN = date(1899, 12, 30)
 
 PERMITS_LEGACY = {
-    "行政许可决定书文号": "decision_doc_no", "项目名称": "permit_item", "审批类别": "permit_category",
-    "许可内容": "content", "行政相对人名称": "name", "行政相对人代码_1(统一社会信用代码)": "uscc",
-    "法定代表人姓名": "legal_rep", "许可决定日期": "decision_date", "许可截止期": "valid_to",
-    "许可机关": "authority", "当前状态": "status", "地方编码": "_region", "数据更新时间戳": "_stamp",
-    "备注": "_note", "经营地址": "address", "所属乡镇": "township", "行业代码": "industry_code",
+    "行政许可决定书文号": "decision_doc_no",
+    "项目名称": "permit_item",
+    "审批类别": "permit_category",
+    "许可内容": "content",
+    "行政相对人名称": "name",
+    "行政相对人代码_1(统一社会信用代码)": "uscc",
+    "法定代表人姓名": "legal_rep",
+    "许可决定日期": "decision_date",
+    "许可截止期": "valid_to",
+    "许可机关": "authority",
+    "当前状态": "status",
+    "地方编码": "_region",
+    "数据更新时间戳": "_stamp",
+    "备注": "_note",
+    "经营地址": "address",
+    "所属乡镇": "township",
+    "行业代码": "industry_code",
 }
 PERMITS_CURRENT = {
-    "行政相对人名称": "name", "行政相对人类别": "subject_type",
-    "行政相对人代码_1（统一社会信用代码）": "uscc", "行政相对人代码_2（工商注册号）": "reg_no",
-    "法定代表人": "legal_rep", "法定代表人证件类型": "_id_type", "法定代表人证件号码": "_id_no",
-    "行政许可决定文书名称": "decision_doc_name", "行政许可决定文书号": "decision_doc_no",
-    "许可类别": "permit_category", "许可证书名称": "certificate_name", "许可编号": "permit_no",
-    "许可内容": "content", "许可决定日期": "decision_date", "有效期自": "valid_from", "有效期至": "valid_to",
-    "许可机关": "authority", "当前状态": "status", "数据来源单位": "authority", "备注": "_note",
-    "经营地址": "address", "所属乡镇（街道）": "township", "行业代码": "industry_code",
+    "行政相对人名称": "name",
+    "行政相对人类别": "subject_type",
+    "行政相对人代码_1（统一社会信用代码）": "uscc",
+    "行政相对人代码_2（工商注册号）": "reg_no",
+    "法定代表人": "legal_rep",
+    "法定代表人证件类型": "_id_type",
+    "法定代表人证件号码": "_id_no",
+    "行政许可决定文书名称": "decision_doc_name",
+    "行政许可决定文书号": "decision_doc_no",
+    "许可类别": "permit_category",
+    "许可证书名称": "certificate_name",
+    "许可编号": "permit_no",
+    "许可内容": "content",
+    "许可决定日期": "decision_date",
+    "有效期自": "valid_from",
+    "有效期至": "valid_to",
+    "许可机关": "authority",
+    "当前状态": "status",
+    "数据来源单位": "authority",
+    "备注": "_note",
+    "经营地址": "address",
+    "所属乡镇（街道）": "township",
+    "行业代码": "industry_code",
 }
 COMPLAINTS_CSV = {
-    "工单编号": "order_no", "受理时间": "received_at", "受理渠道": "channel", "诉求类型": "request_type",
-    "事项分类": "category", "诉求标题": "title", "诉求内容": "content", "被反映对象": "target_name",
-    "事发地址": "address", "所属乡镇": "township", "承办单位": "handling_unit", "办结时间": "closed_at",
-    "办理结果": "result", "是否属实": "substantiated", "满意度": "satisfaction", "来电人": "caller",
+    "工单编号": "order_no",
+    "受理时间": "received_at",
+    "受理渠道": "channel",
+    "诉求类型": "request_type",
+    "事项分类": "category",
+    "诉求标题": "title",
+    "诉求内容": "content",
+    "被反映对象": "target_name",
+    "事发地址": "address",
+    "所属乡镇": "township",
+    "承办单位": "handling_unit",
+    "办结时间": "closed_at",
+    "办理结果": "result",
+    "是否属实": "substantiated",
+    "满意度": "satisfaction",
+    "来电人": "caller",
     "来电号码": "caller_phone",
 }
 COMPLAINTS_XLSX = {
-    "工单号": "order_no", "来电时间": "received_at", "来源渠道": "channel", "工单类型": "request_type",
-    "问题分类": "category", "工单标题": "title", "来电内容": "content", "被投诉对象": "target_name",
-    "事发地点": "address", "所属镇街": "township", "办理单位": "handling_unit", "办结日期": "closed_at",
-    "处理结果": "result", "核实情况": "substantiated", "回访满意度": "satisfaction", "来电人姓名": "caller",
+    "工单号": "order_no",
+    "来电时间": "received_at",
+    "来源渠道": "channel",
+    "工单类型": "request_type",
+    "问题分类": "category",
+    "工单标题": "title",
+    "来电内容": "content",
+    "被投诉对象": "target_name",
+    "事发地点": "address",
+    "所属镇街": "township",
+    "办理单位": "handling_unit",
+    "办结日期": "closed_at",
+    "处理结果": "result",
+    "核实情况": "substantiated",
+    "回访满意度": "satisfaction",
+    "来电人姓名": "caller",
     "来电人电话": "caller_phone",
 }
 INSPECTIONS = {
-    "检查编号": "inspection_no", "检查日期": "inspected_on", "被检查单位": "name", "统一社会信用代码": "uscc",
-    "检查类型": "inspection_type", "检查结果": "result", "发现问题": "problems", "问题数量": "problem_count",
-    "违法行为类型": "violation_type", "检查人员": "inspectors", "经营地址": "address", "所属乡镇": "township",
+    "检查编号": "inspection_no",
+    "检查日期": "inspected_on",
+    "被检查单位": "name",
+    "统一社会信用代码": "uscc",
+    "检查类型": "inspection_type",
+    "检查结果": "result",
+    "发现问题": "problems",
+    "问题数量": "problem_count",
+    "违法行为类型": "violation_type",
+    "检查人员": "inspectors",
+    "经营地址": "address",
+    "所属乡镇": "township",
     "行业代码": "industry_code",
 }
 PENALTIES = {
-    "行政相对人名称": "name", "行政相对人类别": "subject_type",
-    "行政相对人代码_1（统一社会信用代码）": "uscc", "行政相对人代码_2（工商注册号）": "reg_no",
-    "法定代表人": "legal_rep", "法定代表人证件类型": "_id_type", "法定代表人证件号码": "_id_no",
-    "行政处罚决定书文号": "decision_no", "违法行为类型": "violation_type", "违法事实": "facts",
-    "处罚依据": "basis", "处罚类别": "penalty_types", "处罚内容": "content",
-    "罚款金额（万元）": "fine_wan", "没收违法所得、没收非法财物的金额（万元）": "conf_wan",
-    "暂扣或吊销证照名称及编号": "_licence_ref", "处罚决定日期": "decided_on", "处罚有效期": "_valid",
-    "公示截止期": "_publish_to", "处罚机关": "authority", "数据来源单位": "data_source", "备注": "_note",
-    "经营地址": "address", "所属乡镇（街道）": "township", "行业代码": "industry_code",
+    "行政相对人名称": "name",
+    "行政相对人类别": "subject_type",
+    "行政相对人代码_1（统一社会信用代码）": "uscc",
+    "行政相对人代码_2（工商注册号）": "reg_no",
+    "法定代表人": "legal_rep",
+    "法定代表人证件类型": "_id_type",
+    "法定代表人证件号码": "_id_no",
+    "行政处罚决定书文号": "decision_no",
+    "违法行为类型": "violation_type",
+    "违法事实": "facts",
+    "处罚依据": "basis",
+    "处罚类别": "penalty_types",
+    "处罚内容": "content",
+    "罚款金额（万元）": "fine_wan",
+    "没收违法所得、没收非法财物的金额（万元）": "conf_wan",
+    "暂扣或吊销证照名称及编号": "_licence_ref",
+    "处罚决定日期": "decided_on",
+    "处罚有效期": "_valid",
+    "公示截止期": "_publish_to",
+    "处罚机关": "authority",
+    "数据来源单位": "data_source",
+    "备注": "_note",
+    "经营地址": "address",
+    "所属乡镇（街道）": "township",
+    "行业代码": "industry_code",
 }
 
 #: Headers written by the generator that are neither canonical aliases nor personal columns.
@@ -70,7 +146,13 @@ EXTRA_HEADERS = {
     "permits": ("地方编码", "数据更新时间戳", "备注", "行政相对人代码_2（工商注册号）", "数据来源单位"),
     "complaints": (),
     "inspections": (),
-    "penalties": ("行政相对人代码_2（工商注册号）", "暂扣或吊销证照名称及编号", "处罚有效期", "公示截止期", "备注"),
+    "penalties": (
+        "行政相对人代码_2（工商注册号）",
+        "暂扣或吊销证照名称及编号",
+        "处罚有效期",
+        "公示截止期",
+        "备注",
+    ),
 }
 
 
@@ -131,15 +213,24 @@ class Defects:
         k = min(k, len(pool))
         return sorted(int(i) for i in self.rng.choice(pool, size=k, replace=False)) if k else []
 
-    def note(self, file: str, kind: str, defect: str, column: str, df: pd.DataFrame, idx: list[int],
-             key: str) -> None:
+    def note(
+        self, file: str, kind: str, defect: str, column: str, df: pd.DataFrame, idx: list[int], key: str
+    ) -> None:
         if not idx:
             return
         keys = [str(df.iloc[i][key]) for i in idx] if key else []
         for i in idx:
             df.iat[i, df.columns.get_loc("_defect")] = defect
-        self.records.append({"file": file, "kind": kind, "defect": defect, "column": column,
-                             "count": len(idx), "keys": ";".join(keys)})
+        self.records.append(
+            {
+                "file": file,
+                "kind": kind,
+                "defect": defect,
+                "column": column,
+                "count": len(idx),
+                "keys": ";".join(keys),
+            }
+        )
 
     def set_value(self, file, kind, defect, label, df, column, k, value, key, where=None) -> list[int]:
         idx = self.rows(df, k, where)
@@ -156,7 +247,7 @@ class Defects:
             return df
         parts, last = [], 0
         for i in idx:
-            parts.append(df.iloc[last:i + 1])
+            parts.append(df.iloc[last : i + 1])
             parts.append(df.iloc[[i]])
             last = i + 1
         parts.append(df.iloc[last:])
@@ -165,8 +256,16 @@ class Defects:
     def count_existing(self, file, kind, defect, column, df, mask, key) -> None:
         idx = [int(i) for i in np.flatnonzero(mask.to_numpy())]
         if idx:
-            self.records.append({"file": file, "kind": kind, "defect": defect, "column": column,
-                                 "count": len(idx), "keys": ";".join(str(df.iloc[i][key]) for i in idx)})
+            self.records.append(
+                {
+                    "file": file,
+                    "kind": kind,
+                    "defect": defect,
+                    "column": column,
+                    "count": len(idx),
+                    "keys": ";".join(str(df.iloc[i][key]) for i in idx),
+                }
+            )
 
 
 def fullwidth(text: str) -> str:
@@ -181,6 +280,7 @@ def stray_spaces(rng: np.random.Generator):
             return f" {text} "
         cut = int(rng.integers(2, len(text) - 1))
         return f" {text[:cut]} {text[cut:]}  "
+
     return f
 
 
@@ -197,15 +297,25 @@ def write_csv(path: Path, df: pd.DataFrame, encoding: str) -> None:
             w.writerow(["" if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in row])
 
 
-def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame | list[list]]], *, title: str | None = None,
-               subtitle: str | None = None, stamp: datetime | None = None,
-               date_columns: tuple[str, ...] = ()) -> None:
+def write_xlsx(
+    path: Path,
+    sheets: list[tuple[str, pd.DataFrame | list[list]]],
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    stamp: datetime | None = None,
+    date_columns: tuple[str, ...] = (),
+) -> None:
     """Write sheets; the first DataFrame sheet may get a merged title row and a subtitle line.
 
     Plain tables (no title, no date cells, no text sheets) are streamed (openpyxl write-only mode).
     """
-    plain = not title and not subtitle and not date_columns and all(
-        isinstance(d, pd.DataFrame) for _, d in sheets)
+    plain = (
+        not title
+        and not subtitle
+        and not date_columns
+        and all(isinstance(d, pd.DataFrame) for _, d in sheets)
+    )
     if plain:
         _write_xlsx_stream(path, sheets, stamp)
         return
@@ -233,8 +343,9 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame | list[list]]], 
         date_idx = [i for i, c in enumerate(data.columns) if c in date_columns]
         r = header_row
         for row in data.itertuples(index=False):
-            vals = [None if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else v
-                    for v in row]
+            vals = [
+                None if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else v for v in row
+            ]
             ws.append(vals)
             r += 1
             if date_idx:
@@ -262,8 +373,9 @@ def _write_xlsx_stream(path: Path, sheets: list[tuple[str, pd.DataFrame]], stamp
             head.append(cell)
         ws.append(head)
         for row in data.itertuples(index=False):
-            ws.append([None if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else v
-                       for v in row])
+            ws.append(
+                [None if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else v for v in row]
+            )
     if stamp is not None:
         wb.properties.created = stamp
     wb.properties.creator = "沂源县行政审批服务局"
@@ -272,5 +384,6 @@ def _write_xlsx_stream(path: Path, sheets: list[tuple[str, pd.DataFrame]], stamp
 
 def export_stamp(end: date, rng: np.random.Generator) -> datetime:
     d = end + timedelta(days=6)
-    return datetime(d.year, d.month, d.day, int(rng.integers(8, 12)), int(rng.integers(0, 60)),
-                    int(rng.integers(0, 60)))
+    return datetime(
+        d.year, d.month, d.day, int(rng.integers(8, 12)), int(rng.integers(0, 60)), int(rng.integers(0, 60))
+    )

@@ -32,9 +32,22 @@ from .feature_table import outcomes
 from .risk import fit_model, panel_for, rule_score, training_panel
 
 BACKTEST_COLUMNS = (
-    "as_of", "k_type", "k_param", "k", "n_eval", "n_positive", "base_rate",
-    "hits_model", "precision_model", "recall_model", "lift_model",
-    "hits_rule", "precision_rule", "recall_rule", "lift_rule", "model_vs_rule",
+    "as_of",
+    "k_type",
+    "k_param",
+    "k",
+    "n_eval",
+    "n_positive",
+    "base_rate",
+    "hits_model",
+    "precision_model",
+    "recall_model",
+    "lift_model",
+    "hits_rule",
+    "precision_rule",
+    "recall_rule",
+    "lift_rule",
+    "model_vs_rule",
 )
 
 
@@ -64,8 +77,9 @@ def k_values(n_eval: int, counts: Sequence[int], shares: Sequence[float]) -> lis
     return [row for row in out if n_eval > 0]
 
 
-def evaluate(scores: pd.Series, rule: pd.Series, positive: pd.Series,
-             counts: Sequence[int], shares: Sequence[float]) -> pd.DataFrame:
+def evaluate(
+    scores: pd.Series, rule: pd.Series, positive: pd.Series, counts: Sequence[int], shares: Sequence[float]
+) -> pd.DataFrame:
     """Precision, recall and lift at each k for the model scores and the rule on one evaluated set."""
     y = positive.astype(bool).to_numpy()
     n_eval, n_pos = len(y), int(y.sum())
@@ -75,19 +89,38 @@ def evaluate(scores: pd.Series, rule: pd.Series, positive: pd.Series,
         hm = expected_hits_at_k(scores.to_numpy(), y, k)
         hr = expected_hits_at_k(rule.to_numpy(), y, k)
         pm, pr = hm / k, hr / k
-        rows.append({
-            "k_type": k_type, "k_param": k_param, "k": k, "n_eval": n_eval, "n_positive": n_pos,
-            "base_rate": base, "hits_model": hm, "precision_model": pm,
-            "recall_model": hm / n_pos if n_pos else np.nan, "lift_model": pm / base if base else np.nan,
-            "hits_rule": hr, "precision_rule": pr, "recall_rule": hr / n_pos if n_pos else np.nan,
-            "lift_rule": pr / base if base else np.nan, "model_vs_rule": pm / pr if pr else np.nan,
-        })
+        rows.append(
+            {
+                "k_type": k_type,
+                "k_param": k_param,
+                "k": k,
+                "n_eval": n_eval,
+                "n_positive": n_pos,
+                "base_rate": base,
+                "hits_model": hm,
+                "precision_model": pm,
+                "recall_model": hm / n_pos if n_pos else np.nan,
+                "lift_model": pm / base if base else np.nan,
+                "hits_rule": hr,
+                "precision_rule": pr,
+                "recall_rule": hr / n_pos if n_pos else np.nan,
+                "lift_rule": pr / base if base else np.nan,
+                "model_vs_rule": pm / pr if pr else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def backtest(ws: WorkspaceLike, start: Any, end: Any, horizon_months: int = 3, step_months: int = 1,
-             k: Sequence[float] | None = None, observe: str | None = None,
-             **model_settings: Any) -> pd.DataFrame:
+def backtest(
+    ws: WorkspaceLike,
+    start: Any,
+    end: Any,
+    horizon_months: int = 3,
+    step_months: int = 1,
+    k: Sequence[float] | None = None,
+    observe: str | None = None,
+    **model_settings: Any,
+) -> pd.DataFrame:
     """Rolling-origin backtest: precision@k, recall@k, lift vs random draw and vs a simple rule.
 
     Parameters
@@ -128,20 +161,35 @@ def backtest(ws: WorkspaceLike, start: Any, end: Any, horizon_months: int = 3, s
     cache: dict[dt.date, pd.DataFrame] = {}
     frames = []
     for day in month_starts(start, end, step_months):
-        train = training_panel(ws, day, horizon_months, int(model_cfg.get("train_months", 24)),
-                               model_cfg.get("train_on", "inspected"), cache, model_cfg.get("max_train_rows"))
-        model = fit_model(train, kind=model_cfg.get("kind", "hgb"),
-                          calibration_dates=int(model_cfg.get("calibration_months", 4)),
-                          min_positives=int(model_cfg.get("min_positives", 20)),
-                          random_state=int(model_cfg.get("random_state", 0)))
+        train = training_panel(
+            ws,
+            day,
+            horizon_months,
+            int(model_cfg.get("train_months", 24)),
+            model_cfg.get("train_on", "inspected"),
+            cache,
+            model_cfg.get("max_train_rows"),
+        )
+        model = fit_model(
+            train,
+            kind=model_cfg.get("kind", "hgb"),
+            calibration_dates=int(model_cfg.get("calibration_months", 4)),
+            min_positives=int(model_cfg.get("min_positives", 20)),
+            random_state=int(model_cfg.get("random_state", 0)),
+        )
         now = panel_for(ws, [day], cache, observed_horizon=horizon_months if observe == "inspected" else None)
         truth = outcomes(ws, [day], horizon_months)
         evald = now.merge(truth, on=["business_id", "as_of"], how="inner")
         evald = evald[evald["inspected"] if observe == "inspected" else evald["observed_any"]]
         if evald.empty:
             continue
-        table = evaluate(pd.Series(model.ranking(evald)), rule_score(evald).reset_index(drop=True),
-                         evald["positive"].reset_index(drop=True), counts, shares)
+        table = evaluate(
+            pd.Series(model.ranking(evald)),
+            rule_score(evald).reset_index(drop=True),
+            evald["positive"].reset_index(drop=True),
+            counts,
+            shares,
+        )
         table.insert(0, "as_of", pd.Timestamp(day))
         table["model_kind"] = model.kind
         frames.append(table)
@@ -160,9 +208,14 @@ def summarize_backtest(bt: pd.DataFrame) -> pd.DataFrame:
     if bt.empty:
         return pd.DataFrame()
     g = bt.groupby(["k_type", "k_param"], sort=False)
-    out = g.agg(dates=("as_of", "nunique"), k=("k", "sum"), n_eval=("n_eval", "sum"),
-                n_positive=("n_positive", "sum"), hits_model=("hits_model", "sum"),
-                hits_rule=("hits_rule", "sum")).reset_index()
+    out = g.agg(
+        dates=("as_of", "nunique"),
+        k=("k", "sum"),
+        n_eval=("n_eval", "sum"),
+        n_positive=("n_positive", "sum"),
+        hits_model=("hits_model", "sum"),
+        hits_rule=("hits_rule", "sum"),
+    ).reset_index()
     out["base_rate"] = out["n_positive"] / out["n_eval"]
     for m in ("model", "rule"):
         out[f"precision_{m}"] = out[f"hits_{m}"] / out["k"]
@@ -174,10 +227,20 @@ def summarize_backtest(bt: pd.DataFrame) -> pd.DataFrame:
 
 #: Chinese headers for the backtest tables people read.
 BACKTEST_HEADERS = {
-    "as_of": "计划日期", "k_type": "k类型", "k_param": "k参数", "k": "选取数", "dates": "计划期数",
-    "n_eval": "可观察主体数", "n_positive": "实际发现问题数", "base_rate": "随机抽取命中率",
-    "precision_model": "模型命中率", "recall_model": "模型召回率", "lift_model": "模型提升倍数",
-    "precision_rule": "规则命中率", "recall_rule": "规则召回率", "lift_rule": "规则提升倍数",
+    "as_of": "计划日期",
+    "k_type": "k类型",
+    "k_param": "k参数",
+    "k": "选取数",
+    "dates": "计划期数",
+    "n_eval": "可观察主体数",
+    "n_positive": "实际发现问题数",
+    "base_rate": "随机抽取命中率",
+    "precision_model": "模型命中率",
+    "recall_model": "模型召回率",
+    "lift_model": "模型提升倍数",
+    "precision_rule": "规则命中率",
+    "recall_rule": "规则召回率",
+    "lift_rule": "规则提升倍数",
     "model_vs_rule": "模型/规则",
 }
 
@@ -187,18 +250,23 @@ def backtest_dates(start: Any, end: Any, step_months: int = 1) -> list[dt.date]:
     return month_starts(to_date(start), to_date(end), step_months)
 
 
-def backtest_report(ws: WorkspaceLike, start: Any, end: Any, horizon_months: int = 3, step_months: int = 1,
-                    **kwargs: Any) -> tuple[pd.DataFrame, str]:
+def backtest_report(
+    ws: WorkspaceLike, start: Any, end: Any, horizon_months: int = 3, step_months: int = 1, **kwargs: Any
+) -> tuple[pd.DataFrame, str]:
     """Run the backtest and pool it; return the pooled table (``k_type`` as 户数/比例, for people)
     and a Chinese text summary."""
     pooled = summarize_backtest(backtest(ws, start, end, horizon_months, step_months, **kwargs))
     if pooled.empty:
         return pooled, "回测期内没有可观察的主体。"
-    lines = [f"风险模型回测（{to_date(start)} 至 {to_date(end)}，预测期{horizon_months}个月，"
-             f"评估对象：预测期内接受检查的主体）："]
+    lines = [
+        f"风险模型回测（{to_date(start)} 至 {to_date(end)}，预测期{horizon_months}个月，"
+        f"评估对象：预测期内接受检查的主体）："
+    ]
     for r in pooled.itertuples(index=False):
         k = f"前{r.k_param:.0%}" if r.k_type == "share" else f"前{int(r.k_param)}户"
-        lines.append(f"  {k}：命中率 模型{r.precision_model:.1%} / 规则{r.precision_rule:.1%} / 随机"
-                     f"{r.base_rate:.1%}；提升 模型{r.lift_model:.2f}倍、规则{r.lift_rule:.2f}倍")
+        lines.append(
+            f"  {k}：命中率 模型{r.precision_model:.1%} / 规则{r.precision_rule:.1%} / 随机"
+            f"{r.base_rate:.1%}；提升 模型{r.lift_model:.2f}倍、规则{r.lift_rule:.2f}倍"
+        )
     table = pooled.assign(k_type=pooled["k_type"].map({"count": "户数", "share": "比例"}))
     return table, "\n".join(lines)

@@ -32,8 +32,20 @@ log = logging.getLogger(__name__)
 CATALOG_FILE = "catalog.csv"
 
 COLUMNS = (
-    "item_code", "item_name", "issue", "actions", "legal_basis", "situations", "targets", "content",
-    "unit", "contact", "phone", "permit_items", "industries", "remarks",
+    "item_code",
+    "item_name",
+    "issue",
+    "actions",
+    "legal_basis",
+    "situations",
+    "targets",
+    "content",
+    "unit",
+    "contact",
+    "phone",
+    "permit_items",
+    "industries",
+    "remarks",
 )
 
 #: Chinese headers of the publishable layout (and accepted when loading an edited sheet).
@@ -76,12 +88,18 @@ def read_catalog_file(path: str | Path | None = None, ws: WorkspaceLike | None =
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         else:
             raw = pd.read_excel(path, dtype=str, header=None, engine="openpyxl").fillna("")
-            header = next((i for i, row in raw.iterrows() if "事项编码" in set(row.astype(str))
-                           or "item_code" in set(row.astype(str))), None)
+            header = next(
+                (
+                    i
+                    for i, row in raw.iterrows()
+                    if "事项编码" in set(row.astype(str)) or "item_code" in set(row.astype(str))
+                ),
+                None,
+            )
             if header is None:
                 raise RegisterError(f"目录清单文件 {path.name} 中未找到「事项编码」表头")
             raw.columns = [str(c).strip() for c in raw.iloc[header]]
-            raw = raw.iloc[header + 1:]
+            raw = raw.iloc[header + 1 :]
     back = {v: k for k, v in HEADERS.items()}
     frame = raw.rename(columns=lambda c: back.get(str(c).strip(), str(c).strip()))
     if "联系人/电话" in frame.columns and "contact" not in frame.columns:
@@ -131,8 +149,12 @@ def load_catalog(ws: WorkspaceLike, path: str | Path | None = None) -> pd.DataFr
         for position, row in enumerate(items.to_dict("records"), start=1):
             con.execute(
                 sql.load("targeting/catalogue_insert"),
-                {**{k: (row[k] or None) for k in COLUMNS}, "position": position,
-                 "loaded_from": source, "loaded_at": now},
+                {
+                    **{k: (row[k] or None) for k in COLUMNS},
+                    "position": position,
+                    "loaded_from": source,
+                    "loaded_at": now,
+                },
             )
     return catalog(ws)
 
@@ -168,8 +190,16 @@ def catalog(ws: WorkspaceLike) -> pd.DataFrame:
 def publishable(items: pd.DataFrame) -> pd.DataFrame:
     """The catalogue in the layout published on the government website (Chinese headers)."""
     out = pd.DataFrame({"序号": range(1, len(items) + 1)})
-    for col in ("item_code", "item_name", "actions", "legal_basis", "situations", "targets",
-                "content", "unit"):
+    for col in (
+        "item_code",
+        "item_name",
+        "actions",
+        "legal_basis",
+        "situations",
+        "targets",
+        "content",
+        "unit",
+    ):
         values = items[col].fillna("").astype(str).to_numpy()
         out[HEADERS[col]] = values
     out["指导方式"] = out["指导方式"].str.replace(";", "、")
@@ -201,8 +231,14 @@ def export_catalog(ws: WorkspaceLike, path: str | Path) -> Path:
     unit = rules(ws, "register")["unit"]["name"]
     table = publishable(catalog(ws))
     widths = {"指导依据": 40, "适用情形": 40, "指导内容": 60, "事项名称": 30}
-    return write_table(table, path, title=f"{unit}行政指导事项目录清单",
-                       subtitle=f"共 {len(table)} 项", sheet_name="目录清单", column_widths=widths)
+    return write_table(
+        table,
+        path,
+        title=f"{unit}行政指导事项目录清单",
+        subtitle=f"共 {len(table)} 项",
+        sheet_name="目录清单",
+        column_widths=widths,
+    )
 
 
 def _split(text: Any) -> list[str]:
@@ -213,11 +249,16 @@ def _split(text: Any) -> list[str]:
 
 def _bigrams(text: Any) -> set[str]:
     text = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
-    return {text[i:i + 2] for i in range(len(text) - 1) if not any(c in "，。、；：（）,;:() " for c in text[i:i + 2])}
+    return {
+        text[i : i + 2]
+        for i in range(len(text) - 1)
+        if not any(c in "，。、；：（）,;:() " for c in text[i : i + 2])
+    }
 
 
-def match_item(items: pd.DataFrame, action: str, industry_code: Any = None,
-               permit_item: Any = None, reasons: Any = None) -> str | None:
+def match_item(
+    items: pd.DataFrame, action: str, industry_code: Any = None, permit_item: Any = None, reasons: Any = None
+) -> str | None:
     """The 事项编码 that best covers a candidate action, or ``None`` when no item covers it.
 
     Among items whose ``actions`` include ``action``: a matching licence item scores 4, the
@@ -261,8 +302,15 @@ def match_item(items: pd.DataFrame, action: str, industry_code: Any = None,
 
 # -- candidates → catalogue items ---------------------------------------------------------------
 #: Accepted spellings of the catalogue columns this module reads.
-_ALIASES = {"事项编码": "item_code", "事项名称": "item_name", "指导方式": "actions", "指导依据": "legal_basis",
-            "关联许可事项": "permit_items", "适用行业": "industries", "适用情形": "situations"}
+_ALIASES = {
+    "事项编码": "item_code",
+    "事项名称": "item_name",
+    "指导方式": "actions",
+    "指导依据": "legal_basis",
+    "关联许可事项": "permit_items",
+    "适用行业": "industries",
+    "适用情形": "situations",
+}
 
 
 def catalog_items(ws: WorkspaceLike) -> pd.DataFrame:
@@ -298,8 +346,9 @@ def match_catalog(ws: WorkspaceLike, routed: pd.DataFrame) -> pd.DataFrame:
     items = catalog_items(ws) if not out.empty else pd.DataFrame()
     if items.empty or "item_code" not in items.columns:
         return out
-    basis = dict(zip(items["item_code"].astype(str), items.get("legal_basis", pd.Series(dtype="str")),
-                     strict=False))
+    basis = dict(
+        zip(items["item_code"].astype(str), items.get("legal_basis", pd.Series(dtype="str")), strict=False)
+    )
     codes = []
     for row in out.itertuples(index=False):
         if row.action == "移送执法":

@@ -14,17 +14,47 @@ import pandas as pd
 
 #: Signal groups: the feature columns the explanation treats as one signal.
 GROUPS: dict[str, tuple[str, ...]] = {
-    "problems": ("prob_3m", "prob_6m", "prob_12m", "prob_24m", "prob_60m", "onspot_24m", "problems_12m",
-                 "days_since_problem", "prob_trend", "clean_after_problem"),
-    "severity": ("order_12m", "order_24m", "referral_24m", "max_severity_12m", "max_severity_24m",
-                 "last_severity", "days_since_order"),
-    "substantiated": ("sub_3m", "sub_6m", "sub_12m", "sub_24m", "sub_same_matter_12m",
-                      "days_since_substantiated"),
+    "problems": (
+        "prob_3m",
+        "prob_6m",
+        "prob_12m",
+        "prob_24m",
+        "prob_60m",
+        "onspot_24m",
+        "problems_12m",
+        "days_since_problem",
+        "prob_trend",
+        "clean_after_problem",
+    ),
+    "severity": (
+        "order_12m",
+        "order_24m",
+        "referral_24m",
+        "max_severity_12m",
+        "max_severity_24m",
+        "last_severity",
+        "days_since_order",
+    ),
+    "substantiated": (
+        "sub_3m",
+        "sub_6m",
+        "sub_12m",
+        "sub_24m",
+        "sub_same_matter_12m",
+        "days_since_substantiated",
+    ),
     "complaints": ("cmp_3m", "cmp_6m", "cmp_12m", "cmp_24m", "unsub_12m", "days_since_complaint"),
     "penalties": ("pen_12m", "pen_24m", "pen_serious_24m", "fine_24m", "days_since_penalty"),
     "inspections": ("insp_3m", "insp_12m", "insp_24m", "days_since_insp"),
-    "licences": ("permits_total", "permits_active", "expiring_30d", "expiring_60d", "expiring_90d",
-                 "licence_age_days", "days_since_permit"),
+    "licences": (
+        "permits_total",
+        "permits_active",
+        "expiring_30d",
+        "expiring_60d",
+        "expiring_90d",
+        "licence_age_days",
+        "days_since_permit",
+    ),
     "field": ("field_problem_rate", "division_problem_rate", "field_sub_per_business"),
     "township": ("township_problem_rate",),
 }
@@ -35,7 +65,7 @@ def _n(col: pd.Series) -> pd.Series:
 
 
 def _days(col: pd.Series) -> pd.Series:
-    """"（最近一次N天前）" where known, else ""."""
+    """ "（最近一次N天前）" where known, else ""."""
     text = "（最近一次" + col.fillna(0).astype(int).astype(str) + "天前）"
     return text.where(col.notna(), "")
 
@@ -46,7 +76,8 @@ def _when(mask: pd.Series, text: pd.Series) -> pd.Series:
 
 def _problems(f: pd.DataFrame) -> pd.Series:
     base = ("近12个月检查发现问题" + _n(f["prob_12m"]) + "次").where(
-        f["prob_12m"] > 0, "近24个月检查发现问题" + _n(f["prob_24m"]) + "次")
+        f["prob_12m"] > 0, "近24个月检查发现问题" + _n(f["prob_24m"]) + "次"
+    )
     trend = pd.Series(np.where(f["prob_trend"] > 0, "，且呈上升趋势", ""), index=f.index)
     return _when(f["prob_24m"] > 0, base + trend + _days(f["days_since_problem"]))
 
@@ -70,7 +101,9 @@ def _complaints(f: pd.DataFrame) -> pd.Series:
 
 
 def _penalties(f: pd.DataFrame) -> pd.Series:
-    serious = ("（含暂扣/吊销、停产停业等" + _n(f["pen_serious_24m"]) + "次）").where(f["pen_serious_24m"] > 0, "")
+    serious = ("（含暂扣/吊销、停产停业等" + _n(f["pen_serious_24m"]) + "次）").where(
+        f["pen_serious_24m"] > 0, ""
+    )
     text = "近24个月受行政处罚" + _n(f["pen_24m"]) + "次" + serious + _days(f["days_since_penalty"])
     return _when(f["pen_24m"] > 0, text)
 
@@ -101,14 +134,21 @@ def _township(f: pd.DataFrame) -> pd.Series:
 
 
 SENTENCES: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
-    "problems": _problems, "severity": _severity, "substantiated": _substantiated,
-    "complaints": _complaints, "penalties": _penalties, "inspections": _inspections,
-    "licences": _licences, "field": _field, "township": _township,
+    "problems": _problems,
+    "severity": _severity,
+    "substantiated": _substantiated,
+    "complaints": _complaints,
+    "penalties": _penalties,
+    "inspections": _inspections,
+    "licences": _licences,
+    "field": _field,
+    "township": _township,
 }
 
 
-def describe(frame: pd.DataFrame, contributions: pd.DataFrame, top: int = 3,
-             min_contribution: float = 0.002) -> pd.Series:
+def describe(
+    frame: pd.DataFrame, contributions: pd.DataFrame, top: int = 3, min_contribution: float = 0.002
+) -> pd.Series:
     """One Chinese explanation per row: the ``top`` groups that raise the score most.
 
     Parameters

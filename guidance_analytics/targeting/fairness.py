@@ -24,16 +24,34 @@ from ..hotspots import field_labels
 from .feature_table import business_info
 
 AUDIT_COLUMNS = (
-    "action", "dimension", "group", "n_at_risk", "share_at_risk", "n_selected", "share_selected",
-    "selection_rate", "overall_rate", "disparity_ratio", "flagged", "note",
+    "action",
+    "dimension",
+    "group",
+    "n_at_risk",
+    "share_at_risk",
+    "n_selected",
+    "share_selected",
+    "selection_rate",
+    "overall_rate",
+    "disparity_ratio",
+    "flagged",
+    "note",
 )
 
 #: Chinese headers of the audit sheet.
 AUDIT_HEADERS = {
-    "action": "建议方式", "dimension": "维度", "group": "分组", "n_at_risk": "风险主体数",
-    "share_at_risk": "占风险主体比例", "n_selected": "入选数", "share_selected": "占入选比例",
-    "selection_rate": "入选率", "overall_rate": "总体入选率", "disparity_ratio": "差异比",
-    "flagged": "是否超出范围", "note": "说明",
+    "action": "建议方式",
+    "dimension": "维度",
+    "group": "分组",
+    "n_at_risk": "风险主体数",
+    "share_at_risk": "占风险主体比例",
+    "n_selected": "入选数",
+    "share_selected": "占入选比例",
+    "selection_rate": "入选率",
+    "overall_rate": "总体入选率",
+    "disparity_ratio": "差异比",
+    "flagged": "是否超出范围",
+    "note": "说明",
 }
 
 SUBJECT_GROUPS = {"法人及非法人组织": "企业", "个体工商户": "个体工商户", "自然人": "自然人"}
@@ -56,8 +74,14 @@ def industry_group(frame: pd.DataFrame) -> pd.Series:
     return labelled.fillna(fallback).astype("str")
 
 
-def audit_groups(pool: pd.DataFrame, selected: pd.Series, low: float = 0.8, high: float = 1.25,
-                 min_group: int = 5, action: str = "全部") -> pd.DataFrame:
+def audit_groups(
+    pool: pd.DataFrame,
+    selected: pd.Series,
+    low: float = 0.8,
+    high: float = 1.25,
+    min_group: int = 5,
+    action: str = "全部",
+) -> pd.DataFrame:
     """The audit table for one pool (one row per business at risk) and its selection mask.
 
     ``pool`` needs ``township``, ``subject_type`` and ``industry`` (``section`` optional).
@@ -72,25 +96,44 @@ def audit_groups(pool: pd.DataFrame, selected: pd.Series, low: float = 0.8, high
     overall = n_sel / n_risk if n_risk else np.nan
     rows = []
     for dim, groups in dims.items():
-        table = pd.DataFrame({"g": groups.to_numpy(), "s": sel}).groupby("g", sort=True)["s"].agg(["size", "sum"])
+        table = (
+            pd.DataFrame({"g": groups.to_numpy(), "s": sel}).groupby("g", sort=True)["s"].agg(["size", "sum"])
+        )
         for group, (size, picked) in table.iterrows():
             rate = picked / size if size else np.nan
             ratio = rate / overall if overall else np.nan
             small = size < min_group
             flagged = bool(not small and not np.isnan(ratio) and (ratio < low or ratio > high))
-            note = "风险主体过少，不作判断" if small else (
-                ("入选率偏低" if ratio < low else "入选率偏高") if flagged else "")
-            rows.append({
-                "action": action, "dimension": dim, "group": group, "n_at_risk": int(size),
-                "share_at_risk": size / n_risk, "n_selected": int(picked),
-                "share_selected": picked / n_sel if n_sel else np.nan, "selection_rate": rate,
-                "overall_rate": overall, "disparity_ratio": ratio, "flagged": flagged, "note": note,
-            })
+            note = (
+                "风险主体过少，不作判断"
+                if small
+                else (("入选率偏低" if ratio < low else "入选率偏高") if flagged else "")
+            )
+            rows.append(
+                {
+                    "action": action,
+                    "dimension": dim,
+                    "group": group,
+                    "n_at_risk": int(size),
+                    "share_at_risk": size / n_risk,
+                    "n_selected": int(picked),
+                    "share_selected": picked / n_sel if n_sel else np.nan,
+                    "selection_rate": rate,
+                    "overall_rate": overall,
+                    "disparity_ratio": ratio,
+                    "flagged": flagged,
+                    "note": note,
+                }
+            )
     return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
 
 
-def fairness_audit(ws: WorkspaceLike | None, candidates: pd.DataFrame, pool: pd.DataFrame | None = None,
-                   by_action: bool = True) -> pd.DataFrame:
+def fairness_audit(
+    ws: WorkspaceLike | None,
+    candidates: pd.DataFrame,
+    pool: pd.DataFrame | None = None,
+    by_action: bool = True,
+) -> pd.DataFrame:
     """Selection rates by township, subject type and industry vs their share of businesses at risk.
 
     Parameters

@@ -45,26 +45,70 @@ log = logging.getLogger(__name__)
 
 #: Numeric feature columns produced by ``features_panel.sql`` (plus ``prob_trend``).
 COUNT_COLUMNS = (
-    "insp_3m", "insp_12m", "insp_24m", "prob_3m", "prob_6m", "prob_12m", "prob_24m", "prob_60m",
-    "onspot_24m", "order_12m", "order_24m", "referral_24m", "problems_12m", "max_severity_12m",
-    "max_severity_24m", "cmp_3m", "cmp_6m", "cmp_12m", "cmp_24m", "sub_3m", "sub_6m", "sub_12m",
-    "sub_24m", "unsub_12m", "sub_same_matter_12m", "pen_12m", "pen_24m", "pen_serious_24m",
-    "fine_24m", "permits_total", "permits_active", "expiring_30d", "expiring_60d", "expiring_90d",
+    "insp_3m",
+    "insp_12m",
+    "insp_24m",
+    "prob_3m",
+    "prob_6m",
+    "prob_12m",
+    "prob_24m",
+    "prob_60m",
+    "onspot_24m",
+    "order_12m",
+    "order_24m",
+    "referral_24m",
+    "problems_12m",
+    "max_severity_12m",
+    "max_severity_24m",
+    "cmp_3m",
+    "cmp_6m",
+    "cmp_12m",
+    "cmp_24m",
+    "sub_3m",
+    "sub_6m",
+    "sub_12m",
+    "sub_24m",
+    "unsub_12m",
+    "sub_same_matter_12m",
+    "pen_12m",
+    "pen_24m",
+    "pen_serious_24m",
+    "fine_24m",
+    "permits_total",
+    "permits_active",
+    "expiring_30d",
+    "expiring_60d",
+    "expiring_90d",
 )
 DAYS_COLUMNS = (
-    "licence_age_days", "days_since_permit", "days_since_insp", "days_since_problem",
-    "days_since_order", "days_since_complaint", "days_since_substantiated", "days_since_penalty",
+    "licence_age_days",
+    "days_since_permit",
+    "days_since_insp",
+    "days_since_problem",
+    "days_since_order",
+    "days_since_complaint",
+    "days_since_substantiated",
+    "days_since_penalty",
 )
 RATE_COLUMNS = (
-    "field_problem_rate", "division_problem_rate", "township_problem_rate", "field_sub_per_business",
+    "field_problem_rate",
+    "division_problem_rate",
+    "township_problem_rate",
+    "field_sub_per_business",
 )
 OTHER_COLUMNS = ("last_severity", "clean_after_problem", "prob_trend", "in_hotspot")
 FEATURE_COLUMNS = COUNT_COLUMNS + DAYS_COLUMNS + RATE_COLUMNS + OTHER_COLUMNS
 
 
-def feature_panel(ws: WorkspaceLike, dates: Iterable[Any], smoothing: float | None = None, *,
-                  observed_horizon: int | None = None, known_before: Any = None,
-                  sample_share: float = 1.0) -> pd.DataFrame:
+def feature_panel(
+    ws: WorkspaceLike,
+    dates: Iterable[Any],
+    smoothing: float | None = None,
+    *,
+    observed_horizon: int | None = None,
+    known_before: Any = None,
+    sample_share: float = 1.0,
+) -> pd.DataFrame:
     """Features for every business known before each planning date (one row per business × date).
 
     Parameters
@@ -87,11 +131,17 @@ def feature_panel(ws: WorkspaceLike, dates: Iterable[Any], smoothing: float | No
     if smoothing is None:
         smoothing = float(rules(ws, "routing")["features"].get("field_smoothing", 20.0))
     with ws.store.connect(read_only=True) as con:
-        panel = con.execute(sql.load("targeting/features_panel"), {
-            "dates": days, "smoothing": smoothing, "observed_only": observed_horizon is not None,
-            "horizon_months": int(observed_horizon or 0), "sample_share": float(sample_share),
-            "known_before": to_date(known_before) if known_before is not None else dt.date(9999, 12, 31),
-        }).df()
+        panel = con.execute(
+            sql.load("targeting/features_panel"),
+            {
+                "dates": days,
+                "smoothing": smoothing,
+                "observed_only": observed_horizon is not None,
+                "horizon_months": int(observed_horizon or 0),
+                "sample_share": float(sample_share),
+                "known_before": to_date(known_before) if known_before is not None else dt.date(9999, 12, 31),
+            },
+        ).df()
     return _finish(panel)
 
 
@@ -111,8 +161,13 @@ def _finish(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def outcomes(
-    ws: WorkspaceLike, dates: Iterable[Any], horizon_months: int = 3, known_before: Any = None, *,
-    inspected_only: bool = False, sample_share: float = 1.0,
+    ws: WorkspaceLike,
+    dates: Iterable[Any],
+    horizon_months: int = 3,
+    known_before: Any = None,
+    *,
+    inspected_only: bool = False,
+    sample_share: float = 1.0,
 ) -> pd.DataFrame:
     """What happened in ``[as_of, as_of + horizon_months)`` after each planning date.
 
@@ -138,8 +193,13 @@ def outcomes(
     with ws.store.connect(read_only=True) as con:
         out = con.execute(
             sql.load("targeting/features_outcomes"),
-            {"dates": days, "horizon_months": int(horizon_months), "known_before": cutoff,
-             "inspected_only": bool(inspected_only), "sample_share": float(sample_share)},
+            {
+                "dates": days,
+                "horizon_months": int(horizon_months),
+                "known_before": cutoff,
+                "inspected_only": bool(inspected_only),
+                "sample_share": float(sample_share),
+            },
         ).df()
     out["as_of"] = pd.to_datetime(out["as_of"])
     for col in ("inspections", "problems_found", "penalties", "complaints_checked", "substantiated"):
@@ -234,17 +294,23 @@ def hotspot_notes(ws: WorkspaceLike, as_of: dt.date, businesses: pd.DataFrame) -
     empty = pd.DataFrame({"business_id": pd.Series(dtype="str"), "hotspot_note": pd.Series(dtype="str")})
     cfg = rules(ws, "routing")["features"]
     try:
-        found = hotspots(ws, cfg.get("hotspot_measure", "violations"), cfg.get("hotspot_by", "industry"),
-                         end=as_of - dt.timedelta(days=1))
+        found = hotspots(
+            ws,
+            cfg.get("hotspot_measure", "violations"),
+            cfg.get("hotspot_by", "industry"),
+            end=as_of - dt.timedelta(days=1),
+        )
     except Exception as exc:  # hotspot information is optional: never let it break the scores
         log.warning("hotspots unavailable for %s: %s", as_of, exc)
         return empty
     if found is None or found.empty or "flagged" not in found.columns:
         return empty
     recent = pd.Timestamp(as_of) - pd.Timedelta(days=int(cfg.get("hotspot_recent_days", 62)))
-    flagged = found[found["flagged"].fillna(False).astype(bool)
-                    & (pd.to_datetime(found["period_end"]) >= recent)
-                    & (pd.to_datetime(found["period_start"]) < pd.Timestamp(as_of))]
+    flagged = found[
+        found["flagged"].fillna(False).astype(bool)
+        & (pd.to_datetime(found["period_end"]) >= recent)
+        & (pd.to_datetime(found["period_start"]) < pd.Timestamp(as_of))
+    ]
     if flagged.empty:
         return empty
     latest: dict[str, str] = {}
@@ -256,8 +322,19 @@ def hotspot_notes(ws: WorkspaceLike, as_of: dt.date, businesses: pd.DataFrame) -
     for b in businesses.itertuples(index=False):
         code = b.industry if isinstance(b.industry, str) else ""
         section = b.section if isinstance(b.section, str) else ""
-        keys = [k for k in (code, code[:3], code[:2], section + code, section + code[:3], section + code[:2], section)
-                if k]
+        keys = [
+            k
+            for k in (
+                code,
+                code[:3],
+                code[:2],
+                section + code,
+                section + code[:3],
+                section + code[:2],
+                section,
+            )
+            if k
+        ]
         note = next((latest[k] for k in keys if k in latest), None)
         if note:
             rows.append((b.business_id, note))

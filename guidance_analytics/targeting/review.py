@@ -21,12 +21,34 @@ from .selection import candidates, latest_planning_date, summary_text
 
 #: Headers of the review sheet, in order (主体标识 = business_id, last).
 REVIEW_HEADERS = (
-    "序号", "统一社会信用代码", "行政相对人名称", "所属乡镇", "行业", "建议方式", "风险分", "理由", "证据",
-    "事项编码", "指导依据", "是否采纳", "指导人员", "计划时间", "备注", "主体标识",
+    "序号",
+    "统一社会信用代码",
+    "行政相对人名称",
+    "所属乡镇",
+    "行业",
+    "建议方式",
+    "风险分",
+    "理由",
+    "证据",
+    "事项编码",
+    "指导依据",
+    "是否采纳",
+    "指导人员",
+    "计划时间",
+    "备注",
+    "主体标识",
 )
 ENFORCEMENT_SHEET = "移送执法（不作为行政指导）"
 ENFORCEMENT_HEADERS = (
-    "序号", "统一社会信用代码", "行政相对人名称", "所属乡镇", "行业", "建议方式", "风险分", "理由", "证据",
+    "序号",
+    "统一社会信用代码",
+    "行政相对人名称",
+    "所属乡镇",
+    "行业",
+    "建议方式",
+    "风险分",
+    "理由",
+    "证据",
     "主体标识",
 )
 
@@ -41,25 +63,47 @@ def review_frame(cands: pd.DataFrame) -> pd.DataFrame:
     """The guidance rows of a candidate list with the review sheet's Chinese headers."""
     rows = cands[cands["is_guidance"]].reset_index(drop=True)
     empty = pd.Series([None] * len(rows), dtype="object")
-    return pd.DataFrame({
-        "序号": range(1, len(rows) + 1), "统一社会信用代码": rows["uscc"],
-        "行政相对人名称": rows["name"], "所属乡镇": rows["township"], "行业": _industry_label(rows),
-        "建议方式": rows["action"], "风险分": rows["score"].round(3), "理由": rows["reasons"],
-        "证据": rows["evidence"], "事项编码": rows["catalog_item"], "指导依据": rows["legal_basis"],
-        "是否采纳": empty, "指导人员": empty, "计划时间": empty, "备注": empty,
-        "主体标识": rows["business_id"],
-    }, columns=list(REVIEW_HEADERS))
+    return pd.DataFrame(
+        {
+            "序号": range(1, len(rows) + 1),
+            "统一社会信用代码": rows["uscc"],
+            "行政相对人名称": rows["name"],
+            "所属乡镇": rows["township"],
+            "行业": _industry_label(rows),
+            "建议方式": rows["action"],
+            "风险分": rows["score"].round(3),
+            "理由": rows["reasons"],
+            "证据": rows["evidence"],
+            "事项编码": rows["catalog_item"],
+            "指导依据": rows["legal_basis"],
+            "是否采纳": empty,
+            "指导人员": empty,
+            "计划时间": empty,
+            "备注": empty,
+            "主体标识": rows["business_id"],
+        },
+        columns=list(REVIEW_HEADERS),
+    )
 
 
 def enforcement_frame(cands: pd.DataFrame) -> pd.DataFrame:
     """The 移送执法 rows with Chinese headers."""
     rows = cands[~cands["is_guidance"]].reset_index(drop=True)
-    return pd.DataFrame({
-        "序号": range(1, len(rows) + 1), "统一社会信用代码": rows["uscc"], "行政相对人名称": rows["name"],
-        "所属乡镇": rows["township"], "行业": _industry_label(rows), "建议方式": rows["action"],
-        "风险分": rows["score"].round(3), "理由": rows["reasons"], "证据": rows["evidence"],
-        "主体标识": rows["business_id"],
-    }, columns=list(ENFORCEMENT_HEADERS))
+    return pd.DataFrame(
+        {
+            "序号": range(1, len(rows) + 1),
+            "统一社会信用代码": rows["uscc"],
+            "行政相对人名称": rows["name"],
+            "所属乡镇": rows["township"],
+            "行业": _industry_label(rows),
+            "建议方式": rows["action"],
+            "风险分": rows["score"].round(3),
+            "理由": rows["reasons"],
+            "证据": rows["evidence"],
+            "主体标识": rows["business_id"],
+        },
+        columns=list(ENFORCEMENT_HEADERS),
+    )
 
 
 def settings_frame(cands: pd.DataFrame) -> pd.DataFrame:
@@ -69,21 +113,37 @@ def settings_frame(cands: pd.DataFrame) -> pd.DataFrame:
     model = a.get("model", {}) or {}
     rows = [
         ("计划日期（评估基准日）", str(a.get("as_of", ""))),
-        ("风险模型", f"{model.get('kind', '')}；训练样本{model.get('n_train', '')}条，"
-                 f"其中发生问题{model.get('n_positive', '')}条；概率校准：{model.get('calibration', '')}"),
+        (
+            "风险模型",
+            f"{model.get('kind', '')}；训练样本{model.get('n_train', '')}条，"
+            f"其中发生问题{model.get('n_positive', '')}条；概率校准：{model.get('calibration', '')}",
+        ),
         ("各方式容量", "；".join(f"{k}{'不限' if v is None else str(v) + '户'}" for k, v in caps.items())),
         ("冷却期", f"同一主体同一事项{a.get('cooldown_days', '')}天内不重复推荐"),
         ("抽取方式", "风险加权随机抽取（记录入选概率）" if a.get("draw") else "按风险分从高到低"),
-        ("说明", "本名单仅为建议：是否采纳由工作人员审核决定；行政指导不得强制，不得代替行政执法。"
-               "“移送执法”工作表所列情形应依法移送执法，不作为行政指导。"),
+        (
+            "说明",
+            "本名单仅为建议：是否采纳由工作人员审核决定；行政指导不得强制，不得代替行政执法。"
+            "“移送执法”工作表所列情形应依法移送执法，不作为行政指导。",
+        ),
     ]
     return pd.DataFrame(rows, columns=["项目", "内容"])
 
 
-def write_review_file(ws: WorkspaceLike, path: str | Path, as_of: Any, capacity: Any = None,
-                      cands: pd.DataFrame | None = None, audit: pd.DataFrame | None = None, *,
-                      draw: bool | None = None, cooldown_days: int | None = None, use_hotspots: bool = True,
-                      scores: pd.DataFrame | None = None, seed: int | None = None) -> Path:
+def write_review_file(
+    ws: WorkspaceLike,
+    path: str | Path,
+    as_of: Any,
+    capacity: Any = None,
+    cands: pd.DataFrame | None = None,
+    audit: pd.DataFrame | None = None,
+    *,
+    draw: bool | None = None,
+    cooldown_days: int | None = None,
+    use_hotspots: bool = True,
+    scores: pd.DataFrame | None = None,
+    seed: int | None = None,
+) -> Path:
     """Write the review spreadsheet (是否采纳 / 指导人员 / 计划时间 / 备注 to fill in).
 
     Parameters
@@ -110,8 +170,16 @@ def write_review_file(ws: WorkspaceLike, path: str | Path, as_of: Any, capacity:
     """
     day = to_date(as_of)
     if cands is None:
-        cands = candidates(ws, day, capacity=capacity, draw=draw, cooldown_days=cooldown_days,
-                           use_hotspots=use_hotspots, scores=scores, seed=seed)
+        cands = candidates(
+            ws,
+            day,
+            capacity=capacity,
+            draw=draw,
+            cooldown_days=cooldown_days,
+            use_hotspots=use_hotspots,
+            scores=scores,
+            seed=seed,
+        )
     if audit is None:
         audit = fairness_audit(ws, cands)
     main = review_frame(cands)
@@ -121,19 +189,30 @@ def write_review_file(ws: WorkspaceLike, path: str | Path, as_of: Any, capacity:
         audit_sheet[col] = audit_sheet[col].astype(float).round(3)
     made = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     return write_table(
-        main, path,
+        main,
+        path,
         title=f"行政指导候选名单（计划日期：{day.year}年{day.month}月{day.day}日）",
         subtitle=f"生成时间：{made}。本名单为系统建议，须经政策法规科审核；请填写“是否采纳”（是/否）、指导人员、计划时间。",
         sheet_name="候选名单",
         column_widths={"理由": 60, "证据": 50, "指导依据": 40, "行政相对人名称": 30},
         validations={"是否采纳": ["是", "否"]},
-        extra_sheets={"公平性审查": audit_sheet, ENFORCEMENT_SHEET: enforcement_frame(cands),
-                      "说明": settings_frame(cands)},
+        extra_sheets={
+            "公平性审查": audit_sheet,
+            ENFORCEMENT_SHEET: enforcement_frame(cands),
+            "说明": settings_frame(cands),
+        },
     )
 
 
-def write_latest(ws: WorkspaceLike, out: str | Path | None = None, as_of: Any = None, *, capacity: Any = None,
-                 draw: bool | None = None, cooldown_days: int | None = None) -> tuple[Path, str]:
+def write_latest(
+    ws: WorkspaceLike,
+    out: str | Path | None = None,
+    as_of: Any = None,
+    *,
+    capacity: Any = None,
+    draw: bool | None = None,
+    cooldown_days: int | None = None,
+) -> tuple[Path, str]:
     """Write the review file for ``as_of`` (default: the latest planning date) to ``out`` (default
     ``exports/候选名单_<date>.xlsx``); return the path and the Chinese summary. Registers nothing.
 

@@ -46,9 +46,16 @@ SCORE_COLUMNS = ("business_id", "uscc", "name", "township", "industry", "score",
 
 #: Chinese headers of the score table people read.
 SCORE_HEADERS = {
-    "business_id": "主体标识", "uscc": "统一社会信用代码", "name": "行政相对人名称", "township": "所属乡镇",
-    "industry": "行业代码", "score": "风险分", "rank": "排名", "explanation": "主要风险信号",
-    "industry_name": "行业", "subject_type": "行政相对人类别",
+    "business_id": "主体标识",
+    "uscc": "统一社会信用代码",
+    "name": "行政相对人名称",
+    "township": "所属乡镇",
+    "industry": "行业代码",
+    "score": "风险分",
+    "rank": "排名",
+    "explanation": "主要风险信号",
+    "industry_name": "行业",
+    "subject_type": "行政相对人类别",
 }
 
 
@@ -81,7 +88,9 @@ class RiskModel:
         if self.kind == "rule":
             used = {"problems": "prob_12m", "substantiated": "sub_12m", "penalties": "pen_12m"}
             for group in GROUPS:
-                out[group] = panel[used[group]].to_numpy(dtype=float) if group in used else np.zeros(len(panel))
+                out[group] = (
+                    panel[used[group]].to_numpy(dtype=float) if group in used else np.zeros(len(panel))
+                )
             return pd.DataFrame(out, index=panel.index)
         base = self.predict(panel)
         for group, cols in GROUPS.items():
@@ -134,8 +143,13 @@ def _estimator(kind: str, random_state: int) -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(
-        learning_rate=0.05, max_iter=250, max_leaf_nodes=15, min_samples_leaf=50,
-        l2_regularization=1.0, early_stopping=False, random_state=random_state,
+        learning_rate=0.05,
+        max_iter=250,
+        max_leaf_nodes=15,
+        min_samples_leaf=50,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=random_state,
     )
 
 
@@ -177,8 +191,13 @@ class Calibrated:
         return np.column_stack([1 - p, p])
 
 
-def fit_model(train: pd.DataFrame, kind: str = "logit", calibration_dates: int = 4,
-              min_positives: int = 20, random_state: int = 0) -> RiskModel:
+def fit_model(
+    train: pd.DataFrame,
+    kind: str = "logit",
+    calibration_dates: int = 4,
+    min_positives: int = 20,
+    random_state: int = 0,
+) -> RiskModel:
     """Fit and calibrate on a training panel (features + ``y`` + ``as_of``).
 
     The latest ``calibration_dates`` planning dates calibrate the probabilities; the earlier ones fit
@@ -186,8 +205,11 @@ def fit_model(train: pd.DataFrame, kind: str = "logit", calibration_dates: int =
     (:func:`fallback_score`, not calibrated; ``kind == "rule"``).
     """
     y = train["y"].astype(int)
-    info = {"n_train": int(len(train)), "n_positive": int(y.sum()),
-            "train_dates": sorted({d.date() for d in pd.to_datetime(train["as_of"])})}
+    info = {
+        "n_train": int(len(train)),
+        "n_positive": int(y.sum()),
+        "train_dates": sorted({d.date() for d in pd.to_datetime(train["as_of"])}),
+    }
     if y.sum() < min_positives or y.nunique() < 2:
         log.warning("too few positive examples (%s): using the simple rule", int(y.sum()))
         return RiskModel("rule", info=info)
@@ -213,9 +235,15 @@ def fit_model(train: pd.DataFrame, kind: str = "logit", calibration_dates: int =
     return RiskModel(kind, estimator=est, medians=medians, info=info, base=base)
 
 
-def training_panel(ws: WorkspaceLike, as_of: Any, horizon_months: int = 3, train_months: int = 24,
-                   train_on: str = "inspected", panel_cache: dict | None = None,
-                   max_rows: int | None = None) -> pd.DataFrame:
+def training_panel(
+    ws: WorkspaceLike,
+    as_of: Any,
+    horizon_months: int = 3,
+    train_months: int = 24,
+    train_on: str = "inspected",
+    panel_cache: dict | None = None,
+    max_rows: int | None = None,
+) -> pd.DataFrame:
     """Features at monthly planning dates before ``as_of`` with their outcome ``y``.
 
     The last planning date is ``as_of - horizon_months``, so every outcome window ends by
@@ -229,8 +257,14 @@ def training_panel(ws: WorkspaceLike, as_of: Any, horizon_months: int = 3, train
     observed = horizon_months if train_on == "inspected" else None
     share = _sample_share(ws, dates, horizon_months, max_rows)
     panel = panel_for(ws, dates, panel_cache, observed_horizon=observed, known_before=day, sample_share=share)
-    outs = outcomes(ws, dates, horizon_months, known_before=day, inspected_only=train_on == "inspected",
-                    sample_share=share)
+    outs = outcomes(
+        ws,
+        dates,
+        horizon_months,
+        known_before=day,
+        inspected_only=train_on == "inspected",
+        sample_share=share,
+    )
     merged = panel.merge(outs, on=["business_id", "as_of"], how="left")
     for col in ("inspected", "observed_any", "positive"):
         merged[col] = merged[col].astype("boolean").fillna(False).astype(bool)
@@ -240,11 +274,16 @@ def training_panel(ws: WorkspaceLike, as_of: Any, horizon_months: int = 3, train
     return merged.reset_index(drop=True)
 
 
-def _sample_share(ws: WorkspaceLike, dates: list[dt.date], horizon_months: int, max_rows: int | None) -> float:
+def _sample_share(
+    ws: WorkspaceLike, dates: list[dt.date], horizon_months: int, max_rows: int | None
+) -> float:
     if not max_rows:
         return 1.0
-    row = ws.store.query("targeting/inspection_count", a=dates[0],
-                         b=(pd.Timestamp(dates[-1]) + pd.DateOffset(months=horizon_months)).date())
+    row = ws.store.query(
+        "targeting/inspection_count",
+        a=dates[0],
+        b=(pd.Timestamp(dates[-1]) + pd.DateOffset(months=horizon_months)).date(),
+    )
     bound = int(row["n"].iloc[0]) * max(horizon_months, 1)
     return 1.0 if bound <= max_rows else max_rows / bound
 
@@ -264,20 +303,42 @@ def panel_for(ws: WorkspaceLike, dates: list[dt.date], cache: dict | None, **kwa
     return pd.concat([cache[(d, tag)] for d in dates], ignore_index=True)
 
 
-def train(ws: WorkspaceLike, as_of: Any, horizon_months: int = 3, panel_cache: dict | None = None,
-          **model_settings: Any) -> RiskModel:
+def train(
+    ws: WorkspaceLike,
+    as_of: Any,
+    horizon_months: int = 3,
+    panel_cache: dict | None = None,
+    **model_settings: Any,
+) -> RiskModel:
     """Train the configured model for scoring at ``as_of`` (settings from ``routing.toml``)."""
     cfg = {**rules(ws, "routing")["model"], **model_settings}
-    data = training_panel(ws, as_of, horizon_months, int(cfg.get("train_months", 24)),
-                          cfg.get("train_on", "inspected"), panel_cache, cfg.get("max_train_rows"))
-    return fit_model(data, kind=cfg.get("kind", "hgb"),
-                     calibration_dates=int(cfg.get("calibration_months", 4)),
-                     min_positives=int(cfg.get("min_positives", 20)),
-                     random_state=int(cfg.get("random_state", 0)))
+    data = training_panel(
+        ws,
+        as_of,
+        horizon_months,
+        int(cfg.get("train_months", 24)),
+        cfg.get("train_on", "inspected"),
+        panel_cache,
+        cfg.get("max_train_rows"),
+    )
+    return fit_model(
+        data,
+        kind=cfg.get("kind", "hgb"),
+        calibration_dates=int(cfg.get("calibration_months", 4)),
+        min_positives=int(cfg.get("min_positives", 20)),
+        random_state=int(cfg.get("random_state", 0)),
+    )
 
 
-def risk_scores(ws: WorkspaceLike, as_of: Any, horizon_months: int = 3, *, use_hotspots: bool = True,
-                with_features: bool = False, **model_settings: Any) -> pd.DataFrame:
+def risk_scores(
+    ws: WorkspaceLike,
+    as_of: Any,
+    horizon_months: int = 3,
+    *,
+    use_hotspots: bool = True,
+    with_features: bool = False,
+    **model_settings: Any,
+) -> pd.DataFrame:
     """Calibrated risk per business as of ``as_of``, ranked, with Chinese explanations.
 
     Parameters
@@ -309,12 +370,17 @@ def risk_scores(ws: WorkspaceLike, as_of: Any, horizon_months: int = 3, *, use_h
     """
     feats = features(ws, as_of, use_hotspots=use_hotspots)
     model = train(ws, as_of, horizon_months, **model_settings)
-    return score_frame(feats, model, with_features=with_features,
-                       top=int(rules(ws, "routing")["model"].get("explain_top", 3)))
+    return score_frame(
+        feats,
+        model,
+        with_features=with_features,
+        top=int(rules(ws, "routing")["model"].get("explain_top", 3)),
+    )
 
 
-def score_frame(feats: pd.DataFrame, model: RiskModel, with_features: bool = False,
-                top: int = 3) -> pd.DataFrame:
+def score_frame(
+    feats: pd.DataFrame, model: RiskModel, with_features: bool = False, top: int = 3
+) -> pd.DataFrame:
     """Score and explain a feature frame from :func:`~guidance_analytics.targeting.features`."""
     out = feats.copy()
     if out.empty:
@@ -336,7 +402,10 @@ def score_frame(feats: pd.DataFrame, model: RiskModel, with_features: bool = Fal
     if with_features:
         cols += [c for c in out.columns if c not in cols]
     result = out[cols].copy()
-    result.attrs["model"] = {"kind": model.kind, **{k: v for k, v in model.info.items() if k != "train_dates"}}
+    result.attrs["model"] = {
+        "kind": model.kind,
+        **{k: v for k, v in model.info.items() if k != "train_dates"},
+    }
     return result
 
 

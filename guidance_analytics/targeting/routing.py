@@ -29,9 +29,11 @@ def _t(value: Any) -> str:
 
 def evidence_text(r: Any) -> str:
     """Chinese event counts behind a row (the review file's 证据 column)."""
-    return (f"近12个月：投诉举报{int(r.cmp_12m)}件（属实{int(r.sub_12m)}件），"
-            f"检查{int(r.insp_12m)}次（发现问题{int(r.prob_12m)}次，其中责令限期整改及以上{int(r.order_12m)}次）；"
-            f"近24个月：行政处罚{int(r.pen_24m)}次")
+    return (
+        f"近12个月：投诉举报{int(r.cmp_12m)}件（属实{int(r.sub_12m)}件），"
+        f"检查{int(r.insp_12m)}次（发现问题{int(r.prob_12m)}次，其中责令限期整改及以上{int(r.order_12m)}次）；"
+        f"近24个月：行政处罚{int(r.pen_24m)}次"
+    )
 
 
 def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_of: dt.date) -> pd.DataFrame:
@@ -51,9 +53,14 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
     """
     df = scores.merge(evidence, on="business_id", how="left")
     if df.empty:
-        return df.assign(action=pd.Series(dtype="str"), is_guidance=pd.Series(dtype=bool),
-                         reasons=pd.Series(dtype="str"), evidence=pd.Series(dtype="str"),
-                         matter=pd.Series(dtype="str"), open_case=pd.Series(dtype=bool))
+        return df.assign(
+            action=pd.Series(dtype="str"),
+            is_guidance=pd.Series(dtype=bool),
+            reasons=pd.Series(dtype="str"),
+            evidence=pd.Series(dtype="str"),
+            matter=pd.Series(dtype="str"),
+            open_case=pd.Series(dtype=bool),
+        )
     e, i, r = cfg["enforcement"], cfg["interview"], cfg["reminder"]
     order_open = df["order_on"].notna()
     open_case = df["referral_on"].notna()
@@ -68,17 +75,25 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
     followup = df["major_on"].notna()
 
     n = len(df)
-    top = (df["rank"] <= max(1, int(np.floor(float(r["top_share"]) * n)))) & (df["score"] >= float(r["min_score"]))
+    top = (df["rank"] <= max(1, int(np.floor(float(r["top_share"]) * n)))) & (
+        df["score"] >= float(r["min_score"])
+    )
     expiring = df["expires_on"].notna()
     unsub = df["unsub_12m"] >= int(r["unsubstantiated_12m"])
     hotspot = df["in_hotspot"].astype(bool) & bool(r.get("hotspot", True))
-    clean_cols = ("prob_12m", "pen_12m", "sub_12m") if int(r.get("clean_days", 365)) <= 365 else \
-        ("prob_24m", "pen_24m", "sub_24m")
-    clean = (df[list(clean_cols)].sum(axis=1) == 0)
+    clean_cols = (
+        ("prob_12m", "pen_12m", "sub_12m")
+        if int(r.get("clean_days", 365)) <= 365
+        else ("prob_24m", "pen_24m", "sub_24m")
+    )
+    clean = df[list(clean_cols)].sum(axis=1) == 0
     reminder = clean & (top | expiring | unsub | hotspot)
 
-    action = np.select([enforce, interview, warning, followup, reminder],
-                       [ENFORCEMENT, "约谈", "劝导警示", "案件回访", "提示提醒"], default="")
+    action = np.select(
+        [enforce, interview, warning, followup, reminder],
+        [ENFORCEMENT, "约谈", "劝导警示", "案件回访", "提示提醒"],
+        default="",
+    )
     df["action"] = action
     df["open_case"] = open_case
     df = df[df["action"] != ""].copy()
@@ -89,8 +104,9 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
         matters.append(matter)
     df["reasons"] = pd.Series(texts, index=df.index, dtype="str")
     df["matter"] = pd.Series(matters, index=df.index, dtype="str")
-    df["evidence"] = pd.Series([evidence_text(x) for x in df.itertuples(index=False)], index=df.index,
-                               dtype="str")
+    df["evidence"] = pd.Series(
+        [evidence_text(x) for x in df.itertuples(index=False)], index=df.index, dtype="str"
+    )
     df["is_guidance"] = df["action"] != ENFORCEMENT
     return df.reset_index(drop=True)
 
@@ -106,8 +122,10 @@ def _reasons(r: Any, cfg: dict[str, Any], as_of: dt.date) -> tuple[list[str], st
             matter = matter or (r.referral_type or "")
         if pd.notna(r.order_on):
             late = (pd.Timestamp(as_of) - pd.Timestamp(r.order_on)).days
-            out.append(f"{_d(r.order_on)}责令限期整改{_t(r.order_type)}，已过{late}天仍无复查合格记录"
-                       f"（宽限{int(e['order_grace_days'])}天）")
+            out.append(
+                f"{_d(r.order_on)}责令限期整改{_t(r.order_type)}，已过{late}天仍无复查合格记录"
+                f"（宽限{int(e['order_grace_days'])}天）"
+            )
             matter = matter or (r.order_type or "")
         if pd.notna(r.repeat_penalty_on):
             out.append(f"{_d(r.repeat_penalty_on)}受行政处罚后又发现违法{int(r.later_violations)}次")
@@ -116,7 +134,9 @@ def _reasons(r: Any, cfg: dict[str, Any], as_of: dt.date) -> tuple[list[str], st
         out.append("应依法移送执法，不得以行政指导代替")
     elif r.action == "约谈":
         if r.sub_matter_count >= int(i["substantiated_same_matter"]):
-            out.append(f"近{int(i['substantiated_days'])}天属实投诉{int(r.sub_matter_count)}件（{r.sub_matter}）")
+            out.append(
+                f"近{int(i['substantiated_days'])}天属实投诉{int(r.sub_matter_count)}件（{r.sub_matter}）"
+            )
             matter = r.sub_matter
         if pd.notna(r.recent_penalty_on):
             out.append(f"{_d(r.recent_penalty_on)}受行政处罚{_t(r.penalty_type)}")
@@ -125,11 +145,15 @@ def _reasons(r: Any, cfg: dict[str, Any], as_of: dt.date) -> tuple[list[str], st
             out.append(hotspot)
     elif r.action == "劝导警示":
         years = int(w["clean_days"]) // 365
-        out.append(f"{_d(r.onspot_on)}检查发现问题已当场整改{_t(r.onspot_type)}，此前{years}年内无其他违法记录，"
-                   "属首次轻微违法并及时改正（行政处罚法第三十三条），宜教育劝导")
+        out.append(
+            f"{_d(r.onspot_on)}检查发现问题已当场整改{_t(r.onspot_type)}，此前{years}年内无其他违法记录，"
+            "属首次轻微违法并及时改正（行政处罚法第三十三条），宜教育劝导"
+        )
         matter = r.onspot_type or ""
     elif r.action == "案件回访":
-        out.append(f"{_d(r.major_on)}取得{r.major_item}（重大许可事项），已满{int(f['after_days'])}天，宜开展回访")
+        out.append(
+            f"{_d(r.major_on)}取得{r.major_item}（重大许可事项），已满{int(f['after_days'])}天，宜开展回访"
+        )
         matter = r.major_item or ""
     else:
         if pd.notna(r.expires_on):

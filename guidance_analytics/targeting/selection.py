@@ -41,9 +41,23 @@ GUIDANCE_ACTIONS = ("约谈", "劝导警示", "案件回访", "提示提醒")
 PRIORITY = (ENFORCEMENT, *GUIDANCE_ACTIONS)
 
 CANDIDATE_COLUMNS = (
-    "business_id", "uscc", "name", "township", "industry", "industry_name", "subject_type",
-    "action", "is_guidance", "score", "rank", "reasons", "evidence", "matter", "catalog_item",
-    "legal_basis", "inclusion_prob",
+    "business_id",
+    "uscc",
+    "name",
+    "township",
+    "industry",
+    "industry_name",
+    "subject_type",
+    "action",
+    "is_guidance",
+    "score",
+    "rank",
+    "reasons",
+    "evidence",
+    "matter",
+    "catalog_item",
+    "legal_basis",
+    "inclusion_prob",
 )
 
 
@@ -53,8 +67,9 @@ def parse_capacity(capacity: Any, defaults: dict[str, Any]) -> dict[str, int | N
     ``capacity`` may be ``None`` (config defaults), an int (the same for every action), a mapping
     ``{"约谈": 10}`` (overrides the defaults) or strings ``"约谈=10"``.
     """
-    caps: dict[str, int | None] = {a: (int(defaults[a]) or None) if a in defaults else None
-                                   for a in GUIDANCE_ACTIONS}
+    caps: dict[str, int | None] = {
+        a: (int(defaults[a]) or None) if a in defaults else None for a in GUIDANCE_ACTIONS
+    }
     if capacity is None:
         return caps
     if isinstance(capacity, int | np.integer):
@@ -129,8 +144,9 @@ def systematic_draw(pi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return chosen
 
 
-def select(pool: pd.DataFrame, caps: dict[str, int | None], draw: bool, floor: float,
-           seed: int) -> pd.DataFrame:
+def select(
+    pool: pd.DataFrame, caps: dict[str, int | None], draw: bool, floor: float, seed: int
+) -> pd.DataFrame:
     """Apply the capacity per action: top by rank (score, ties by the model's own score), or a
     risk-weighted draw (``draw=True``, weights ``floor + score``).
 
@@ -161,9 +177,17 @@ def select(pool: pd.DataFrame, caps: dict[str, int | None], draw: bool, floor: f
     return pool
 
 
-def candidates(ws: WorkspaceLike, as_of: Any, capacity: Any = None, *, draw: bool | None = None,
-               cooldown_days: int | None = None, use_hotspots: bool = True,
-               scores: pd.DataFrame | None = None, seed: int | None = None) -> pd.DataFrame:
+def candidates(
+    ws: WorkspaceLike,
+    as_of: Any,
+    capacity: Any = None,
+    *,
+    draw: bool | None = None,
+    cooldown_days: int | None = None,
+    use_hotspots: bool = True,
+    scores: pd.DataFrame | None = None,
+    seed: int | None = None,
+) -> pd.DataFrame:
     """Proposed guidance actions, and 移送执法 referrals listed separately, with reasons.
 
     Parameters
@@ -202,8 +226,13 @@ def candidates(ws: WorkspaceLike, as_of: Any, capacity: Any = None, *, draw: boo
     cfg = rules(ws, "routing")
     day = to_date(as_of)
     if scores is None:
-        scores = risk_scores(ws, day, horizon_months=int(cfg["model"].get("horizon_months", 3)),
-                             use_hotspots=use_hotspots, with_features=True)
+        scores = risk_scores(
+            ws,
+            day,
+            horizon_months=int(cfg["model"].get("horizon_months", 3)),
+            use_hotspots=use_hotspots,
+            with_features=True,
+        )
     evidence = ws.store.query("targeting/routing_evidence", **routing_params(cfg, day))
     routed = route(scores, evidence, cfg, day)
     routed = match_catalog(ws, routed)
@@ -219,8 +248,13 @@ def candidates(ws: WorkspaceLike, as_of: Any, capacity: Any = None, *, draw: boo
     use_draw = bool(draw_cfg.get("enabled", False) if draw is None else draw)
     caps = parse_capacity(capacity, cfg.get("capacity", {}))
     eligible = pool[pool["status"] == "入选"]
-    chosen = select(eligible, caps, use_draw, float(draw_cfg.get("floor", 0.02)),
-                    int(draw_cfg.get("seed", 0) if seed is None else seed))
+    chosen = select(
+        eligible,
+        caps,
+        use_draw,
+        float(draw_cfg.get("floor", 0.02)),
+        int(draw_cfg.get("seed", 0) if seed is None else seed),
+    )
     pool.loc[chosen.index[~chosen["selected"]], "status"] = "超出容量"
     pool["inclusion_prob"] = 0.0
     pool.loc[chosen.index, "inclusion_prob"] = chosen["inclusion_prob"]
@@ -232,9 +266,13 @@ def candidates(ws: WorkspaceLike, as_of: Any, capacity: Any = None, *, draw: boo
     out = out.sort_values(["_o", "rank", "business_id"], ignore_index=True)
     result = out[list(CANDIDATE_COLUMNS)].copy()
     result.attrs.update(
-        as_of=day, enforcement=result[~result["is_guidance"]].reset_index(drop=True),
+        as_of=day,
+        enforcement=result[~result["is_guidance"]].reset_index(drop=True),
         pool=pool[[*CANDIDATE_COLUMNS, "status"]].reset_index(drop=True),
-        capacity=caps, cooldown_days=days, draw=use_draw, model=scores.attrs.get("model", {}),
+        capacity=caps,
+        cooldown_days=days,
+        draw=use_draw,
+        model=scores.attrs.get("model", {}),
     )
     return result
 
@@ -243,14 +281,19 @@ def routing_params(cfg: dict[str, Any], day: Any) -> dict[str, Any]:
     """The ``sql/targeting/routing_evidence.sql`` parameters from the routing settings."""
     e, i, w, f, r = cfg["enforcement"], cfg["interview"], cfg["warning"], cfg["followup"], cfg["reminder"]
     return {
-        "as_of": day, "order_grace_days": int(e["order_grace_days"]),
-        "order_lookback_days": int(e["order_lookback_days"]), "open_case_days": int(e["open_case_days"]),
+        "as_of": day,
+        "order_grace_days": int(e["order_grace_days"]),
+        "order_lookback_days": int(e["order_lookback_days"]),
+        "open_case_days": int(e["open_case_days"]),
         "repeat_after_penalty_days": int(e["repeat_after_penalty_days"]),
         "repeat_min_severity": int(e["repeat_min_severity"]),
         "repeat_counts_substantiated": bool(e.get("repeat_counts_substantiated", True)),
-        "repeated_days": int(e["repeated_days"]), "substantiated_days": int(i["substantiated_days"]),
-        "penalty_days": int(i["penalty_days"]), "warning_recent_days": int(w["recent_days"]),
-        "warning_clean_days": int(w["clean_days"]), "followup_after_days": int(f["after_days"]),
+        "repeated_days": int(e["repeated_days"]),
+        "substantiated_days": int(i["substantiated_days"]),
+        "penalty_days": int(i["penalty_days"]),
+        "warning_recent_days": int(w["recent_days"]),
+        "warning_clean_days": int(w["clean_days"]),
+        "followup_after_days": int(f["after_days"]),
         "followup_within_days": int(f["within_days"]),
         "major_items": [str(x) for x in f.get("major_permit_items", [])],
         "expiring_days": int(r["expiring_days"]),

@@ -33,8 +33,13 @@ def test_import_prints_the_account_and_fails_only_on_unusable_files(tmp_path: Pa
 
 @pytest.mark.slow
 def test_module_entry_point_and_demo(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "guidance_analytics", "--workspace", str(tmp_path / "ws"), "demo"],
-                         capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-m", "guidance_analytics", "--workspace", str(tmp_path / "ws"), "demo"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     assert "已核对一致" in out.stdout and "候选名单" in out.stdout and "任何事项均未登记" in out.stdout
     exports = {p.suffix for p in (tmp_path / "ws" / "exports").iterdir()}

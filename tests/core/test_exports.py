@@ -13,11 +13,13 @@ DANGEROUS = ['=HYPERLINK("http://x","点我")', "+1-2", "-3+4", "@SUM(A1)", "\t=
 
 
 def frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "name": DANGEROUS + ["沂源县老王饭店"],
-        "amount": [-5, 1.5, 0, 2, 3, 4, 5],
-        "day": pd.to_datetime(["2024-03-05"] * 7),
-    })
+    return pd.DataFrame(
+        {
+            "name": DANGEROUS + ["沂源县老王饭店"],
+            "amount": [-5, 1.5, 0, 2, 3, 4, 5],
+            "day": pd.to_datetime(["2024-03-05"] * 7),
+        }
+    )
 
 
 def test_neutralize_only_touches_text() -> None:
@@ -28,8 +30,13 @@ def test_neutralize_only_touches_text() -> None:
 
 
 def test_xlsx_cells_are_never_formulas(tmp_path: Path) -> None:
-    path = write_table(frame(), tmp_path / "x.xlsx", headers={"name": "行政相对人名称", "amount": "金额"},
-                       title="标题 =不是公式", validations={"金额": ["是", "否"]})
+    path = write_table(
+        frame(),
+        tmp_path / "x.xlsx",
+        headers={"name": "行政相对人名称", "amount": "金额"},
+        title="标题 =不是公式",
+        validations={"金额": ["是", "否"]},
+    )
     sheet = openpyxl.load_workbook(path).active
     assert sheet["A1"].value == "标题 =不是公式" and "A1:C1" in {str(r) for r in sheet.merged_cells.ranges}
     assert [c.value for c in sheet[2]] == ["行政相对人名称", "金额", "day"]

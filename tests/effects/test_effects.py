@@ -17,29 +17,45 @@ AS_OF = dt.date(2025, 6, 30)
 PRE_DAY, POST_DAY = dt.date(2024, 3, 1), dt.date(2024, 10, 1)
 
 
-INSERTS = {table: f"INSERT INTO {table} BY NAME SELECT * FROM rows_df"  # noqa: S608 (fixed names)
-           for table in ("businesses", "inspections", "penalties", "complaints", "register_entries")}
+INSERTS = {
+    table: f"INSERT INTO {table} BY NAME SELECT * FROM rows_df"  # noqa: S608 (fixed names)
+    for table in ("businesses", "inspections", "penalties", "complaints", "register_entries")
+}
 
 
 class Builder:
     """Rows for a tiny workspace, inserted in one transaction."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[dict]] = {k: [] for k in (
-            "businesses", "inspections", "penalties", "complaints", "register_entries")}
+        self.rows: dict[str, list[dict]] = {
+            k: [] for k in ("businesses", "inspections", "penalties", "complaints", "register_entries")
+        }
 
-    def business(self, bid: str, industry: str = "6210", township: str = "南麻街道",
-                 subject_type: str = "法人及非法人组织") -> str:
-        self.rows["businesses"].append({"business_id": bid, "name": f"测试{bid}", "industry_code": industry,
-                                        "township": township, "subject_type": subject_type,
-                                        "first_seen": dt.date(2020, 1, 1)})
+    def business(
+        self,
+        bid: str,
+        industry: str = "6210",
+        township: str = "南麻街道",
+        subject_type: str = "法人及非法人组织",
+    ) -> str:
+        self.rows["businesses"].append(
+            {
+                "business_id": bid,
+                "name": f"测试{bid}",
+                "industry_code": industry,
+                "township": township,
+                "subject_type": subject_type,
+                "first_seen": dt.date(2020, 1, 1),
+            }
+        )
         return bid
 
     def inspect(self, bid: str, day: dt.date, result: str = "责令限期整改", n: int = 1) -> None:
         for _ in range(n):
             no = f"I{len(self.rows['inspections']):06d}"
-            self.rows["inspections"].append({"inspection_no": no, "inspected_on": day, "business_id": bid,
-                                             "result": result})
+            self.rows["inspections"].append(
+                {"inspection_no": no, "inspected_on": day, "business_id": bid, "result": result}
+            )
 
     def record(self, bid: str, pre: int, post: int) -> None:
         """``pre``/``post`` violations plus one clean inspection in each window."""
@@ -54,15 +70,31 @@ class Builder:
 
     def complaint(self, bid: str, day: dt.date, substantiated: str = "属实") -> None:
         no = f"C{len(self.rows['complaints']):06d}"
-        self.rows["complaints"].append({"order_no": no, "business_id": bid, "substantiated": substantiated,
-                                        "received_at": pd.Timestamp(day) + pd.Timedelta(hours=10)})
+        self.rows["complaints"].append(
+            {
+                "order_no": no,
+                "business_id": bid,
+                "substantiated": substantiated,
+                "received_at": pd.Timestamp(day) + pd.Timedelta(hours=10),
+            }
+        )
 
     def guide(self, bid: str, day: dt.date = T0, method: str = "提示提醒", status: str = "已登记") -> None:
         seq = len(self.rows["register_entries"]) + 1
-        self.rows["register_entries"].append({
-            "year": day.year, "seq": seq, "guided_on": day, "matter": "测试事项", "officers": "甲、乙",
-            "method": method, "business_id": bid, "dedup_key": f"k{seq}", "status": status,
-            "created_at": pd.Timestamp("2024-01-01")})
+        self.rows["register_entries"].append(
+            {
+                "year": day.year,
+                "seq": seq,
+                "guided_on": day,
+                "matter": "测试事项",
+                "officers": "甲、乙",
+                "method": method,
+                "business_id": bid,
+                "dedup_key": f"k{seq}",
+                "status": status,
+                "created_at": pd.Timestamp("2024-01-01"),
+            }
+        )
 
     def build(self, path) -> Workspace:
         ws = Workspace(path)
@@ -225,7 +257,9 @@ def test_caliper_refuses_controls_with_a_milder_record(tmp_path):
     assert exact["n_cases"] == 12 and exact["control_pre"] == pytest.approx(6.0)
     assert exact["did"] == pytest.approx(0.0) and not exact["significant"]
     b2 = Builder()
-    b2.rows = {k: [r for r in v if not str(r.get("business_id", "")).startswith("C")] for k, v in b.rows.items()}
+    b2.rows = {
+        k: [r for r in v if not str(r.get("business_id", "")).startswith("C")] for k, v in b.rows.items()
+    }
     ws2 = b2.build(tmp_path / "no_equal_controls")
     refused = _row(guidance_effects(ws2, as_of=AS_OF, n_boot=100))
     assert refused["n_cases"] == 0 and refused["n_unmatched"] == 12
@@ -246,13 +280,29 @@ def test_top_offenders_export_and_cli(tmp_path):
     assert len(picks) == 5 and (picks["pre_violations"] == 4).all()  # only the 4-violation ones
     assert (picks["guided_on"] == pd.Timestamp(T0)).all() and (picks["method"] == "假设指导").all()
     out = tmp_path / "效果.xlsx"
-    result = CliRunner().invoke(app, ["--workspace", str(ws.path), "effects", "--window", "6",
-                                      "--as-of", "2025-06-30", "--boot", "50", "--out", str(out)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "--workspace",
+            str(ws.path),
+            "effects",
+            "--window",
+            "6",
+            "--as-of",
+            "2025-06-30",
+            "--boot",
+            "50",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "[全部]" in result.output and "[约谈]" in result.output
     sheet = pd.read_excel(out, header=2, engine="openpyxl")
     assert {"指导方式", "双重差分估计", "解读"} <= set(sheet.columns)
-    assert sheet.loc[sheet["指标"].str.startswith("违法问题数"), "双重差分估计"].iloc[0] == pytest.approx(-2.0)
+    assert sheet.loc[sheet["指标"].str.startswith("违法问题数"), "双重差分估计"].iloc[0] == pytest.approx(
+        -2.0
+    )
 
 
 def test_same_subject_type_then_township_preferred_among_equal_records(tmp_path):
@@ -286,6 +336,7 @@ def test_controls_guided_later_are_eligible_unless_the_rule_says_otherwise(tmp_p
     rules = (Path(guidance_analytics.__file__).parent / "config" / "effects.toml").read_text(encoding="utf-8")
     ws.config_dir.mkdir(exist_ok=True)
     (ws.config_dir / "effects.toml").write_text(
-        rules.replace("exclude_guided_after = false", "exclude_guided_after = true"), encoding="utf-8")
+        rules.replace("exclude_guided_after = false", "exclude_guided_after = true"), encoding="utf-8"
+    )
     strict = follow_up_cases(ws, 6, as_of=AS_OF).query("business_id == 'G00'").iloc[0]
     assert strict["status"] == "无可比对照" and strict["n_controls"] == 0

@@ -17,10 +17,24 @@ def hot_frame() -> pd.DataFrame:
     rows = []
     for field, label, obs in [("H62", "餐饮业(H62)", [5, 6, 20, 18]), ("F52", "零售业(F52)", [4, 4, 9, 3])]:
         for s, o in zip(starts, obs, strict=True):
-            rows.append(dict(by="industry_division", field=field, field_label=label, period_start=s,
-                             period_end=s + pd.offsets.MonthEnd(0), observed=o, expected=5.0, upper=10.0,
-                             rate_ratio=o / 5.0, q_value=0.01, method="farrington_noufaily",
-                             alarm=o > 8, flagged=(field == "H62") and o > 10, reason=f"{label} {o} 件"))
+            rows.append(
+                dict(
+                    by="industry_division",
+                    field=field,
+                    field_label=label,
+                    period_start=s,
+                    period_end=s + pd.offsets.MonthEnd(0),
+                    observed=o,
+                    expected=5.0,
+                    upper=10.0,
+                    rate_ratio=o / 5.0,
+                    q_value=0.01,
+                    method="farrington_noufaily",
+                    alarm=o > 8,
+                    flagged=(field == "H62") and o > 10,
+                    reason=f"{label} {o} 件",
+                )
+            )
     df = pd.DataFrame(rows)
     df.loc[(df.field == "H62") & (df.period_start == starts[0]), "method"] = "none"
     return df
@@ -30,12 +44,15 @@ def test_heatmap_marks_exactly_the_flagged_cells():
     fig = charts.hotspot_heatmap(hot_frame())
     heat, stars = fig.data
     assert heat.type == "heatmap" and "热点" in fig.layout.title.text
-    assert list(heat.y) == ["零售业(F52)", "餐饮业(H62)"]       # most flagged field on top
+    assert list(heat.y) == ["零售业(F52)", "餐饮业(H62)"]  # most flagged field on top
     assert list(heat.x) == ["2024-01", "2024-02", "2024-03", "2024-04"]
-    assert sorted(zip(stars.x, stars.y, strict=True)) == [("2024-03", "餐饮业(H62)"), ("2024-04", "餐饮业(H62)")]
+    assert sorted(zip(stars.x, stars.y, strict=True)) == [
+        ("2024-03", "餐饮业(H62)"),
+        ("2024-04", "餐饮业(H62)"),
+    ]
     z = np.asarray(heat.z, dtype=float)
-    assert np.isnan(z[1, 0])                                # not evaluated → empty cell
-    assert z[1, 2] == pytest.approx(2.0)                     # log2(20/5) = 2
+    assert np.isnan(z[1, 0])  # not evaluated → empty cell
+    assert z[1, 2] == pytest.approx(2.0)  # log2(20/5) = 2
     assert fig.layout.xaxis.title.text == "期间" and fig.layout.yaxis.title.text == "领域"
 
 
@@ -55,13 +72,19 @@ def test_timeseries_has_expected_upper_and_alarms():
 
 
 def test_episode_timeline_one_bar_per_episode():
-    ep = pd.DataFrame({"field": ["H62", "F52"], "field_label": ["餐饮业(H62)", "零售业(F52)"],
-                       "start": pd.to_datetime(["2024-03-01", "2024-01-01"]),
-                       "end": pd.to_datetime(["2024-04-30", "2024-01-31"]), "rate_ratio": [3.8, 1.9],
-                       "reason": ["a", "b"]})
+    ep = pd.DataFrame(
+        {
+            "field": ["H62", "F52"],
+            "field_label": ["餐饮业(H62)", "零售业(F52)"],
+            "start": pd.to_datetime(["2024-03-01", "2024-01-01"]),
+            "end": pd.to_datetime(["2024-04-30", "2024-01-31"]),
+            "rate_ratio": [3.8, 1.9],
+            "reason": ["a", "b"],
+        }
+    )
     fig = charts.episode_timeline(ep)
     bar = fig.data[0]
-    assert list(bar.y) == ["零售业(F52)", "餐饮业(H62)"]     # sorted by start
+    assert list(bar.y) == ["零售业(F52)", "餐饮业(H62)"]  # sorted by start
     assert list(bar.base) == ["2024-01-01", "2024-03-01"]
     assert list(bar.x) == [31 * 86_400_000, 61 * 86_400_000]  # through the end day inclusive
     empty = charts.episode_timeline(ep.iloc[:0])
@@ -69,9 +92,16 @@ def test_episode_timeline_one_bar_per_episode():
 
 
 def test_seasonal_heatmap_marks_recurrent_seasons():
-    s = pd.DataFrame({"field": ["H62"] * 2 + ["F52"] * 2, "field_label": ["餐饮业"] * 2 + ["零售业"] * 2,
-                      "season": [7, 8, 7, 8], "season_label": ["7月", "8月", "7月", "8月"],
-                      "mean_ratio": [1.8, 0.9, 1.1, 1.0], "recurrent": [True, False, False, False]})
+    s = pd.DataFrame(
+        {
+            "field": ["H62"] * 2 + ["F52"] * 2,
+            "field_label": ["餐饮业"] * 2 + ["零售业"] * 2,
+            "season": [7, 8, 7, 8],
+            "season_label": ["7月", "8月", "7月", "8月"],
+            "mean_ratio": [1.8, 0.9, 1.1, 1.0],
+            "recurrent": [True, False, False, False],
+        }
+    )
     fig = charts.seasonal_heatmap(s)
     assert list(fig.data[0].x) == ["7月", "8月"]
     assert list(zip(fig.data[1].x, fig.data[1].y, strict=True)) == [("7月", "餐饮业")]
@@ -83,8 +113,10 @@ def test_chart_page_embeds_plotly_once_with_chinese_text(tmp_path):
     path = charts.hotspot_report_page(hot, ep, tmp_path / "p.html", measure="violations", top_fields=2)
     text = path.read_text(encoding="utf-8")
     assert "<title>违法热点分析</title>" in text
-    assert text.count("* plotly.js v") == 1 and text.count("Plotly.newPlot") == 3   # heatmap, timeline, 1 series
+    assert (
+        text.count("* plotly.js v") == 1 and text.count("Plotly.newPlot") == 3
+    )  # heatmap, timeline, 1 series
     # figure JSON carries labels raw or \u-escaped, depending on the JSON engine plotly finds installed
     assert ("餐饮业(H62)" in text or json.dumps("餐饮业(H62)")[1:-1] in text) and "2 个热点格" in text
     page = charts.write_chart_page([("说明<b>", charts.hotspot_heatmap(hot))], tmp_path / "q.html", "标题")
-    assert "说明&lt;b&gt;" in page.read_text(encoding="utf-8")   # notes are escaped
+    assert "说明&lt;b&gt;" in page.read_text(encoding="utf-8")  # notes are escaped

@@ -49,8 +49,13 @@ def _r_panel(examples: pd.DataFrame, dataset: str, start: str) -> pd.DataFrame:
 def test_salmonella_agona_matches_r_noufaily(examples, ref_dir):
     panel = _r_panel(examples, "salmonella.agona", "1990-01-01")
     out = detect_aberrations(
-        panel.drop(columns="t"), "W", alpha=0.05, years_back=4, w=3,
-        min_count=5, min_count_window=4,
+        panel.drop(columns="t"),
+        "W",
+        alpha=0.05,
+        years_back=4,
+        w=3,
+        min_count=5,
+        min_count_window=4,
     )
     out["t"] = panel["t"].to_numpy()
     ref = pd.read_csv(ref_dir / "salmonella_agona_reference_outputs.csv")
@@ -73,8 +78,13 @@ def test_ha_sts_districts_match_r_noufaily(examples, ref_dir):
     panel = _r_panel(examples, "ha.sts", "2001-01-01")
     start = panel.loc[panel["t"] == 209, "period"].iloc[0]
     out = detect_aberrations(
-        panel.drop(columns="t"), "W", alpha=0.01, evaluate_from=start,
-        years_back=3, w=3, min_count=0,
+        panel.drop(columns="t"),
+        "W",
+        alpha=0.01,
+        evaluate_from=start,
+        years_back=3,
+        w=3,
+        min_count=0,
     )
     out["t"] = panel["t"].to_numpy()
     ref = pd.read_csv(ref_dir / "ha_sts_farringtonFlexible_noufaily.csv")
@@ -98,8 +108,13 @@ def test_rki_series_one_year_back_match_r_noufaily(examples, ref_dir):
     d["period"] = pd.Timestamp("2001-01-01") + pd.to_timedelta((d["t"] - 1) * 7, unit="D")
     d["count"] = d["observed"]
     out = detect_aberrations(
-        d[["series", "period", "count"]], "W", alpha=0.01, years_back=1, w=3,
-        short_history="factor", min_count=0,
+        d[["series", "period", "count"]],
+        "W",
+        alpha=0.01,
+        years_back=1,
+        w=3,
+        short_history="factor",
+        min_count=0,
         evaluate_from=pd.Timestamp("2001-01-01") + pd.Timedelta(weeks=104),
     )
     out["t"] = d["t"].to_numpy()
@@ -264,8 +279,9 @@ def test_alarms_are_prospective(seed, n, cut, rate, window):
     full = detect_aberrations(panel, "M", **opts)
     part = detect_aberrations(panel[panel["period"] < cutoff], "M", **opts)
     ref = full.loc[part.index]
-    pd.testing.assert_frame_equal(ref.drop(columns="exposure"), part.drop(columns="exposure"),
-                                  check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(
+        ref.drop(columns="exposure"), part.drop(columns="exposure"), check_exact=False, rtol=1e-9
+    )
 
 
 def test_closed_form_factor_fit_equals_irls():
@@ -298,8 +314,13 @@ def test_closed_form_factor_fit_equals_irls():
 
 def monthly(counts, series="a", start="2020-01-01", exposure=None) -> pd.DataFrame:
     """A monthly panel of one series."""
-    df = pd.DataFrame({"series": series, "period": pd.date_range(start, periods=len(counts), freq="MS"),
-                       "count": np.asarray(counts, dtype=float)})
+    df = pd.DataFrame(
+        {
+            "series": series,
+            "period": pd.date_range(start, periods=len(counts), freq="MS"),
+            "count": np.asarray(counts, dtype=float),
+        }
+    )
     if exposure is not None:
         df["exposure"] = np.asarray(exposure, dtype=float)
     return df

@@ -334,12 +334,17 @@ def test_normalize_name_beyond_ascii_and_han() -> None:
 
 
 def test_match_targets_against_an_empty_business_table(businesses: pd.DataFrame) -> None:
-    targets = pd.DataFrame({
-        "target_name": ["老王家常菜馆", None, "  ", "91370323MA3C999999 某店"],
-        "address": [None, "沂源县南麻街道城北路254号", None, None],
-    })
+    targets = pd.DataFrame(
+        {
+            "target_name": ["老王家常菜馆", None, "  ", "91370323MA3C999999 某店"],
+            "address": [None, "沂源县南麻街道城北路254号", None, None],
+        }
+    )
     out = match_targets(targets, businesses.iloc[0:0])
     assert out["business_id"].isna().all() and out["match_method"].isna().all()
     assert out["match_note"].tolist() == [
-        "未找到名称相符的许可持有人", "被反映对象为空", "被反映对象为空", "统一社会信用代码未对应到许可持有人",
+        "未找到名称相符的许可持有人",
+        "被反映对象为空",
+        "被反映对象为空",
+        "统一社会信用代码未对应到许可持有人",
     ]

@@ -17,27 +17,84 @@ from guidance_analytics.core import Store
 from guidance_analytics.core.sql import migrations
 
 PERMIT_HEADER = [
-    "行政相对人名称", "行政相对人类别", "行政相对人代码_1（统一社会信用代码）", "法定代表人", "证件号码",
-    "行政许可决定文书号", "许可类别", "许可证书名称", "许可编号", "许可决定日期", "有效期自", "有效期至",
-    "经营地址", "所属乡镇（街道）", "行业代码",
+    "行政相对人名称",
+    "行政相对人类别",
+    "行政相对人代码_1（统一社会信用代码）",
+    "法定代表人",
+    "证件号码",
+    "行政许可决定文书号",
+    "许可类别",
+    "许可证书名称",
+    "许可编号",
+    "许可决定日期",
+    "有效期自",
+    "有效期至",
+    "经营地址",
+    "所属乡镇（街道）",
+    "行业代码",
 ]
 GOOD_CODE = "91370323MA3C4XYK0J"  # well-formed; its check character is not computed (a warning only)
 
 
 def permit_rows() -> list[list[str]]:
     return [
-        ["沂源县老王饭店", "个体工商户", "00000000000000000X", "王某某", "370323199001011234",
-         "源审食〔2023〕1号", "普通", "食品经营许可证", "JY1001", "2023年3月5日", "2023-03-05", "2028/03/04",
-         "南麻街道新华路1号", "南麻", "6210"],
-        ["沂源县南麻街道好运超市有限公司", "法人", GOOD_CODE, "李某某", "",
-         "源审食〔2023〕2号", "普通", "食品经营许可证", "JY1002", "20230306", "", "2099/12/31",
-         "历山街道鲁山路8号", "历山街道", "5212"],
-        ["坏日期公司", "法人", "", "赵某某", "", "源审食〔2023〕3号", "普通", "食品经营许可证", "JY1003",
-         "2024/13/45", "", "", "", "鲁村镇", "6210"],
+        [
+            "沂源县老王饭店",
+            "个体工商户",
+            "00000000000000000X",
+            "王某某",
+            "370323199001011234",
+            "源审食〔2023〕1号",
+            "普通",
+            "食品经营许可证",
+            "JY1001",
+            "2023年3月5日",
+            "2023-03-05",
+            "2028/03/04",
+            "南麻街道新华路1号",
+            "南麻",
+            "6210",
+        ],
+        [
+            "沂源县南麻街道好运超市有限公司",
+            "法人",
+            GOOD_CODE,
+            "李某某",
+            "",
+            "源审食〔2023〕2号",
+            "普通",
+            "食品经营许可证",
+            "JY1002",
+            "20230306",
+            "",
+            "2099/12/31",
+            "历山街道鲁山路8号",
+            "历山街道",
+            "5212",
+        ],
+        [
+            "坏日期公司",
+            "法人",
+            "",
+            "赵某某",
+            "",
+            "源审食〔2023〕3号",
+            "普通",
+            "食品经营许可证",
+            "JY1003",
+            "2024/13/45",
+            "",
+            "",
+            "",
+            "鲁村镇",
+            "6210",
+        ],
     ]
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str, title: str | None = None) -> Path:
+def write_csv(
+    path: Path, header: list[str], rows: list[list[str]], encoding: str, title: str | None = None
+) -> Path:
     frame = pd.DataFrame(rows, columns=header)
     with path.open("w", encoding=encoding, newline="") as fh:
         if title:
@@ -116,11 +173,40 @@ def test_xlsx_with_title_rows_merged_cells_and_serial_dates(ws: ga.Workspace, tm
 
 
 def test_legacy_permit_headers(ws: ga.Workspace, tmp_path: Path) -> None:
-    header = ["行政许可决定书文号", "项目名称", "审批类别", "许可内容", "行政相对人名称",
-              "行政相对人代码_1(统一社会信用代码)", "法定代表人姓名", "许可决定日期", "许可截止期", "许可机关",
-              "当前状态", "地方编码", "数据更新时间戳", "备注"]
-    rows = [["源审〔2016〕9号", "公共场所卫生许可", "普通", "住宿", "沂源县悦来宾馆", "", "孙某某", "2016/05/04",
-             "2020/05/03", "沂源县行政审批服务局", "有效", "370323", "2016-05-04 12:00:00", ""]]
+    header = [
+        "行政许可决定书文号",
+        "项目名称",
+        "审批类别",
+        "许可内容",
+        "行政相对人名称",
+        "行政相对人代码_1(统一社会信用代码)",
+        "法定代表人姓名",
+        "许可决定日期",
+        "许可截止期",
+        "许可机关",
+        "当前状态",
+        "地方编码",
+        "数据更新时间戳",
+        "备注",
+    ]
+    rows = [
+        [
+            "源审〔2016〕9号",
+            "公共场所卫生许可",
+            "普通",
+            "住宿",
+            "沂源县悦来宾馆",
+            "",
+            "孙某某",
+            "2016/05/04",
+            "2020/05/03",
+            "沂源县行政审批服务局",
+            "有效",
+            "370323",
+            "2016-05-04 12:00:00",
+            "",
+        ]
+    ]
     path = write_csv(tmp_path / "legacy.csv", header, rows, "gb18030")
     r = ws.import_file(path, "permits")
     assert (r.read, r.accepted) == (1, 1)
@@ -133,9 +219,29 @@ def test_legacy_permit_headers(ws: ga.Workspace, tmp_path: Path) -> None:
 
 # -- every reject reason ------------------------------------------------------------------------
 def test_reject_reasons_are_specific_and_rows_kept_whole(ws: ga.Workspace, tmp_path: Path) -> None:
-    header = ["工单编号", "受理时间", "诉求类型", "诉求内容", "被反映对象", "是否属实", "办结时间", "来电人", "来电号码"]
+    header = [
+        "工单编号",
+        "受理时间",
+        "诉求类型",
+        "诉求内容",
+        "被反映对象",
+        "是否属实",
+        "办结时间",
+        "来电人",
+        "来电号码",
+    ]
     rows = [
-        ["W1", "2024-03-05 09:00:00", "投诉", "饭店油烟大", "老王饭店", "属实", "2024-03-08 10:00", "李先生", "10012345678"],
+        [
+            "W1",
+            "2024-03-05 09:00:00",
+            "投诉",
+            "饭店油烟大",
+            "老王饭店",
+            "属实",
+            "2024-03-08 10:00",
+            "李先生",
+            "10012345678",
+        ],
         ["", "2024-03-05", "投诉", "缺编号", "x", "", "", "", ""],
         ["W3", "2024/13/45", "投诉", "日期坏", "x", "", "", "", ""],
         ["W4", "2024-03-05", "其它类", "类型未知", "x", "", "", "", ""],
@@ -184,12 +290,30 @@ def test_permit_rejects_missing_key_bad_code_amounts_and_validity(ws: ga.Workspa
 
 
 def test_penalty_amounts_in_wanyuan_and_multi_valued_kinds(ws: ga.Workspace, tmp_path: Path) -> None:
-    header = ["行政相对人名称", "行政相对人代码_1（统一社会信用代码）", "行政处罚决定书文号", "违法行为类型",
-              "处罚类别", "罚款金额（万元）", "处罚决定日期", "处罚机关"]
-    rows = [["沂源县好运超市", GOOD_CODE, "源市监罚〔2023〕1号", "销售过期食品", "警告;罚款", "0.500000",
-             "2023-06-01", "沂源县市场监督管理局"],
-            ["沂源县好运超市", GOOD_CODE, "源市监罚〔2023〕2号", "x", "罚款", "五千", "2023-06-01", "x"],
-            ["沂源县好运超市", GOOD_CODE, "源市监罚〔2023〕3号", "x", "打板子", "1", "2023-06-01", "x"]]
+    header = [
+        "行政相对人名称",
+        "行政相对人代码_1（统一社会信用代码）",
+        "行政处罚决定书文号",
+        "违法行为类型",
+        "处罚类别",
+        "罚款金额（万元）",
+        "处罚决定日期",
+        "处罚机关",
+    ]
+    rows = [
+        [
+            "沂源县好运超市",
+            GOOD_CODE,
+            "源市监罚〔2023〕1号",
+            "销售过期食品",
+            "警告;罚款",
+            "0.500000",
+            "2023-06-01",
+            "沂源县市场监督管理局",
+        ],
+        ["沂源县好运超市", GOOD_CODE, "源市监罚〔2023〕2号", "x", "罚款", "五千", "2023-06-01", "x"],
+        ["沂源县好运超市", GOOD_CODE, "源市监罚〔2023〕3号", "x", "打板子", "1", "2023-06-01", "x"],
+    ]
     r = ws.import_file(write_csv(tmp_path / "pen.csv", header, rows, "utf-8-sig"), "penalties")
     reasons = dict(zip(r.rejects["row_number"], r.rejects["reason"], strict=True))
     assert reasons == {2: "金额无法识别「五千」（罚款金额（万元））", 3: "取值无法识别「打板子」（处罚类别）"}
@@ -213,7 +337,10 @@ def test_reimport_changes_nothing_and_reconciles(ws: ga.Workspace, tmp_path: Pat
 
 def test_updated_work_order_and_older_version_never_overwrites(ws: ga.Workspace, tmp_path: Path) -> None:
     header = ["工单编号", "受理时间", "诉求类型", "诉求内容", "办结时间", "办理结果"]
-    open_rows = [["W1", "2024-03-05 09:00", "投诉", "油烟", "", ""], ["W2", "2024-03-06", "咨询", "问", "", ""]]
+    open_rows = [
+        ["W1", "2024-03-05 09:00", "投诉", "油烟", "", ""],
+        ["W2", "2024-03-06", "咨询", "问", "", ""],
+    ]
     closed_rows = [["W1", "2024-03-05 09:00", "投诉", "油烟", "2024-03-09 17:00", "已整改"]]
     old = write_csv(tmp_path / "old.csv", header, open_rows, "gb18030")
     new = write_csv(tmp_path / "new.csv", header, closed_rows, "gb18030")
@@ -230,7 +357,9 @@ def test_updated_work_order_and_older_version_never_overwrites(ws: ga.Workspace,
 def test_missing_required_columns_names_them_and_changes_nothing(ws: ga.Workspace, tmp_path: Path) -> None:
     ws.import_file(write_csv(tmp_path / "ok.csv", PERMIT_HEADER, permit_rows(), "gb18030"), "permits")
     before = snapshot(ws)
-    bad = write_csv(tmp_path / "bad.csv", ["行政相对人名称", "许可编号", "备注"], [["a", "b", "c"]], "gb18030")
+    bad = write_csv(
+        tmp_path / "bad.csv", ["行政相对人名称", "许可编号", "备注"], [["a", "b", "c"]], "gb18030"
+    )
     with pytest.raises(ga.InputFileError) as info:
         ws.import_file(bad, "permits")
     message = str(info.value)
@@ -246,7 +375,9 @@ def test_wrong_kind_is_recognised(ws: ga.Workspace, tmp_path: Path) -> None:
     assert ws.table("complaints").empty and ws.table("rejects").empty
 
 
-@pytest.mark.parametrize("content", [b"", "工单编号,受理时间,诉求类型\n".encode("gb18030"), b"\x00\x01garbage\xff"])
+@pytest.mark.parametrize(
+    "content", [b"", "工单编号,受理时间,诉求类型\n".encode("gb18030"), b"\x00\x01garbage\xff"]
+)
 def test_unusable_files(ws: ga.Workspace, tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "x.csv"
     path.write_bytes(content)
@@ -266,10 +397,12 @@ def test_unknown_kind_and_extension(ws: ga.Workspace, tmp_path: Path) -> None:
 # -- identity and matching ----------------------------------------------------------------------
 def test_complaints_are_matched_once_licences_arrive(ws: ga.Workspace, tmp_path: Path) -> None:
     header = ["工单编号", "受理时间", "诉求类型", "被反映对象", "事发地址", "所属乡镇"]
-    rows = [["W1", "2024-03-05", "投诉", "老王饭店", "新华路", "南麻街道"],
-            ["W2", "2024-03-05", "投诉", "好运超市", "", "历山"],
-            ["W3", "2024-03-05", "投诉", "", "路灯不亮", ""],
-            ["W4", "2024-03-05", "投诉", "宇宙大饭店", "", ""]]
+    rows = [
+        ["W1", "2024-03-05", "投诉", "老王饭店", "新华路", "南麻街道"],
+        ["W2", "2024-03-05", "投诉", "好运超市", "", "历山"],
+        ["W3", "2024-03-05", "投诉", "", "路灯不亮", ""],
+        ["W4", "2024-03-05", "投诉", "宇宙大饭店", "", ""],
+    ]
     r = ws.import_file(write_csv(tmp_path / "c.csv", header, rows, "gb18030"), "complaints")
     assert r.match_rate == 0.0 and r.named == 3
     ws.import_file(write_csv(tmp_path / "p.csv", PERMIT_HEADER, permit_rows(), "gb18030"), "permits")
@@ -305,8 +438,17 @@ def test_business_table_surrogates_and_check_warning(ws: ga.Workspace, tmp_path:
 def test_no_personal_data_in_any_table(ws: ga.Workspace, tmp_path: Path) -> None:
     ws.import_file(write_csv(tmp_path / "p.csv", PERMIT_HEADER, permit_rows(), "gb18030"), "permits")
     header = ["工单编号", "受理时间", "诉求类型", "诉求内容", "来电人", "来电号码", "身份证号"]
-    rows = [["W1", "2024-03-05", "投诉", "我的电话0533-3241234，身份证370323199001011234", "张先生", "10098765432",
-             "370323199001011234"]]
+    rows = [
+        [
+            "W1",
+            "2024-03-05",
+            "投诉",
+            "我的电话0533-3241234，身份证370323199001011234",
+            "张先生",
+            "10098765432",
+            "370323199001011234",
+        ]
+    ]
     ws.import_file(write_csv(tmp_path / "c.csv", header, rows, "gb18030"), "complaints")
     dump = "".join(ws.table(t).to_csv() for t in ("businesses", "permits", "complaints", "rejects"))
     for secret in ("370323199001011234", "10098765432", "3241234", "张先生"):

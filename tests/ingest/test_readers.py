@@ -301,7 +301,9 @@ def test_default_aliases_cover_all_kinds() -> None:
     assert aliases["行政处罚决定书文号"] == "decision_no"
 
 
-def test_csv_ragged_row_far_down_is_read_like_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_csv_ragged_row_far_down_is_read_like_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # a short and a long row after the first batches: the rest of the file is read by the fallback
     monkeypatch.setattr(readers_csv, "_BLOCK_BYTES", 256)  # several arrow blocks in a small file
     rows = [["工单编号", "受理时间", "诉求内容"]] + [[f"A{i}", "2024-03-05", f"内容{i}"] for i in range(30)]

@@ -17,7 +17,11 @@ REJECTING_DEFECTS = {"bad_date", "missing_required", "unknown_enum"}
 
 @pytest.fixture(scope="module")
 def imports(sample_workspace: ga.Workspace) -> pd.DataFrame:
-    return sample_workspace.table("imports").drop_duplicates("source_file", keep="first").set_index("source_file")
+    return (
+        sample_workspace.table("imports")
+        .drop_duplicates("source_file", keep="first")
+        .set_index("source_file")
+    )
 
 
 def test_every_file_reconciles(imports: pd.DataFrame) -> None:
@@ -40,10 +44,14 @@ def test_planted_defects_are_accounted_for(imports: pd.DataFrame, sample_truth: 
 
 
 def test_complaints_matched_to_the_right_business(sample_workspace: ga.Workspace, sample_truth: Path) -> None:
-    truth = pd.read_csv(sample_truth / "complaint_targets.csv", dtype=str).drop_duplicates("order_no", keep="last")
+    truth = pd.read_csv(sample_truth / "complaint_targets.csv", dtype=str).drop_duplicates(
+        "order_no", keep="last"
+    )
     complaints = sample_workspace.table("complaints")
     businesses = sample_workspace.table("businesses")[["business_id", "uscc", "name"]]
-    got = complaints.merge(businesses, on="business_id", how="left").merge(truth, on="order_no", suffixes=("", "_true"))
+    got = complaints.merge(businesses, on="business_id", how="left").merge(
+        truth, on="order_no", suffixes=("", "_true")
+    )
     matchable = got[got["matchable"] == "True"]
     correct = (matchable["uscc"].notna() & (matchable["uscc"] == matchable["uscc_true"])) | (
         normalize_name(matchable["name"]) == normalize_name(matchable["name_true"])
@@ -58,7 +66,9 @@ def test_complaints_matched_to_the_right_business(sample_workspace: ga.Workspace
 def test_no_personal_data_anywhere(sample_workspace: ga.Workspace) -> None:
     for table in ("businesses", "permits", "complaints", "inspections", "penalties", "rejects"):
         frame = sample_workspace.table(table)
-        assert not {"来电号码", "来电人", "来电人姓名", "来电人电话", "caller_name", "caller_phone"} & set(frame.columns)
+        assert not {"来电号码", "来电人", "来电人姓名", "来电人电话", "caller_name", "caller_phone"} & set(
+            frame.columns
+        )
         text = frame.to_csv()
         assert not pd.Series([text]).str.contains(r"(?<!\d)100\d{8}(?!\d)").any(), table
     for path in sample_workspace.rejects_dir.glob("*.xlsx"):

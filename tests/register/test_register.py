@@ -32,21 +32,26 @@ def make_ws(path: Path) -> ga.Workspace:
     ws = ga.Workspace(path)
     with ws.store.transaction() as con:
         for row in BUSINESSES:
-            con.execute("INSERT INTO businesses (business_id, uscc, name, township, industry_code) "
-                        "VALUES (?, ?, ?, ?, ?)", list(row))
+            con.execute(
+                "INSERT INTO businesses (business_id, uscc, name, township, industry_code) "
+                "VALUES (?, ?, ?, ?, ?)",
+                list(row),
+            )
     return ws
 
 
 def chosen(rows: list[tuple[str, str]], **extra: object) -> pd.DataFrame:
     """(business_id, action) pairs as a candidates frame."""
     names = {b[0]: b[2] for b in BUSINESSES}
-    frame = pd.DataFrame({
-        "business_id": [r[0] for r in rows],
-        "name": [names.get(r[0], "未知") for r in rows],
-        "action": [r[1] for r in rows],
-        "reasons": ["近3个月被投诉2次，其中属实1次"] * len(rows),
-        "score": [0.5] * len(rows),
-    })
+    frame = pd.DataFrame(
+        {
+            "business_id": [r[0] for r in rows],
+            "name": [names.get(r[0], "未知") for r in rows],
+            "action": [r[1] for r in rows],
+            "reasons": ["近3个月被投诉2次，其中属实1次"] * len(rows),
+            "score": [0.5] * len(rows),
+        }
+    )
     for key, value in extra.items():
         frame[key] = value
     return frame
@@ -59,22 +64,37 @@ def ws(tmp_path: Path) -> ga.Workspace:
 
 def test_numbers_per_year_and_per_document_type_are_gapless(ws: ga.Workspace) -> None:
     b = [x[0] for x in BUSINESSES]
-    first = chosen([(b[0], "提示提醒"), (b[1], "约谈"), (b[2], "提示提醒")],
-                   计划时间=["2023-12-28", "2023-12-30", "2024-01-03"])
-    second = chosen([(b[1], "提示提醒"), (b[2], "约谈"), (b[0], "案件回访"), (b[3], "劝导警示")],
-                    计划时间=["2024-01-05", "2024-01-06", "2024-01-07", "2024-01-08"])
+    first = chosen(
+        [(b[0], "提示提醒"), (b[1], "约谈"), (b[2], "提示提醒")],
+        计划时间=["2023-12-28", "2023-12-30", "2024-01-03"],
+    )
+    second = chosen(
+        [(b[1], "提示提醒"), (b[2], "约谈"), (b[0], "案件回访"), (b[3], "劝导警示")],
+        计划时间=["2024-01-05", "2024-01-06", "2024-01-07", "2024-01-08"],
+    )
     ws.add_to_register(first, officers="张三", today=TODAY)
     ws.add_to_register(second, officers="李四", today=TODAY)
     reg = ws.register()
     assert list(zip(reg["year"], reg["seq"], strict=True)) == [
-        (2023, 1), (2023, 2), (2024, 1), (2024, 2), (2024, 3), (2024, 4), (2024, 5)]
+        (2023, 1),
+        (2023, 2),
+        (2024, 1),
+        (2024, 2),
+        (2024, 3),
+        (2024, 4),
+        (2024, 5),
+    ]
     assert ws.register(2023)["seq"].tolist() == [1, 2]
     docs = ws.query("SELECT doc_type, year, number FROM register_documents ORDER BY doc_type, year, number")
     by_type = docs.groupby(["doc_type", "year"])["number"].apply(list).to_dict()
     # 2023: 提示提醒 (意见书+文书), 约谈 (通知书+文书); 2024: 提示提醒, 提示提醒, 约谈, 案件回访, 劝导警示
     assert by_type == {
-        ("意见书", 2023): [1], ("文书", 2023): [1, 2], ("约谈通知书", 2023): [1],
-        ("意见书", 2024): [1, 2, 3], ("文书", 2024): [1, 2, 3, 4, 5], ("约谈通知书", 2024): [1],
+        ("意见书", 2023): [1],
+        ("文书", 2023): [1, 2],
+        ("约谈通知书", 2023): [1],
+        ("意见书", 2024): [1, 2, 3],
+        ("文书", 2024): [1, 2, 3, 4, 5],
+        ("约谈通知书", 2024): [1],
     }
     row = reg[(reg["year"] == 2024) & (reg["seq"] == 3)].iloc[0]
     assert row["method"] == "约谈"
@@ -83,11 +103,25 @@ def test_numbers_per_year_and_per_document_type_are_gapless(ws: ga.Workspace) ->
 
 
 def test_register_has_the_contract_columns(ws: ga.Workspace) -> None:
-    ws.add_to_register(chosen([(BUSINESSES[0][0], "提示提醒")]), officers="张三", guided_on="2024-05-20",
-                       today=TODAY)
+    ws.add_to_register(
+        chosen([(BUSINESSES[0][0], "提示提醒")]), officers="张三", guided_on="2024-05-20", today=TODAY
+    )
     reg = ws.register(2024)
-    for col in ("seq", "year", "guided_on", "matter", "result", "officers", "method", "target_name",
-                "uscc", "unit", "catalog_item", "doc_no", "status"):
+    for col in (
+        "seq",
+        "year",
+        "guided_on",
+        "matter",
+        "result",
+        "officers",
+        "method",
+        "target_name",
+        "uscc",
+        "unit",
+        "catalog_item",
+        "doc_no",
+        "status",
+    ):
         assert col in reg.columns
     row = reg.iloc[0]
     assert (row["seq"], row["year"], row["guided_on"]) == (1, 2024, pd.Timestamp("2024-05-20"))
@@ -118,8 +152,26 @@ def write_review_sheet(path: Path, rows: list[list[object]]) -> Path:
     sh = wb.active
     sh.append(["行政指导候选清单（复核用）"])
     sh.append(["评估基准日：2024-05-31"])
-    sh.append(["序号", "统一社会信用代码", "行政相对人名称", "所属乡镇", "行业", "建议方式", "风险分", "理由",
-               "证据", "事项编码", "指导依据", "是否采纳", "指导人员", "计划时间", "备注", "主体标识"])
+    sh.append(
+        [
+            "序号",
+            "统一社会信用代码",
+            "行政相对人名称",
+            "所属乡镇",
+            "行业",
+            "建议方式",
+            "风险分",
+            "理由",
+            "证据",
+            "事项编码",
+            "指导依据",
+            "是否采纳",
+            "指导人员",
+            "计划时间",
+            "备注",
+            "主体标识",
+        ]
+    )
     for row in rows:
         sh.append(row)
     wb.save(path)
@@ -128,11 +180,65 @@ def write_review_sheet(path: Path, rows: list[list[object]]) -> Path:
 
 def test_reviewed_sheet_only_adopted_rows_and_idempotent(ws: ga.Workspace, tmp_path: Path) -> None:
     b = BUSINESSES
-    sheet = write_review_sheet(tmp_path / "review.xlsx", [
-        [1, b[0][1], b[0][2], "南麻街道", "6210 正餐服务", "提示提醒", 0.8, "投诉多", "", "", "", "是", "张三、李四", "2024/6/3", "", b[0][0]],
-        [2, b[1][1], b[1][2], "历山街道", "5251", "约谈", 0.7, "投诉属实", "", "YYSP-ZD-006", "", "否", "", "", "", b[1][0]],
-        [3, b[2][1], b[2][2], "悦庄镇", "6121", "提示提醒", 0.6, "卫生投诉", "", "YYSP-ZD-005", "", "是", "王五", "2024年6月4日", "", b[2][0]],
-    ])
+    sheet = write_review_sheet(
+        tmp_path / "review.xlsx",
+        [
+            [
+                1,
+                b[0][1],
+                b[0][2],
+                "南麻街道",
+                "6210 正餐服务",
+                "提示提醒",
+                0.8,
+                "投诉多",
+                "",
+                "",
+                "",
+                "是",
+                "张三、李四",
+                "2024/6/3",
+                "",
+                b[0][0],
+            ],
+            [
+                2,
+                b[1][1],
+                b[1][2],
+                "历山街道",
+                "5251",
+                "约谈",
+                0.7,
+                "投诉属实",
+                "",
+                "YYSP-ZD-006",
+                "",
+                "否",
+                "",
+                "",
+                "",
+                b[1][0],
+            ],
+            [
+                3,
+                b[2][1],
+                b[2][2],
+                "悦庄镇",
+                "6121",
+                "提示提醒",
+                0.6,
+                "卫生投诉",
+                "",
+                "YYSP-ZD-005",
+                "",
+                "是",
+                "王五",
+                "2024年6月4日",
+                "",
+                b[2][0],
+            ],
+        ],
+    )
     new = ws.add_to_register(sheet, today=TODAY)
     assert new["target_name"].tolist() == ["沂源县甲餐馆", "沂源县丙宾馆"]
     assert new["officers"].tolist() == ["张三、李四", "王五"]
@@ -145,10 +251,27 @@ def test_reviewed_sheet_only_adopted_rows_and_idempotent(ws: ga.Workspace, tmp_p
 
 def test_invalid_rows_are_refused_with_reasons_and_consume_nothing(ws: ga.Workspace) -> None:
     b = [x[0] for x in BUSINESSES]
-    rows = chosen([(b[0], "提示提醒"), ("NOPE", "提示提醒"), (b[1], "移送执法"), (b[2], "提示提醒"),
-                   (b[0], "约谈"), (b[1], "提示提醒"), (b[2], "罚款")])
+    rows = chosen(
+        [
+            (b[0], "提示提醒"),
+            ("NOPE", "提示提醒"),
+            (b[1], "移送执法"),
+            (b[2], "提示提醒"),
+            (b[0], "约谈"),
+            (b[1], "提示提醒"),
+            (b[2], "罚款"),
+        ]
+    )
     rows["指导人员"] = ["", "张三", "张三", "张三", "张三", "张三", "张三"]
-    rows["计划时间"] = ["2024-06-02", "2024-06-02", "2024-06-02", "2024-12-31", "2024-06-02", "明天", "2024-06-02"]
+    rows["计划时间"] = [
+        "2024-06-02",
+        "2024-06-02",
+        "2024-06-02",
+        "2024-12-31",
+        "2024-06-02",
+        "明天",
+        "2024-06-02",
+    ]
     rows["事项编码"] = ["", "", "", "", "XX-999", "", ""]
     new = ws.add_to_register(rows, today=TODAY)
     assert new.empty and ws.register().empty
@@ -166,8 +289,9 @@ def test_invalid_rows_are_refused_with_reasons_and_consume_nothing(ws: ga.Worksp
     ok = ws.add_to_register(chosen([(b[1], "提示提醒")]), officers="张三", today=TODAY)
     assert ok["seq"].tolist() == [1] and ok["opinion_no"].tolist() == ["2024年第001号"]
     with pytest.raises(RegisterError, match="有 1 行不符合登记条件"):
-        ws.add_to_register(chosen([(b[2], "提示提醒"), ("NOPE", "约谈")]), officers="张三", today=TODAY,
-                           strict=True)
+        ws.add_to_register(
+            chosen([(b[2], "提示提醒"), ("NOPE", "约谈")]), officers="张三", today=TODAY, strict=True
+        )
     assert len(ws.register()) == 1
 
 
@@ -191,7 +315,10 @@ def test_a_crash_mid_add_leaves_no_partial_entry(ws: ga.Workspace, monkeypatch: 
     monkeypatch.setattr(reg_mod, "_issue_documents", original)
     new = ws.add_to_register(rows, officers="张三", guided_on="2024-05-01", today=TODAY)
     assert new["seq"].tolist() == [1, 2]
-    assert new["doc_no"].tolist() == ["意见书2024年第001号；文书2024年第001号", "约谈通知书2024年第001号；文书2024年第002号"]
+    assert new["doc_no"].tolist() == [
+        "意见书2024年第001号；文书2024年第001号",
+        "约谈通知书2024年第001号；文书2024年第002号",
+    ]
 
 
 WORKER = textwrap.dedent("""
@@ -219,16 +346,24 @@ def test_two_processes_adding_at_once_get_unique_gapless_numbers(tmp_path: Path)
     ws = make_ws(path)
     with ws.store.transaction() as con:
         for i in range(12):
-            con.execute("INSERT INTO businesses (business_id, name, industry_code) VALUES (?, ?, '6210')",
-                        [f"SBIZ{i:02d}", f"餐馆{i:02d}"])
+            con.execute(
+                "INSERT INTO businesses (business_id, name, industry_code) VALUES (?, ?, '6210')",
+                [f"SBIZ{i:02d}", f"餐馆{i:02d}"],
+            )
     ws.catalog()  # seed the catalogue copy before the race
     script = tmp_path / "worker.py"
     script.write_text(WORKER, encoding="utf-8")
     ids_a = ",".join(f"SBIZ{i:02d}" for i in range(0, 6))
     ids_b = ",".join(f"SBIZ{i:02d}" for i in range(6, 12))
-    procs = [subprocess.Popen([sys.executable, str(script), str(path), tag, ids],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for tag, ids in (("甲", ids_a), ("乙", ids_b))]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(path), tag, ids],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag, ids in (("甲", ids_a), ("乙", ids_b))
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     assert [o[0].strip() for o in outs] == ["6", "6"]
@@ -237,15 +372,24 @@ def test_two_processes_adding_at_once_get_unique_gapless_numbers(tmp_path: Path)
     for tag in ("甲", "乙"):  # each add is one transaction: its entries are consecutive
         seqs = reg.loc[reg["officers"] == tag, "seq"].tolist()
         assert seqs == list(range(seqs[0], seqs[0] + 6))
-    docs = ws.query("SELECT doc_type, list(number ORDER BY number) AS n FROM register_documents GROUP BY doc_type")
+    docs = ws.query(
+        "SELECT doc_type, list(number ORDER BY number) AS n FROM register_documents GROUP BY doc_type"
+    )
     assert {r.doc_type: list(r.n) for r in docs.itertuples()} == {
-        "意见书": list(range(1, 13)), "文书": list(range(1, 13))}
+        "意见书": list(range(1, 13)),
+        "文书": list(range(1, 13)),
+    }
 
 
 def test_void_amend_and_results_keep_an_audit_trail(ws: ga.Workspace) -> None:
     b = [x[0] for x in BUSINESSES]
-    ws.add_to_register(chosen([(b[0], "提示提醒"), (b[1], "约谈")]), officers="张三",
-                       guided_on="2024-05-02", today=TODAY, by="录入员")
+    ws.add_to_register(
+        chosen([(b[0], "提示提醒"), (b[1], "约谈")]),
+        officers="张三",
+        guided_on="2024-05-02",
+        today=TODAY,
+        by="录入员",
+    )
     ws.void_entry(2024, 2, by="王科长", reason="对象选择有误")
     voided = ws.register(2024).set_index("seq").loc[2]
     assert voided["status"] == "已作废" and voided["void_by"] == "王科长"
@@ -266,7 +410,9 @@ def test_void_amend_and_results_keep_an_audit_trail(ws: ga.Workspace) -> None:
     assert done["officers"].iloc[0] == "张三、李四" and done["effect"].iloc[0] == "避免无证经营"
     trail = reg_mod.audit_trail(ws).astype(object)
     trail = trail.where(trail.notna(), None)
-    assert trail[["seq", "action", "field", "old_value", "new_value", "by_whom", "reason"]].iloc[2:].values.tolist() == [
+    assert trail[["seq", "action", "field", "old_value", "new_value", "by_whom", "reason"]].iloc[
+        2:
+    ].values.tolist() == [
         [2, "作废", "status", "已登记", "已作废", "王科长", "对象选择有误"],
         [1, "更正", "officers", "张三", "张三、李四", "王科长", "人员笔误"],
         [1, "记录结果", "result", None, "已按期提出延续申请", "张三", None],
@@ -286,27 +432,47 @@ def read_csv_rows(path: Path) -> list[list[str]]:
 
 
 def test_exports_never_turn_names_into_formulas(ws: ga.Workspace, tmp_path: Path) -> None:
-    ws.add_to_register(chosen([(BUSINESSES[3][0], "劝导警示"), (BUSINESSES[4][0], "提示提醒")]),
-                       officers="张三", guided_on="2024-05-03", today=TODAY)
-    for path in (ws.export_register(tmp_path / "reg.xlsx", year=2024),
-                 ws.export_filing_batch(tmp_path / "filing.xlsx")):
+    ws.add_to_register(
+        chosen([(BUSINESSES[3][0], "劝导警示"), (BUSINESSES[4][0], "提示提醒")]),
+        officers="张三",
+        guided_on="2024-05-03",
+        today=TODAY,
+    )
+    for path in (
+        ws.export_register(tmp_path / "reg.xlsx", year=2024),
+        ws.export_filing_batch(tmp_path / "filing.xlsx"),
+    ):
         sheet = load_workbook(path).active
         cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
         assert all(c.data_type != "f" for c in cells)
         texts = [c.value for c in cells]
-        assert "'=HYPERLINK(\"http://x\",\"y\")" in texts and "'+1-2" in texts
+        assert '\'=HYPERLINK("http://x","y")' in texts and "'+1-2" in texts
     rows = read_csv_rows(ws.export_filing_batch(tmp_path / "filing.csv"))
     names = [r[1] for r in rows[1:]]
-    assert names == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1-2"]
+    assert names == ['\'=HYPERLINK("http://x","y")', "'+1-2"]
 
 
 def test_filing_batch_columns_follow_the_mapping(ws: ga.Workspace, tmp_path: Path) -> None:
-    ws.add_to_register(chosen([(BUSINESSES[0][0], "约谈"), (BUSINESSES[1][0], "提示提醒")]),
-                       officers="张三", guided_on="2024-05-06", today=TODAY)
+    ws.add_to_register(
+        chosen([(BUSINESSES[0][0], "约谈"), (BUSINESSES[1][0], "提示提醒")]),
+        officers="张三",
+        guided_on="2024-05-06",
+        today=TODAY,
+    )
     ws.void_entry(2024, 2, by="王科长", reason="重复")
     rows = read_csv_rows(ws.export_filing_batch(tmp_path / "f.csv"))
-    assert rows[0] == ["统一社会信用代码", "行政相对人名称", "指导时间", "指导方式", "指导事项", "指导内容",
-                       "指导结果", "指导人员", "文书编号", "实施科室"]
+    assert rows[0] == [
+        "统一社会信用代码",
+        "行政相对人名称",
+        "指导时间",
+        "指导方式",
+        "指导事项",
+        "指导内容",
+        "指导结果",
+        "指导人员",
+        "文书编号",
+        "实施科室",
+    ]
     assert len(rows) == 2  # the voided entry is not filed
     assert rows[1][:4] == ["913703230000000011", "沂源县甲餐馆", "2024-05-06", "约谈"]
     assert rows[1][4] == "餐饮服务食品安全投诉多发提示"
@@ -314,7 +480,8 @@ def test_filing_batch_columns_follow_the_mapping(ws: ga.Workspace, tmp_path: Pat
     (ws.config_dir).mkdir(exist_ok=True)
     (ws.config_dir / "filing_columns.toml").write_text(
         '[[columns]]\nheader = "文号"\nfield = "doc_no"\n[[columns]]\nheader = "代码"\nfield = "uscc"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     rows = read_csv_rows(ws.export_filing_batch(tmp_path / "g.csv"))
     assert rows == [["文号", "代码"], ["约谈通知书2024年第001号；文书2024年第001号", "913703230000000011"]]
 
@@ -322,8 +489,9 @@ def test_filing_batch_columns_follow_the_mapping(ws: ga.Workspace, tmp_path: Pat
 def test_register_export_has_the_form_layout(ws: ga.Workspace, tmp_path: Path) -> None:
     b = [x[0] for x in BUSINESSES]
     ws.add_to_register(chosen([(b[0], "提示提醒")], 计划时间="2023-11-02"), officers="张三", today=TODAY)
-    ws.add_to_register(chosen([(b[1], "提示提醒"), (b[2], "案件回访")], 计划时间="2024-03-02"),
-                       officers="李四", today=TODAY)
+    ws.add_to_register(
+        chosen([(b[1], "提示提醒"), (b[2], "案件回访")], 计划时间="2024-03-02"), officers="李四", today=TODAY
+    )
     ws.record_result(2024, 1, "已整改")
     sheet = load_workbook(ws.export_register(tmp_path / "r.xlsx", year=2024)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
@@ -332,7 +500,9 @@ def test_register_export_has_the_form_layout(ws: ga.Workspace, tmp_path: Path) -
     assert [v[0] for v in values[3:]] == [1, 2]
     assert values[3][3] == "已整改" and values[4][3] == "待反馈"
     assert values[3][2] == "沂源县乙大药房：药品零售企业经营规范提示（提示提醒）"
-    ranged = load_workbook(ws.export_register(tmp_path / "q.xlsx", start="2023-01-01", end="2023-12-31")).active
+    ranged = load_workbook(
+        ws.export_register(tmp_path / "q.xlsx", start="2023-01-01", end="2023-12-31")
+    ).active
     assert [[c.value for c in row] for row in ranged.iter_rows()][3][4] == "张三"
     assert ranged.max_row == 4
 
@@ -344,10 +514,30 @@ def test_cli_register_add_list_and_exports(ws: ga.Workspace, tmp_path: Path) -> 
     from guidance_analytics.cli import app
 
     b = BUSINESSES
-    sheet = write_review_sheet(tmp_path / "review.xlsx", [
-        [1, b[0][1], b[0][2], "", "6210", "提示提醒", 0.8, "投诉多", "", "", "", "是", "", "", "", b[0][0]],
-        [2, b[1][1], b[1][2], "", "5251", "移送执法", 0.9, "严重", "", "", "", "是", "", "", "", b[1][0]],
-    ])
+    sheet = write_review_sheet(
+        tmp_path / "review.xlsx",
+        [
+            [
+                1,
+                b[0][1],
+                b[0][2],
+                "",
+                "6210",
+                "提示提醒",
+                0.8,
+                "投诉多",
+                "",
+                "",
+                "",
+                "是",
+                "",
+                "",
+                "",
+                b[0][0],
+            ],
+            [2, b[1][1], b[1][2], "", "5251", "移送执法", 0.9, "严重", "", "", "", "是", "", "", "", b[1][0]],
+        ],
+    )
     runner = CliRunner()
     base = ["--workspace", str(ws.path)]
     out = runner.invoke(app, [*base, "register", "add", str(sheet), "--officer", "张三"])
@@ -359,10 +549,12 @@ def test_cli_register_add_list_and_exports(ws: ga.Workspace, tmp_path: Path) -> 
     assert out.exit_code == 0, out.output
     out = runner.invoke(app, [*base, "register", "void", "1999", "1", "--by", "x", "--reason", "y"])
     assert out.exit_code == 2 and "没有 1999 年第 1 号" in out.output
-    for args in (["register", "export", "--out", str(tmp_path / "r.xlsx")],
-                 ["documents", "--out", str(tmp_path / "docs")],
-                 ["filing", "--out", str(tmp_path / "f.xlsx")],
-                 ["catalog", "--out", str(tmp_path / "c.xlsx")]):
+    for args in (
+        ["register", "export", "--out", str(tmp_path / "r.xlsx")],
+        ["documents", "--out", str(tmp_path / "docs")],
+        ["filing", "--out", str(tmp_path / "f.xlsx")],
+        ["catalog", "--out", str(tmp_path / "c.xlsx")],
+    ):
         out = runner.invoke(app, [*base, *args])
         assert out.exit_code == 0, out.output
     assert (tmp_path / "f.csv").is_file() and len(list((tmp_path / "docs").glob("*.docx"))) == 2
@@ -374,7 +566,8 @@ def test_a_busy_workspace_gives_a_clear_error_and_writes_nothing(tmp_path: Path)
     ws = make_ws(path)
     ws.catalog()
     script = tmp_path / "busy.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import sys, datetime as dt
         import pandas as pd
         import guidance_analytics as ga
@@ -385,18 +578,23 @@ def test_a_busy_workspace_gives_a_clear_error_and_writes_nothing(tmp_path: Path)
                                officers="张三", today=dt.date(2024, 6, 1))
         except WorkspaceBusyError as exc:
             print("BUSY", exc)
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     with ws.store.connect():  # this process holds the database
-        done = subprocess.run([sys.executable, str(script), str(path)], capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            [sys.executable, str(script), str(path)], capture_output=True, text=True, timeout=120
+        )
     assert done.stdout.startswith("BUSY") and "正被另一个程序使用" in done.stdout, done.stderr
     assert ws.register().empty
 
 
 def test_a_hand_made_sheet_with_names_only(ws: ga.Workspace, tmp_path: Path) -> None:
     with ws.store.transaction() as con:  # two businesses share a name: that name is ambiguous
-        con.execute("INSERT INTO businesses (business_id, name, industry_code) VALUES "
-                    "('SDUP1', '沂源县同名小吃店', '6291'), ('SDUP2', '沂源县同名小吃店', '6291')")
+        con.execute(
+            "INSERT INTO businesses (business_id, name, industry_code) VALUES "
+            "('SDUP1', '沂源县同名小吃店', '6291'), ('SDUP2', '沂源县同名小吃店', '6291')"
+        )
     wb = Workbook()
     sh = wb.active
     sh.append(["指导对象", "指导方式", "指导人员", "是否采纳", "计划时间"])

@@ -25,7 +25,11 @@ REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "data_samples"
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 PLACEHOLDER = "00000000000000000X"
-CODE_HEADERS = {"行政相对人代码_1（统一社会信用代码）", "行政相对人代码_1(统一社会信用代码)", "统一社会信用代码"}
+CODE_HEADERS = {
+    "行政相对人代码_1（统一社会信用代码）",
+    "行政相对人代码_1(统一社会信用代码)",
+    "统一社会信用代码",
+}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -40,6 +44,7 @@ def uscc_ok(code: str) -> bool:
 def org_ok(org: str) -> bool:
     def val(c: str) -> int:
         return int(c) if c.isdigit() else ord(c) - 55
+
     rem = 11 - sum(val(c) * w for c, w in zip(org[:8], (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
     return {10: "X", 11: "0"}.get(rem, str(rem)) == org[8]
 
@@ -62,7 +67,7 @@ def read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
         wb.close()
     for i, r in enumerate(rows):
         if sum(1 for c in r if c not in (None, "")) >= 5:
-            return [str(c) for c in r], rows[i + 1:]
+            return [str(c) for c in r], rows[i + 1 :]
     raise AssertionError(f"no header in {path}")
 
 
@@ -103,13 +108,27 @@ def test_paths_and_names(full):
     out, paths = full
     assert set(paths) == {"permits", "complaints", "inspections", "penalties", "truth"}
     names = sorted(p.name for _, p in all_files(paths))
-    assert names == sorted([
-        "permits_legacy_2021.csv", "permits_current_2022-2024.xlsx", "complaints_12345_2021-2023.csv",
-        "complaints_12345_2024.xlsx", "inspections_2021-2024.xlsx", "penalties_2021-2024.csv",
-    ])
+    assert names == sorted(
+        [
+            "permits_legacy_2021.csv",
+            "permits_current_2022-2024.xlsx",
+            "complaints_12345_2021-2023.csv",
+            "complaints_12345_2024.xlsx",
+            "inspections_2021-2024.xlsx",
+            "penalties_2021-2024.csv",
+        ]
+    )
     truth = paths["truth"]
-    for f in ("planted_hotspots.csv", "risky_businesses.csv", "complaint_targets.csv",
-              "exposure_only_field.csv", "defects.csv", "README.md", "businesses.csv", "violations.csv"):
+    for f in (
+        "planted_hotspots.csv",
+        "risky_businesses.csv",
+        "complaint_targets.csv",
+        "exposure_only_field.csv",
+        "defects.csv",
+        "README.md",
+        "businesses.csv",
+        "violations.csv",
+    ):
         assert (truth / f).is_file(), f
     total = sum(p.stat().st_size for _, p in all_files(paths))
     assert total < 6_000_000
@@ -144,8 +163,9 @@ def test_committed_set_is_current(full):
         committed = COMMITTED / p.name
         assert committed.is_file(), p.name
         if p.suffix == ".csv":
-            assert hashlib.sha256(committed.read_bytes()).digest() == hashlib.sha256(p.read_bytes()).digest(), \
-                f"{p.name}: regenerate with python -m guidance_analytics.samples data_samples"
+            assert (
+                hashlib.sha256(committed.read_bytes()).digest() == hashlib.sha256(p.read_bytes()).digest()
+            ), f"{p.name}: regenerate with python -m guidance_analytics.samples data_samples"
         else:
             assert xlsx_values(committed) == xlsx_values(p), p.name
 
@@ -226,6 +246,7 @@ def test_credit_codes(full):
 
 def test_domain_test_vectors_agree_with_generator():
     from guidance_analytics.samples import uscc_valid
+
     vec = pd.read_csv(REPO / "guidance_analytics" / "data" / "uscc_test_vectors.csv", dtype=str)
     for code, ok in zip(vec["code"], vec["uscc_check_digit_ok"], strict=True):
         assert uscc_valid(code) == (ok == "True") == uscc_ok(code), code
@@ -248,8 +269,10 @@ def test_no_real_looking_phone_numbers(full):
     # personal columns are filled with the fake numbers and synthetic names only
     comp = frame(paths["complaints"][0])
     assert comp["来电号码"].str.fullmatch(r"100\d{8}").all()
-    assert not comp["来电人"].str.fullmatch(r"[\u4e00-\u9fff]{2,3}").any() or \
-        comp["来电人"].isin(["市民", "匿名", "群众"]).any()
+    assert (
+        not comp["来电人"].str.fullmatch(r"[\u4e00-\u9fff]{2,3}").any()
+        or comp["来电人"].isin(["市民", "匿名", "群众"]).any()
+    )
 
 
 def test_legal_representatives_are_anonymous(full):
@@ -265,20 +288,40 @@ def _observed(paths) -> pd.DataFrame:
     ins = frame(paths["inspections"][0])
     ins = ins[ins["检查结果"].isin(["发现问题已当场整改", "责令限期整改", "移送立案"])]
     serial = pd.to_numeric(ins["检查日期"], errors="coerce")
-    obs = [pd.DataFrame({
-        "month": (pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")).dt.to_period("M"),
-        "township": ins["所属乡镇"], "division": ins["行业代码"].str[:2], "vtype": ins["违法行为类型"],
-    })]
+    obs = [
+        pd.DataFrame(
+            {
+                "month": (pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")).dt.to_period("M"),
+                "township": ins["所属乡镇"],
+                "division": ins["行业代码"].str[:2],
+                "vtype": ins["违法行为类型"],
+            }
+        )
+    ]
     biz = pd.read_csv(paths["truth"] / "businesses.csv", dtype=str)
     targets = pd.read_csv(paths["truth"] / "complaint_targets.csv", dtype=str, keep_default_na=False)
-    c1 = frame(paths["complaints"][0]).rename(columns={"工单编号": "order_no", "受理时间": "t", "是否属实": "s"})
-    c2 = frame(paths["complaints"][1]).rename(columns={"工单号": "order_no", "来电时间": "t", "核实情况": "s"})
+    c1 = frame(paths["complaints"][0]).rename(
+        columns={"工单编号": "order_no", "受理时间": "t", "是否属实": "s"}
+    )
+    c2 = frame(paths["complaints"][1]).rename(
+        columns={"工单号": "order_no", "来电时间": "t", "核实情况": "s"}
+    )
     c2["t"] = c2["t"].str.replace(r"(\d+)年(\d+)月(\d+)日", r"\1-\2-\3", regex=True)
-    c = pd.concat([c1[["order_no", "t", "s"]], c2[["order_no", "t", "s"]]]).drop_duplicates("order_no", keep="last")
+    c = pd.concat([c1[["order_no", "t", "s"]], c2[["order_no", "t", "s"]]]).drop_duplicates(
+        "order_no", keep="last"
+    )
     c = c[c["s"].isin(["属实", "部分属实"])].merge(targets[["order_no", "truth_id"]], on="order_no")
     c = c.merge(biz[["truth_id", "township", "division"]], on="truth_id")
-    obs.append(pd.DataFrame({"month": pd.to_datetime(c["t"], errors="coerce").dt.to_period("M"),
-                             "township": c["township"], "division": c["division"], "vtype": None}))
+    obs.append(
+        pd.DataFrame(
+            {
+                "month": pd.to_datetime(c["t"], errors="coerce").dt.to_period("M"),
+                "township": c["township"],
+                "division": c["division"],
+                "vtype": None,
+            }
+        )
+    )
     return pd.concat(obs, ignore_index=True).dropna(subset=["month"])
 
 
@@ -305,13 +348,21 @@ def test_planted_hotspots_raise_counts(full):
         if row["violation_type"]:
             m &= obs["vtype"].fillna("").str.contains(row["violation_type"])
         per_month = obs[m].groupby("month").size().reindex(months, fill_value=0)
-        cell = sorted({p for _, r in g.iterrows()
-                       for p in pd.period_range(r["period_start"], r["period_end"], freq="M")})
+        cell = sorted(
+            {
+                p
+                for _, r in g.iterrows()
+                for p in pd.period_range(r["period_start"], r["period_end"], freq="M")
+            }
+        )
         if row["recurrent"] == "True":
             other = [p for p in months if p.month not in (7, 8)]
         else:
-            planted = {p for _, r in hot[(hot["by"] == row["by"]) & (hot["field"] == row["field"])].iterrows()
-                       for p in pd.period_range(r["period_start"], r["period_end"], freq="M")}
+            planted = {
+                p
+                for _, r in hot[(hot["by"] == row["by"]) & (hot["field"] == row["field"])].iterrows()
+                for p in pd.period_range(r["period_start"], r["period_end"], freq="M")
+            }
             near = [p for p in months if abs((p - cell[0]).n) <= 12 and p not in planted]
             other = [p for p in near if not (row["industry_division"] == "62" and p.month in (7, 8))]
         ratio = per_month[cell].mean() / max(per_month[other].mean(), 0.5)
@@ -352,14 +403,27 @@ def test_defects_planted_and_recorded(full):
     _, paths = full
     d = pd.read_csv(paths["truth"] / "defects.csv", dtype=str, keep_default_na=False)
     kinds = set(d["defect"])
-    for k in ("bad_date", "missing_required", "unknown_enum", "exact_duplicate_row", "stray_spaces",
-              "fullwidth_code", "wrong_check_char", "updated_row", "open_then_updated", "placeholder_code",
-              "text_date_in_serial_column", "legacy_request_type"):
+    for k in (
+        "bad_date",
+        "missing_required",
+        "unknown_enum",
+        "exact_duplicate_row",
+        "stray_spaces",
+        "fullwidth_code",
+        "wrong_check_char",
+        "updated_row",
+        "open_then_updated",
+        "placeholder_code",
+        "text_date_in_serial_column",
+        "legacy_request_type",
+    ):
         assert k in kinds, k
     # exact duplicates really are duplicate rows
     for _, p in all_files(paths):
         header, rows = read_rows(p)
-        n_dup = int(d.loc[(d["file"] == p.name) & (d["defect"] == "exact_duplicate_row"), "count"].astype(int).sum())
+        n_dup = int(
+            d.loc[(d["file"] == p.name) & (d["defect"] == "exact_duplicate_row"), "count"].astype(int).sum()
+        )
         keys = [tuple(r) for r in rows]
         assert len(keys) - len(set(keys)) == n_dup, p.name
     # updated rows: open in the first complaint file, closed in the later one
@@ -385,8 +449,10 @@ def _truth_ids(biz: pd.DataFrame, names: pd.Series, codes: pd.Series) -> pd.Seri
     """Business of each record: by official name, else by the (normalised) credit code."""
     by_name = dict(zip(biz["name"], biz["truth_id"], strict=True))
     real = biz[biz["uscc"] != PLACEHOLDER]
-    by_code = {**dict(zip(real["uscc_issued"], real["truth_id"], strict=True)),
-               **dict(zip(real["uscc"], real["truth_id"], strict=True))}
+    by_code = {
+        **dict(zip(real["uscc_issued"], real["truth_id"], strict=True)),
+        **dict(zip(real["uscc"], real["truth_id"], strict=True)),
+    }
     tid = names.str.replace(r"\s+", "", regex=True).map(by_name)
     return tid.fillna(codes.map(norm_code).map(by_code))
 
@@ -395,9 +461,15 @@ def _problem_inspections(paths, biz: pd.DataFrame) -> pd.DataFrame:
     ins = frame(paths["inspections"][0])
     serial = pd.to_numeric(ins["检查日期"], errors="coerce")
     day = (pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")).fillna(
-        pd.to_datetime(ins["检查日期"], format="%Y/%m/%d", errors="coerce"))
-    rec = pd.DataFrame({"truth_id": _truth_ids(biz, ins["被检查单位"], ins["统一社会信用代码"]), "day": day,
-                        "types": ins["违法行为类型"]})
+        pd.to_datetime(ins["检查日期"], format="%Y/%m/%d", errors="coerce")
+    )
+    rec = pd.DataFrame(
+        {
+            "truth_id": _truth_ids(biz, ins["被检查单位"], ins["统一社会信用代码"]),
+            "day": day,
+            "types": ins["违法行为类型"],
+        }
+    )
     assert rec["truth_id"].notna().all() and rec["day"].notna().all()
     return rec[rec["types"] != ""]
 
@@ -433,10 +505,19 @@ def test_records_belong_to_the_business_of_the_truth(which, full, small_pair):
     assert backed / len(prob) >= 0.9
 
     pen = frame(paths["penalties"][0])
-    pen = pd.DataFrame({
-        "truth_id": _truth_ids(biz, pen["行政相对人名称"], pen["行政相对人代码_1（统一社会信用代码）"]),
-        "decided": pd.to_datetime(pen["处罚决定日期"], format="%Y年%m月%d日", errors="coerce"),
-        "vtype": pen["违法行为类型"]}).dropna(subset=["decided"]).reset_index()
+    pen = (
+        pd.DataFrame(
+            {
+                "truth_id": _truth_ids(
+                    biz, pen["行政相对人名称"], pen["行政相对人代码_1（统一社会信用代码）"]
+                ),
+                "decided": pd.to_datetime(pen["处罚决定日期"], format="%Y年%m月%d日", errors="coerce"),
+                "vtype": pen["违法行为类型"],
+            }
+        )
+        .dropna(subset=["decided"])
+        .reset_index()
+    )
     assert pen["truth_id"].notna().all() and len(pen) > 5
     q = pen.merge(prob, on="truth_id")
     typed = np.array([t in s for t, s in zip(q["vtype"], q["types"], strict=True)], dtype=bool)
@@ -444,7 +525,8 @@ def test_records_belong_to_the_business_of_the_truth(which, full, small_pair):
 
     targets = pd.read_csv(paths["truth"] / "complaint_targets.csv", dtype=str, keep_default_na=False)
     caused = targets[targets["origin"] == "violation"].merge(
-        viol[["violation_id", "truth_id"]], on="violation_id", suffixes=("", "_violation"))
+        viol[["violation_id", "truth_id"]], on="violation_id", suffixes=("", "_violation")
+    )
     assert len(caused) == (targets["origin"] == "violation").sum() > 0
     assert (caused["truth_id"] == caused["truth_id_violation"]).all()
 

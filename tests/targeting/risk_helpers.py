@@ -16,8 +16,15 @@ def make_ws(tmp_path: Path) -> ga.Workspace:
     return ga.Workspace(tmp_path / "ws")
 
 
-def business(con: Any, bid: str, township: str = "南麻街道", industry: str = "6210",
-             subject: str = "个体工商户", name: str | None = None, uscc: str | None = None) -> None:
+def business(
+    con: Any,
+    bid: str,
+    township: str = "南麻街道",
+    industry: str = "6210",
+    subject: str = "个体工商户",
+    name: str | None = None,
+    uscc: str | None = None,
+) -> None:
     con.execute(
         "INSERT INTO businesses (business_id, uscc, name, name_norm, township, industry_code, subject_type) "
         "VALUES ($b, $u, $n, $n, $t, $i, $s)",
@@ -33,28 +40,55 @@ def permit(con: Any, bid: str, decided: str, item: str = "食品经营许可", v
     )
 
 
-def inspection(con: Any, bid: str, day: str, result: str = "未发现问题", violation: str | None = None,
-               problems: int | None = None) -> None:
+def inspection(
+    con: Any,
+    bid: str,
+    day: str,
+    result: str = "未发现问题",
+    violation: str | None = None,
+    problems: int | None = None,
+) -> None:
     con.execute(
         "INSERT INTO inspections (inspection_no, inspected_on, business_id, result, violation_type, problem_count) "
         "VALUES ($k, $d, $b, $r, $v, $p)",
-        {"k": f"I{next(_ids)}", "d": day, "b": bid, "r": result, "v": violation,
-         "p": problems if problems is not None else (0 if result == "未发现问题" else 1)},
+        {
+            "k": f"I{next(_ids)}",
+            "d": day,
+            "b": bid,
+            "r": result,
+            "v": violation,
+            "p": problems if problems is not None else (0 if result == "未发现问题" else 1),
+        },
     )
 
 
-def complaint(con: Any, bid: str, received: str, substantiated: str | None = "属实", category: str = "食品安全",
-              closed: str | None = None, request_type: str = "投诉") -> None:
+def complaint(
+    con: Any,
+    bid: str,
+    received: str,
+    substantiated: str | None = "属实",
+    category: str = "食品安全",
+    closed: str | None = None,
+    request_type: str = "投诉",
+) -> None:
     con.execute(
         "INSERT INTO complaints (order_no, received_at, closed_at, request_type, category_top, substantiated, "
         "business_id) VALUES ($k, CAST($r AS TIMESTAMP), CAST($c AS TIMESTAMP), $q, $cat, $s, $b)",
-        {"k": f"C{next(_ids)}", "r": received, "c": closed or received, "q": request_type, "cat": category,
-         "s": substantiated, "b": bid},
+        {
+            "k": f"C{next(_ids)}",
+            "r": received,
+            "c": closed or received,
+            "q": request_type,
+            "cat": category,
+            "s": substantiated,
+            "b": bid,
+        },
     )
 
 
-def penalty(con: Any, bid: str, day: str, types: str = "警告", violation: str | None = None,
-            fine: float = 0.0) -> None:
+def penalty(
+    con: Any, bid: str, day: str, types: str = "警告", violation: str | None = None, fine: float = 0.0
+) -> None:
     con.execute(
         "INSERT INTO penalties (decision_no, business_id, penalty_types, violation_type, fine_yuan, decided_on) "
         "VALUES ($k, $b, $t, $v, $f, $d)",
@@ -76,8 +110,13 @@ def populate_history(con: Any, n: int = 80, start_year: int = 2022, end_year: in
         is_risky = k % 5 == 0
         if is_risky:
             risky.add(bid)
-        business(con, bid, township=("南麻街道", "鲁村镇")[k % 2], industry=("6210", "5211")[k % 3 == 0],
-                 subject=("个体工商户", "法人及非法人组织")[k % 2])
+        business(
+            con,
+            bid,
+            township=("南麻街道", "鲁村镇")[k % 2],
+            industry=("6210", "5211")[k % 3 == 0],
+            subject=("个体工商户", "法人及非法人组织")[k % 2],
+        )
         permit(con, bid, f"{start_year - 1}-03-01", valid_to=f"{end_year + 3}-03-01")
         visit = 0
         for year in range(start_year, end_year + 1):
@@ -85,7 +124,9 @@ def populate_history(con: Any, n: int = 80, start_year: int = 2022, end_year: in
                 visit += 1
                 day = f"{year}-{month:02d}-{1 + k % 27:02d}"
                 bad = rng.random() < (0.7 if is_risky else 0.12)
-                result = ("责令限期整改" if rng.random() < 0.4 else "发现问题已当场整改") if bad else "未发现问题"
+                result = (
+                    ("责令限期整改" if rng.random() < 0.4 else "发现问题已当场整改") if bad else "未发现问题"
+                )
                 inspection(con, bid, day, result)
                 if is_risky and bad and rng.random() < 0.33:
                     complaint(con, bid, day, "属实")

@@ -26,29 +26,43 @@ AS_OF = "2024-07-01"
 
 
 def _scenario(con):
-    for bid in ("ORD", "ORDOK", "CASE", "CASEDONE", "REPEAT", "SUB3", "SUBMIX", "MINOR", "MINOR2",
-                "MAJOR", "MAJORNEW", "EXPIRE", "UNSUB", "CLEAN"):
+    for bid in (
+        "ORD",
+        "ORDOK",
+        "CASE",
+        "CASEDONE",
+        "REPEAT",
+        "SUB3",
+        "SUBMIX",
+        "MINOR",
+        "MINOR2",
+        "MAJOR",
+        "MAJORNEW",
+        "EXPIRE",
+        "UNSUB",
+        "CLEAN",
+    ):
         business(con, bid)
         permit(con, bid, "2020-01-01", valid_to="2030-01-01")
-    inspection(con, "ORD", "2024-03-01", "责令限期整改", "超范围经营")          # overdue, never re-checked
+    inspection(con, "ORD", "2024-03-01", "责令限期整改", "超范围经营")  # overdue, never re-checked
     inspection(con, "ORDOK", "2024-03-01", "责令限期整改")
-    inspection(con, "ORDOK", "2024-04-15", "未发现问题")                      # corrected
-    inspection(con, "CASE", "2024-06-01", "移送立案", "无证经营")              # open case ...
-    complaint(con, "CASE", "2024-02-01 09:00", "属实", closed="2024-02-05")    # ... would be 约谈
+    inspection(con, "ORDOK", "2024-04-15", "未发现问题")  # corrected
+    inspection(con, "CASE", "2024-06-01", "移送立案", "无证经营")  # open case ...
+    complaint(con, "CASE", "2024-02-01 09:00", "属实", closed="2024-02-05")  # ... would be 约谈
     complaint(con, "CASE", "2024-03-01 09:00", "属实", closed="2024-03-05")
     inspection(con, "CASEDONE", "2024-03-01", "移送立案")
-    penalty(con, "CASEDONE", "2024-04-01", "罚款", "食品贮存不当")              # case closed: 约谈
+    penalty(con, "CASEDONE", "2024-04-01", "罚款", "食品贮存不当")  # case closed: 约谈
     penalty(con, "REPEAT", "2024-01-01", "警告")
-    inspection(con, "REPEAT", "2024-05-01", "发现问题已当场整改")               # again after a penalty
+    inspection(con, "REPEAT", "2024-05-01", "发现问题已当场整改")  # again after a penalty
     for month in (2, 4, 5):
         complaint(con, "SUB3", f"2024-0{month}-01 09:00", "属实", "食品安全", closed=f"2024-0{month}-03")
     complaint(con, "SUBMIX", "2024-02-01 09:00", "属实", "食品安全", closed="2024-02-03")
     complaint(con, "SUBMIX", "2024-03-01 09:00", "属实", "环境卫生", closed="2024-03-03")
     inspection(con, "MINOR", "2024-06-01", "发现问题已当场整改", "从业人员无健康证")
     inspection(con, "MINOR2", "2024-06-01", "发现问题已当场整改")
-    inspection(con, "MINOR2", "2023-01-01", "责令限期整改")                    # not a first violation
+    inspection(con, "MINOR2", "2023-01-01", "责令限期整改")  # not a first violation
     permit(con, "MAJOR", "2024-02-01", item="建筑工程施工许可")
-    permit(con, "MAJORNEW", "2024-06-15", item="建筑工程施工许可")             # too recent to visit
+    permit(con, "MAJORNEW", "2024-06-15", item="建筑工程施工许可")  # too recent to visit
     permit(con, "EXPIRE", "2021-08-01", valid_to="2024-08-01")
     complaint(con, "UNSUB", "2024-03-01 09:00", "不属实", closed="2024-03-05")
     complaint(con, "UNSUB", "2024-05-01 09:00", "无法核实", closed="2024-05-05")
@@ -70,9 +84,15 @@ def test_routing_for_each_action(ws):
     cands = candidates(ws, AS_OF, capacity=100, use_hotspots=False)
     got = _actions(cands)
     assert got == {
-        "ORD": "移送执法", "CASE": "移送执法", "REPEAT": "移送执法",
-        "SUB3": "约谈", "CASEDONE": "约谈", "MINOR": "劝导警示", "MAJOR": "案件回访",
-        "EXPIRE": "提示提醒", "UNSUB": "提示提醒",
+        "ORD": "移送执法",
+        "CASE": "移送执法",
+        "REPEAT": "移送执法",
+        "SUB3": "约谈",
+        "CASEDONE": "约谈",
+        "MINOR": "劝导警示",
+        "MAJOR": "案件回访",
+        "EXPIRE": "提示提醒",
+        "UNSUB": "提示提醒",
     }
     by_id = cands.set_index("business_id")
     assert not by_id.loc[["ORD", "CASE", "REPEAT"], "is_guidance"].any()
@@ -112,16 +132,23 @@ def _register(ws, bid, method, guided_on, status="已登记", item=None):
             "INSERT INTO register_entries (year, seq, guided_on, matter, officers, method, business_id, "
             "catalog_item, dedup_key, status, created_at) VALUES (2024, $s, $g, '事项', '张三', $m, $b, $i, $k, "
             "$st, now()::TIMESTAMP)",
-            {"s": abs(hash((bid, guided_on))) % 100000, "g": guided_on, "m": method, "b": bid, "i": item,
-             "k": f"{bid}{guided_on}", "st": status},
+            {
+                "s": abs(hash((bid, guided_on))) % 100000,
+                "g": guided_on,
+                "m": method,
+                "b": bid,
+                "i": item,
+                "k": f"{bid}{guided_on}",
+                "st": status,
+            },
         )
 
 
 def test_cooldown_against_register_entries(ws):
-    _register(ws, "SUB3", "约谈", "2024-05-01")            # 61 days ago: cooling
-    _register(ws, "MINOR", "劝导警示", "2023-06-01")        # 396 days ago: over
+    _register(ws, "SUB3", "约谈", "2024-05-01")  # 61 days ago: cooling
+    _register(ws, "MINOR", "劝导警示", "2023-06-01")  # 396 days ago: over
     _register(ws, "MAJOR", "案件回访", "2024-06-01", status="已作废")  # voided: ignored
-    _register(ws, "EXPIRE", "约谈", "2024-06-01")          # another action: not the same matter
+    _register(ws, "EXPIRE", "约谈", "2024-06-01")  # another action: not the same matter
     cands = candidates(ws, AS_OF, capacity={"约谈": 1}, use_hotspots=False)
     got = _actions(cands)
     assert "SUB3" not in got and got["CASEDONE"] == "约谈"
@@ -172,11 +199,14 @@ def test_parse_capacity():
 
 
 def test_fairness_figures_on_a_hand_built_pool():
-    pool = pd.DataFrame({
-        "township": ["甲"] * 6 + ["乙"] * 4,
-        "subject_type": ["个体工商户"] * 5 + ["法人及非法人组织"] * 5,
-        "industry": ["6210"] * 10, "section": ["H"] * 10,
-    })
+    pool = pd.DataFrame(
+        {
+            "township": ["甲"] * 6 + ["乙"] * 4,
+            "subject_type": ["个体工商户"] * 5 + ["法人及非法人组织"] * 5,
+            "industry": ["6210"] * 10,
+            "section": ["H"] * 10,
+        }
+    )
     selected = pd.Series([1, 1, 1, 0, 0, 0, 1, 0, 0, 0], dtype=bool)
     a = audit_groups(pool, selected, min_group=1).set_index(["dimension", "group"])
     assert a.loc[("乡镇", "甲"), "overall_rate"] == pytest.approx(0.4)
@@ -221,7 +251,8 @@ def test_cli_writes_the_review_file(ws, tmp_path):
     from guidance_analytics.cli import app
 
     out = tmp_path / "c.xlsx"
-    result = CliRunner().invoke(app, ["-w", str(ws.path), "candidates", "--as-of", AS_OF, "--out", str(out),
-                                      "--capacity", "约谈=1"])
+    result = CliRunner().invoke(
+        app, ["-w", str(ws.path), "candidates", "--as-of", AS_OF, "--out", str(out), "--capacity", "约谈=1"]
+    )
     assert result.exit_code == 0, result.output
     assert out.exists() and "约谈：1 户" in result.output and "移送执法：3 户" in result.output

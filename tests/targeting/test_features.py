@@ -53,12 +53,32 @@ def test_counts_windows_severity_and_recency(ws):
     assert sorted(f.index) == ["A", "B"]  # C has nothing before as_of
     a = f.loc["A"]
     expected = {
-        "insp_3m": 1, "insp_12m": 2, "insp_24m": 3, "prob_3m": 1, "prob_6m": 2, "prob_12m": 2,
-        "order_12m": 1, "referral_24m": 0, "max_severity_12m": 2, "last_severity": 1,
-        "clean_after_problem": 0, "prob_trend": 2,
-        "cmp_3m": 2, "cmp_12m": 3, "sub_3m": 1, "sub_12m": 1, "unsub_12m": 1, "sub_same_matter_12m": 1,
-        "pen_12m": 1, "pen_24m": 1, "pen_serious_24m": 1, "fine_24m": 5000,
-        "permits_total": 2, "permits_active": 2, "expiring_30d": 1, "expiring_90d": 1,
+        "insp_3m": 1,
+        "insp_12m": 2,
+        "insp_24m": 3,
+        "prob_3m": 1,
+        "prob_6m": 2,
+        "prob_12m": 2,
+        "order_12m": 1,
+        "referral_24m": 0,
+        "max_severity_12m": 2,
+        "last_severity": 1,
+        "clean_after_problem": 0,
+        "prob_trend": 2,
+        "cmp_3m": 2,
+        "cmp_12m": 3,
+        "sub_3m": 1,
+        "sub_12m": 1,
+        "unsub_12m": 1,
+        "sub_same_matter_12m": 1,
+        "pen_12m": 1,
+        "pen_24m": 1,
+        "pen_serious_24m": 1,
+        "fine_24m": 5000,
+        "permits_total": 2,
+        "permits_active": 2,
+        "expiring_30d": 1,
+        "expiring_90d": 1,
     }
     for col, value in expected.items():
         assert a[col] == value, col
@@ -96,7 +116,10 @@ def test_no_leakage_from_events_on_or_after_as_of(ws):
 
 def test_panel_has_one_row_per_business_and_date(ws):
     p = F.feature_panel(ws, ["2024-07-01", "2024-04-01", "2024-07-01"])
-    assert p.groupby("as_of").size().to_dict() == {pd.Timestamp("2024-04-01"): 2, pd.Timestamp("2024-07-01"): 2}
+    assert p.groupby("as_of").size().to_dict() == {
+        pd.Timestamp("2024-04-01"): 2,
+        pd.Timestamp("2024-07-01"): 2,
+    }
     april = p[p["as_of"] == "2024-04-01"].set_index("business_id")
     # from 2024-04-01: the 2024-01-10 order is within 3 months, the 2023-03-01 visit within 24 only
     assert (april.loc["A", "insp_3m"], april.loc["A", "insp_12m"], april.loc["A", "insp_24m"]) == (1, 1, 2)
@@ -128,12 +151,15 @@ def test_hotspot_feature_uses_only_data_before_as_of(ws, monkeypatch, field):
 
     def fake(ws_, measure, by, end=None, **kw):
         seen["end"] = end
-        return pd.DataFrame({
-            "by": ["industry"] * 3, "field": [field, "52", field],
-            "period_start": pd.to_datetime(["2024-06-01", "2024-06-01", "2024-01-01"]),
-            "period_end": pd.to_datetime(["2024-06-30", "2024-06-30", "2024-01-31"]),
-            "flagged": [True, False, True],
-        })
+        return pd.DataFrame(
+            {
+                "by": ["industry"] * 3,
+                "field": [field, "52", field],
+                "period_start": pd.to_datetime(["2024-06-01", "2024-06-01", "2024-01-01"]),
+                "period_end": pd.to_datetime(["2024-06-30", "2024-06-30", "2024-01-31"]),
+                "flagged": [True, False, True],
+            }
+        )
 
     monkeypatch.setattr(H, "hotspots", fake)
     f = F.features(ws, AS_OF).set_index("business_id")

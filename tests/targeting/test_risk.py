@@ -134,8 +134,20 @@ def test_cli_risk_and_backtest(history, tmp_path):
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
     assert list(table.columns[:3]) == ["主体标识", "统一社会信用代码", "行政相对人名称"] and len(table) == 80
-    res = CliRunner().invoke(app, ["-w", str(ws.path), "backtest", "--start", "2024-03-01", "--end", "2024-03-01",
-                                   "--out", str(tmp_path / "bt.csv")])
+    res = CliRunner().invoke(
+        app,
+        [
+            "-w",
+            str(ws.path),
+            "backtest",
+            "--start",
+            "2024-03-01",
+            "--end",
+            "2024-03-01",
+            "--out",
+            str(tmp_path / "bt.csv"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "前10%" in res.output and "提升" in res.output
     assert set(pd.read_csv(tmp_path / "bt.csv", encoding="utf-8-sig")["k类型"]) == {"户数", "比例"}

@@ -283,8 +283,22 @@ def detect_aberrations(
     missing = {"series", "period", "count"} - set(panel.columns)
     if missing:
         raise ValueError(f"panel lacks columns {sorted(missing)}")
-    cols = ["series", "period", "count", "exposure", "expected", "upper", "p_value",
-            "alarm", "method", "phi", "trend", "years", "se_log_expected", "phi_df"]
+    cols = [
+        "series",
+        "period",
+        "count",
+        "exposure",
+        "expected",
+        "upper",
+        "p_value",
+        "alarm",
+        "method",
+        "phi",
+        "trend",
+        "years",
+        "se_log_expected",
+        "phi_df",
+    ]
     if panel.empty:
         dtypes = [panel["series"].dtype, panel["period"].dtype] + [float] * 5
         dtypes += [bool, "str", float, bool, int, float, float]
@@ -310,10 +324,18 @@ def detect_aberrations(
     method = np.zeros((T, S), dtype=np.int8)
     trend_kept = np.zeros((T, S), dtype=bool)
     years = np.zeros((T, S), dtype=np.int16)
-    opts = dict(ppy=ppy, w=w, no_periods=no_periods, excl=excl,
-                weights_threshold=weights_threshold, trend=trend,
-                p_thr=p_threshold_trend, min_years_trend=min_years_trend,
-                p_short=short_history_trend_p, pseudo=pseudo_count)
+    opts = dict(
+        ppy=ppy,
+        w=w,
+        no_periods=no_periods,
+        excl=excl,
+        weights_threshold=weights_threshold,
+        trend=trend,
+        p_thr=p_threshold_trend,
+        min_years_trend=min_years_trend,
+        p_short=short_history_trend_p,
+        pseudo=pseudo_count,
+    )
     logE = np.log(E)
     for k in np.flatnonzero(fitted.any(axis=1)):
         active = np.flatnonzero(fitted[k])
@@ -362,12 +384,27 @@ def detect_aberrations(
     trend_kept[~done] = False
     years[~done] = 0
 
-    out = pd.DataFrame({"series": panel["series"].to_numpy(), "period": panel["period"].to_numpy(),
-                        "count": Y[tt, codes], "exposure": E[tt, codes]}, index=panel.index)
-    cells = {"expected": res["expected"], "upper": res["upper"], "p_value": res["p_value"],
-             "alarm": alarm, "method": np.asarray(METHODS, dtype=object)[method],
-             "phi": res["phi"], "trend": trend_kept, "years": years.astype(int),
-             "se_log_expected": res["se"], "phi_df": res["df"]}
+    out = pd.DataFrame(
+        {
+            "series": panel["series"].to_numpy(),
+            "period": panel["period"].to_numpy(),
+            "count": Y[tt, codes],
+            "exposure": E[tt, codes],
+        },
+        index=panel.index,
+    )
+    cells = {
+        "expected": res["expected"],
+        "upper": res["upper"],
+        "p_value": res["p_value"],
+        "alarm": alarm,
+        "method": np.asarray(METHODS, dtype=object)[method],
+        "phi": res["phi"],
+        "trend": trend_kept,
+        "years": years.astype(int),
+        "se_log_expected": res["se"],
+        "phi_df": res["df"],
+    }
     for name, mat in cells.items():
         out[name] = mat[tt, codes]
     return out[cols]

@@ -55,9 +55,7 @@ def nb_upper_and_pvalue(
     return upper, pval
 
 
-def c2_baseline(
-    rates: np.ndarray, min_sd: float, min_obs: int
-) -> tuple[np.ndarray, np.ndarray]:
+def c2_baseline(rates: np.ndarray, min_sd: float, min_obs: int) -> tuple[np.ndarray, np.ndarray]:
     """EARS-C2-like mean and dispersion from a window of recent rates.
 
     Parameters

@@ -194,8 +194,7 @@ def design_fitter(X: np.ndarray, x0: np.ndarray, has_trend: bool) -> Fitter:
         ``fit(Y, offset, prior, start=None) -> GlmFit``.
     """
 
-    def fit(Y: np.ndarray, offset: np.ndarray, prior: np.ndarray,
-            start: np.ndarray | None = None) -> GlmFit:
+    def fit(Y: np.ndarray, offset: np.ndarray, prior: np.ndarray, start: np.ndarray | None = None) -> GlmFit:
         beta, mu, cov = fit_poisson(X, Y, offset, prior)
         XC = np.matmul(X[None], cov)  # (S, n, p)
         h = (XC * X[None]).sum(axis=2).T * prior * mu
@@ -243,8 +242,7 @@ def factor_fitter(levels: np.ndarray, target: int, x: np.ndarray | None) -> Fitt
     li = np.argmax(ind, axis=1)  # level (column of ind) of each row
     x2 = None if x is None else x**2
 
-    def fit(Y: np.ndarray, offset: np.ndarray, prior: np.ndarray,
-            start: np.ndarray | None = None) -> GlmFit:
+    def fit(Y: np.ndarray, offset: np.ndarray, prior: np.ndarray, start: np.ndarray | None = None) -> GlmFit:
         sy = indt @ (prior * Y)
         bt = np.zeros(Y.shape[1]) if start is None else start.copy()
         if x is not None:
@@ -253,8 +251,7 @@ def factor_fitter(levels: np.ndarray, target: int, x: np.ndarray | None) -> Fitt
             act = np.arange(Y.shape[1])  # series still iterating
             for _ in range(50):
                 y, pw = Y[:, act], prior[:, act]
-                mu, s_l, c_l, _ = _factor_means(ind, indt, sy[:, act],
-                                                offset[:, act] + xx * bt[act], pw, xx)
+                mu, s_l, c_l, _ = _factor_means(ind, indt, sy[:, act], offset[:, act] + xx * bt[act], pw, xx)
                 wm = pw * mu
                 info = x2 @ wm - _ratio(c_l**2, s_l).sum(axis=0)
                 score = x @ (pw * (y - mu))
@@ -264,8 +261,7 @@ def factor_fitter(levels: np.ndarray, target: int, x: np.ndarray | None) -> Fitt
                 if act.size == 0:
                     break
         eta = offset if x is None else offset + x[:, None] * bt
-        mu, s_l, c_l, rate = _factor_means(ind, indt, sy, eta, prior,
-                                           None if x is None else x[:, None])
+        mu, s_l, c_l, rate = _factor_means(ind, indt, sy, eta, prior, None if x is None else x[:, None])
         wm = prior * mu
         h = wm * _ratio(np.ones_like(s_l), s_l)[li]
         rate_t = rate[it]

@@ -70,8 +70,9 @@ def glm_group(k, sel, b, kind, Y, logE, o):
         use_trend = o["trend"] and p_thr is not None and lags.size >= 8
         fitter = no_trend_fitter
         if use_trend:
-            fitter = design_fitter(np.column_stack([X, -lags.astype(float)]),
-                                   np.array([1.0, 0.0, 1.0, 0.0]), has_trend=True)
+            fitter = design_fitter(
+                np.column_stack([X, -lags.astype(float)]), np.array([1.0, 0.0, 1.0, 0.0]), has_trend=True
+            )
     else:
         full = season_levels(b, w, ppy, p)
         lags = np.arange(o["excl"] + 1, len(full))
