@@ -57,3 +57,17 @@ def test_notebook_runs_on_sample_data(path: Path, notebook_workspace: Path, tmp_
     # no caller phone numbers or ID numbers in anything the notebook shows
     assert not PHONE.search(re.sub(r'"image/png": "[^"]*"', "", text))
     assert not ID_NUMBER.search(text.replace("\\n", " "))
+
+
+STAGES = {"core", "ingest", "hotspots", "targeting", "register", "effects", "samples"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_imports_only_the_package_or_one_stage_package(path: Path) -> None:
+    """A notebook imports from ``guidance_analytics`` or one stage package, never an inner module."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    modules = set(re.findall(r"^\s*(?:from|import)\s+(guidance_analytics[\w.]*)", code, re.MULTILINE))
+    inner = sorted(m for m in modules if m.count(".") > 1 or (m.count(".") == 1 and m.split(".")[1] not in STAGES))
+    assert not inner, inner
+    assert len(modules - {"guidance_analytics"}) <= 1, modules
