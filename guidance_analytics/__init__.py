@@ -44,6 +44,8 @@ _LAZY = {
     "bundled_samples": "guidance_analytics.jobs",
     "import_folder": "guidance_analytics.jobs",
     "run_demo": "guidance_analytics.jobs",
+    "scratch_copy": "guidance_analytics.jobs",
+    "for_people": "guidance_analytics.core",
 }
 
 __all__ = [

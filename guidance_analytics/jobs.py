@@ -6,6 +6,8 @@ It never registers anything: the review file goes to the policy-law section, who
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -117,4 +119,40 @@ def _candidates(ws: WorkspaceLike, echo: Callable[[str], Any]) -> dict[str, Any]
     return {"candidates_file": path, "candidates_summary": summary}
 
 
-__all__ = ["IMPORT_ORDER", "bundled_samples", "discover", "import_folder", "run_demo"]
+def scratch_copy(ws: Workspace | str | Path, dest: str | Path | None = None) -> Workspace:
+    """A throwaway copy of a workspace — its database and edited rules — for work that must not
+    touch the real one (the register demonstration of notebook 04, trying a review sheet).
+
+    Parameters
+    ----------
+    ws : Workspace or path
+        The workspace to copy (nothing in it is changed).
+    dest : path, optional
+        Where the copy goes (default: a new temporary folder).
+
+    Returns
+    -------
+    Workspace
+        The copy; registering, documents and exports there leave ``ws`` as it was.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> original = Workspace(tempfile.mkdtemp())
+    >>> copy = scratch_copy(original)
+    >>> copy.path != original.path and copy.register().empty
+    True
+    """
+    source = ws if isinstance(ws, Workspace) else Workspace(ws)
+    target = Path(dest) if dest is not None else Path(tempfile.mkdtemp(prefix="ga-scratch-"))
+    target.mkdir(parents=True, exist_ok=True)
+    # connections are short-lived: between calls the database file (and its WAL) is consistent
+    for name in (source.store.path.name, source.store.path.name + ".wal"):
+        if (source.path / name).is_file():
+            shutil.copy2(source.path / name, target / name)
+    if source.config_dir.is_dir():
+        shutil.copytree(source.config_dir, target / "config", dirs_exist_ok=True)
+    return Workspace(target)
+
+
+__all__ = ["IMPORT_ORDER", "bundled_samples", "discover", "import_folder", "run_demo", "scratch_copy"]

@@ -334,8 +334,8 @@ class Workspace:
         return targeting_stage.catalog(self)
 
     @delegates_to(targeting_stage.export_catalog)
-    def export_catalog(self, path: str | Path) -> Path:
-        return targeting_stage.export_catalog(self, path)
+    def export_catalog(self, path: str | Path, *, draft: bool = False) -> Path:
+        return targeting_stage.export_catalog(self, path, draft=draft)
 
     @delegates_to(register_stage.add_to_register)
     def add_to_register(
@@ -380,9 +380,18 @@ class Workspace:
 
     @delegates_to(register_stage.write_documents)
     def write_documents(
-        self, out_dir: str | Path, entries: Any = None, *, year: int | None = None, include_void: bool = False
+        self,
+        out_dir: str | Path,
+        entries: Any = None,
+        *,
+        year: int | None = None,
+        include_void: bool = False,
+        draft: bool = False,
+        progress: bool = False,
     ) -> list[Path]:
-        return register_stage.write_documents(self, out_dir, entries, year=year, include_void=include_void)
+        return register_stage.write_documents(
+            self, out_dir, entries, year=year, include_void=include_void, draft=draft, progress=progress
+        )
 
     @delegates_to(register_stage.export_register)
     def export_register(

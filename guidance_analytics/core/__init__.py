@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import sql
 from .config import config_file, packaged_file, rules, table
 from .dates import month_starts, optional_date, planning_grid, to_date
-from .exports import neutralize, neutralize_frame, write_table
+from .exports import for_people, neutralize, neutralize_frame, write_table
 from .protocols import WorkspaceLike
 from .store import Store
 
@@ -17,6 +17,7 @@ __all__ = [
     "Store",
     "WorkspaceLike",
     "config_file",
+    "for_people",
     "month_starts",
     "neutralize",
     "neutralize_frame",

@@ -5,6 +5,8 @@ row, and **formula neutralisation** — free text from the data (complaint text,
 never become a formula in Excel, WPS or LibreOffice. A text cell that starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return gets a leading apostrophe (OWASP's advice for CSV injection), and
 xlsx cells are written with an explicit string type so they are never parsed as formulas.
+Yes/no values are written 是 / 否, missing values as empty cells; a drop-down refuses any other
+entry; ``page=`` sets up printing (A4 landscape, title rows repeated, fit to width, wrapped text).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -40,9 +43,64 @@ def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _yes_no(frame: pd.DataFrame) -> pd.DataFrame:
+    """Boolean columns as 是 / 否 (people read Chinese, not True/False)."""
+    out = frame
+    for col in frame.columns:
+        if pd.api.types.is_bool_dtype(frame[col]):
+            out = out.copy() if out is frame else out
+            out[col] = frame[col].map({True: "是", False: "否"}).astype(object)
+    return out
+
+
+def for_people(
+    df: pd.DataFrame, headers: Mapping[str, str] | None = None, *, digits: int | None = 3
+) -> pd.DataFrame:
+    """A table as bureau staff read it on screen (notebooks): Chinese headers, 是 / 否 for yes/no,
+    empty cells for missing values (never ``NaN`` / ``None`` / ``NaT``), dates as ``2024-07-01``.
+
+    Parameters
+    ----------
+    df : the table.
+    headers : rename map from column names to Chinese headers; columns not in it are dropped
+        (so internal columns never show). ``None`` keeps every column as it is named.
+    digits : decimals kept for floating-point columns (``None``: as they are).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"flagged": [True, False], "q_value": [0.01234, None], "x": ["a", None]})
+    >>> for_people(t, {"flagged": "是否热点", "q_value": "q值"}).to_dict("list")
+    {'是否热点': ['是', '否'], 'q值': [0.012, '']}
+    """
+    frame = (
+        df if headers is None else df[[c for c in headers if c in df.columns]].rename(columns=dict(headers))
+    )
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        values = frame[col]
+        if pd.api.types.is_bool_dtype(values):
+            out[col] = values.map({True: "是", False: "否"}).astype(object)
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values):
+            has_time = bool((values.dropna() != values.dropna().dt.normalize()).any())
+            text = values.dt.strftime("%Y-%m-%d %H:%M" if has_time else "%Y-%m-%d")
+            out[col] = text.astype(object).where(values.notna(), "")
+            continue
+        if pd.api.types.is_float_dtype(values) and digits is not None:
+            values = values.round(digits)
+        cells = values.astype(object)
+        missing = values.isna()
+        if missing.any():
+            cells = cells.where(~missing, "")
+        out[col] = cells.map(lambda v: ("是" if v else "否") if isinstance(v, bool | np.bool_) else v)
+    return out
+
+
 def _cell_value(value: Any) -> Any:
     if value is None:
         return None
+    if isinstance(value, bool | np.bool_):
+        return "是" if value else "否"
     if isinstance(value, float) and pd.isna(value):
         return None
     if value is pd.NaT or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
@@ -59,12 +117,13 @@ def write_table(
     path: str | Path,
     *,
     headers: Mapping[str, str] | None = None,
-    title: str | None = None,
+    title: str | Sequence[str] | None = None,
     subtitle: str | None = None,
     sheet_name: str = "Sheet1",
     column_widths: Mapping[str, float] | None = None,
     validations: Mapping[str, Sequence[str]] | None = None,
     extra_sheets: Mapping[str, pd.DataFrame] | None = None,
+    page: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``df`` to ``.xlsx`` or ``.csv`` (UTF-8 with BOM), safe to open.
 
@@ -73,11 +132,16 @@ def write_table(
     df : the rows to write.
     path : destination; the suffix chooses the format.
     headers : rename map from column names to the Chinese headers people read.
-    title, subtitle : rows above the header (xlsx only; merged across the table's width).
+    title, subtitle : rows above the header (xlsx only; merged across the table's width). ``title``
+        may be several lines (e.g. the bureau's name, then the form's name), each a bold title row.
     sheet_name : name of the main sheet (xlsx).
     column_widths : width per (renamed) header (xlsx).
-    validations : drop-down lists per (renamed) header (xlsx data validation), e.g. 是否采纳 → 是/否.
+    validations : drop-down lists per (renamed) header (xlsx data validation), e.g. 是否采纳 → 是/否;
+        any other entry is refused with an error message naming the allowed values.
     extra_sheets : further sheets (name → DataFrame) written the same way (xlsx).
+    page : print set-up of the main sheet (xlsx): ``orientation`` (``"landscape"``), ``fit_width``
+        (all columns on the page width), ``repeat_titles`` (title and header rows on every page),
+        ``wrap`` (wrap long text in the cells), ``footer`` (text left of the page number).
 
     Returns
     -------
@@ -85,7 +149,7 @@ def write_table(
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame = df.rename(columns=dict(headers or {}))
+    frame = _yes_no(df.rename(columns=dict(headers or {})))
     if path.suffix.lower() == ".csv":
         neutralize_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
         return path
@@ -97,9 +161,11 @@ def write_table(
     wb = Workbook()
     sheet = wb.active
     sheet.title = sheet_name[:31]
-    _fill_sheet(sheet, frame, title, subtitle, column_widths, validations)
+    header_row = _fill_sheet(sheet, frame, title, subtitle, column_widths, validations)
+    if page:
+        _page_setup(sheet, header_row, len(frame.columns), page)
     for name, extra in (extra_sheets or {}).items():
-        _fill_sheet(wb.create_sheet(name[:31]), extra, None, None, None, None)
+        _fill_sheet(wb.create_sheet(name[:31]), _yes_no(extra), None, None, None, None)
     wb.save(path)
     return path
 
@@ -107,18 +173,21 @@ def write_table(
 def _fill_sheet(
     sheet: Any,
     frame: pd.DataFrame,
-    title: str | None,
+    title: str | Sequence[str] | None,
     subtitle: str | None,
     column_widths: Mapping[str, float] | None,
     validations: Mapping[str, Sequence[str]] | None,
-) -> None:
+) -> int:
+    """Write title rows, the header and the rows; return the header's row number."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     ncols = max(len(frame.columns), 1)
     row = 1
-    for text, size in ((title, 16), (subtitle, 11)):
+    titles = [title] if isinstance(title, str) or title is None else list(title)
+    lines = [(text, 16 if i == len(titles) - 1 else 14) for i, text in enumerate(titles)]
+    for text, size in (*lines, (subtitle, 11)):
         if text:
             cell = sheet.cell(row=row, column=1, value=neutralize(text))
             cell.data_type = "s"
@@ -157,6 +226,42 @@ def _fill_sheet(
         if name not in frame.columns:
             continue
         letter = get_column_letter(list(frame.columns).index(name) + 1)
-        dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True)
+        allowed = "、".join(options)
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(options) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="stop",
+            errorTitle=f"{name}填写有误",
+            error=f"「{name}」只能填写：{allowed}（请从下拉列表中选择）",
+            showInputMessage=True,
+            promptTitle=str(name),
+            prompt=f"请从下拉列表中选择：{allowed}",
+        )
         sheet.add_data_validation(dv)
         dv.add(f"{letter}{header_row + 1}:{letter}{max(last_row, header_row + 200)}")
+    return header_row
+
+
+def _page_setup(sheet: Any, header_row: int, ncols: int, page: Mapping[str, Any]) -> None:
+    """Print set-up: A4, orientation, fit to the page width, title rows on every page, wrapping."""
+    from openpyxl.styles import Alignment
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = page.get("orientation", "portrait")
+    if page.get("fit_width", True):
+        sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0  # as many pages down as needed
+    if page.get("repeat_titles", True):
+        sheet.print_title_rows = f"1:{header_row}"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top, sheet.page_margins.bottom = 0.6, 0.7
+    sheet.oddFooter.center.text = f"{page.get('footer', '')}第 &P 页，共 &N 页"
+    if page.get("wrap", True):
+        for row in sheet.iter_rows(min_row=header_row + 1, max_col=ncols):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -1,7 +1,12 @@
 """Spreadsheets out of the register: the 登记簿 in the form's layout and the city filing batch.
 
 Both go through :func:`guidance_analytics.core.write_table`, so business names or reasons that
-start like a formula (``=HYPERLINK(...)``, ``+1-2``) stay text in .xlsx and .csv alike.
+start like a formula (``=HYPERLINK(...)``, ``+1-2``) stay text in .xlsx and .csv alike. Both are
+for outside eyes: they carry the matter, the dates and the numbers — never the reviewer's 理由,
+scores or ranks (:mod:`~guidance_analytics.targeting.outward` checks every cell). The register
+prints like 附件4 of the plan: the bureau's name, then 行政指导事项登记簿, A4 landscape, title rows on
+every page, fitted to the page width, long text wrapped; 序号 is the entry's number written as
+everywhere else (``2025年第001号``).
 """
 
 from __future__ import annotations
@@ -13,20 +18,18 @@ import pandas as pd
 
 from ..core import WorkspaceLike, rules, write_table
 from ..errors import RegisterError
+from ..targeting import check_outward
 from .entries import audit_trail, register
 
 FILING_FILE = "filing_columns.toml"
 
 #: the five columns of the printed 行政指导事项登记簿, then the extensions
 REGISTER_LAYOUT = {
-    "seq": "序号",
+    "entry_no": "序号",
     "guided_on": "时间",
     "matter_line": "指导事项",
     "result": "指导结果",
     "officers": "指导人员",
-    "year": "年度",
-    "method": "指导方式",
-    "target_name": "指导对象",
     "uscc": "统一社会信用代码",
     "unit": "实施科室",
     "catalog_item": "事项编码",
@@ -34,8 +37,30 @@ REGISTER_LAYOUT = {
     "effect": "指导取得的效益、效果",
     "status": "状态",
     "note": "作废/更正说明",
-    "reasons": "指导理由",
 }
+#: column widths of the printed register (characters; CJK counts double)
+REGISTER_WIDTHS = {
+    "序号": 15,
+    "时间": 11,
+    "指导事项": 40,
+    "指导结果": 16,
+    "指导人员": 12,
+    "统一社会信用代码": 21,
+    "实施科室": 9,
+    "事项编码": 13,
+    "文书编号": 19,
+    "指导取得的效益、效果": 18,
+    "状态": 7,
+    "作废/更正说明": 18,
+}
+
+
+def _check_cells(table: pd.DataFrame, config: dict[str, Any], what: str) -> None:
+    """Every text cell of a table for outside eyes is free of internal words."""
+    for col in table.columns:
+        for i, value in enumerate(table[col]):
+            if isinstance(value, str):
+                check_outward(value, config, f"{what}第{i + 1}行「{col}」")
 
 
 def _register_rows(
@@ -64,6 +89,7 @@ def register_table(
         for t, m, k in zip(reg["target_name"].fillna(""), reg["matter"], reg["method"], strict=True)
     ]
     reg["guided_on"] = reg["guided_on"].dt.date
+    reg["doc_no"] = reg["doc_no"].str.replace("；", "\n", regex=False)
     trail = audit_trail(ws)
     notes = {}
     for row in trail[trail["action"].isin(["作废", "更正"])].to_dict("records"):
@@ -89,9 +115,11 @@ def export_register(
 ) -> Path:
     """Write the register (.xlsx in the form's layout, or .csv with BOM) for a year or date range.
 
-    Title 行政指导事项登记簿; columns 序号 · 时间 · 指导事项 · 指导结果 · 指导人员 first, then 年度,
-    指导方式, 指导对象, 统一社会信用代码, 实施科室, 事项编码, 文书编号, 指导取得的效益、效果, 状态,
-    作废/更正说明, 指导理由. Voided entries stay listed (状态 已作废) unless ``include_void=False``.
+    Title rows as on 附件4 (沂源县行政审批服务局, 行政指导事项登记簿, then the period); columns 序号 ·
+    时间 · 指导事项 · 指导结果 · 指导人员 first, then 统一社会信用代码, 实施科室, 事项编码, 文书编号,
+    指导取得的效益、效果, 状态, 作废/更正说明. 序号 is the entry's number (``2025年第001号``). Voided
+    entries stay listed (状态 已作废) unless ``include_void=False``. The .xlsx prints on A4
+    landscape, fitted to the page width, with the title rows repeated on every page.
 
     Parameters
     ----------
@@ -120,17 +148,24 @@ def export_register(
     >>> export_register(ws, Path(ws.exports_dir) / "登记簿.csv").suffix
     '.csv'
     """
-    unit = rules(ws, "register")["unit"]["name"]
+    config = rules(ws, "register")
     with ws.store.connect(read_only=True):
         table = register_table(ws, year, start, end, include_void)
-    widths = {"序号": 6, "时间": 12, "指导事项": 50, "指导结果": 24, "指导人员": 14, "指导理由": 50}
+    _check_cells(table, config, "登记簿")
     return write_table(
         table,
         path,
-        title="行政指导事项登记簿",
-        subtitle=f"{unit}　{_period_label(year, start, end)}",
+        title=[config["unit"]["name"], "行政指导事项登记簿"],
+        subtitle=_period_label(year, start, end),
         sheet_name="登记簿",
-        column_widths=widths,
+        column_widths=REGISTER_WIDTHS,
+        page={
+            "orientation": "landscape",
+            "fit_width": True,
+            "repeat_titles": True,
+            "wrap": True,
+            "footer": "行政指导事项登记簿　",
+        },
     )
 
 
@@ -140,7 +175,7 @@ def filing_table(
     """One row per (non-voided) entry with the configured filing columns."""
     reg = _register_rows(ws, year, start, end, include_void=False)
     reg["content"] = reg["opinion"].fillna(reg["catalog_content"])
-    reg["guided_on"] = reg["guided_on"].dt.strftime("%Y-%m-%d")
+    reg["guided_on"] = reg["guided_on"].dt.date  # a date cell in .xlsx, 2024-05-06 in .csv
     columns = [(c["header"], c["field"]) for c in rules(ws, "filing_columns").get("columns", [])]
     unknown = [f for _, f in columns if f not in reg.columns]
     if unknown:
@@ -174,4 +209,5 @@ def export_filing_batch(
         The path written.
     """
     table = filing_table(ws, year, start, end)
+    _check_cells(table, rules(ws, "register"), "备案批次")
     return write_table(table, path, sheet_name="行政指导备案")

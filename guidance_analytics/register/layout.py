@@ -14,12 +14,12 @@ from typing import Any
 from docx import Document
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 #: Chinese font sizes in points
-SIZES = {"二号": 22.0, "三号": 16.0, "小三": 15.0, "四号": 14.0, "小四": 12.0}
+SIZES = {"二号": 22.0, "三号": 16.0, "小三": 15.0, "四号": 14.0, "小四": 12.0, "五号": 10.5}
 ALIGN = {
     "left": WD_ALIGN_PARAGRAPH.LEFT,
     "center": WD_ALIGN_PARAGRAPH.CENTER,
@@ -184,14 +184,64 @@ class Form:
             p.paragraph_format.line_spacing = Pt(22)
             self.run(p, line, font="table", size=size, bold=bold_first and i == 0)
 
+    def cell_line(self, cell: Any, text: str, *, size: str = "四号", align: str = "left") -> None:
+        """Add one more line (paragraph) to a filled table cell."""
+        p = cell.add_paragraph()
+        p.alignment = ALIGN[align]
+        p.paragraph_format.line_spacing = Pt(22)
+        self.run(p, text, font="table", size=size)
+
     @staticmethod
     def min_height(row: Any, cm: float) -> None:
         row.height = Cm(cm)
+
+    def all_text(self) -> str:
+        """Every text of the document (paragraphs, table cells, headers), for checks before saving."""
+        parts = [p.text for p in self.doc.paragraphs]
+        for table in self.doc.tables:
+            for row in table.rows:
+                parts.extend(cell.text for cell in row.cells)
+        for section in self.doc.sections:
+            parts.extend(p.text for p in section.header.paragraphs)
+        return "\n".join(parts)
+
+    def watermark(self, text: str) -> None:
+        """Mark every page as a draft: a large grey diagonal ``text`` behind the page (the VML
+        watermark Word writes, which Word, WPS and LibreOffice show) and a header line."""
+        for section in self.doc.sections:
+            header = section.header
+            header.is_linked_to_previous = False
+            p = header.paragraphs[0]
+            p.alignment = ALIGN["center"]
+            self.run(p, f"{text}——仅供内部核对，不得发送", font="table", size="五号")
+            run = p.add_run()
+            run._r.append(parse_xml(_WATERMARK.format(text=xml_text(text), font=self.fonts["table"])))
 
     def save(self, path: Any) -> None:
         self.doc.core_properties.author = "guidance-analytics"
         self.doc.save(str(path))
 
+
+_WATERMARK = (
+    '<w:pict xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
+    '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+    'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas><v:f eqn="sum #0 0 10800"/>'
+    '<v:f eqn="prod #0 2 1"/><v:f eqn="sum 21600 0 @1"/><v:f eqn="sum 0 0 @2"/>'
+    '<v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/><v:f eqn="if @0 21600 @1"/>'
+    '<v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/><v:f eqn="mid @5 @6"/>'
+    '<v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/><v:f eqn="mid @6 @7"/><v:f eqn="sum @6 0 @5"/>'
+    '</v:formulas><v:path textpathok="t" o:connecttype="custom" '
+    'o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>'
+    '<v:textpath on="t" fitshape="t"/><v:handles><v:h position="#0,bottomRight" xrange="6629,14971"/>'
+    '</v:handles><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+    '<v:shape id="DraftWatermark" o:spid="_x0000_s2049" type="#_x0000_t136" '
+    'style="position:absolute;margin-left:0;margin-top:0;width:360pt;height:180pt;rotation:315;'
+    "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+    'mso-position-vertical:center;mso-position-vertical-relative:margin" fillcolor="#c0c0c0" '
+    'stroked="f"><v:fill opacity=".5"/><v:textpath style="font-family:&quot;{font}&quot;;font-size:1pt" '
+    'string="{text}"/></v:shape></w:pict>'
+)
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

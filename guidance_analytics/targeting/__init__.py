@@ -27,12 +27,17 @@ from .catalogue import (
     HEADERS as CATALOG_HEADERS,
 )
 from .catalogue import (
+    TRIGGERS as CATALOG_TRIGGERS,
+)
+from .catalogue import (
     catalog,
     catalog_items,
+    covers,
     export_catalog,
     load_catalog,
     match_catalog,
     match_item,
+    no_item_note,
     publishable,
     read_catalog_file,
 )
@@ -54,9 +59,17 @@ from .feature_table import (
     industry_lookup,
     outcomes,
 )
+from .outward import (
+    check_outward,
+    internal_words,
+    is_placeholder,
+    placeholder_contacts,
+    placeholder_message,
+)
 from .review import (
     ENFORCEMENT_HEADERS,
     ENFORCEMENT_SHEET,
+    FACTS_HEADER,
     REVIEW_HEADERS,
     enforcement_frame,
     review_frame,
@@ -76,7 +89,7 @@ from .risk import (
     train,
     training_panel,
 )
-from .routing import ENFORCEMENT, evidence_text, route
+from .routing import ENFORCEMENT, evidence_text, facts_text, route
 from .selection import (
     CANDIDATE_COLUMNS,
     GUIDANCE_ACTIONS,
@@ -101,6 +114,7 @@ __all__ = [
     "CANDIDATE_COLUMNS",
     "CATALOG_COLUMNS",
     "CATALOG_HEADERS",
+    "CATALOG_TRIGGERS",
     "ENFORCEMENT",
     "ENFORCEMENT_HEADERS",
     "ENFORCEMENT_SHEET",
@@ -108,6 +122,7 @@ __all__ = [
     "GROUPS",
     "GUIDANCE_ACTIONS",
     "PRIORITY",
+    "FACTS_HEADER",
     "REVIEW_HEADERS",
     "SCORE_COLUMNS",
     "SCORE_HEADERS",
@@ -121,10 +136,13 @@ __all__ = [
     "candidates",
     "catalog",
     "catalog_items",
+    "check_outward",
+    "covers",
     "describe",
     "enforcement_frame",
     "evaluate",
     "evidence_text",
+    "facts_text",
     "expected_hits_at_k",
     "export_catalog",
     "fairness_audit",
@@ -134,14 +152,19 @@ __all__ = [
     "hotspot_notes",
     "inclusion_probabilities",
     "industry_group",
+    "internal_words",
+    "is_placeholder",
     "industry_lookup",
     "k_values",
     "latest_planning_date",
     "load_catalog",
     "match_catalog",
     "match_item",
+    "no_item_note",
     "outcomes",
     "panel_for",
+    "placeholder_contacts",
+    "placeholder_message",
     "parse_capacity",
     "publishable",
     "rank_min",

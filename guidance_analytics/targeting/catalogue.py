@@ -11,7 +11,8 @@ Columns of :func:`catalog` (snake_case; Chinese headers in :data:`HEADERS`):
 ``actions`` the methods covered, ``;``-separated (提示提醒;约谈;劝导警示;案件回访), ``legal_basis`` 指导依据,
 ``situations`` 适用情形, ``targets`` 指导对象, ``content`` 指导内容, ``unit`` 实施科室, ``contact`` /
 ``phone`` 联系人 / 联系电话, ``permit_items`` 关联许可事项 (``;``), ``industries`` GB/T 4754 code
-prefixes it applies to (``;``; empty = any industry), ``remarks`` 备注.
+prefixes it applies to (``;``; empty = any industry), ``triggers`` the situations it is for
+(``;``, from :data:`TRIGGERS`; empty = any), ``remarks`` 备注.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pandas as pd
 
 from ..core import WorkspaceLike, rules, sql, table, write_table
 from ..errors import RegisterError
+from .outward import placeholder_contacts, placeholder_message
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +47,12 @@ COLUMNS = (
     "phone",
     "permit_items",
     "industries",
+    "triggers",
     "remarks",
 )
+
+#: Situations a candidate action arises from (routing), and that an item may be limited to.
+TRIGGERS = ("许可到期", "投诉", "属实投诉", "处罚", "轻微违法", "重大许可", "风险信号", "领域高发")
 
 #: Chinese headers of the publishable layout (and accepted when loading an edited sheet).
 HEADERS = {
@@ -63,6 +69,7 @@ HEADERS = {
     "permit_items": "关联许可事项",
     "issue": "问题概述",
     "industries": "适用行业代码",
+    "triggers": "适用触发情形",
     "remarks": "备注",
 }
 REQUIRED = ("item_code", "item_name", "actions", "legal_basis")
@@ -114,8 +121,8 @@ def read_catalog_file(path: str | Path | None = None, ws: WorkspaceLike | None =
     out = out.fillna("").astype(str).apply(lambda s: s.str.strip())
     out = out[out["item_code"] != ""].reset_index(drop=True)
     out["actions"] = out["actions"].str.replace("、", ";").str.replace("；", ";")
-    for col in ("permit_items", "industries"):
-        out[col] = out[col].str.replace("；", ";")
+    for col in ("permit_items", "industries", "triggers"):
+        out[col] = out[col].str.replace("；", ";").str.replace("、", ";")
     dupes = out["item_code"][out["item_code"].duplicated()].unique().tolist()
     if dupes:
         raise RegisterError(f"目录清单中事项编码重复：{'、'.join(dupes)}")
@@ -129,8 +136,8 @@ def read_catalog_file(path: str | Path | None = None, ws: WorkspaceLike | None =
 def load_catalog(ws: WorkspaceLike, path: str | Path | None = None) -> pd.DataFrame:
     """Replace the workspace copy of the catalogue with a file (default: the configured one).
 
-    An edited publishable sheet (:func:`export_catalog`) lacks the internal columns ``issue`` and
-    ``industries``; they are kept from the current copy for the items it already has.
+    An edited publishable sheet (:func:`export_catalog`) lacks the internal columns ``issue``,
+    ``industries`` and ``triggers``; they are kept from the current copy for the items it already has.
 
     Returns the catalogue now in the workspace (see :func:`catalog`).
     """
@@ -212,7 +219,7 @@ def publishable(items: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def export_catalog(ws: WorkspaceLike, path: str | Path) -> Path:
+def export_catalog(ws: WorkspaceLike, path: str | Path, *, draft: bool = False) -> Path:
     """Write the catalogue in its publishable layout (.xlsx with title rows, or .csv with BOM).
 
     Parameters
@@ -221,23 +228,43 @@ def export_catalog(ws: WorkspaceLike, path: str | Path) -> Path:
         The workspace.
     path : str or Path
         Destination ``.xlsx`` or ``.csv``.
+    draft : bool
+        Write even though some 联系电话 is still a placeholder, marked 草稿 (title, page header and
+        file name) — for checking, never for publishing. Without it the export is refused.
 
     Returns
     -------
     pathlib.Path
         The path written: 序号, 事项编码, 事项名称, 指导方式, 指导依据, 适用情形, 指导对象, 指导内容,
         实施科室, 联系人/电话, 关联许可事项, 备注.
+
+    Raises
+    ------
+    RegisterError
+        A 联系电话 (of an item, or the fallback ``[contact] phone`` for items without one) is still a
+        placeholder and ``draft`` is False; the message names each setting.
     """
-    unit = rules(ws, "register")["unit"]["name"]
-    table = publishable(catalog(ws))
+    config = rules(ws, "register")
+    unit = config["unit"]["name"]
+    items = catalog(ws)
+    pairs = list(zip(items["item_code"], items["phone"], strict=True))
+    places = placeholder_contacts(config, pairs, uses_fallback=False)
+    if places and not draft:
+        raise RegisterError(placeholder_message("目录清单", places))
+    table = publishable(items)
     widths = {"指导依据": 40, "适用情形": 40, "指导内容": 60, "事项名称": 30}
+    path = Path(path)
+    if draft:
+        path = path.with_name(f"{path.stem}_草稿{path.suffix}")
+    mark = "（草稿，联系电话待核实，不得发布）" if draft else ""
     return write_table(
         table,
         path,
-        title=f"{unit}行政指导事项目录清单",
+        title=f"{unit}行政指导事项目录清单{mark}",
         subtitle=f"共 {len(table)} 项",
         sheet_name="目录清单",
         column_widths=widths,
+        page={"orientation": "landscape", "footer": "草稿　" if draft else ""},
     )
 
 
@@ -256,17 +283,56 @@ def _bigrams(text: Any) -> set[str]:
     }
 
 
-def match_item(
-    items: pd.DataFrame, action: str, industry_code: Any = None, permit_item: Any = None, reasons: Any = None
-) -> str | None:
-    """The 事项编码 that best covers a candidate action, or ``None`` when no item covers it.
+def covers(row: Any, industry_code: Any = None, held_permits: Any = None) -> bool:
+    """Whether a catalogue item's scope covers a business (its industry and the licences it holds).
 
-    Among items whose ``actions`` include ``action``: a matching licence item scores 4, the
-    longest matching industry prefix scores 1 + its length / 10, an item with no industry and no
-    licence restriction (a general item) scores 0.5; items restricted to other industries or
-    licences are left out. The share of the candidate's ``reasons`` two-character pairs found in
-    the item's name and 适用情形 adds up to 0.09 (it only breaks ties). Remaining ties go to the
-    first item in catalogue order.
+    An item restricted to industries (``industries``: GB/T 4754 code prefixes) covers only a
+    business whose class code starts with one of them; a business of unknown industry is covered
+    only through a licence the item names. An item that names licences (``permit_items``) does not
+    cover a business whose licences are known and include none of them. An item with neither
+    restriction (a general item) covers every business.
+
+    >>> food = {"industries": "62", "permit_items": "食品经营许可"}
+    >>> covers(food, "6210"), covers(food, "5124"), covers(food, "6210", ["娱乐场所经营许可"])
+    (True, False, False)
+    >>> covers(food, None, ["食品经营许可"]), covers({"industries": "", "permit_items": ""}, "9013")
+    (True, True)
+    """
+    prefixes = _split(_get(row, "industries"))
+    permits = _split(_get(row, "permit_items"))
+    code = _text(industry_code)
+    held = _permits(held_permits)
+    held_match = any(_permit_fits(p, h) for p in permits for h in held)
+    if prefixes:
+        if code:
+            if not any(code.startswith(p) for p in prefixes):
+                return False
+        elif not held_match:
+            return False
+    return not (permits and held and not held_match)
+
+
+def match_item(
+    items: pd.DataFrame,
+    action: str,
+    industry_code: Any = None,
+    permit_item: Any = None,
+    reasons: Any = None,
+    held_permits: Any = None,
+    triggers: Any = None,
+) -> str | None:
+    """The 事项编码 that best covers a candidate action, or ``None`` when no item fits.
+
+    Only items whose ``actions`` include ``action``, whose scope covers the business
+    (:func:`covers`: its industry, the licences it holds) and whose ``triggers`` (when set) share
+    one of the candidate's ``triggers`` (the situations the action arose from) are considered;
+    nothing outside an item's own scope is ever chosen. When the situations are not known (a
+    hand-made list), items limited to situations rank 0.5 lower. Among those: the candidate's licence item (``permit_item``,
+    e.g. the licence that expires) named by the item scores 4, the longest matching industry
+    prefix scores 1 + its length / 10, a general item (no industry, no licence restriction)
+    scores 0.5. The share of the candidate's ``reasons`` two-character pairs found in the item's
+    name and 适用情形 adds up to 0.09 (it only breaks ties). Remaining ties go to the first item in
+    catalogue order.
 
     >>> cat = pd.DataFrame({"item_code": ["A", "B"], "actions": ["提示提醒", "提示提醒;约谈"],
     ...                     "industries": ["62", ""], "permit_items": ["", ""]})
@@ -275,29 +341,69 @@ def match_item(
     """
     best: tuple[float, str] | None = None
     wanted = _bigrams(reasons)
-    code = "" if industry_code is None or pd.isna(industry_code) else str(industry_code).strip()
-    permit = "" if permit_item is None or pd.isna(permit_item) else str(permit_item).strip()
+    code = _text(industry_code)
+    permit = _text(permit_item)
+    held = _permits(held_permits)
+    if permit and permit not in held:
+        held.append(permit)
+    situations = set(_permits(triggers))
     for row in items.to_dict("records"):
-        if action not in _split(row.get("actions")):
+        if action not in _split(row.get("actions")) or not covers(row, code, held):
             continue
+        limited = set(_split(row.get("triggers")))
+        if limited and situations and not limited & situations:
+            continue
+        unsure = 0.5 if limited and not situations else 0.0  # needs a situation nobody stated
         prefixes = _split(row.get("industries"))
         permits = _split(row.get("permit_items"))
         score = 0.0
-        if permit and any(p and (p in permit or permit in p) for p in permits):
+        if permit and any(_permit_fits(p, permit) for p in permits):
             score += 4
         hits = [len(p) for p in prefixes if code and code.startswith(p)]
         if hits:
             score += 1 + max(hits) / 10
-        if score == 0:
-            if prefixes or permits:
-                continue
+        if not prefixes and not permits:
             score = 0.5
+        score -= unsure
         if wanted:
             found = _bigrams(f"{row.get('item_name', '')}{row.get('situations', '')}")
             score += 0.09 * len(wanted & found) / len(wanted)
         if best is None or score > best[0]:
             best = (score, str(row["item_code"]))
     return None if best is None else best[1]
+
+
+def no_item_note(action: str, industry_code: Any, industry_name: Any = None) -> str:
+    """The reviewer's note when no catalogue item covers a candidate (nothing is guessed).
+
+    >>> no_item_note("劝导警示", "6220", "快餐服务")
+    '目录清单中没有覆盖本主体行业（6220 快餐服务）的「劝导警示」事项：请复核选定事项编码或先补充目录清单'
+    """
+    industry = " ".join(x for x in (_text(industry_code), _text(industry_name)) if x) or "行业不详"
+    return f"目录清单中没有覆盖本主体行业（{industry}）的「{action}」事项：请复核选定事项编码或先补充目录清单"
+
+
+def _get(row: Any, key: str) -> Any:
+    return row.get(key) if isinstance(row, dict) else getattr(row, key, None)
+
+
+def _text(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _permits(value: Any) -> list[str]:
+    """Licence items as a list: ``;``-joined text, a list, or nothing (None / NaN)."""
+    if isinstance(value, str):
+        return _split(value)
+    if isinstance(value, list | tuple | set):
+        return [str(v).strip() for v in value if isinstance(v, str) and v.strip()]
+    return []
+
+
+def _permit_fits(listed: str, held: str) -> bool:
+    return bool(listed and held and (listed in held or held in listed))
 
 
 # -- candidates → catalogue items ---------------------------------------------------------------
@@ -310,6 +416,7 @@ _ALIASES = {
     "关联许可事项": "permit_items",
     "适用行业": "industries",
     "适用情形": "situations",
+    "适用触发情形": "triggers",
 }
 
 
@@ -330,6 +437,8 @@ def catalog_items(ws: WorkspaceLike) -> pd.DataFrame:
 
 
 def _permit_for(row: Any) -> Any:
+    """The licence a candidate's action is about: the major licence of a 回访, the expiring one of a
+    reminder, else the first licence held."""
     for value in (getattr(row, "major_item", None), getattr(row, "expiring_item", None)):
         if isinstance(value, str) and value and row.action in ("案件回访", "提示提醒"):
             return value
@@ -338,24 +447,44 @@ def _permit_for(row: Any) -> Any:
 
 
 def match_catalog(ws: WorkspaceLike, routed: pd.DataFrame) -> pd.DataFrame:
-    """Add ``catalog_item`` and ``legal_basis`` to routed candidates (NaN where nothing fits;
-    移送执法 rows get none: they are not guidance)."""
+    """Add ``catalog_item``, ``catalog_name`` and ``legal_basis`` to routed candidates.
+
+    Only an item whose scope covers the business is chosen (:func:`match_item`); where none does,
+    ``catalog_item`` is NaN and ``catalog_name`` says so for the reviewer (:func:`no_item_note`).
+    移送执法 rows get none: they are not guidance.
+    """
     out = routed.copy()
-    out["catalog_item"] = pd.Series(np.nan, index=out.index, dtype="str")
-    out["legal_basis"] = pd.Series(np.nan, index=out.index, dtype="str")
+    for col in ("catalog_item", "catalog_name", "legal_basis"):
+        out[col] = pd.Series(np.nan, index=out.index, dtype="str")
     items = catalog_items(ws) if not out.empty else pd.DataFrame()
     if items.empty or "item_code" not in items.columns:
         return out
-    basis = dict(
-        zip(items["item_code"].astype(str), items.get("legal_basis", pd.Series(dtype="str")), strict=False)
-    )
-    codes = []
+    codes = items["item_code"].astype(str)
+    basis = dict(zip(codes, items.get("legal_basis", pd.Series(dtype="str")), strict=False))
+    names = dict(zip(codes, items.get("item_name", pd.Series(dtype="str")), strict=False))
+    picked, notes = [], []
     for row in out.itertuples(index=False):
         if row.action == "移送执法":
-            codes.append(None)
+            picked.append(None)
+            notes.append(None)
             continue
-        codes.append(match_item(items, row.action, row.industry, _permit_for(row), row.reasons))
-    out["catalog_item"] = pd.Series(codes, index=out.index, dtype="str")
+        code = match_item(
+            items,
+            row.action,
+            row.industry,
+            _permit_for(row),
+            row.reasons,
+            held_permits=getattr(row, "permit_items", None),
+            triggers=getattr(row, "triggers", None),
+        )
+        picked.append(code)
+        notes.append(
+            names.get(code)
+            if code is not None
+            else no_item_note(row.action, row.industry, getattr(row, "industry_name", None))
+        )
+    out["catalog_item"] = pd.Series(picked, index=out.index, dtype="str")
+    out["catalog_name"] = pd.Series(notes, index=out.index, dtype="str")
     out["legal_basis"] = out["catalog_item"].map(basis).astype("str")
     out.loc[out["catalog_item"].isna(), "legal_basis"] = np.nan
     return out

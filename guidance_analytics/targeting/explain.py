@@ -2,7 +2,9 @@
 
 Each group of features has a sentence built from the business's own values (e.g. "近12个月检查发现问题
 3次（最近一次45天前）"). A group is named only when it raises the score and the business actually
-has that signal, so an explanation never cites an event that did not happen.
+has that signal, so an explanation never cites an event that did not happen. An explanation agrees
+with the score: "无突出风险信号" is said only when no signal group raises it; a business whose score
+is raised by a group without a sentence of its own gets that group's plain name (:data:`LABELS`).
 """
 
 from __future__ import annotations
@@ -133,6 +135,20 @@ def _township(f: pd.DataFrame) -> pd.Series:
     return "所在乡镇近12个月检查发现问题比例" + _pct(f["township_problem_rate"])
 
 
+#: Plain names of the groups, for a group that raises the score without a sentence of its own.
+LABELS = {
+    "problems": "检查记录",
+    "severity": "检查结果",
+    "substantiated": "属实投诉记录",
+    "complaints": "投诉举报记录",
+    "penalties": "行政处罚记录",
+    "inspections": "检查频次",
+    "licences": "许可持有情况",
+    "field": "所在行业情况",
+    "township": "所在乡镇情况",
+}
+NO_SIGNAL = "无突出风险信号"
+
 SENTENCES: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "problems": _problems,
     "severity": _severity,
@@ -172,7 +188,11 @@ def describe(
             sentence = sentences[j][i]
             if isinstance(sentence, str) and sentence:
                 parts.append(sentence)
+        if not parts:  # small contributions: still name what raises the score, never "no signal"
+            raising = [j for j in order[i] if values[i, j] > 0][:top]
+            parts = [s for j in raising if isinstance(s := sentences[j][i], str) and s]
+            parts = parts or [f"{LABELS.get(groups[j], groups[j])}抬高风险分" for j in raising[:1]]
         if isinstance(notes[i], str) and notes[i]:
             parts.append(notes[i])
-        texts.append("；".join(parts) if parts else "无突出风险信号")
+        texts.append("；".join(parts) if parts else NO_SIGNAL)
     return pd.Series(texts, index=frame.index, dtype="str")

@@ -1,7 +1,8 @@
 """The review file for the policy-law section (政策法规科): the candidate list as .xlsx.
 
 Sheet 1 "候选名单" (title rows, then the headers of :data:`REVIEW_HEADERS`; 是否采纳 has a 是/否
-drop-down; 是否采纳, 指导人员, 计划时间, 备注 are left empty to fill in); sheet "公平性审查" (the
+drop-down that refuses other entries; 是否采纳, 指导人员, 计划时间, 备注 are left empty to fill in;
+理由 and 证据 are for the reviewer, 存在问题（写入意见书） is what the business's letter will say); sheet "公平性审查" (the
 fairness audit); sheet "移送执法（不作为行政指导）" (cases for enforcement, never guidance); sheet
 "说明" (planning date, model, capacity, cooldown, draw). The register reads the first sheet back
 (by header label).
@@ -19,6 +20,8 @@ from ..core import WorkspaceLike, to_date, write_table
 from .fairness import AUDIT_HEADERS, fairness_audit
 from .selection import candidates, latest_planning_date, summary_text
 
+#: The column whose text goes into the business's letter (存在问题): facts, never scores; editable.
+FACTS_HEADER = "存在问题（写入意见书）"
 #: Headers of the review sheet, in order (主体标识 = business_id, last).
 REVIEW_HEADERS = (
     "序号",
@@ -30,7 +33,9 @@ REVIEW_HEADERS = (
     "风险分",
     "理由",
     "证据",
+    FACTS_HEADER,
     "事项编码",
+    "事项名称",
     "指导依据",
     "是否采纳",
     "指导人员",
@@ -74,7 +79,9 @@ def review_frame(cands: pd.DataFrame) -> pd.DataFrame:
             "风险分": rows["score"].round(3),
             "理由": rows["reasons"],
             "证据": rows["evidence"],
+            FACTS_HEADER: rows["facts"] if "facts" in rows else empty,
             "事项编码": rows["catalog_item"],
+            "事项名称": rows["catalog_name"] if "catalog_name" in rows else empty,
             "指导依据": rows["legal_basis"],
             "是否采纳": empty,
             "指导人员": empty,
@@ -192,9 +199,19 @@ def write_review_file(
         main,
         path,
         title=f"行政指导候选名单（计划日期：{day.year}年{day.month}月{day.day}日）",
-        subtitle=f"生成时间：{made}。本名单为系统建议，须经政策法规科审核；请填写“是否采纳”（是/否）、指导人员、计划时间。",
+        subtitle=(
+            f"生成时间：{made}。本名单为系统建议，须经政策法规科审核；请填写“是否采纳”（是/否）、指导人员、"
+            "计划时间（约谈可写到时刻，如 2025-01-10 14:30）。“理由”“证据”仅供审核，意见书只写“存在问题”一列。"
+        ),
         sheet_name="候选名单",
-        column_widths={"理由": 60, "证据": 50, "指导依据": 40, "行政相对人名称": 30},
+        column_widths={
+            "理由": 60,
+            "证据": 50,
+            FACTS_HEADER: 50,
+            "事项名称": 30,
+            "指导依据": 40,
+            "行政相对人名称": 30,
+        },
         validations={"是否采纳": ["是", "否"]},
         extra_sheets={
             "公平性审查": audit_sheet,

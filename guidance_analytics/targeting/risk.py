@@ -83,7 +83,11 @@ class RiskModel:
         return self.base.predict_proba(design(panel, self.kind))[:, 1]
 
     def contributions(self, panel: pd.DataFrame) -> pd.DataFrame:
-        """Per-row contribution of each signal group (positive = raises the risk)."""
+        """Per-row contribution of each signal group (positive = raises the risk).
+
+        Measured on the uncalibrated model score (:meth:`ranking`): the isotonic calibration is a
+        step function, so resetting a group often leaves the calibrated score on the same step
+        and would hide the signals of exactly the top-ranked businesses."""
         out = {}
         if self.kind == "rule":
             used = {"problems": "prob_12m", "substantiated": "sub_12m", "penalties": "pen_12m"}
@@ -92,12 +96,12 @@ class RiskModel:
                     panel[used[group]].to_numpy(dtype=float) if group in used else np.zeros(len(panel))
                 )
             return pd.DataFrame(out, index=panel.index)
-        base = self.predict(panel)
+        base = self.ranking(panel)
         for group, cols in GROUPS.items():
             changed = panel.copy()
             for col in cols:
                 changed[col] = self.medians[col]
-            out[group] = base - self.predict(changed)
+            out[group] = base - self.ranking(changed)
         return pd.DataFrame(out, index=panel.index)
 
 

@@ -49,7 +49,10 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
     Returns
     -------
     DataFrame with the score columns plus ``action``, ``is_guidance``, ``reasons``, ``evidence``,
-    ``matter``, ``open_case`` (bool), ``permit_items``; one row per business with an action.
+    ``matter``, ``facts``, ``triggers`` (the situations behind the action: 许可到期, 属实投诉 …,
+    ``;``-joined, matched against the catalogue's 适用触发情形), ``open_case`` (bool),
+    ``permit_items``; one row per business with an action. ``reasons`` are for the reviewer (the rule that fired, with scores and ranks);
+    ``facts`` are for the business (:func:`facts_text`: dates and what was found, never a score).
     """
     df = scores.merge(evidence, on="business_id", how="left")
     if df.empty:
@@ -59,6 +62,8 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
             reasons=pd.Series(dtype="str"),
             evidence=pd.Series(dtype="str"),
             matter=pd.Series(dtype="str"),
+            facts=pd.Series(dtype="str"),
+            triggers=pd.Series(dtype="str"),
             open_case=pd.Series(dtype=bool),
         )
     e, i, r = cfg["enforcement"], cfg["interview"], cfg["reminder"]
@@ -96,6 +101,15 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
     )
     df["action"] = action
     df["open_case"] = open_case
+    tags = {
+        "约谈": [("属实投诉", sub_matter), ("处罚", pen_recent)],
+        "劝导警示": [("轻微违法", warning)],
+        "案件回访": [("重大许可", followup)],
+        "提示提醒": [("许可到期", expiring), ("投诉", unsub), ("领域高发", hotspot), ("风险信号", top)],
+    }
+    df["triggers"] = [
+        ";".join(tag for tag, mask in tags.get(a, []) if bool(mask.iloc[i])) for i, a in enumerate(action)
+    ]
     df = df[df["action"] != ""].copy()
     texts, matters = [], []
     for row in df.itertuples(index=False):
@@ -104,6 +118,9 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
         matters.append(matter)
     df["reasons"] = pd.Series(texts, index=df.index, dtype="str")
     df["matter"] = pd.Series(matters, index=df.index, dtype="str")
+    df["facts"] = pd.Series(
+        [facts_text(x, cfg, as_of) for x in df.itertuples(index=False)], index=df.index, dtype="str"
+    )
     df["evidence"] = pd.Series(
         [evidence_text(x) for x in df.itertuples(index=False)], index=df.index, dtype="str"
     )
@@ -166,3 +183,57 @@ def _reasons(r: Any, cfg: dict[str, Any], as_of: dt.date) -> tuple[list[str], st
         out.append(f"风险分{r.score:.2f}（第{int(r.rank)}位）：{r.explanation}")
         matter = matter or "风险提示"
     return out, matter
+
+
+def _of(value: Any) -> str:
+    return value.strip() if isinstance(value, str) and value.strip() else ""
+
+
+def facts_text(r: Any, cfg: dict[str, Any], as_of: dt.date) -> str:
+    """What the business can recognise, for the 存在问题 of its letter: dates, what was found.
+
+    Written to the business (你（单位）), from its own records only, with dates rather than "the
+    last 12 months" (a letter is read later) — never a score, a rank, a model's word or the
+    reviewer's advice (those stay in ``reasons``). Empty when the action rests
+    on risk signals alone: the letter then states the catalogue matter (see the register).
+    """
+    out: list[str] = []
+    if r.action == ENFORCEMENT:
+        return ""
+    if r.action == "约谈":
+        if r.sub_matter_count >= int(cfg["interview"]["substantiated_same_matter"]):
+            when = _d(getattr(r, "sub_first_on", None))
+            last = _d(getattr(r, "sub_last_on", None))
+            span = when if when == last else f"{when}至{last}"
+            topic = f"{_of(r.sub_matter)}方面" if _of(r.sub_matter) else ""
+            out.append(
+                f"{span}，12345热线等渠道反映你（单位）{topic}问题的投诉举报{int(r.sub_matter_count)}件，"
+                "经核实属实"
+            )
+        if pd.notna(r.recent_penalty_on):
+            cause = f"因{_of(r.penalty_type)}" if _of(r.penalty_type) else ""
+            out.append(f"{_d(r.recent_penalty_on)}，你（单位）{cause}受到行政处罚")
+    elif r.action == "劝导警示":
+        what = f"存在{_of(r.onspot_type)}问题" if _of(r.onspot_type) else "存在问题"
+        out.append(f"{_d(r.onspot_on)}现场检查发现你（单位）{what}，已当场整改")
+    elif r.action == "案件回访":
+        out.append(f"你（单位）于{_d(r.major_on)}取得{_of(r.major_item) or '行政许可'}")
+    else:
+        if pd.notna(r.expires_on):
+            out.append(f"你（单位）的{_of(r.expiring_item) or '行政许可'}有效期将于{_d(r.expires_on)}届满")
+        if r.unsub_12m >= int(cfg["reminder"]["unsubstantiated_12m"]):
+            first = pd.Timestamp(as_of) - pd.DateOffset(months=12)
+            last = pd.Timestamp(as_of) - pd.Timedelta(days=1)
+            out.append(
+                f"{first.year}年{first.month}月至{last.year}年{last.month}月，12345热线等渠道收到反映你（单位）"
+                f"经营问题的投诉举报{int(r.cmp_12m)}件"
+            )
+        hot = getattr(r, "in_hotspot", 0)
+        if (
+            pd.notna(hot)
+            and bool(hot)
+            and bool(cfg["reminder"].get("hotspot", True))
+            and _of(r.industry_name)
+        ):
+            out.append(f"本县{_of(r.industry_name)}等同类经营者近期检查发现问题较多")
+    return "；".join(out)

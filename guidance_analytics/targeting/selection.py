@@ -54,8 +54,10 @@ CANDIDATE_COLUMNS = (
     "rank",
     "reasons",
     "evidence",
+    "facts",
     "matter",
     "catalog_item",
+    "catalog_name",
     "legal_basis",
     "inclusion_prob",
 )
@@ -215,9 +217,11 @@ def candidates(
         One row per proposed action: ``business_id``, ``uscc``, ``name``, ``township``,
         ``industry`` (class code), ``industry_name``, ``subject_type``, ``action`` (提示提醒 / 约谈 /
         劝导警示 / 案件回访 / 移送执法), ``is_guidance`` (False for 移送执法), ``score``, ``rank``,
-        ``reasons`` (Chinese: the rule that fired with its evidence), ``evidence`` (Chinese counts),
-        ``matter``, ``catalog_item`` (事项编码, NaN when no catalogue matter fits), ``legal_basis``,
-        ``inclusion_prob``. Guidance rows first (by action priority, then score), then 移送执法 rows.
+        ``reasons`` (Chinese, for the reviewer: the rule that fired with its evidence), ``evidence``
+        (Chinese counts), ``facts`` (Chinese, for the business's letter: dates and what was found,
+        no scores; empty when only risk signals), ``matter``, ``catalog_item`` (事项编码, NaN when no
+        catalogue matter covers the business), ``catalog_name`` (the matter's name, or the note
+        that none fits), ``legal_basis``, ``inclusion_prob``. Guidance rows first (by action priority, then score), then 移送执法 rows.
 
         ``df.attrs`` holds ``as_of``, ``enforcement`` (the 移送执法 rows), ``pool`` (every business a
         guidance rule fired for, with ``status``: 入选 / 超出容量 / 冷却期内 / 在办案件) and the

@@ -66,11 +66,11 @@ def test_numbers_per_year_and_per_document_type_are_gapless(ws: ga.Workspace) ->
     b = [x[0] for x in BUSINESSES]
     first = chosen(
         [(b[0], "提示提醒"), (b[1], "约谈"), (b[2], "提示提醒")],
-        计划时间=["2023-12-28", "2023-12-30", "2024-01-03"],
+        计划时间=["2023-12-28", "2023-12-29", "2024-01-03"],
     )
     second = chosen(
         [(b[1], "提示提醒"), (b[2], "约谈"), (b[0], "案件回访"), (b[3], "劝导警示")],
-        计划时间=["2024-01-05", "2024-01-06", "2024-01-07", "2024-01-08"],
+        计划时间=["2024-01-05", "2024-01-09", "2024-01-07", "2024-01-08"],
     )
     ws.add_to_register(first, officers="张三", today=TODAY)
     ws.add_to_register(second, officers="李四", today=TODAY)
@@ -133,8 +133,8 @@ def test_register_has_the_contract_columns(ws: ga.Workspace) -> None:
 
 def test_adding_the_same_rows_twice_adds_nothing(ws: ga.Workspace) -> None:
     rows = chosen([(BUSINESSES[0][0], "提示提醒"), (BUSINESSES[1][0], "约谈")], as_of="2024-05-31")
-    first = ws.add_to_register(rows, officers="张三", today=TODAY)
-    again = ws.add_to_register(rows, officers="张三", today=TODAY)
+    first = ws.add_to_register(rows, officers="张三", guided_on="2024-06-03", today=TODAY)
+    again = ws.add_to_register(rows, officers="张三", guided_on="2024-06-03", today=TODAY)
     assert len(first) == 2 and again.empty
     assert [s["row_number"] for s in again.attrs["skipped"]] == [1, 2]
     assert all("已登记" in s["reason"] for s in again.attrs["skipped"])
@@ -142,7 +142,7 @@ def test_adding_the_same_rows_twice_adds_nothing(ws: ga.Workspace) -> None:
     assert ws.query("SELECT count(*) AS n FROM register_documents")["n"].iloc[0] == 4
     # the same row twice in one batch is registered once
     twice = chosen([(BUSINESSES[2][0], "提示提醒"), (BUSINESSES[2][0], "提示提醒")])
-    out = ws.add_to_register(twice, officers="张三", today=TODAY)
+    out = ws.add_to_register(twice, officers="张三", guided_on="2024-06-03", today=TODAY)
     assert len(out) == 1 and "本批次第1行" in out.attrs["skipped"][0]["reason"]
 
 
@@ -193,7 +193,7 @@ def test_reviewed_sheet_only_adopted_rows_and_idempotent(ws: ga.Workspace, tmp_p
                 0.8,
                 "投诉多",
                 "",
-                "",
+                "YYSP-ZD-002",
                 "",
                 "是",
                 "张三、李四",
@@ -286,11 +286,17 @@ def test_invalid_rows_are_refused_with_reasons_and_consume_nothing(ws: ga.Worksp
         7: "指导方式「罚款」不是可登记的行政指导方式（政策指引、意见建议、提示提醒、约谈、劝导警示、示范引领、案件回访）",
     }
     assert ws.query("SELECT count(*) AS n FROM register_documents")["n"].iloc[0] == 0
-    ok = ws.add_to_register(chosen([(b[1], "提示提醒")]), officers="张三", today=TODAY)
+    ok = ws.add_to_register(
+        chosen([(b[1], "提示提醒")]), officers="张三", guided_on="2024-06-03", today=TODAY
+    )
     assert ok["seq"].tolist() == [1] and ok["opinion_no"].tolist() == ["2024年第001号"]
     with pytest.raises(RegisterError, match="有 1 行不符合登记条件"):
         ws.add_to_register(
-            chosen([(b[2], "提示提醒"), ("NOPE", "约谈")]), officers="张三", today=TODAY, strict=True
+            chosen([(b[2], "提示提醒"), ("NOPE", "约谈")]),
+            officers="张三",
+            guided_on="2024-06-03",
+            today=TODAY,
+            strict=True,
         )
     assert len(ws.register()) == 1
 
@@ -446,7 +452,10 @@ def test_exports_never_turn_names_into_formulas(ws: ga.Workspace, tmp_path: Path
         cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
         assert all(c.data_type != "f" for c in cells)
         texts = [c.value for c in cells]
-        assert '\'=HYPERLINK("http://x","y")' in texts and "'+1-2" in texts
+        # the name alone (filing batch) or at the start of 指导事项 (register): neutralised either way
+        assert any(t.startswith('\'=HYPERLINK("http://x","y")') for t in texts)
+        assert any(t.startswith("'+1-2") for t in texts)
+        assert not any(t.startswith(("=", "+", "-", "@")) for t in texts)
     rows = read_csv_rows(ws.export_filing_batch(tmp_path / "filing.csv"))
     names = [r[1] for r in rows[1:]]
     assert names == ['\'=HYPERLINK("http://x","y")', "'+1-2"]
@@ -486,25 +495,53 @@ def test_filing_batch_columns_follow_the_mapping(ws: ga.Workspace, tmp_path: Pat
     assert rows == [["文号", "代码"], ["约谈通知书2024年第001号；文书2024年第001号", "913703230000000011"]]
 
 
-def test_register_export_has_the_form_layout(ws: ga.Workspace, tmp_path: Path) -> None:
+def test_register_export_prints_like_the_form(ws: ga.Workspace, tmp_path: Path) -> None:
+    """Point 6: title rows in the form's order, 序号 written 2024年第001号, A4 landscape, title rows
+    repeated on every page, fitted to the page width, long text wrapped, no internal columns."""
     b = [x[0] for x in BUSINESSES]
     ws.add_to_register(chosen([(b[0], "提示提醒")], 计划时间="2023-11-02"), officers="张三", today=TODAY)
     ws.add_to_register(
-        chosen([(b[1], "提示提醒"), (b[2], "案件回访")], 计划时间="2024-03-02"), officers="李四", today=TODAY
+        chosen([(b[1], "提示提醒"), (b[2], "案件回访")], 计划时间="2024-03-04"), officers="李四", today=TODAY
     )
     ws.record_result(2024, 1, "已整改")
     sheet = load_workbook(ws.export_register(tmp_path / "r.xlsx", year=2024)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[0][0] == "行政指导事项登记簿"
-    assert values[2][:5] == ["序号", "时间", "指导事项", "指导结果", "指导人员"]
-    assert [v[0] for v in values[3:]] == [1, 2]
-    assert values[3][3] == "已整改" and values[4][3] == "待反馈"
-    assert values[3][2] == "沂源县乙大药房：药品零售企业经营规范提示（提示提醒）"
+    assert [v[0] for v in values[:3]] == ["沂源县行政审批服务局", "行政指导事项登记簿", "2024年度"]
+    assert sheet["A2"].font.size > sheet["A3"].font.size and sheet["A1"].font.bold
+    assert values[3][:5] == ["序号", "时间", "指导事项", "指导结果", "指导人员"]
+    assert [v[0] for v in values[4:]] == ["2024年第001号", "2024年第002号"]
+    assert values[4][1] == dt.datetime(2024, 3, 4) and sheet["B5"].number_format == "yyyy-mm-dd"
+    assert values[4][3] == "已整改" and values[5][3] == "待反馈"
+    assert values[4][2] == "沂源县乙大药房：药品零售企业经营规范提示（提示提醒）"
+    header = values[3]
+    assert "年度" not in header and "指导理由" not in header and "风险分" not in header
+    assert header.index("统一社会信用代码") and "文书编号" in header
+    # print set-up
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows == "$1:$4"  # both title rows, the period and the header
+    assert all(c.alignment.wrap_text for row in sheet.iter_rows(min_row=5) for c in row)
+    assert "&P" in sheet.oddFooter.center.text
+    # the credit-code column is wide enough for the 18 characters on one line
+    letter = "ABCDEFGHIJKLMNOP"[header.index("统一社会信用代码")]
+    assert sheet.column_dimensions[letter].width >= 20
     ranged = load_workbook(
         ws.export_register(tmp_path / "q.xlsx", start="2023-01-01", end="2023-12-31")
     ).active
-    assert [[c.value for c in row] for row in ranged.iter_rows()][3][4] == "张三"
-    assert ranged.max_row == 4
+    rows = [[c.value for c in row] for row in ranged.iter_rows()]
+    assert rows[4][0] == "2023年第001号" and rows[4][4] == "张三" and ranged.max_row == 5
+    assert rows[2][0] == "2023年01月01日至2023年12月31日"
+
+
+def test_filing_batch_writes_the_date_as_a_date(ws: ga.Workspace, tmp_path: Path) -> None:
+    ws.add_to_register(
+        chosen([(BUSINESSES[0][0], "提示提醒")]), officers="张三", guided_on="2024-05-06", today=TODAY
+    )
+    sheet = load_workbook(ws.export_filing_batch(tmp_path / "f.xlsx")).active
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("指导时间") + 1)
+    assert cell.value == dt.datetime(2024, 5, 6) and cell.is_date and cell.number_format == "yyyy-mm-dd"
 
 
 @pytest.mark.slow
@@ -605,3 +642,146 @@ def test_a_hand_made_sheet_with_names_only(ws: ga.Workspace, tmp_path: Path) -> 
     assert new["business_id"].tolist() == ["913703230000000022"]
     assert new["guided_on"].tolist() == [pd.Timestamp("2024-05-06")]
     assert [r["row_number"] for r in new.attrs["refused"]] == [2]
+
+
+# -- the review round trip (point 7) ---------------------------------------------------------------
+def review_row(
+    no: int, biz: int, industry: str, code: str, adopted: object, when: str = "2024-06-03"
+) -> list:
+    """One row of the hand-made review sheet: 提示提醒 for ``BUSINESSES[biz]`` by 张三."""
+    b = BUSINESSES[biz]
+    return [no, b[1], b[2], "", industry, "提示提醒", 0.8, "x", "", code, "", adopted, "张三", when, "", b[0]]
+
+
+def test_unclear_adoption_values_are_listed_back_not_counted_as_not_adopted(
+    ws: ga.Workspace, tmp_path: Path
+) -> None:
+    values = ["是", "待定", "采纳（需复核）", "否", None]
+    rows = [review_row(n, 0, "6210", "YYSP-ZD-002", v) for n, v in enumerate(values, start=1)]
+    new = ws.add_to_register(write_review_sheet(tmp_path / "r.xlsx", rows), today=TODAY)
+    assert len(new) == 1 and new.attrs["not_adopted"] == 2  # 否 and the empty one
+    unclear = new.attrs["unclear"]
+    assert [(u["list_no"], u["sheet_row"]) for u in unclear] == [("2", 5), ("3", 6)]
+    assert "「待定」" in unclear[0]["reason"] and "「采纳（需复核）」" in unclear[1]["reason"]
+    assert "是否采纳无法识别 2 行" in new.attrs["summary"]
+    table = reg_mod.report(new)
+    assert table["kind"].tolist() == ["无法识别", "无法识别"]
+    assert table["row"].tolist() == ["序号2（表格第5行）", "序号3（表格第6行）"]
+    with pytest.raises(RegisterError, match="序号2（表格第4行）"):  # alone on the sheet: its row is 4
+        ws.add_to_register(write_review_sheet(tmp_path / "s.xlsx", rows[1:2]), today=TODAY, strict=True)
+
+
+def test_refusals_name_the_row_by_its_number_and_spreadsheet_row(ws: ga.Workspace, tmp_path: Path) -> None:
+    sheet = write_review_sheet(
+        tmp_path / "r.xlsx",
+        [
+            review_row(7, 0, "6210", "YYSP-ZD-002", "是"),
+            review_row(8, 2, "6121", "YYSP-ZD-005", "是", when=""),  # no 计划时间: refused, never today
+            review_row(9, 1, "5251", "", "是"),
+        ],
+    )
+    new = ws.add_to_register(sheet, today=TODAY)
+    assert new["entry_no"].tolist() == ["2024年第001号"]
+    refused = {r["row"]: r["reason"] for r in new.attrs["refused"]}
+    assert set(refused) == {"序号8（表格第5行）", "序号9（表格第6行）"}
+    assert refused["序号8（表格第5行）"].startswith("未填写计划时间（不会默认为今天）")
+    # an empty 事项编码 in the review file means "no item covers this business": never guessed
+    assert refused["序号9（表格第6行）"].startswith("未填写事项编码")
+    # a date for the whole batch is an explicit choice (序号8: no 计划时间 of its own)
+    again = ws.add_to_register(sheet, guided_on="2024-06-04", today=TODAY)
+    assert [r["row"] for r in again.attrs["refused"]] == ["序号9（表格第6行）"]
+    assert again["guided_on"].tolist() == [pd.Timestamp("2024-06-04")]
+    assert again["target_name"].tolist() == ["沂源县丙宾馆"]
+
+
+def test_internal_words_in_the_facts_are_refused(ws: ga.Workspace) -> None:
+    rows = chosen([(BUSINESSES[0][0], "提示提醒")], 存在问题="风险分0.68（第25位），宜教育劝导")
+    new = ws.add_to_register(rows, officers="张三", guided_on="2024-06-03", today=TODAY)
+    assert new.empty
+    reason = new.attrs["refused"][0]["reason"]
+    assert "风险分" in reason and "第25位" in reason and "宜教育劝导" in reason
+    # the reviewer's 理由 may say anything: it is kept for the record and never printed
+    ok = ws.add_to_register(
+        chosen([(BUSINESSES[0][0], "提示提醒")]), officers="张三", guided_on="2024-06-03", today=TODAY
+    )
+    assert ok["reasons"].iloc[0] == "近3个月被投诉2次，其中属实1次"
+    with pytest.raises(RegisterError, match="内部用语"):
+        ws.amend_entry(2024, 1, by="王科长", reason="改写", problem="风险评分较高")
+
+
+def test_a_machine_login_is_not_an_operator(ws: ga.Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GA_OPERATOR")
+    monkeypatch.setattr(reg_mod.getpass, "getuser", lambda: "root")
+    rows = chosen([(BUSINESSES[0][0], "提示提醒")])
+    with pytest.raises(RegisterError, match="GA_OPERATOR"):
+        ws.add_to_register(rows, officers="张三", guided_on="2024-06-03", today=TODAY)
+    assert ws.register().empty
+    done = ws.add_to_register(rows, officers="张三", guided_on="2024-06-03", today=TODAY, by="王科长")
+    assert done["created_by"].tolist() == ["王科长"]
+
+
+def test_the_review_sheets_drop_down_refuses_other_values(tmp_path: Path) -> None:
+    path = ga.write_table(
+        pd.DataFrame({"是否采纳": [None, None]}), tmp_path / "v.xlsx", validations={"是否采纳": ["是", "否"]}
+    )
+    dv = load_workbook(path).active.data_validations.dataValidation[0]
+    assert dv.type == "list" and dv.formula1 == '"是,否"'
+    assert dv.showErrorMessage and dv.errorStyle == "stop" and "是、否" in dv.error and dv.errorTitle
+
+
+# -- interviews (point 4) --------------------------------------------------------------------------
+def interviews(ids: list[str], when: list[str]) -> pd.DataFrame:
+    return chosen([(i, "约谈") for i in ids], 计划时间=when)
+
+
+def test_interviews_get_free_slots_and_clashes_are_refused_before_writing(ws: ga.Workspace) -> None:
+    b = [x[0] for x in BUSINESSES]
+    # 2024-06-04 is a Tuesday: four configured slots 09:00, 10:30, 14:30, 16:00
+    new = ws.add_to_register(interviews(b[:3], ["2024-06-04"] * 3), officers="张三", today=TODAY)
+    assert [f"{t:%H:%M}" for t in new["starts_at"]] == ["09:00", "10:30", "14:30"]
+    # a reviewer's time that overlaps a booked interview at the same place: refused, naming it
+    clash = ws.add_to_register(interviews(b[3:4], ["2024-06-04 10:45"]), officers="张三", today=TODAY)
+    assert clash.empty
+    reason = clash.attrs["refused"][0]["reason"]
+    assert "2024-06-04 10:45" in reason and "登记簿2024年第002号" in reason and "10:30" in reason
+    # a free time given by the reviewer is kept; the last slot of the day goes to the next one
+    ok = ws.add_to_register(
+        interviews(b[3:5], ["2024-06-04 12:00", "2024-06-04"]), officers="张三", today=TODAY
+    )
+    assert [f"{t:%H:%M}" for t in ok["starts_at"]] == ["12:00", "16:00"]
+    full = ws.add_to_register(interviews(b[:1], ["2024-06-04"]), officers="李四", guided_on=None, today=TODAY)
+    assert full.empty and "均已排满" in (full.attrs["refused"] + full.attrs["skipped"])[0]["reason"]
+    # voiding an interview frees its slot
+    ws.void_entry(2024, 2, by="王科长", reason="改期")
+    again = ws.add_to_register(interviews(b[1:2], ["2024-06-04 10:30"]), officers="赵六", today=TODAY)
+    assert [f"{t:%H:%M}" for t in again["starts_at"]] == ["10:30"]
+    times = ws.register(2024).query("status != '已作废' and method == '约谈'")["starts_at"]
+    assert times.is_unique
+
+
+def test_interviews_of_one_batch_never_share_a_slot_and_weekends_are_refused(ws: ga.Workspace) -> None:
+    with ws.store.transaction() as con:
+        for i in range(3):
+            con.execute(
+                "INSERT INTO businesses (business_id, name, industry_code) VALUES (?, ?, '5251')",
+                [f"SPH{i}", f"药店{i}"],
+            )
+    batch = ws.add_to_register(
+        interviews(["SPH0", "SPH1", "SPH2"], ["2024-06-05", "2024-06-05 09:30", "2024-06-08"]),
+        officers="王五",
+        today=TODAY,
+    )
+    assert [f"{t:%H:%M}" for t in batch["starts_at"]] == ["09:00"]
+    reasons = {r["row"]: r["reason"] for r in batch.attrs["refused"]}
+    assert "本批次第1行" in reasons["第2行"] and "09:00" in reasons["第2行"]
+    assert "星期六" in reasons["第3行"]
+
+
+def test_interview_slots_are_configurable(ws: ga.Workspace) -> None:
+    text = ga.core.config_file(None, "register.toml").read_text(encoding="utf-8")
+    text = text.replace('slots = ["09:00", "10:30", "14:30", "16:00"]', 'slots = ["08:30"]')
+    ws.config_dir.mkdir(exist_ok=True)
+    (ws.config_dir / "register.toml").write_text(text, encoding="utf-8")
+    b = [x[0] for x in BUSINESSES]
+    new = ws.add_to_register(interviews(b[:2], ["2024-06-04"] * 2), officers="张三", today=TODAY)
+    assert [f"{t:%H:%M}" for t in new["starts_at"]] == ["08:30"] and len(new.attrs["refused"]) == 1

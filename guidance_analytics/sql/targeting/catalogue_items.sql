@@ -4,6 +4,6 @@ WITH items AS (
     FROM catalog_items
 )
 SELECT item_code, item_name, issue, actions, legal_basis, situations, targets, content, unit,
-       contact, phone, permit_items, industries, remarks, loaded_from, loaded_at
+       contact, phone, permit_items, industries, triggers, remarks, loaded_from, loaded_at
 FROM items
 ORDER BY position, item_code

@@ -66,10 +66,11 @@ repeated AS (
 ),
 -- 约谈: substantiated complaints of one matter, or a recent penalty.
 sub_matter AS (
-    SELECT business_id, arg_max(matter, n) AS sub_matter, max(n) AS sub_matter_count
-    FROM (SELECT business_id, matter, count(*) AS n FROM sub
+    SELECT business_id, matter AS sub_matter, n AS sub_matter_count,
+           first_d AS sub_first_on, last_d AS sub_last_on
+    FROM (SELECT business_id, matter, count(*) AS n, min(d) AS first_d, max(d) AS last_d FROM sub
           WHERE d >= $as_of - $substantiated_days GROUP BY business_id, matter)
-    GROUP BY business_id
+    QUALIFY row_number() OVER (PARTITION BY business_id ORDER BY n DESC, matter) = 1
 ),
 recent_pen AS (
     SELECT business_id, max(d) AS recent_penalty_on, arg_max(violation_type, d) AS penalty_type,
@@ -123,7 +124,7 @@ SELECT b.business_id,
        oc.referral_on, oc.referral_type,
        ra.penalty_on AS repeat_penalty_on, ra.later_violations,
        coalesce(rp.problems_recent, 0) AS problems_recent,
-       sm.sub_matter, coalesce(sm.sub_matter_count, 0) AS sub_matter_count,
+       sm.sub_matter, coalesce(sm.sub_matter_count, 0) AS sub_matter_count, sm.sub_first_on, sm.sub_last_on,
        pn.recent_penalty_on, pn.penalty_type, coalesce(pn.recent_penalties, 0) AS recent_penalties,
        fm.onspot_on, fm.onspot_type,
        mj.major_on, mj.major_item,
