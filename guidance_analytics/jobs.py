@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .core import WorkspaceLike
+from .errors import InputFileError
 from .hotspots import hotspots, seasonal_hotspots, write_hotspot_report
 from .ingest import ImportResult, import_file, status
 from .samples import generate_samples
@@ -40,28 +41,54 @@ def discover(folder: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def import_folder(ws: WorkspaceLike, folder: Path, echo: Callable[[str], Any] = print) -> list[ImportResult]:
-    """Import every export in ``folder`` and echo each account."""
+def import_folder(
+    ws: WorkspaceLike, folder: Path, echo: Callable[[str], Any] = print, progress: bool = False
+) -> list[ImportResult]:
+    """Import every export in ``folder`` and echo each account (``progress``: a bar per file)."""
     results = []
     for kind, path in discover(folder):
-        result = import_file(ws, path, kind)
+        result = import_file(ws, path, kind, progress=progress)
         echo(result.summary())
         results.append(result)
     return results
 
 
+def check_data_folder(folder: Path) -> list[tuple[str, Path]]:
+    """The export files of ``folder`` to import; a Chinese :class:`InputFileError` when there are none."""
+    if not folder.exists():
+        raise InputFileError(f"数据文件夹不存在：{folder}")
+    if not folder.is_dir():
+        raise InputFileError(f"--data 应为文件夹，而不是文件：{folder}")
+    found = discover(folder)
+    if not found:
+        raise InputFileError(
+            f"数据文件夹中没有可导入的文件：{folder}（文件名须以 {'_、'.join(IMPORT_ORDER)}_ 开头，"
+            f"格式为 {'、'.join(DATA_SUFFIXES)}）"
+        )
+    return found
+
+
 def run_demo(
-    workspace: str | Path, data: str | Path | None = None, echo: Callable[[str], Any] = print
+    workspace: str | Path,
+    data: str | Path | None = None,
+    echo: Callable[[str], Any] = print,
+    progress: bool = False,
 ) -> dict[str, Any]:
-    """Import the sample (or given) exports into ``workspace``, then report hotspots and candidates."""
-    ws = Workspace(workspace)
+    """Import the sample (or given) exports into ``workspace``, then report hotspots and candidates.
+
+    The last lines say what to do next: review the file, then ``register add`` and ``documents``.
+    ``progress`` shows progress bars (imports, hotspot views) on the terminal.
+    """
     folder = Path(data) if data is not None else bundled_samples()
+    if folder is not None:
+        check_data_folder(folder)  # before anything is created
+    ws = Workspace(workspace)
     if folder is None:
         folder = ws.path / "samples"
         echo(f"未找到随包样例数据，正在生成合成样例数据到 {folder} …")
         generate_samples(folder)
     echo(f"== 1. 导入 {folder} ==")
-    results = import_folder(ws, folder, echo)
+    results = import_folder(ws, folder, echo, progress=progress)
     total = {
         k: sum(getattr(r, k) for r in results)
         for k in ("read", "accepted", "updated", "duplicates", "rejected")
@@ -76,20 +103,41 @@ def run_demo(
     rate = counts.loc["complaints", "match_rate"]
     if rate == rate:
         echo(f"12345工单被反映对象匹配率：{rate:.1%}")
-    summary.update(_hotspots(ws, echo))
+    summary.update(_hotspots(ws, echo, progress))
     summary.update(_candidates(ws, echo))
     echo(f"== 完成。输出文件在 {ws.exports_dir} ；任何事项均未登记，需政策法规科审核决定。 ==")
+    for line in next_steps(workspace, summary["candidates_file"]):
+        echo(line)
     return summary
+
+
+def next_steps(workspace: str | Path, review_file: Path) -> list[str]:
+    """What staff do after the main job: fill in the review file, register, write the documents."""
+    ws = f'"{workspace}"' if " " in str(workspace) else str(workspace)
+    review = f'"{review_file}"' if " " in str(review_file) else str(review_file)
+    return [
+        "下一步：",
+        f"  1. 打开审核表 {review_file}，在“是否采纳”列选择 是 或 否，填写“指导人员”“计划时间”"
+        "（约谈可写到时刻，如 2025-01-10 14:30），核对“存在问题（写入意见书）”一列——意见书只写这一列；",
+        f"  2. 登记：guidance-analytics --workspace {ws} register add {review} --by 登记人姓名",
+        f"  3. 生成文书：guidance-analytics --workspace {ws} documents --out {ws}/exports/文书"
+        f"（须先在 {ws}/config/register.toml 和目录清单中填写真实联系电话，否则加 --draft 生成草稿）",
+    ]
 
 
 #: The views the main job reports: (by, Chinese name).
 DEMO_VIEWS = (("industry", "行业"), ("township", "乡镇"), ("violation_type", "违法行为类型"))
 
 
-def _hotspots(ws: WorkspaceLike, echo: Callable[[str], Any]) -> dict[str, Any]:
+def _hotspots(ws: WorkspaceLike, echo: Callable[[str], Any], progress: bool = False) -> dict[str, Any]:
     echo("== 2. 违法高发领域与时段（热点） ==")
     tables, files = {}, {}
-    for by, label in DEMO_VIEWS:
+    views: Any = DEMO_VIEWS
+    if progress:
+        from tqdm import tqdm
+
+        views = tqdm(DEMO_VIEWS, desc="热点分析", unit="个维度")
+    for by, label in views:
         table = hotspots(ws, "violations", by)
         flagged = table[table["flagged"]].sort_values(["period_start", "p_value"], ascending=[False, True])
         echo(
@@ -155,4 +203,13 @@ def scratch_copy(ws: Workspace | str | Path, dest: str | Path | None = None) -> 
     return Workspace(target)
 
 
-__all__ = ["IMPORT_ORDER", "bundled_samples", "discover", "import_folder", "run_demo", "scratch_copy"]
+__all__ = [
+    "IMPORT_ORDER",
+    "bundled_samples",
+    "check_data_folder",
+    "discover",
+    "import_folder",
+    "next_steps",
+    "run_demo",
+    "scratch_copy",
+]

@@ -264,10 +264,12 @@ class Workspace:
         step_months: int = 1,
         k: list[float] | None = None,
         observe: str | None = None,
+        *,
+        progress: bool = False,
         **model_settings: Any,
     ) -> pd.DataFrame:
         return targeting_stage.backtest(
-            self, start, end, horizon_months, step_months, k, observe, **model_settings
+            self, start, end, horizon_months, step_months, k, observe, progress=progress, **model_settings
         )
 
     @delegates_to(targeting_stage.candidates)

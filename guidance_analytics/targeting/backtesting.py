@@ -119,6 +119,8 @@ def backtest(
     step_months: int = 1,
     k: Sequence[float] | None = None,
     observe: str | None = None,
+    *,
+    progress: bool = False,
     **model_settings: Any,
 ) -> pd.DataFrame:
     """Rolling-origin backtest: precision@k, recall@k, lift vs random draw and vs a simple rule.
@@ -138,6 +140,8 @@ def backtest(
     observe : str, optional
         ``"inspected"`` (evaluate businesses inspected in the window) or ``"any"``
         (inspected, penalised or with a complaint checked).
+    progress : bool
+        Show a progress bar (tqdm) over the planning dates.
     **model_settings
         Model settings (``kind``, ``train_months`` …) as in :func:`~guidance_analytics.targeting.risk_scores`.
 
@@ -160,7 +164,12 @@ def backtest(
     observe = observe or bt_cfg.get("observe", "inspected")
     cache: dict[dt.date, pd.DataFrame] = {}
     frames = []
-    for day in month_starts(start, end, step_months):
+    days: Any = month_starts(start, end, step_months)
+    if progress:
+        from tqdm import tqdm
+
+        days = tqdm(days, desc="回测", unit="个计划日期")
+    for day in days:
         train = training_panel(
             ws,
             day,

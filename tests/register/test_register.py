@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
+from register_helpers import set_contacts
 
 import guidance_analytics as ga
 from guidance_analytics.errors import RegisterError
@@ -550,42 +551,41 @@ def test_cli_register_add_list_and_exports(ws: ga.Workspace, tmp_path: Path) -> 
 
     from guidance_analytics.cli import app
 
-    b = BUSINESSES
-    sheet = write_review_sheet(
-        tmp_path / "review.xlsx",
-        [
-            [
-                1,
-                b[0][1],
-                b[0][2],
-                "",
-                "6210",
-                "提示提醒",
-                0.8,
-                "投诉多",
-                "",
-                "",
-                "",
-                "是",
-                "",
-                "",
-                "",
-                b[0][0],
-            ],
-            [2, b[1][1], b[1][2], "", "5251", "移送执法", 0.9, "严重", "", "", "", "是", "", "", "", b[1][0]],
-        ],
-    )
+    set_contacts(ws.config_dir)
+    today = dt.date.today()
+    when = (today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)).isoformat()  # next Monday
+    first = review_row(1, 0, "6210", "YYSP-ZD-002", "是", when=when)
+    referral = [
+        2,
+        *BUSINESSES[1][1:3],
+        "",
+        "5251",
+        "移送执法",
+        0.9,
+        "严重",
+        "",
+        "",
+        "",
+        "是",
+        "",
+        when,
+        "",
+        BUSINESSES[1][0],
+    ]
+    sheet = write_review_sheet(tmp_path / "review.xlsx", [first, referral])
     runner = CliRunner()
     base = ["--workspace", str(ws.path)]
-    out = runner.invoke(app, [*base, "register", "add", str(sheet), "--officer", "张三"])
+    out = runner.invoke(app, [*base, "register", "add", str(sheet), "--officer", "张三", "--by", "录入员"])
     assert out.exit_code == 0, out.output
     assert "新登记 1 条，拒绝 1 条" in out.output and "移送执法事项不得以行政指导代替" in out.output
+    year = int(when[:4])
+    assert f"{year}年第001号" in out.output and "[拒绝] 序号2（表格第5行）" in out.output
     out = runner.invoke(app, [*base, "register", "list"])
-    assert "沂源县甲餐馆" in out.output and "待反馈" in out.output
-    out = runner.invoke(app, [*base, "register", "result", str(dt.date.today().year), "1", "已整改"])
-    assert out.exit_code == 0, out.output
+    assert f"{year}年第001号" in out.output and "沂源县甲餐馆" in out.output and "待反馈" in out.output
+    out = runner.invoke(app, [*base, "register", "result", str(year), "1", "已整改", "--by", "张三"])
+    assert out.exit_code == 0 and f"已记录 {year}年第001号" in out.output, out.output
     out = runner.invoke(app, [*base, "register", "void", "1999", "1", "--by", "x", "--reason", "y"])
-    assert out.exit_code == 2 and "没有 1999 年第 1 号" in out.output
+    assert out.exit_code == 2 and "错误：登记簿中没有 1999年第001号" in out.stderr
     for args in (
         ["register", "export", "--out", str(tmp_path / "r.xlsx")],
         ["documents", "--out", str(tmp_path / "docs")],

@@ -237,7 +237,15 @@ def test_review_file_layout(ws, tmp_path):
     assert {r["主体标识"] for r in rows} == {"SUB3", "MINOR", "MAJOR", "EXPIRE", "UNSUB"}
     assert all(r["建议方式"] != "移送执法" and r["是否采纳"] is None for r in rows)
     dv = sheet.data_validations.dataValidation[0]
-    assert dv.formula1 == '"是,否"' and str(dv.sqref).startswith("L4")
+    column = openpyxl.utils.get_column_letter(headers.index("是否采纳") + 1)
+    assert dv.formula1 == '"是,否"' and str(dv.sqref).startswith(f"{column}4") and dv.showErrorMessage
+    # the letter's 存在问题 are facts with dates, the reviewer's 理由 stay beside them
+    by_id = {r["主体标识"]: r for r in rows}
+    assert (
+        by_id["EXPIRE"]["存在问题（写入意见书）"].startswith("你（单位）的")
+        and "届满" in by_id["EXPIRE"]["存在问题（写入意见书）"]
+    )
+    assert all(r["事项名称"] for r in rows)
     enforcement = wb[ENFORCEMENT_SHEET]
     ids = [r[-1] for r in enforcement.iter_rows(min_row=2, values_only=True)]
     assert set(ids) == {"ORD", "CASE", "REPEAT"}
