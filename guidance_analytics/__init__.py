@@ -46,6 +46,7 @@ _LAZY = {
     "run_demo": "guidance_analytics.jobs",
     "scratch_copy": "guidance_analytics.jobs",
     "for_people": "guidance_analytics.core",
+    "interactive_tables": "guidance_analytics.core",
 }
 
 __all__ = [

@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "guidance_analytics"
 ROOT = "guidance_analytics"
 
 #: Libraries that may be imported inside a function (heavy, and only some calls need them).
-LAZY_LIBRARIES = {"sklearn", "openpyxl", "tqdm", "python_calamine"}
+LAZY_LIBRARIES = {"sklearn", "openpyxl", "tqdm", "python_calamine", "itables", "IPython"}
 
 #: Modules that may import ``workspace`` / ``jobs`` (besides the top ``__init__``, which does so lazily).
 FRONT_ENDS = {"guidance_analytics.jobs", "guidance_analytics.cli", "guidance_analytics.__main__"}

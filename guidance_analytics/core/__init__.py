@@ -9,15 +9,18 @@ from __future__ import annotations
 from . import sql
 from .config import config_file, packaged_file, rules, table
 from .dates import month_starts, optional_date, planning_grid, to_date
+from .display import CHINESE_TABLE_TEXT, interactive_tables
 from .exports import for_people, neutralize, neutralize_frame, write_table
 from .protocols import WorkspaceLike
 from .store import Store
 
 __all__ = [
+    "CHINESE_TABLE_TEXT",
     "Store",
     "WorkspaceLike",
     "config_file",
     "for_people",
+    "interactive_tables",
     "month_starts",
     "neutralize",
     "neutralize_frame",

@@ -54,7 +54,11 @@ def _yes_no(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def for_people(
-    df: pd.DataFrame, headers: Mapping[str, str] | None = None, *, digits: int | None = 3
+    df: pd.DataFrame,
+    headers: Mapping[str, str] | None = None,
+    *,
+    digits: int | None = 3,
+    months: Sequence[str] = (),
 ) -> pd.DataFrame:
     """A table as bureau staff read it on screen (notebooks): Chinese headers, 是 / 否 for yes/no,
     empty cells for missing values (never ``NaN`` / ``None`` / ``NaT``), dates as ``2024-07-01``.
@@ -65,6 +69,7 @@ def for_people(
     headers : rename map from column names to Chinese headers; columns not in it are dropped
         (so internal columns never show). ``None`` keeps every column as it is named.
     digits : decimals kept for floating-point columns (``None``: as they are).
+    months : date columns (original names) written as months, ``2024年7月``.
 
     Examples
     --------
@@ -72,18 +77,23 @@ def for_people(
     >>> for_people(t, {"flagged": "是否热点", "q_value": "q值"}).to_dict("list")
     {'是否热点': ['是', '否'], 'q值': [0.012, '']}
     """
-    frame = (
-        df if headers is None else df[[c for c in headers if c in df.columns]].rename(columns=dict(headers))
-    )
+    frame = df if headers is None else df[[c for c in headers if c in df.columns]]
+    month_cols = {(headers or {}).get(c, c) for c in months}
+    frame = frame.rename(columns=dict(headers or {}))
     out = pd.DataFrame(index=frame.index)
     for col in frame.columns:
         values = frame[col]
+        if col in month_cols:
+            stamps = pd.to_datetime(values)
+            text = [f"{t.year}年{t.month}月" if pd.notna(t) else "" for t in stamps]
+            out[col] = pd.Series(text, index=frame.index, dtype=object)
+            continue
         if pd.api.types.is_bool_dtype(values):
             out[col] = values.map({True: "是", False: "否"}).astype(object)
             continue
         if pd.api.types.is_datetime64_any_dtype(values):
-            has_time = bool((values.dropna() != values.dropna().dt.normalize()).any())
-            text = values.dt.strftime("%Y-%m-%d %H:%M" if has_time else "%Y-%m-%d")
+            timed = values != values.dt.normalize()  # a time of day only where one was given
+            text = values.dt.strftime("%Y-%m-%d").where(~timed, values.dt.strftime("%Y-%m-%d %H:%M"))
             out[col] = text.astype(object).where(values.notna(), "")
             continue
         if pd.api.types.is_float_dtype(values) and digits is not None:

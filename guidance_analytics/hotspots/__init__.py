@@ -11,6 +11,7 @@ hotspots (:mod:`.evaluate`) build on it.
 from __future__ import annotations
 
 from .charts import (
+    empty_figure,
     episode_timeline,
     hotspot_heatmap,
     hotspot_report_page,
@@ -31,7 +32,7 @@ from .flags import (
     period_label,
 )
 from .panels import DIMENSIONS, FREQS, MEASURES, PAIR_SEP, UNKNOWN, field_labels, hotspot_panel, parse_by
-from .report import HEADERS, write_hotspot_report, write_hotspot_table
+from .report import HEADERS, METHOD_NAMES, readable_hotspots, write_hotspot_report, write_hotspot_table
 from .scan import scan_hotspots, scan_zones, workspace_scan
 from .seasonal import SEASONAL_HEADERS, seasonal_hotspots, seasonal_profile
 
@@ -41,12 +42,14 @@ __all__ = [
     "FREQS",
     "HEADERS",
     "MEASURES",
+    "METHOD_NAMES",
     "OUTPUT_COLUMNS",
     "PAIR_SEP",
     "SEASONAL_HEADERS",
     "UNKNOWN",
     "benjamini_hochberg",
     "detect_aberrations",
+    "empty_figure",
     "episode_timeline",
     "exposure_only_check",
     "field_labels",
@@ -61,6 +64,7 @@ __all__ = [
     "parse_by",
     "period_label",
     "planted_cells",
+    "readable_hotspots",
     "recall_table",
     "scan_hotspots",
     "scan_recall_table",

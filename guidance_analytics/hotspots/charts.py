@@ -3,6 +3,11 @@
 All functions take the DataFrames returned by :mod:`guidance_analytics.hotspots` and return
 ``plotly.graph_objects.Figure`` objects; :func:`write_chart_page` writes several figures into one
 self-contained HTML file (plotly.js embedded once, so it opens without internet access).
+
+As staff read them: dates as ``2024年7月`` on axes and in hovers, the fields that matter first
+(most hotspots, then the largest ratio), colour scales clamped so one outlier does not wash out
+the rest, a heatmap's hover box in the colour of its cell, and an empty chart that says so in
+words instead of showing empty numeric axes.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from .panels import MEASURES
 
 __all__ = [
+    "empty_figure",
     "episode_timeline",
     "hotspot_heatmap",
     "hotspot_report_page",
@@ -32,10 +39,52 @@ FLAG_COLOR = "#d62728"
 ALARM_COLOR = "#ff7f0e"
 
 
+#: plotly (d3) formats of dates on axes and in hovers
+MONTH_FORMAT = "%Y年%-m月"
+DAY_FORMAT = "%Y年%-m月%-d日"
+
+
 def _period_text(s: pd.Series) -> list[str]:
+    """Period labels as people write them: ``2024年7月``, ``2024年第3季度`` or ``2024年7月1日`` (weeks)."""
     days = (pd.to_datetime(s).diff().dt.days.median()) if len(s) > 1 else 31
-    fmt = "%Y-%m-%d" if days and days < 10 else "%Y-%m"
-    return [f"{p:{fmt}}" for p in pd.to_datetime(s)]
+    stamps = pd.to_datetime(s)
+    if days and days < 10:
+        return [f"{p.year}年{p.month}月{p.day}日" for p in stamps]
+    if days and days > 80:
+        return [f"{p.year}年第{(p.month - 1) // 3 + 1}季度" for p in stamps]
+    return [f"{p.year}年{p.month}月" for p in stamps]
+
+
+def empty_figure(message: str, title: str | None = None, height: int = 260) -> go.Figure:
+    """A chart with nothing to show: the message in words, no numeric axes."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message, showarrow=False, font=dict(size=16), x=0.5, y=0.5, xref="paper", yref="paper"
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(title=title, font=_FONT, height=height, plot_bgcolor="white")
+    return fig
+
+
+def _cell_colours(z: np.ndarray, colorscale: str, zmin: float, zmax: float, missing: str) -> list[list[str]]:
+    """The colour plotly paints each heatmap cell, so its hover box can wear the same colour."""
+    flat = np.asarray(z, dtype=float).ravel()
+    share = np.clip((flat - zmin) / (zmax - zmin), 0.0, 1.0)
+    finite = np.isfinite(share)
+    colours = np.full(flat.shape, missing, dtype=object)
+    if finite.any():
+        colours[finite] = sample_colorscale(colorscale, share[finite].tolist())
+    return colours.reshape(np.shape(z)).tolist()
+
+
+def _text_colour(colour: str) -> str:
+    """Black or white text, whichever reads better on ``colour`` (``rgb(r, g, b)`` or ``#rrggbb``)."""
+    if colour.startswith("#"):
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    else:
+        r, g, b = (float(v) for v in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3])
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "white"
 
 
 def top_fields(hot: pd.DataFrame, n: int = 8) -> list[str]:
@@ -54,10 +103,13 @@ def hotspot_heatmap(
 ) -> go.Figure:
     """Heatmap field × period of observed/expected, flagged cells marked with ★.
 
-    Colour: ``log2(实际/预期)`` clipped to ±2 (blue = below expectation, red = above); grey = not
-    evaluated (too little history). Hover shows the counts and the reason.
+    Colour: ``log2(实际/预期)`` clipped to ±2 (blue = below expectation, red = above), so one
+    outlier does not wash out the rest; grey = not evaluated (too little history). The hover box
+    has the cell's colour and shows the period (``2024年7月``), the counts, the ratio and the reason.
     """
     df = hot[hot["method"] != "none"] if "method" in hot.columns else hot
+    if df.empty:
+        return empty_figure("没有可评估的领域和期间（历史数据不足或没有数据）", title=title)
     if fields is None:
         fields = top_fields(df, max_fields)
     df = df[df["field"].isin(fields)]
@@ -84,7 +136,9 @@ def hotspot_heatmap(
             + d["observed"].astype(str)
             + "，预期 "
             + d["expected"].round(1).astype(str)
-            + "<br>"
+            + "（"
+            + (d["observed"] / d["expected"].clip(lower=0.01)).round(1).astype(str)
+            + " 倍）<br>"
             + d["reason"].astype(str)
         )
     )
@@ -93,6 +147,7 @@ def hotspot_heatmap(
     flag = df.pivot_table(index="field", columns="period_start", values="flagged", aggfunc="first")
     flag = flag.reindex(index=order, columns=periods).fillna(False).astype(bool)
     ylab = [labels.get(f, f) if labels is not None else f for f in order]
+    fill = _cell_colours(z, "RdBu_r", -2, 2, missing="#eeeeee")
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -103,6 +158,11 @@ def hotspot_heatmap(
             colorscale="RdBu_r",
             text=hover.to_numpy(),
             hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>",
+            hoverlabel=dict(
+                bgcolor=fill,
+                bordercolor="#555555",
+                font=dict(color=[[_text_colour(c) for c in row] for row in fill]),
+            ),
             colorbar=dict(
                 title="实际/预期", tickvals=[-2, -1, 0, 1, 2], ticktext=["≤1/4", "1/2", "1", "2", "≥4"]
             ),
@@ -136,7 +196,7 @@ def hotspot_timeseries(hot: pd.DataFrame, field: str, title: str | None = None) 
     """One field over time: observed counts, expected value, upper bound, alarms and hotspots."""
     df = hot[hot["field"] == field].sort_values("period_start")
     if df.empty:
-        raise ValueError(f"no rows for field {field!r}")
+        raise ValueError(f"没有领域「{field}」的数据")
     label = df["field_label"].iloc[0] if "field_label" in df.columns else field
     x = df["period_start"]
     fig = go.Figure()
@@ -147,13 +207,20 @@ def hotspot_timeseries(hot: pd.DataFrame, field: str, title: str | None = None) 
             name="实际数",
             marker_color="#9ecae1",
             customdata=df["reason"],
-            hovertemplate="%{x|%Y-%m-%d}<br>实际 %{y}<br>%{customdata}<extra></extra>",
+            hovertemplate=f"%{{x|{MONTH_FORMAT}}}<br>实际 %{{y}}<br>%{{customdata}}<extra></extra>",
         )
     )
-    fig.add_trace(go.Scatter(x=x, y=df["expected"], name="预期数", mode="lines", line=dict(color="#333333")))
-    fig.add_trace(
-        go.Scatter(x=x, y=df["upper"], name="预警上限", mode="lines", line=dict(color="#333333", dash="dash"))
-    )
+    for column, name, dash in (("expected", "预期数", None), ("upper", "预警上限", "dash")):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=df[column],
+                name=name,
+                mode="lines",
+                line=dict(color="#333333", dash=dash),
+                hovertemplate=f"%{{x|{MONTH_FORMAT}}}<br>{name} %{{y:.1f}}<extra></extra>",
+            )
+        )
     alarm_only = df[df["alarm"] & ~df["flagged"]] if "alarm" in df.columns else df.iloc[:0]
     if len(alarm_only):
         fig.add_trace(
@@ -163,6 +230,7 @@ def hotspot_timeseries(hot: pd.DataFrame, field: str, title: str | None = None) 
                 mode="markers",
                 name="超上限（校正后不显著）",
                 marker=dict(color=ALARM_COLOR, size=10, symbol="circle-open"),
+                hovertemplate=f"%{{x|{MONTH_FORMAT}}}<br>实际 %{{y}}（超上限，校正后不显著）<extra></extra>",
             )
         )
     flagged = df[df["flagged"]]
@@ -174,8 +242,10 @@ def hotspot_timeseries(hot: pd.DataFrame, field: str, title: str | None = None) 
                 mode="markers",
                 name="热点",
                 marker=dict(color=FLAG_COLOR, size=11, symbol="star"),
+                hovertemplate=f"%{{x|{MONTH_FORMAT}}}<br>实际 %{{y}}（热点）<extra></extra>",
             )
         )
+    fig.update_xaxes(tickformat=MONTH_FORMAT, hoverformat=MONTH_FORMAT)
     fig.update_layout(
         title=title or f"{label}：实际数、预期数与预警上限",
         font=_FONT,
@@ -188,71 +258,93 @@ def hotspot_timeseries(hot: pd.DataFrame, field: str, title: str | None = None) 
 
 
 def episode_timeline(episodes: pd.DataFrame, title: str | None = None) -> go.Figure:
-    """Horizontal bars from each episode's start to its end, one row per field; colour = ratio."""
-    fig = go.Figure()
+    """Horizontal bars from each episode's start to its end, one row per field; colour = ratio.
+
+    Fields that matter first (ongoing, then the largest ratio) at the top; colour clamped to
+    1–4 times the expectation; dates as ``2024年7月``; an empty list says so in words.
+    """
     if episodes.empty:
-        fig.add_annotation(text="没有连续热点", showarrow=False, font=dict(size=16))
-    else:
-        df = episodes.sort_values("start")
-        start = pd.to_datetime(df["start"])
-        end = pd.to_datetime(df["end"]) + pd.Timedelta(days=1)
-        dur_ms = (end - start).dt.total_seconds() * 1000
-        label = df["field_label"] if "field_label" in df.columns else df["field"]
-        fig.add_trace(
-            go.Bar(
-                y=label,
-                x=dur_ms,
-                base=start.dt.strftime("%Y-%m-%d"),
-                orientation="h",
-                marker=dict(
-                    color=df["rate_ratio"].fillna(4.0).clip(upper=4.0),
-                    colorscale="Reds",
-                    cmin=1,
-                    cmax=max(2.0, float(df["rate_ratio"].fillna(4.0).clip(upper=4.0).max())),
-                    colorbar=dict(title="实际/预期"),
-                ),
-                customdata=df["reason"],
-                hovertemplate="%{customdata}<extra></extra>",
-                name="连续热点",
-            )
+        return empty_figure("没有连续热点", title=title or "连续热点时间线")
+    df = episodes.copy()
+    df["_ongoing"] = df["ongoing"].astype(bool) if "ongoing" in df.columns else False
+    df["_ratio"] = df["rate_ratio"].fillna(4.0).clip(upper=4.0)
+    df = df.sort_values(["_ongoing", "_ratio", "start"], ascending=[True, True, False])  # top = last drawn
+    start = pd.to_datetime(df["start"])
+    end = pd.to_datetime(df["end"]) + pd.Timedelta(days=1)
+    dur_ms = (end - start).dt.total_seconds() * 1000
+    label = df["field_label"] if "field_label" in df.columns else df["field"]
+    span = [
+        f"{a.year}年{a.month}月至{b.year}年{b.month}月"
+        for a, b in zip(start, pd.to_datetime(df["end"]), strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            y=label,
+            x=dur_ms,
+            base=start.dt.strftime("%Y-%m-%d"),
+            orientation="h",
+            marker=dict(
+                color=df["_ratio"], colorscale="Reds", cmin=1, cmax=4, colorbar=dict(title="实际/预期")
+            ),
+            customdata=np.column_stack([span, df["reason"].astype(str)]),
+            hovertemplate="%{y}<br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+            name="连续热点",
         )
-        fig.update_xaxes(type="date")
+    )
+    fig.update_xaxes(type="date", tickformat=MONTH_FORMAT)
     fig.update_layout(
         title=title or "连续热点时间线（每条为一段连续偏高期）",
         font=_FONT,
         xaxis_title="时间",
         yaxis_title="领域",
-        height=max(300, 28 * episodes.get("field", pd.Series(dtype=str)).nunique() + 160),
+        height=max(300, 28 * df["field"].nunique() + 160) if "field" in df.columns else 300,
         showlegend=False,
     )
     return fig
 
 
 def seasonal_heatmap(seasonal: pd.DataFrame, max_fields: int = 30, title: str | None = None) -> go.Figure:
-    """Field × month-of-year (or quarter) of the pooled ratio to the yearly level; ★ = recurrent."""
+    """Field × month-of-year (or quarter) of the pooled ratio to the yearly level; ★ = recurrent.
+
+    Fields with recurrent seasons first, then the largest ratio; colour ``log2`` of the ratio
+    clamped to ½–2 times the yearly level; the hover box in the cell's colour.
+    """
+    if seasonal.empty or "mean_ratio" not in seasonal.columns:
+        return empty_figure("没有可评估的季节性（完整年份不足）", title=title)
     df = seasonal.copy()
-    keep = df.groupby("field")["mean_ratio"].max().sort_values(ascending=False).index[:max_fields]
+    rank = df.groupby("field").agg(rec=("recurrent", "sum"), top=("mean_ratio", "max"))
+    keep = rank.sort_values(["rec", "top"], ascending=False).index[:max_fields]
     df = df[df["field"].isin(keep)]
     seasons = sorted(df["season"].unique())
     labels = df.drop_duplicates("season").set_index("season")["season_label"]
     order = list(keep)[::-1]
-    z = df.pivot_table(index="field", columns="season", values="mean_ratio").reindex(
+    ratio = df.pivot_table(index="field", columns="season", values="mean_ratio").reindex(
         index=order, columns=seasons
     )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.clip(np.log2(ratio.to_numpy(float)), -1, 1)
     rec = df.pivot_table(index="field", columns="season", values="recurrent", aggfunc="first")
     rec = rec.reindex(index=order, columns=seasons).fillna(False).astype(bool)
     names = df.drop_duplicates("field").set_index("field")["field_label"]
     ylab = [names.get(f, f) for f in order]
     xlab = [labels[s] for s in seasons]
+    fill = _cell_colours(z, "RdBu_r", -1, 1, missing="#eeeeee")
     fig = go.Figure(
         go.Heatmap(
-            z=z.to_numpy(float),
+            z=z,
             x=xlab,
             y=ylab,
+            zmin=-1,
+            zmax=1,
             colorscale="RdBu_r",
-            zmid=1,
-            colorbar=dict(title="与全年平均之比"),
-            hovertemplate="%{y}<br>%{x}<br>倍数 %{z:.2f}<extra></extra>",
+            customdata=ratio.to_numpy(float),
+            colorbar=dict(title="与全年平均之比", tickvals=[-1, 0, 1], ticktext=["≤½", "1", "≥2"]),
+            hovertemplate="%{y}<br>%{x}<br>为全年平均的 %{customdata:.2f} 倍<extra></extra>",
+            hoverlabel=dict(
+                bgcolor=fill,
+                bordercolor="#555555",
+                font=dict(color=[[_text_colour(c) for c in row] for row in fill]),
+            ),
         )
     )
     ys, xs = np.nonzero(rec.to_numpy())
@@ -273,6 +365,7 @@ def seasonal_heatmap(seasonal: pd.DataFrame, max_fields: int = 30, title: str | 
         xaxis_title="时段",
         yaxis_title="领域",
         height=max(320, 26 * len(order) + 160),
+        plot_bgcolor="#eeeeee",
     )
     return fig
 
@@ -351,6 +444,8 @@ def hotspot_report_page(
             )
         for field in _fields_to_plot(hot, top_fields):
             figures.append(("", hotspot_timeseries(hot, field)))
+    else:
+        figures.append(("", empty_figure("没有数据：所选期间内没有可评估的记录")))
     intro = (
         f"共 {hot['field'].nunique() if len(hot) else 0} 个领域，{n_flag} 个热点格。预期数由该领域自身的"
         "历史数据（同期季节、趋势、在册许可数）推算，仅使用当期及以前的数据；预警上限为预期的 99% 上限。"

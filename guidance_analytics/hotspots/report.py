@@ -14,7 +14,16 @@ from .flags import find_episodes, hotspots
 from .panels import DIMENSIONS, MEASURES, PAIR_SEP, PANEL_KEYS, parse_by
 from .seasonal import SEASONAL_HEADERS, seasonal_hotspots
 
-__all__ = ["HEADERS", "write_hotspot_report", "write_hotspot_table"]
+__all__ = ["HEADERS", "METHOD_NAMES", "readable_hotspots", "write_hotspot_report", "write_hotspot_table"]
+
+#: The baseline methods as staff read them.
+METHOD_NAMES = {
+    "none": "未评估（历史数据不足）",
+    "farrington_noufaily": "改进 Farrington 法（含趋势）",
+    "farrington_noufaily_notrend": "改进 Farrington 法（无趋势）",
+    "glm_harmonic": "季节回归（历史较短）",
+    "ears_c2": "EARS-C2 短基线法",
+}
 
 #: Chinese headers for files people read
 HEADERS = {
@@ -88,8 +97,8 @@ def write_hotspot_table(
         subtitle=_subtitle(hot),
         extra_sheets={
             "全部": shown.rename(columns=HEADERS),
-            "连续热点": _for_people(episodes).rename(columns=HEADERS),
-            "季节性": _for_people(seasonal).rename(columns={**HEADERS, **SEASONAL_HEADERS}),
+            "连续热点": readable_hotspots(episodes),
+            "季节性": readable_hotspots(seasonal),
         },
     )
 
@@ -121,8 +130,39 @@ def _subtitle(hot: pd.DataFrame) -> str:
     )
 
 
+def readable_hotspots(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """A hotspot, episode or seasonal table as staff read it: Chinese headers (:data:`HEADERS`) and
+    values (是/否, 行业大类, the baseline method's Chinese name), rounded; ``columns`` picks and
+    orders the columns first (snake_case names).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"by": ["township"], "field": ["南麻街道"], "method": ["glm_harmonic"],
+    ...                   "flagged": [True], "q_value": [0.012345]})
+    >>> readable_hotspots(t).iloc[0].to_dict()
+    {'维度': '乡镇（街道）', '领域代码': '南麻街道', '基线方法': '季节回归（历史较短）', '是否热点': '是', 'q值（错误发现率校正）': 0.0123}
+    """
+    picked = df[[c for c in columns if c in df.columns]] if columns is not None else df
+    headers = {**HEADERS, **SEASONAL_HEADERS} if "season" in df.columns else HEADERS
+    out = _for_people(picked)
+    for col in ("period_start", "start", "peak_period"):
+        if col in out.columns and pd.api.types.is_datetime64_any_dtype(out[col]):
+            stamps = pd.to_datetime(out[col])
+            if (stamps.dropna().dt.day == 1).all():  # monthly periods: the month, as people say it
+                out[col] = [f"{t.year}年{t.month}月" if pd.notna(t) else None for t in stamps]
+    return out.rename(columns=headers)
+
+
 def _for_people(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
+    if "by" in out.columns:
+        out["by"] = out["by"].map(
+            lambda b: PAIR_SEP.join(DIMENSIONS.get(d, d) for d in parse_by(b)) if isinstance(b, str) else b
+        )
+    if "method" in out.columns:
+        out["method"] = out["method"].map(lambda m: METHOD_NAMES.get(m, m))
+    if "measure" in out.columns:
+        out["measure"] = out["measure"].map(lambda m: MEASURES.get(m, (m,))[0])
     for col in ("flagged", "alarm", "ongoing", "recurrent"):
         if col in out.columns:
             out[col] = np.where(out[col].astype(bool), "是", "否")

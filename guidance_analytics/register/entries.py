@@ -345,6 +345,20 @@ def _duplicate_reason(entry: dict, active: list[dict], window: int) -> str | Non
     return None
 
 
+def _drop_duplicates(ws: WorkspaceLike, planned: list[dict], window: int) -> tuple[list[dict], list[dict]]:
+    """Split planned entries into new ones and those already registered (or repeated in the batch)."""
+    active = ws.store.query("register/active_keys").to_dict("records")
+    keep: list[dict] = []
+    skipped: list[dict] = []
+    for entry in planned:
+        why = _duplicate_reason(entry, active, window) or _duplicate_reason(entry, keep, window)
+        if why:
+            skipped.append(_refusal(entry, entry["target_name"], [why]))
+        else:
+            keep.append(entry)
+    return keep, skipped
+
+
 def _insert_entry(con: duckdb.DuckDBPyConnection, entry: dict, meta: dict) -> int:
     seq = int(con.execute(sql.load("register/next_seq"), {"year": entry["year"]}).fetchone()[0])
     params = {k: v for k, v in entry.items() if k not in ("row_number", "row", "list_no", "sheet_row")}
@@ -481,7 +495,8 @@ def _add(
     items = catalog(ws)
     today = today or dt.date.today()
     planned, refused = _check_rows(ws, frame, items, config, officers, guided_on, today)
-    planned, clashes = schedule_interviews(ws, planned, config)
+    planned, skipped = _drop_duplicates(ws, planned, int(config["register"]["dedup_window_days"]))
+    planned, clashes = schedule_interviews(ws, planned, config)  # after: a re-add is skipped, not a clash
     refused += clashes
     if strict and (refused or unclear):
         shown = (unclear + refused)[:5]
@@ -491,18 +506,9 @@ def _add(
         )
     by = operator(by)
     at = _now()
-    window = int(config["register"]["dedup_window_days"])
-    skipped: list[dict] = []
     created: list[tuple[int, int]] = []
-    with ws.store.transaction() as con:
-        active = con.execute(sql.load("register/active_keys")).df().to_dict("records")
-        batch: list[dict] = []
+    with ws.store.transaction() as con:  # the add holds the one connection: nothing changed since the checks
         for entry in planned:
-            why = _duplicate_reason(entry, active, window) or _duplicate_reason(entry, batch, window)
-            if why:
-                skipped.append(_refusal(entry, entry["target_name"], [why]))
-                continue
-            batch.append(entry)
             meta = {"source": source, "created_by": by, "created_at": at}
             seq = _insert_entry(con, entry, meta)
             numbers = _issue_documents(con, entry, seq, config, at)

@@ -45,10 +45,10 @@ def test_heatmap_marks_exactly_the_flagged_cells():
     heat, stars = fig.data
     assert heat.type == "heatmap" and "热点" in fig.layout.title.text
     assert list(heat.y) == ["零售业(F52)", "餐饮业(H62)"]  # most flagged field on top
-    assert list(heat.x) == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    assert list(heat.x) == ["2024年1月", "2024年2月", "2024年3月", "2024年4月"]
     assert sorted(zip(stars.x, stars.y, strict=True)) == [
-        ("2024-03", "餐饮业(H62)"),
-        ("2024-04", "餐饮业(H62)"),
+        ("2024年3月", "餐饮业(H62)"),
+        ("2024年4月", "餐饮业(H62)"),
     ]
     z = np.asarray(heat.z, dtype=float)
     assert np.isnan(z[1, 0])  # not evaluated → empty cell
@@ -69,6 +69,9 @@ def test_timeseries_has_expected_upper_and_alarms():
     assert "零售业(F52)" in f52.layout.title.text
     with pytest.raises(ValueError):
         charts.hotspot_timeseries(hot_frame(), "nope")
+    # dates as people write them, on the axis and in every hover
+    assert fig.layout.xaxis.tickformat == "%Y年%-m月"
+    assert all("%{x|%Y年%-m月}" in t.hovertemplate for t in fig.data)
 
 
 def test_episode_timeline_one_bar_per_episode():
@@ -89,6 +92,7 @@ def test_episode_timeline_one_bar_per_episode():
     assert list(bar.x) == [31 * 86_400_000, 61 * 86_400_000]  # through the end day inclusive
     empty = charts.episode_timeline(ep.iloc[:0])
     assert empty.layout.annotations[0].text == "没有连续热点"
+    assert empty.layout.xaxis.visible is False and empty.layout.yaxis.visible is False and not empty.data
 
 
 def test_seasonal_heatmap_marks_recurrent_seasons():
@@ -120,3 +124,67 @@ def test_chart_page_embeds_plotly_once_with_chinese_text(tmp_path):
     assert ("餐饮业(H62)" in text or json.dumps("餐饮业(H62)")[1:-1] in text) and "2 个热点格" in text
     page = charts.write_chart_page([("说明<b>", charts.hotspot_heatmap(hot))], tmp_path / "q.html", "标题")
     assert "说明&lt;b&gt;" in page.read_text(encoding="utf-8")  # notes are escaped
+
+
+#: ColorBrewer RdBu, the ends and the middle of plotly's "RdBu_r" (independent of plotly's code)
+DEEP_RED, MIDDLE, DEEP_BLUE = "rgb(103, 0, 31)", "rgb(247, 247, 247)", "rgb(5, 48, 97)"
+
+
+def test_heatmap_hover_boxes_wear_their_cells_colour():
+    df = hot_frame()
+    df.loc[(df.field == "F52") & (df.period_start == "2024-02-01"), "observed"] = 5  # ratio 1 → middle
+    fig = charts.hotspot_heatmap(df)
+    heat = fig.data[0]
+    z = np.asarray(heat.z, dtype=float)
+    fill = heat.hoverlabel.bgcolor
+    assert z[1, 2] == pytest.approx(2.0) and fill[1][2].replace(" ", "") == DEEP_RED.replace(" ", "")
+    assert z[0, 1] == pytest.approx(0.0) and fill[0][1].replace(" ", "") == MIDDLE.replace(" ", "")
+    assert fill[1][0] == "#eeeeee"  # not evaluated: the grey of the plot background
+    fonts = heat.hoverlabel.font.color
+    assert fonts[1][2] == "white" and fonts[0][1] == "black"  # readable on either
+
+
+def test_one_outlier_does_not_wash_out_the_colour_scale():
+    base = charts.hotspot_heatmap(hot_frame())
+    df = hot_frame()
+    df.loc[(df.field == "F52") & (df.period_start == "2024-03-01"), "observed"] = 500  # 100 ×
+    outlier = charts.hotspot_heatmap(df)
+    z_base, z_out = (np.asarray(f.data[0].z, dtype=float) for f in (base, outlier))
+    assert np.nanmax(z_out) == 2 and outlier.data[0].zmax == 2  # clamped at 4 ×
+    assert z_out[1, 2] == z_base[1, 2]  # the other cells keep their colour
+    assert base.data[0].hoverlabel.bgcolor[1][2] == outlier.data[0].hoverlabel.bgcolor[1][2]
+    s = pd.DataFrame(
+        {
+            "field": ["A", "A", "B", "B"],
+            "field_label": ["甲", "甲", "乙", "乙"],
+            "season": [7, 8, 7, 8],
+            "season_label": ["7月", "8月", "7月", "8月"],
+            "mean_ratio": [40.0, 1.0, 1.5, 0.8],
+            "recurrent": [False, False, True, False],
+        }
+    )
+    seasonal = charts.seasonal_heatmap(s)
+    heat = seasonal.data[0]
+    assert heat.zmin == -1 and heat.zmax == 1 and np.nanmax(np.asarray(heat.z, dtype=float)) == 1
+    assert list(heat.y) == ["甲", "乙"]  # the field with a recurrent season on top, whatever the outlier
+    assert "倍" in heat.hovertemplate and heat.hoverlabel.bgcolor
+
+
+def test_empty_charts_say_so_without_numeric_axes():
+    empty_hot = hot_frame().iloc[:0]
+    for fig in (
+        charts.hotspot_heatmap(empty_hot),
+        charts.seasonal_heatmap(pd.DataFrame()),
+        charts.episode_timeline(pd.DataFrame(columns=["field", "start", "end", "rate_ratio", "reason"])),
+    ):
+        assert not fig.data and fig.layout.annotations and "没有" in fig.layout.annotations[0].text
+        assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+
+
+def test_period_labels_read_as_dates():
+    for starts, expected in (
+        (pd.date_range("2024-07-01", periods=3, freq="7D"), "2024年7月1日"),
+        (pd.date_range("2024-01-01", periods=3, freq="QS"), "2024年第1季度"),
+    ):
+        df = hot_frame().iloc[:3].assign(period_start=starts, method="farrington_noufaily")
+        assert charts.hotspot_heatmap(df).data[0].x[0] == expected

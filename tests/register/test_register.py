@@ -749,8 +749,15 @@ def test_interviews_get_free_slots_and_clashes_are_refused_before_writing(ws: ga
         interviews(b[3:5], ["2024-06-04 12:00", "2024-06-04"]), officers="张三", today=TODAY
     )
     assert [f"{t:%H:%M}" for t in ok["starts_at"]] == ["12:00", "16:00"]
-    full = ws.add_to_register(interviews(b[:1], ["2024-06-04"]), officers="李四", guided_on=None, today=TODAY)
-    assert full.empty and "均已排满" in (full.attrs["refused"] + full.attrs["skipped"])[0]["reason"]
+    with ws.store.transaction() as con:
+        con.execute(
+            "INSERT INTO businesses (business_id, name, industry_code) VALUES ('SFULL', '沂源县丁药店', '5251')"
+        )
+    full = ws.add_to_register(interviews(["SFULL"], ["2024-06-04"]), officers="李四", today=TODAY)
+    assert full.empty and "均已排满" in full.attrs["refused"][0]["reason"]
+    # adding the same interviews again: skipped as already registered, not reported as clashes
+    again = ws.add_to_register(interviews(b[:3], ["2024-06-04"] * 3), officers="张三", today=TODAY)
+    assert again.empty and len(again.attrs["skipped"]) == 3 and not again.attrs["refused"]
     # voiding an interview frees its slot
     ws.void_entry(2024, 2, by="王科长", reason="改期")
     again = ws.add_to_register(interviews(b[1:2], ["2024-06-04 10:30"]), officers="赵六", today=TODAY)
