@@ -52,6 +52,6 @@ def interactive_tables(page_length: int = 10, max_bytes: int = 2**21) -> bool:
     itables.options.lengthMenu = [10, 25, 50, 100]
     itables.options.showIndex = False
     itables.options.maxBytes = max_bytes
-    itables.options.classes = "display nowrap compact"
+    itables.options.classes = "display compact"
     itables.init_notebook_mode(all_interactive=True, connected=False)
     return True

@@ -42,6 +42,12 @@ ALARM_COLOR = "#ff7f0e"
 #: plotly (d3) formats of dates on axes and in hovers
 MONTH_FORMAT = "%Y年%-m月"
 DAY_FORMAT = "%Y年%-m月%-d日"
+#: date-axis tick labels by zoom level: days, months, years — never one month written five times
+DATE_TICKS = [
+    dict(dtickrange=[None, "M1"], value=DAY_FORMAT),
+    dict(dtickrange=["M1", "M12"], value=MONTH_FORMAT),
+    dict(dtickrange=["M12", None], value="%Y年"),
+]
 
 
 def _period_text(s: pd.Series) -> list[str]:
@@ -245,7 +251,7 @@ def hotspot_timeseries(hot: pd.DataFrame, field: str, title: str | None = None) 
                 hovertemplate=f"%{{x|{MONTH_FORMAT}}}<br>实际 %{{y}}（热点）<extra></extra>",
             )
         )
-    fig.update_xaxes(tickformat=MONTH_FORMAT, hoverformat=MONTH_FORMAT)
+    fig.update_xaxes(tickformatstops=DATE_TICKS, hoverformat=MONTH_FORMAT)
     fig.update_layout(
         title=title or f"{label}：实际数、预期数与预警上限",
         font=_FONT,
@@ -291,7 +297,7 @@ def episode_timeline(episodes: pd.DataFrame, title: str | None = None) -> go.Fig
             name="连续热点",
         )
     )
-    fig.update_xaxes(type="date", tickformat=MONTH_FORMAT)
+    fig.update_xaxes(type="date", tickformatstops=DATE_TICKS, hoverformat=DAY_FORMAT)
     fig.update_layout(
         title=title or "连续热点时间线（每条为一段连续偏高期）",
         font=_FONT,

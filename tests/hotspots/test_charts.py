@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import hot_frames as frames
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,30 +14,8 @@ from guidance_analytics import hotspots as charts
 
 def hot_frame() -> pd.DataFrame:
     """Two fields × 4 months; H62 flagged in March and April, F52 an alarm that failed the FDR step."""
-    starts = pd.date_range("2024-01-01", periods=4, freq="MS")
-    rows = []
-    for field, label, obs in [("H62", "餐饮业(H62)", [5, 6, 20, 18]), ("F52", "零售业(F52)", [4, 4, 9, 3])]:
-        for s, o in zip(starts, obs, strict=True):
-            rows.append(
-                dict(
-                    by="industry_division",
-                    field=field,
-                    field_label=label,
-                    period_start=s,
-                    period_end=s + pd.offsets.MonthEnd(0),
-                    observed=o,
-                    expected=5.0,
-                    upper=10.0,
-                    rate_ratio=o / 5.0,
-                    q_value=0.01,
-                    method="farrington_noufaily",
-                    alarm=o > 8,
-                    flagged=(field == "H62") and o > 10,
-                    reason=f"{label} {o} 件",
-                )
-            )
-    df = pd.DataFrame(rows)
-    df.loc[(df.field == "H62") & (df.period_start == starts[0]), "method"] = "none"
+    df = frames.hot_frame({"H62": ("餐饮业(H62)", [5, 6, 20, 18]), "F52": ("零售业(F52)", [4, 4, 9, 3])})
+    df.loc[(df.field == "H62") & (df.period_start == "2024-01-01"), "method"] = "none"
     return df
 
 
@@ -70,7 +49,8 @@ def test_timeseries_has_expected_upper_and_alarms():
     with pytest.raises(ValueError):
         charts.hotspot_timeseries(hot_frame(), "nope")
     # dates as people write them, on the axis and in every hover
-    assert fig.layout.xaxis.tickformat == "%Y年%-m月"
+    stops = {tuple(s.dtickrange): s.value for s in fig.layout.xaxis.tickformatstops}
+    assert stops[("M1", "M12")] == "%Y年%-m月" and stops[(None, "M1")] == "%Y年%-m月%-d日"
     assert all("%{x|%Y年%-m月}" in t.hovertemplate for t in fig.data)
 
 
