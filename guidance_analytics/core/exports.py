@@ -11,6 +11,7 @@ entry; ``page=`` sets up printing (A4 landscape, title rows repeated, fit to wid
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -151,7 +152,8 @@ def write_table(
     extra_sheets : further sheets (name → DataFrame) written the same way (xlsx).
     page : print set-up of the main sheet (xlsx): ``orientation`` (``"landscape"``), ``fit_width``
         (all columns on the page width), ``repeat_titles`` (title and header rows on every page),
-        ``wrap`` (wrap long text in the cells), ``footer`` (text left of the page number).
+        ``wrap`` (wrap long text in the cells, rows as tall as their text), ``footer`` (text left
+        of the page number), ``date_format`` (number format of the dates, e.g. ``yyyy"年"m"月"d"日"``).
 
     Returns
     -------
@@ -202,7 +204,8 @@ def _fill_sheet(
             cell = sheet.cell(row=row, column=1, value=neutralize(text))
             cell.data_type = "s"
             cell.font = Font(bold=size > 11, size=size)
-            cell.alignment = Alignment(horizontal="center")
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+            sheet.row_dimensions[row].height = size * 1.6
             if ncols > 1:
                 sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
             row += 1
@@ -272,6 +275,33 @@ def _page_setup(sheet: Any, header_row: int, ncols: int, page: Mapping[str, Any]
     sheet.page_margins.top, sheet.page_margins.bottom = 0.6, 0.7
     sheet.oddFooter.center.text = f"{page.get('footer', '')}第 &P 页，共 &N 页"
     if page.get("wrap", True):
+        from openpyxl.utils import get_column_letter
+
+        widths = [sheet.column_dimensions[get_column_letter(j)].width or 10 for j in range(1, ncols + 1)]
+        for row in sheet.iter_rows(min_row=header_row + 1, max_col=ncols):
+            lines = 1
+            for cell, width in zip(row, widths, strict=False):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                lines = max(lines, _lines(cell.value, width))
+            # spreadsheet programs do not all grow a row to its wrapped text on opening: say how tall
+            sheet.row_dimensions[row[0].row].height = 16 * lines + 2
+        heading = max(_lines(sheet.cell(row=header_row, column=j).value, w) for j, w in enumerate(widths, 1))
+        sheet.row_dimensions[header_row].height = 16 * heading + 2
+    if page.get("date_format"):
         for row in sheet.iter_rows(min_row=header_row + 1, max_col=ncols):
             for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if cell.is_date:
+                    cell.number_format = page["date_format"]
+
+
+def _lines(value: Any, width: float) -> int:
+    """Lines a wrapped cell needs at ``width`` characters (a CJK character counts two)."""
+    if value is None:
+        return 1
+    text = value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
+    usable = max(width - 1, 1)
+    total = 0
+    for part in text.split("\n"):
+        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in part)
+        total += max(1, -(-units // int(usable)))
+    return total

@@ -511,7 +511,8 @@ def test_register_export_prints_like_the_form(ws: ga.Workspace, tmp_path: Path) 
     assert sheet["A2"].font.size > sheet["A3"].font.size and sheet["A1"].font.bold
     assert values[3][:5] == ["序号", "时间", "指导事项", "指导结果", "指导人员"]
     assert [v[0] for v in values[4:]] == ["2024年第001号", "2024年第002号"]
-    assert values[4][1] == dt.datetime(2024, 3, 4) and sheet["B5"].number_format == "yyyy-mm-dd"
+    assert values[4][1] == dt.datetime(2024, 3, 4) and sheet["B5"].number_format == 'yyyy"年"m"月"d"日"'
+    assert sheet.row_dimensions[5].height >= 2 * 16  # as tall as its wrapped 文书编号 (two documents)
     assert values[4][3] == "已整改" and values[5][3] == "待反馈"
     assert values[4][2] == "沂源县乙大药房：药品零售企业经营规范提示（提示提醒）"
     header = values[3]
