@@ -237,3 +237,31 @@ def test_module_entry_point_and_demo_say_what_to_do_next(tmp_path: Path) -> None
     exports = {p.suffix for p in (tmp_path / "ws" / "exports").iterdir()}
     assert {".xlsx", ".html"} <= exports
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_the_backtest_shows_a_progress_bar(tmp_path: Path) -> None:
+    """Point 11: the backtest (minutes on real data) reports each planning date on a terminal."""
+    ws = _app.Workspace(tmp_path / "ws")
+    import_folder_quiet(ws)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, guidance_analytics as ga; from guidance_analytics.targeting import backtest; "
+            "backtest(ga.Workspace(sys.argv[1]), '2024-07-01', '2024-09-01', progress=True)",
+            str(ws.path),
+        ],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "回测" in done.stderr and "3/3" in done.stderr
+
+
+def import_folder_quiet(ws: object) -> None:
+    from guidance_analytics.jobs import import_folder
+
+    import_folder(ws, ROOT / "data_samples", echo=lambda _t: None)

@@ -260,3 +260,10 @@ def test_safe_filename(raw: object, expected: str) -> None:
 
 def test_safe_filename_is_short() -> None:
     assert len(safe_filename("长" * 500)) == 40
+
+
+def test_writing_documents_can_show_a_progress_bar(ws: ga.Workspace, tmp_path: Path, capsys) -> None:
+    """Point 11: a long step shows its progress (the CLI asks for it on a terminal)."""
+    paths = ws.write_documents(tmp_path, progress=True)
+    err = capsys.readouterr().err
+    assert len(paths) == 7 and "生成文书" in err and "4/4" in err
