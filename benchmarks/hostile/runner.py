@@ -311,7 +311,14 @@ def run_measured(
 
 
 def cli(ws_dir: Path, *args: str, timeout: float = 120.0, **kwargs: Any) -> Run:
-    """The console script on the worktree's code: ``guidance-analytics --workspace WS ARGS``."""
+    """The console script on the worktree's code: ``guidance-analytics --workspace WS ARGS``.
+
+    Commands other than init/demo need an existing workspace: a missing one is initialised first
+    (so the probe exercises the file, not the workspace check)."""
+    if not ws_dir.exists() and args and args[0] not in ("init", "demo"):
+        run_measured(
+            [sys.executable, "-m", "guidance_analytics", "--workspace", str(ws_dir), "init"], timeout
+        )
     return run_measured(
         [sys.executable, "-m", "guidance_analytics", "--workspace", str(ws_dir), *args], timeout, **kwargs
     )

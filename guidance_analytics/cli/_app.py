@@ -320,12 +320,16 @@ def workspace_path(create: bool = False) -> Path:
 def open_workspace(create: bool = False) -> Workspace:
     """The workspace chosen with ``--workspace`` / ``GA_WORKSPACE`` (see :func:`workspace_path`)."""
     path = workspace_path(create)
+    database = path.expanduser().resolve() / DB_NAME
     try:
         return Workspace(path)
+    except PermissionError:
+        raise CliError(f"工作区没有写入权限：{database.parent}（请检查文件夹和数据库文件的权限）") from None
     except duckdb.Error as exc:
+        if "Permission denied" in str(exc) or "read-only" in str(exc).lower():
+            raise CliError(f"工作区数据库没有写入权限：{database}（请检查文件权限）") from None
         raise CliError(
-            f"工作区数据库无法打开（文件损坏或不是本工具的数据库）：{path.expanduser().resolve() / DB_NAME}"
-            f"（{type(exc).__name__}）"
+            f"工作区数据库无法打开（文件损坏或不是本工具的数据库）：{database}（{type(exc).__name__}）"
         ) from None
 
 
