@@ -21,7 +21,7 @@ from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from .errors import InputFileError, RegisterError, WorkspaceBusyError
+from .errors import InputFileError, RegisterError, WorkspaceBusyError, WorkspaceError
 
 try:
     __version__ = version("guidance-analytics")
@@ -53,6 +53,7 @@ __all__ = [
     "InputFileError",
     "RegisterError",
     "WorkspaceBusyError",
+    "WorkspaceError",
     "__version__",
     *_LAZY,
 ]

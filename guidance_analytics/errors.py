@@ -10,7 +10,12 @@ class InputFileError(ValueError):
     """
 
 
-class WorkspaceBusyError(RuntimeError):
+class WorkspaceError(RuntimeError):
+    """The workspace cannot be used as asked: its folder or database file is broken, unreadable or
+    read-only, or it was written by a newer version. The message says why, in one Chinese line."""
+
+
+class WorkspaceBusyError(WorkspaceError):
     """The workspace database is held by another process (a notebook kernel, the CLI)."""
 
 

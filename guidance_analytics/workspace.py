@@ -23,7 +23,7 @@ from . import hotspots as hotspot_stage
 from . import ingest as ingest_stage
 from . import register as register_stage
 from . import targeting as targeting_stage
-from .core import Store
+from .core import Store, prepare_folders
 from .ingest import ImportResult
 
 DB_NAME = "workspace.duckdb"
@@ -83,8 +83,7 @@ class Workspace:
         self.exports_dir = self.path / "exports"
         self.rejects_dir = self.path / "rejects"
         self.config_dir = self.path / "config"
-        for folder in (self.path, self.exports_dir, self.rejects_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        prepare_folders(self.path, (self.exports_dir, self.rejects_dir))
         self.store = Store(self.path / DB_NAME, lock_wait=lock_wait)
 
     def __repr__(self) -> str:
@@ -104,6 +103,10 @@ class Workspace:
     def query(self, sql_text: str, **params: Any) -> pd.DataFrame:
         """Run a read-only SQL query with ``$name`` parameters and return a DataFrame.
 
+        The query runs on a connection of its own that can read the workspace's tables and
+        nothing else: no writes, no ``COPY … TO`` or ``EXPORT``, no file or network access
+        (``read_csv``, ``glob``, ``ATTACH`` …), no extensions; its settings are locked.
+
         Parameters
         ----------
         sql_text : str
@@ -117,7 +120,7 @@ class Workspace:
         >>> Workspace(tempfile.mkdtemp()).query("SELECT $x + 1 AS y", x=1)["y"].tolist()
         [2]
         """
-        return self.store.query_text(sql_text, **params)
+        return self.store.query_locked(sql_text, **params)
 
     @delegates_to(ingest_stage.status)
     def status(self) -> pd.DataFrame:

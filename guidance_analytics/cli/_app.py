@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - older typer on the click package
     from click import Command, Context, HelpFormatter
     from click import exceptions as errors
 
-from ..errors import InputFileError, RegisterError, WorkspaceBusyError
+from ..errors import InputFileError, RegisterError, WorkspaceError
 from ..workspace import DB_NAME, Workspace
 
 PROG = "guidance-analytics"
@@ -126,7 +126,7 @@ def os_reason(exc: OSError) -> str:
 
 def error_message(exc: BaseException) -> str:
     """One Chinese line for any error a command can raise."""
-    if isinstance(exc, CliError | InputFileError | RegisterError | WorkspaceBusyError):
+    if isinstance(exc, CliError | InputFileError | RegisterError | WorkspaceError):
         text = str(exc)
     elif isinstance(exc, PermissionError):
         text = f"没有读写权限：{exc.filename or exc}"

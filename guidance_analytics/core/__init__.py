@@ -11,6 +11,7 @@ from .config import config_file, packaged_file, rules, table
 from .dates import month_starts, optional_date, planning_grid, to_date
 from .display import CHINESE_TABLE_TEXT, interactive_tables
 from .exports import for_people, neutralize, neutralize_frame, write_table
+from .files import atomic_write, prepare_folders, short_name
 from .protocols import WorkspaceLike
 from .store import Store
 
@@ -18,6 +19,7 @@ __all__ = [
     "CHINESE_TABLE_TEXT",
     "Store",
     "WorkspaceLike",
+    "atomic_write",
     "config_file",
     "for_people",
     "interactive_tables",
@@ -27,7 +29,9 @@ __all__ = [
     "optional_date",
     "packaged_file",
     "planning_grid",
+    "prepare_folders",
     "rules",
+    "short_name",
     "sql",
     "table",
     "to_date",

@@ -1,7 +1,8 @@
 """The one writer for spreadsheets and CSV files meant for people.
 
 Every file bureau staff open goes through :func:`write_table`: Chinese headers, an optional title
-row, and **formula neutralisation** — free text from the data (complaint text, business names) can
+row, written under a temporary name and renamed when complete (:func:`~.files.atomic_write`), and
+**formula neutralisation** — free text from the data (complaint text, business names) can
 never become a formula in Excel, WPS or LibreOffice. A text cell that starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return gets a leading apostrophe (OWASP's advice for CSV injection), and
 xlsx cells are written with an explicit string type so they are never parsed as formulas.
@@ -11,6 +12,7 @@ entry; ``page=`` sets up printing (A4 landscape, title rows repeated, fit to wid
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,28 +21,44 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .files import atomic_write
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+#: Characters no spreadsheet cell may hold (XML 1.0 forbids them; openpyxl refuses them).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def neutralize(value: Any) -> Any:
     """Return ``value`` made safe for a spreadsheet cell (text only; numbers pass through).
 
+    Control characters (``\\x00``–``\\x1f`` except tab and line breaks) are removed; text that
+    starts like a formula gets a leading apostrophe.
+
     >>> neutralize("=HYPERLINK(\\"http://x\\")")
     '\\'=HYPERLINK("http://x")'
+    >>> neutralize("市场\\x07监管")
+    '市场监管'
     >>> neutralize(-3)
     -3
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    if isinstance(value, str):
+        value = CONTROL_CHARS.sub("", value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 
 def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` with every text cell neutralised."""
+    """A copy of ``df`` with every text cell neutralised (column-wise)."""
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralize)
+        values = out[col]
+        if pd.api.types.is_string_dtype(values) and values.dtype != object:
+            text = values.str.replace(CONTROL_CHARS.pattern, "", regex=True)
+            formula = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+            out[col] = text.where(~formula, "'" + text)
+        elif values.dtype == object:
+            out[col] = values.map(neutralize)
     return out
 
 
@@ -160,13 +178,13 @@ def write_table(
     The path written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     frame = _yes_no(df.rename(columns=dict(headers or {})))
-    if path.suffix.lower() == ".csv":
-        neutralize_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
-        return path
-    if path.suffix.lower() != ".xlsx":
+    if path.suffix.lower() not in (".csv", ".xlsx"):
         raise ValueError(f"unsupported export format {path.suffix!r}: use .xlsx or .csv")
+    if path.suffix.lower() == ".csv":
+        with atomic_write(path) as tmp:
+            neutralize_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
+        return path
 
     from openpyxl import Workbook
 
@@ -178,7 +196,8 @@ def write_table(
         _page_setup(sheet, header_row, len(frame.columns), page)
     for name, extra in (extra_sheets or {}).items():
         _fill_sheet(wb.create_sheet(name[:31]), _yes_no(extra), None, None, None, None)
-    wb.save(path)
+    with atomic_write(path) as tmp:
+        wb.save(tmp)
     return path
 
 

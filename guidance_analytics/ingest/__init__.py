@@ -41,7 +41,7 @@ from .normalize import (
     parse_dates,
     scrub_pii,
 )
-from .readers import ROW_NUMBER, SOURCE_ROW, RawTable, read_batches
+from .readers import CALLER_NAMES, ROW_NUMBER, SOURCE_ROW, RawTable, read_batches
 from .schema import (
     ENUMS,
     KIND_SPECS,
@@ -56,6 +56,7 @@ from .schema import (
 from .validate import REASON, Checked, check_batch
 
 __all__ = [
+    "CALLER_NAMES",
     "ENUMS",
     "KINDS",
     "KIND_SPECS",

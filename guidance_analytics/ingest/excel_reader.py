@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError
+from . import formats
 
-__all__ = ["cell_text", "cells_frame", "excel_head", "iter_sheet_rows", "open_sheet", "sheet_frames"]
+__all__ = [
+    "MAX_SHEET_CELLS",
+    "cell_text",
+    "cells_frame",
+    "excel_head",
+    "iter_sheet_rows",
+    "open_sheet",
+    "sheet_frames",
+]
 
 
 def cell_text(value: Any) -> str:
@@ -87,7 +97,7 @@ def open_sheet(path: Path, sheet: str | int | None) -> Any:
             return wb.get_sheet_by_index(sheet)
         return wb.get_sheet_by_name(sheet)
     except Exception as exc:  # calamine raises several unrelated error types
-        raise InputFileError(f"无法读取文件 {path.name}：{exc}") from exc
+        raise InputFileError(f"无法读取文件 {path.name}：{_reason(exc)}") from None
 
 
 def iter_sheet_rows(sheet: Any) -> Iterator[list[Any]]:
@@ -95,14 +105,33 @@ def iter_sheet_rows(sheet: Any) -> Iterator[list[Any]]:
     yield from sheet.iter_rows()
 
 
+#: Largest cell range (rows × columns, empty cells included) a sheet may span: calamine builds the
+#: whole range in memory (about 32 bytes a cell), so one stray cell at XFD1048576 would ask for
+#: hundreds of GB. 20 million cells is about 2 million rows of 10 columns.
+MAX_SHEET_CELLS = 20_000_000
+
+
 def excel_head(
-    path: Path, sheet: str | int | None, score: Callable[[list[Any]], int], scan_rows: int, min_matches: int
+    path: Path,
+    sheet: str | int | None,
+    score: Callable[[list[Any]], int],
+    scan_rows: int,
+    min_matches: int,
+    max_cells: int = MAX_SHEET_CELLS,
 ) -> tuple[list[str], str, list[list[Any]], Any]:
     """Sheet names, the chosen sheet, its first rows and the loaded calamine sheet.
 
     Without ``sheet`` the sheet whose best row among the first ``scan_rows`` scores highest
     (``score``: header labels recognised) is chosen; when none reaches ``min_matches`` the first
     non-empty sheet is returned (without its sheet object) so the caller can report its labels.
+    For .xlsx the choice reads only the first rows of each sheet (:func:`formats.xlsx_head`), and
+    only the chosen sheet is loaded — after checking that its cells span at most ``max_cells``.
+
+    Raises
+    ------
+    InputFileError
+        Unreadable workbook, missing sheet, or a chosen sheet whose cells span more than
+        ``max_cells`` (a far cell such as XFD1048576).
     """
     from python_calamine import CalamineWorkbook
 
@@ -110,11 +139,19 @@ def excel_head(
         wb = CalamineWorkbook.from_path(str(path))
         names = list(wb.sheet_names)
     except Exception as exc:  # calamine raises several unrelated error types
-        raise InputFileError(f"无法读取文件 {path.name}：{exc}") from exc
+        raise InputFileError(f"无法读取文件 {path.name}：{_reason(exc)}") from None
     if not names:
         raise InputFileError(f"文件为空：{path.name}（没有工作表）")
+    extents = formats.xlsx_extents(path) if zipfile.is_zipfile(path) else {}
 
-    def head(name: str) -> tuple[list[list[Any]], Any]:
+    def load(name: str) -> tuple[list[list[Any]], Any]:
+        extent = extents.get(name)
+        if extent is not None and extent.cells > max_cells:
+            where = f"（单元格 {extent.far_cell}）" if extent.far_cell else ""
+            raise InputFileError(
+                f"文件 {path.name} 的工作表「{name}」的单元格一直延伸到第 {extent.rows} 行、第 {extent.cols} 列{where}，"
+                f"读入需要的内存远超实际数据（上限 {max_cells:,} 个单元格）：请在 Excel 中删除多余的行和列后另存，再导入。"
+            )
         try:
             ws = wb.get_sheet_by_name(name)
             rows: list[list[Any]] = []
@@ -124,7 +161,12 @@ def excel_head(
                 rows.append(list(row))
             return rows, ws
         except Exception as exc:  # calamine raises several unrelated error types
-            raise InputFileError(f"无法读取文件 {path.name} 的工作表 {name}：{exc}") from exc
+            raise InputFileError(f"无法读取文件 {path.name} 的工作表 {name}：{_reason(exc)}") from None
+
+    def head(name: str) -> list[list[Any]]:
+        if name in extents:
+            return formats.xlsx_head(path, name, scan_rows)
+        return load(name)[0]
 
     if sheet is not None:
         if isinstance(sheet, int) and not isinstance(sheet, bool):
@@ -142,21 +184,31 @@ def excel_head(
                 raise InputFileError(
                     f"文件 {path.name} 中没有工作表“{name}”，找到的工作表: {'、'.join(names)}"
                 )
-        rows, ws = head(name)
+        rows, ws = load(name)
         return names, name, rows, ws
 
-    best: tuple[int, str, list[list[Any]], Any] | None = None
+    best: tuple[int, str, list[list[Any]]] | None = None
     first_nonempty: tuple[str, list[list[Any]]] | None = None
     for name in names:
-        rows, ws = head(name)
+        rows = head(name)
         if first_nonempty is None and any(any(cell_text(c) for c in r) for r in rows):
             first_nonempty = (name, rows)
         best_row = max((score(r) for r in rows), default=0)
         if best is None or best_row > best[0]:
-            best = (best_row, name, rows, ws)
-        del ws
+            best = (best_row, name, rows)
     assert best is not None
     if best[0] < min_matches and first_nonempty is not None:
         # no usable header anywhere: the caller reports the first non-empty sheet's labels
         return names, first_nonempty[0], first_nonempty[1], None
-    return names, best[1], best[2], best[3]
+    rows, ws = load(best[1])
+    return names, best[1], rows, ws
+
+
+def _reason(exc: BaseException) -> str:
+    """calamine's error in Chinese where it is one users meet; never the raw library text."""
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return "文件有密码保护（已加密），请取消密码后另存为 .xlsx"
+    if "zip" in text or "eocd" in text or "rels" in text:
+        return "文件不是完整的 Excel 工作簿（压缩结构损坏或缺少工作簿部件），请重新导出"
+    return "文件内容无法解析为 Excel 工作簿，请用 Excel 打开后另存为 .xlsx"

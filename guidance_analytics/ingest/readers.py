@@ -19,8 +19,8 @@ sheets of workbooks).
 
 from __future__ import annotations
 
-import codecs
 import csv
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,14 +28,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputFileError
-from . import excel_reader
+from . import excel_reader, formats
 from .csv_reader import csv_frames, detect_encoding
 from .excel_reader import cell_text
 from .schema import KIND_SPECS, PERSONAL_HEADERS, alias_map, header_key
 
 __all__ = [
+    "CALLER_NAMES",
     "CSV_EXTENSIONS",
     "EXCEL_EXTENSIONS",
     "HEADER_SCAN_ROWS",
@@ -50,6 +53,9 @@ __all__ = [
 
 #: Column added to every batch: 1-based data row number, counted from the first row under the header.
 ROW_NUMBER = "row_number"
+#: Column added to batches when the file has personal name columns (来电人 …): the names of the
+#: row, ``\x1f``-joined, so checks can remove them from the row's free text. Never stored.
+CALLER_NAMES = "caller_names"
 #: Column added to every batch: 1-based row of the record in the file / sheet (as Excel shows it;
 #: for CSV the record number, equal to the line number unless a quoted cell holds line breaks).
 SOURCE_ROW = "source_row"
@@ -82,6 +88,14 @@ PERSONAL_WORDS = (
     "email",
     "qq",
     "微信",
+    "来电者",
+    "主叫",
+    "被叫",
+    "联系人",
+    "住址",
+    "出生",
+    "性别",
+    "民族",
 )
 
 _CSV_DELIMITERS = (",", "\t", ";", "|")
@@ -143,6 +157,8 @@ class RawTable:
     batch_rows: int = 50_000
     #: kept columns: (position in the header row, unique label)
     _columns: list[tuple[int, str]] = field(default_factory=list, repr=False)
+    #: positions of dropped personal columns holding names (their values feed CALLER_NAMES only)
+    _name_columns: list[int] = field(default_factory=list, repr=False)
     _delimiter: str = field(default=",", repr=False)
     _width: int = field(default=0, repr=False)
     #: the calamine sheet loaded while finding the header, reused by the first batches() call
@@ -152,6 +168,12 @@ class RawTable:
     def raw_columns(self) -> list[str]:
         """Labels of the columns in raw batches (personal columns removed), in file order."""
         return [label for _, label in self._columns]
+
+    @property
+    def extra_columns(self) -> list[str]:
+        """Labels kept in the ``extra`` JSON column: unknown and shadowed ones, in file order."""
+        keep = set(self.unknown) | set(self.shadowed)
+        return [label for _, label in self._columns if label in keep]
 
     def batches(self) -> Iterator[pd.DataFrame]:
         """Yield the data rows in batches of at most ``batch_rows`` rows.
@@ -192,6 +214,8 @@ class RawTable:
         cols = {canon: raw[label] for canon, label in self.source_label.items()}
         cols[ROW_NUMBER] = raw[ROW_NUMBER]
         cols[SOURCE_ROW] = raw[SOURCE_ROW]
+        if CALLER_NAMES in raw:
+            cols[CALLER_NAMES] = raw[CALLER_NAMES]
         return pd.DataFrame(cols, index=raw.index)
 
     def iter_canonical(self) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
@@ -201,8 +225,8 @@ class RawTable:
 
     # ---------------------------------------------------------------- CSV
     def _csv_batches(self) -> Iterator[pd.DataFrame]:
-        labels = pd.Index(self.raw_columns)
-        positions = [pos for pos, _ in self._columns]
+        labels = pd.Index(self.raw_columns + [f"\x1f{i}" for i in range(len(self._name_columns))])
+        positions = [pos for pos, _ in self._columns] + list(self._name_columns)
         frames = csv_frames(
             self.path,
             self.encoding or "utf-8",
@@ -223,30 +247,61 @@ class RawTable:
         sheet, self._sheet_cache = self._sheet_cache, None
         if sheet is None:
             sheet = excel_reader.open_sheet(self.path, self.sheet)
-        positions = [pos for pos, _ in self._columns]
+        positions = [pos for pos, _ in self._columns] + list(self._name_columns)
+        labels = self.raw_columns + [f"\x1f{i}" for i in range(len(self._name_columns))]
         for frame, start in excel_reader.sheet_frames(
-            sheet, self.header_row, positions, self.raw_columns, self.batch_rows
+            sheet, self.header_row, positions, labels, self.batch_rows
         ):
             frame = self._finish(frame, start)
             if len(frame):
                 yield frame
 
     def _finish(self, frame: pd.DataFrame, start: int) -> pd.DataFrame:
-        """Turn empty cells to NaN, add row numbers, drop blank rows."""
+        """Turn empty cells to NaN, add row numbers, drop blank rows, gather caller names."""
         n = len(frame)
-        frame = frame.replace("", np.nan) if n else frame
+        width = len(self._columns)
+        blank = np.ones(n, dtype=bool)
+        cols: dict[str, pd.Series] = {}
+        for j, label in enumerate(frame.columns):
+            values, empty, space = _blank_cells(frame.iloc[:, j])
+            cols[label] = values
+            if j < width:
+                blank &= space
+        names = [cols.pop(label) for label in list(cols)[width:]]
+        out = pd.DataFrame(cols, index=frame.index)
         row_number = np.arange(start + 1, start + n + 1, dtype="int64")
-        frame[ROW_NUMBER] = row_number
-        frame[SOURCE_ROW] = row_number + self.header_row + 1
-        if n and self._columns:
-            blank = np.ones(n, dtype=bool)
-            for j in range(len(self._columns)):
-                col = frame.iloc[:, j].astype("str")
-                blank &= (col.isna() | (col.str.strip() == "")).to_numpy(dtype=bool, na_value=True)
-            if blank.any():
-                frame = frame.loc[~blank]
-        frame.index = pd.RangeIndex(len(frame))
-        return frame
+        out[ROW_NUMBER] = row_number
+        out[SOURCE_ROW] = row_number + self.header_row + 1
+        if names:
+            joined = names[0].fillna("")
+            for more in names[1:]:
+                joined = joined + "\x1f" + more.fillna("")
+            out[CALLER_NAMES] = joined
+        if n and width and blank.any():
+            out = out.loc[~blank]
+        out.index = pd.RangeIndex(len(out))
+        return out
+
+
+def _blank_cells(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """The column with '' as NaN, and masks of empty and of whitespace-only cells (arrow kernels)."""
+    if values.dtype != "str":
+        values = values.astype("str")
+    arr = pa.chunked_array(values.array.__arrow_array__()) if _arrow_backed(values) else None
+    if arr is None:
+        empty = (values.isna() | (values == "")).to_numpy(dtype=bool, na_value=True)
+        space = empty | (values.str.strip() == "").to_numpy(dtype=bool, na_value=True)
+        return values.mask(empty), empty, space
+    empty = pc.fill_null(pc.equal(arr, ""), True)
+    space = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True)
+    if pc.any(empty).as_py():
+        arr = pc.if_else(empty, pa.scalar(None, arr.type), arr)
+    out = pd.Series(pd.array(arr, dtype="str"), index=values.index)
+    return out, empty.to_numpy(zero_copy_only=False), space.to_numpy(zero_copy_only=False)
+
+
+def _arrow_backed(values: pd.Series) -> bool:
+    return values.dtype == "str" and getattr(values.dtype, "storage", None) == "pyarrow"
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,11 +370,7 @@ def read_batches(
     if path.stat().st_size == 0:
         raise InputFileError(f"文件为空：{path.name}")
 
-    fmt = _sniff_format(path)
-    if fmt == "html":
-        raise InputFileError(
-            f"文件 {path.name} 实际是网页（HTML/XML）格式，不是表格文件：请用 Excel 打开后另存为 .xlsx 再导入"
-        )
+    fmt = formats.sniff(path, CSV_EXTENSIONS, EXCEL_EXTENSIONS)
     if fmt == "text":
         encoding = detect_encoding(path)
         rows, delimiter = _csv_head(path, encoding, aliases)
@@ -341,10 +392,11 @@ def read_batches(
         raise InputFileError(
             f"未找到表头行：文件 {path.name}"
             + (f"（工作表 {sheet_name}）" if sheet_name else "")
-            + f" 前 {HEADER_SCAN_ROWS} 行中没有一行含有至少 {MIN_HEADER_MATCHES} 个可识别的列名。"
-            + f"找到的列: {'、'.join(found) if found else '（无）'}"
+            + f" 前 {HEADER_SCAN_ROWS} 行中没有一行含有至少 {MIN_HEADER_MATCHES} 个可识别的列名"
+            + f"（最满的一行有 {len(found)} 个非空单元格；为免泄露个人信息，不显示单元格内容）。"
+            + "请确认第一行是表头（如「工单编号」「受理时间」），或文件种类选对了。"
         )
-    table = _build_table(rows[header_row], aliases, personal_keys)
+    table = _build_table(rows[header_row], aliases, personal_keys, rows[header_row + 1 :])
     table.update(
         path=path,
         header_row=header_row,
@@ -362,29 +414,6 @@ def read_batches(
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _sniff_format(path: Path) -> str:
-    """What the bytes say the file is: ``"excel"``, ``"html"`` or ``"text"``.
-
-    Exports are often mislabelled (tab-separated text or HTML saved as ``.xls``, a workbook
-    renamed ``.csv``); the content decides, the extension only decides what is allowed.
-    """
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(512)
-    except OSError as exc:
-        raise InputFileError(f"无法读取文件 {path.name}：{exc}") from exc
-    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        return "excel"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "text"
-    text = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
-    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml", b"<meta", b"<head")):
-        return "html"
-    if path.suffix.lower() == ".xls" and b"\x00" not in head:  # text exports saved as .xls
-        return "text"
-    return "excel" if path.suffix.lower() in EXCEL_EXTENSIONS else "text"
 
 
 def _resolve_aliases(alias: Mapping[str, str] | str | None) -> dict[str, str]:
@@ -420,7 +449,29 @@ def _first_labels(rows: list[list[Any]]) -> list[str]:
     return best[:40]
 
 
-def _build_table(header: list[Any], aliases: Mapping[str, str], personal_keys: set[str]) -> dict[str, Any]:
+#: Unrecognised labels holding a person's name: their values are used to remove that name from the
+#: row's free text, then dropped like every personal column.
+NAME_WORDS = ("来电人", "诉求人", "反映人", "举报人", "投诉人", "来电者", "联系人", "姓名", "caller")
+_PHONE_OR_ID = re.compile(
+    r"^\s*(?:\+?86[-\s]?)?(?:1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}|0\d{2,3}[-\s]?\d{7,8}|\d{17}[\dXx]|\d{15})\s*$"
+)
+
+
+def _personal_by_content(values: list[str]) -> bool:
+    """True when most non-empty sample values of a column are phone or ID numbers."""
+    present = [v for v in values if v.strip()]
+    if not present:
+        return False
+    hits = sum(1 for v in present if _PHONE_OR_ID.match(v))
+    return hits >= max(1, (len(present) + 1) // 2)
+
+
+def _build_table(
+    header: list[Any],
+    aliases: Mapping[str, str],
+    personal_keys: set[str],
+    sample: list[list[Any]] | None = None,
+) -> dict[str, Any]:
     headers_found: list[str] = []
     mapping: dict[str, str] = {}
     source_label: dict[str, str] = {}
@@ -428,7 +479,9 @@ def _build_table(header: list[Any], aliases: Mapping[str, str], personal_keys: s
     unknown: list[str] = []
     shadowed: list[str] = []
     columns: list[tuple[int, str]] = []
+    names: list[int] = []
     seen: dict[str, int] = {}
+    sample = sample or []
     for pos, cell in enumerate(header):
         label = cell_text(cell).strip()
         if not label:
@@ -436,8 +489,14 @@ def _build_table(header: list[Any], aliases: Mapping[str, str], personal_keys: s
         headers_found.append(label)
         key = header_key(label)
         canon = aliases.get(key)
-        if key in personal_keys or (canon is None and any(w in key for w in PERSONAL_WORDS)):
+        values = [cell_text(r[pos]) if pos < len(r) else "" for r in sample]
+        personal = key in personal_keys or (
+            canon is None and (any(w in key for w in PERSONAL_WORDS) or _personal_by_content(values))
+        )
+        if personal:
             dropped.append(label)
+            if any(w in key for w in NAME_WORDS) and not _personal_by_content(values):
+                names.append(pos)
             continue
         count = seen.get(label, 0) + 1
         seen[label] = count
@@ -459,6 +518,7 @@ def _build_table(header: list[Any], aliases: Mapping[str, str], personal_keys: s
         "source_label": source_label,
         "shadowed": shadowed,
         "_columns": columns,
+        "_name_columns": names,
     }
 
 

@@ -18,6 +18,8 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from ..core import atomic_write
+
 #: Chinese font sizes in points
 SIZES = {"二号": 22.0, "三号": 16.0, "小三": 15.0, "四号": 14.0, "小四": 12.0, "五号": 10.5}
 ALIGN = {
@@ -218,8 +220,10 @@ class Form:
             run._r.append(parse_xml(_WATERMARK.format(text=xml_text(text), font=self.fonts["table"])))
 
     def save(self, path: Any) -> None:
+        """Write the document under a temporary name, renamed once complete (never half a .docx)."""
         self.doc.core_properties.author = "guidance-analytics"
-        self.doc.save(str(path))
+        with atomic_write(path) as tmp:
+            self.doc.save(str(tmp))
 
 
 _WATERMARK = (

@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 
 from guidance_analytics.errors import InputFileError
-from guidance_analytics.ingest import KIND_SPECS, ROW_NUMBER, SOURCE_ROW, alias_map, read_batches
+from guidance_analytics.ingest import (
+    CALLER_NAMES,
+    KIND_SPECS,
+    ROW_NUMBER,
+    SOURCE_ROW,
+    alias_map,
+    read_batches,
+)
 from guidance_analytics.ingest import csv_reader as readers_csv
 from guidance_analytics.ingest.readers import default_aliases, detect_encoding
 
@@ -74,7 +81,17 @@ def test_csv_title_rows_personal_unknown(tmp_path: Path, encoding: str) -> None:
     assert table.dropped_personal == ["来电人"]
     assert table.unknown == ["备用列"]
     assert "来电人" not in df.columns
-    assert list(df.columns) == ["工单编号", "受理时间", "诉求内容", "备用列", ROW_NUMBER, SOURCE_ROW]
+    # the caller's name is never a column of its own: it only travels to the checks (to remove it
+    # from the row's free text), joined in CALLER_NAMES
+    assert list(df.columns) == [
+        "工单编号",
+        "受理时间",
+        "诉求内容",
+        "备用列",
+        ROW_NUMBER,
+        SOURCE_ROW,
+        CALLER_NAMES,
+    ]
     assert df["工单编号"].tolist() == ["GD001", "GD002"]
     assert df["受理时间"].tolist() == ["2024/3/5 9:05", "2024年3月6日"]
     assert np.isnan(df.loc[1, "备用列"])
@@ -82,7 +99,7 @@ def test_csv_title_rows_personal_unknown(tmp_path: Path, encoding: str) -> None:
     assert df[SOURCE_ROW].tolist() == [4, 5]
     assert df["工单编号"].dtype == "str"
     canon = table.canonical(df)
-    assert list(canon.columns) == ["order_no", "received_at", "content", ROW_NUMBER, SOURCE_ROW]
+    assert list(canon.columns) == ["order_no", "received_at", "content", ROW_NUMBER, SOURCE_ROW, CALLER_NAMES]
 
 
 def test_csv_bom_is_not_part_of_first_label(tmp_path: Path) -> None:
@@ -258,12 +275,17 @@ def test_errors(tmp_path: Path) -> None:
         read_batches(tmp_path / "missing.csv")
     noheader = tmp_path / "n.csv"
     noheader.write_text("甲,乙,丙\n1,2,3\n", encoding="utf-8")
-    with pytest.raises(InputFileError, match="未找到表头行.*n.csv.*找到的列: 甲、乙、丙"):
+    with pytest.raises(InputFileError, match="未找到表头行.*n.csv.*最满的一行有 3 个非空单元格") as err:
         read_batches(noheader, alias="complaints")
+    assert "甲" not in str(err.value)  # cell contents are never echoed (they may be personal data)
     broken = tmp_path / "x.xlsx"
     broken.write_bytes(b"not a zip file at all")
-    with pytest.raises(InputFileError, match="无法读取文件 x.xlsx"):
+    with pytest.raises(InputFileError, match="x.xlsx 的扩展名是 .xlsx，但内容是 CSV 或其他文本"):
         read_batches(broken)
+    junk = tmp_path / "j.xlsx"
+    junk.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(InputFileError, match="j.xlsx 不是有效的 Excel 工作簿"):
+        read_batches(junk)
 
 
 def test_mislabelled_files(tmp_path: Path) -> None:
