@@ -39,7 +39,9 @@ from .normalize import (
     normalize_text,
     parse_amounts,
     parse_dates,
+    scrub_people,
     scrub_pii,
+    strip_control,
 )
 from .readers import CALLER_NAMES, ROW_NUMBER, SOURCE_ROW, RawTable, read_batches
 from .schema import (
@@ -95,7 +97,9 @@ __all__ = [
     "parse_dates",
     "read_batches",
     "read_table",
+    "scrub_people",
     "scrub_pii",
+    "strip_control",
     "status",
     "surrogate_id",
     "township_canonical",

@@ -19,6 +19,8 @@ changes nothing.
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -28,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..core import WorkspaceLike, rules, sql, write_table
+from ..core import WorkspaceLike, neutralize_frame, rules, short_name, sql, write_table
 from ..errors import InputFileError
 from . import readers
 from . import rows as ingest_rows
-from .schema import KIND_SPECS, PERSONAL_HEADERS, Kind, header_key
+from .schema import KIND_SPECS, PERSONAL_HEADERS, VERSION_LABELS, Kind, header_key
 from .validate import REASON, check_batch
 
 if TYPE_CHECKING:
@@ -48,12 +50,19 @@ class ImportResult:
     read, accepted, updated, duplicates, rejected : int
         Row counts; ``read == accepted + updated + duplicates + rejected``.
     rejects : DataFrame
-        The rejected rows whole (original headers, personal columns removed) with ``row_number``
-        and ``reason`` (Chinese, ``；``-joined).
+        The rejected rows whole (original headers, personal columns removed, phone/ID numbers and
+        callers' names scrubbed) with ``row_number`` and ``reason`` (Chinese, ``；``-joined); at
+        most ``rejects_in_memory`` rows (``config/ingest.toml``), see ``rejects_complete``.
+    rejects_complete : bool
+        False when more rows were rejected than ``rejects`` holds (all of them are in the
+        ``rejects`` table and the rejects file).
     rejects_file : Path or None
-        The spreadsheet written under ``rejects/`` (None when nothing was rejected).
+        The rejects file under ``rejects/`` (.xlsx; .csv with BOM past ``rejects_xlsx_max_rows``
+        rows), None when nothing was rejected. Written before the import commits, under a
+        temporary name, renamed once the import is committed.
     warnings : dict
-        Counts of warnings that did not reject rows (e.g. credit-code check characters).
+        Counts of warnings that did not reject rows (credit-code check characters, a second
+        column mapping to the same field, re-opened work orders …); zero counts are left out.
     match_rate : float or None
         For work orders: share of those naming a business that were linked to one.
     """
@@ -76,6 +85,7 @@ class ImportResult:
     header_row: int | None = None
     unknown_columns: list[str] = field(default_factory=list)
     dropped_personal: list[str] = field(default_factory=list)
+    rejects_complete: bool = True
 
     @property
     def reconciles(self) -> bool:
@@ -96,7 +106,7 @@ class ImportResult:
         if self.dropped_personal:
             lines.append(f"  已丢弃个人信息列：{'、'.join(self.dropped_personal)}")
         if self.unknown_columns:
-            lines.append(f"  未识别的列（未导入）：{'、'.join(self.unknown_columns)}")
+            lines.append(f"  未识别的列（原样保存在 extra 列）：{'、'.join(self.unknown_columns)}")
         if self.rejects_file is not None:
             lines.append(f"  拒收明细：{self.rejects_file}")
         return "\n".join(lines)
@@ -174,69 +184,190 @@ def import_file(
         dropped_personal=list(table.dropped_personal),
     )
     warnings: Counter[str] = Counter()
-    rejects: list[pd.DataFrame] = []
+    out = _RejectsOut(ws, path, kind, settings)
+    version_label = next((c for c in table.extra_columns if header_key(c) in VERSION_LABELS), None)
     batches = table.iter_canonical()
     if progress:
         from tqdm import tqdm
 
         batches = tqdm(batches, desc=f"导入 {path.name}", unit="批")
-    with ws.store.transaction() as con, _memory_limit(con, settings.get("duckdb_memory_limit")):
-        names = ingest_rows.known_names(con) if kind != "complaints" else {}
-        businesses = ingest_rows.business_index(con) if kind == "complaints" else None
-        columns = ingest_rows.table_columns(con, kind)
-        for raw, canon in batches:
-            result.read += len(raw)
-            checked = check_batch(spec, canon, table.source_label, today=today_ts)
-            warnings.update(checked.warnings)
-            rows = checked.rows
+    try:
+        with ws.store.transaction() as con, _memory_limit(con, settings.get("duckdb_memory_limit")):
+            names = ingest_rows.known_names(con) if kind != "complaints" else {}
+            businesses = ingest_rows.business_index(con) if kind == "complaints" else None
+            columns = ingest_rows.table_columns(con, kind)
+            for raw, canon in batches:
+                result.read += len(raw)
+                warnings.update(_shadowed_warnings(table, raw, spec))
+                version = raw[version_label] if version_label else None
+                checked = check_batch(spec, canon, table.source_label, today=today_ts, version=version)
+                warnings.update(checked.warnings)
+                rows = checked.rows
+                if kind != "complaints":
+                    rows["business_id"] = ingest_rows.business_ids(rows, names)
+                rows["source_file"] = path.name
+                rows["imported_at"] = started
+                extra = ingest_rows.extra_json(con, raw.loc[rows.index], table)
+                if extra is not None:
+                    rows["extra"] = extra
+                counts, final, replace = ingest_rows.classify(con, kind, rows, today_ts)
+                if businesses is not None and not final.empty:
+                    final = ingest_rows.with_matches(final, businesses)
+                result.accepted += counts["accepted"]
+                result.updated += counts["updated"]
+                result.duplicates += counts["duplicates"]
+                warnings[REOPENED] += counts["reopened"]
+                ingest_rows.write_rows(con, kind, final.reindex(columns=columns), replace)
+                if not checked.rejected.empty:
+                    out.add(
+                        ingest_rows.reject_rows(con, kind, path.name, raw, checked.rejected, table, started)
+                    )
+            result.rejected = out.count
+            if result.read == 0:
+                raise InputFileError(f"文件 {path.name} 在表头之下没有数据行，未导入任何内容。")
             if kind != "complaints":
-                rows["business_id"] = ingest_rows.business_ids(rows, names)
-            rows["source_file"] = path.name
-            rows["imported_at"] = started
-            counts, final, replace = ingest_rows.classify(con, kind, rows)
-            if businesses is not None and not final.empty:
-                final = ingest_rows.with_matches(final, businesses)
-            result.accepted += counts["accepted"]
-            result.updated += counts["updated"]
-            result.duplicates += counts["duplicates"]
-            ingest_rows.write_rows(con, kind, final.reindex(columns=columns), replace)
-            if not checked.rejected.empty:
-                rejects.append(
-                    ingest_rows.reject_rows(con, kind, path.name, raw, checked.rejected, table, started)
-                )
-        result.rejected = sum(len(r) for r in rejects)
-        if result.read == 0:
-            raise InputFileError(f"文件 {path.name} 在表头之下没有数据行，未导入任何内容。")
-        if kind != "complaints":
-            ingest_rows.refresh_businesses(con)
-            ingest_rows.rematch_complaints(con)
-        if kind == "complaints":
-            named, matched = con.execute(sql.load("ingest/match_rate"), {"source_file": path.name}).fetchone()
-            result.named, result.matched = int(named), int(matched)
-            result.match_rate = matched / named if named else None
-        con.execute(
-            sql.load("ingest/log_import"),
-            {
-                "kind": kind,
-                "source_file": path.name,
-                "sha256": _sha256(path),
-                "sheet": table.sheet,
-                "encoding": table.encoding,
-                "read": result.read,
-                "accepted": result.accepted,
-                "updated": result.updated,
-                "duplicates": result.duplicates,
-                "rejected": result.rejected,
-                "started_at": started.to_pydatetime(),
-            },
-        )
-    result.warnings = dict(warnings)
-    if rejects:
-        result.rejects = pd.concat(rejects, ignore_index=True)
-        result.rejects_file = _write_rejects(ws, path, kind, result.rejects)
-    else:
-        result.rejects = pd.DataFrame(columns=[*table.raw_columns, "row_number", REASON])
+                ingest_rows.refresh_businesses(con)
+                ingest_rows.rematch_complaints(con)
+            if kind == "complaints":
+                named, matched = con.execute(
+                    sql.load("ingest/match_rate"), {"source_file": path.name}
+                ).fetchone()
+                result.named, result.matched = int(named), int(matched)
+                result.match_rate = matched / named if named else None
+            con.execute(
+                sql.load("ingest/log_import"),
+                {
+                    "kind": kind,
+                    "source_file": path.name,
+                    "sha256": _sha256(path),
+                    "sheet": table.sheet,
+                    "encoding": table.encoding,
+                    "read": result.read,
+                    "accepted": result.accepted,
+                    "updated": result.updated,
+                    "duplicates": result.duplicates,
+                    "rejected": result.rejected,
+                    "started_at": started.to_pydatetime(),
+                },
+            )
+            # the rejects file is complete (under a temporary name) before anything is committed
+            out.finish(table.raw_columns)
+    except BaseException:
+        out.discard()
+        raise
+    result.rejects_file = out.publish()
+    result.warnings = {k: v for k, v in warnings.items() if v}
+    result.rejects = out.frame(table.raw_columns)
+    result.rejects_complete = out.count <= len(result.rejects)
     return result
+
+
+#: Warning counted when a work order is updated because it was re-opened (工单状态 重办 …).
+REOPENED = "重办工单（已办结后重新办理）已更新为最新状态"
+
+
+def _shadowed_warnings(table: readers.RawTable, raw: pd.DataFrame, spec: Kind) -> dict[str, int]:
+    """Second columns mapping to an already-mapped column: how many rows hold other values."""
+    out: dict[str, int] = {}
+    for label in table.shadowed:
+        canon = table.mapping[label]
+        first = table.source_label[canon]
+        a, b = raw[first], raw[label]
+        differ = int(
+            (b.notna() & (a.isna() | (a.astype("str").str.strip() != b.astype("str").str.strip()))).sum()
+        )
+        text = (
+            f"重复的列：「{label}」与「{first}」都对应「{spec.column(canon).label}」，导入取「{first}」，"
+            f"「{label}」保存在 extra 列；两列取值不同"
+        )
+        out[text] = differ
+    return out
+
+
+class _RejectsOut:
+    """The rejects spreadsheet of one import, written under a temporary name before the commit.
+
+    Rows are kept in memory up to ``rejects_in_memory``; past ``rejects_xlsx_max_rows`` the file is a
+    CSV (UTF-8 with BOM, formula-safe) streamed batch by batch, so a file whose every row is
+    rejected costs about what an accepted one does. :meth:`publish` renames it after the commit.
+    """
+
+    def __init__(self, ws: WorkspaceLike, path: Path, kind: str, settings: dict[str, Any]) -> None:
+        self.ws, self.path, self.kind = ws, path, kind
+        self.keep = int(settings.get("rejects_in_memory", 20_000))
+        self.xlsx_max = int(settings.get("rejects_xlsx_max_rows", 5_000))
+        self.count = 0
+        self.kept: list[pd.DataFrame] = []
+        self.kept_rows = 0
+        self.pending: list[pd.DataFrame] = []
+        self.csv_tmp: Path | None = None
+        self.tmp: Path | None = None
+        self.target: Path | None = None
+
+    def _name(self, suffix: str) -> Path:
+        return self.ws.rejects_dir / short_name(f"{self.path.stem}.{self.kind}.拒收", suffix)
+
+    def add(self, rows: pd.DataFrame) -> None:
+        self.count += len(rows)
+        if self.kept_rows < self.keep:
+            part = rows.iloc[: self.keep - self.kept_rows]
+            self.kept.append(part)
+            self.kept_rows += len(part)
+        if self.csv_tmp is not None:
+            self._append(rows, header=False)
+            return
+        self.pending.append(rows)
+        if self.count > self.xlsx_max:  # too many for a spreadsheet: stream a CSV from now on
+            self.csv_tmp = self._temp(".csv")
+            for i, part in enumerate(self.pending):
+                self._append(part, header=i == 0)
+            self.pending = []
+
+    def _temp(self, suffix: str) -> Path:
+        self.ws.rejects_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".~拒收", suffix=".part" + suffix, dir=self.ws.rejects_dir)
+        os.close(fd)
+        return Path(name)
+
+    def _append(self, rows: pd.DataFrame, header: bool) -> None:
+        assert self.csv_tmp is not None
+        out = _rejects_layout(rows)
+        with self.csv_tmp.open("a", encoding="utf-8-sig" if header else "utf-8", newline="") as fh:
+            neutralize_frame(out).to_csv(fh, index=False, header=header)
+
+    def finish(self, columns: list[str]) -> None:
+        if self.count == 0:
+            return
+        if self.csv_tmp is not None:
+            self.tmp, self.target = self.csv_tmp, self._name(".csv")
+            return
+        self.tmp = self._temp(".xlsx")
+        out = _rejects_layout(pd.concat(self.pending, ignore_index=True))
+        title = f"拒收明细：{self.path.name}（{KIND_SPECS[self.kind].label}），共 {len(out)} 行"
+        write_table(out, self.tmp, title=title, sheet_name="拒收明细")
+        self.target = self._name(".xlsx")
+
+    def publish(self) -> Path | None:
+        if self.tmp is None or self.target is None:
+            return None
+        os.replace(self.tmp, self.target)
+        return self.target
+
+    def discard(self) -> None:
+        for tmp in (self.tmp, self.csv_tmp):
+            if tmp is not None:
+                with suppress(OSError):
+                    tmp.unlink()
+
+    def frame(self, columns: list[str]) -> pd.DataFrame:
+        if not self.kept:
+            return pd.DataFrame(columns=[*columns, "row_number", REASON])
+        return pd.concat(self.kept, ignore_index=True)
+
+
+def _rejects_layout(rows: pd.DataFrame) -> pd.DataFrame:
+    out = rows.rename(columns={"row_number": "行号", REASON: "原因"})
+    return out[["行号", "原因", *[c for c in out.columns if c not in ("行号", "原因")]]]
 
 
 # -- whole-file checks ----------------------------------------------------------------------------
@@ -310,15 +441,6 @@ def _guess_kind(headers: list[str], exclude: str) -> str | None:
     }
     best = max(scores, key=scores.get) if scores else None
     return best if best and scores[best] >= 2 else None
-
-
-def _write_rejects(ws: WorkspaceLike, path: Path, kind: str, rejects: pd.DataFrame) -> Path:
-    out = rejects.rename(columns={"row_number": "行号", REASON: "原因"})
-    out = out[["行号", "原因", *[c for c in out.columns if c not in ("行号", "原因")]]]
-    suffix = ".csv" if len(out) > 1_000_000 else ".xlsx"
-    target = ws.rejects_dir / f"{path.stem}.{kind}.拒收{suffix}"
-    title = f"拒收明细：{path.name}（{KIND_SPECS[kind].label}），共 {len(out)} 行"
-    return write_table(out, target, title=title, sheet_name="拒收明细")
 
 
 # -- reading --------------------------------------------------------------------------------------

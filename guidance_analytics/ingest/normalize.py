@@ -8,6 +8,7 @@ not a Python loop per row. Missing input (NaN/None/empty) stays missing and is n
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,11 @@ __all__ = [
     "normalize_enum",
     "normalize_enum_multi",
     "scrub_pii",
+    "scrub_people",
+    "strip_control",
+    "CONTROL_CHARS",
+    "NOT_NAMES",
+    "SURNAMES",
 ]
 
 #: Replacement for personal data found in free text.
@@ -70,6 +76,25 @@ def _from_arrow(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return pd.Series(pd.array(arr, dtype="str"), index=index)
 
 
+_ALL_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def strip_control(s: pd.Series) -> pd.Series:
+    """Text without control characters (``\\x00``–``\\x1f`` except tab and line breaks, DEL): for
+    values kept verbatim (rejects, ``extra``), which are not otherwise normalised."""
+    s = _as_text(_series(s))
+    arr = _arrow(s)
+    if arr is not None and not pc.any(pc.match_substring_regex(arr, _ALL_CONTROL_RE2)).as_py():
+        return s
+    return s.str.replace(_ALL_CONTROL, "", regex=True)
+
+
+_ALL_CONTROL_RE2 = r"[\x{0}-\x{8}\x{b}\x{c}\x{e}-\x{1f}\x{7f}]"
+
+#: Control characters that are not white space (``\\x00``–``\\x08``, ``\\x0e``–``\\x1b``, DEL): removed.
+CONTROL_CHARS = r"[\x00-\x08\x0e-\x1b\x7f]"
+_CONTROL_RE2 = r"[\x{0}-\x{8}\x{e}-\x{1b}\x{7f}]"
+
 #: Python's ``\s`` (``str.isspace``) as an RE2 class: RE2's own ``\s`` is ASCII only.
 _SPACE_RUN_RE2 = (
     r"[\t\n\v\f\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
@@ -94,9 +119,10 @@ def _as_text(s: pd.Series) -> pd.Series:
 def normalize_text(s: pd.Series) -> pd.Series:
     """Normalise free text.
 
-    NFKC (full-width Latin letters, digits, punctuation and the ideographic space become their
-    ASCII forms; CJK characters are kept), every run of whitespace becomes one space, ends are
-    stripped, and empty strings become NaN.
+    Control characters (``\\x00``–``\\x08``, ``\\x0e``–``\\x1b``, DEL) are removed, NFKC (full-width
+    Latin letters, digits, punctuation and the ideographic space become their ASCII forms; CJK
+    characters are kept), every run of whitespace (tabs, line breaks, ``\\x0b``, ``\\x0c``,
+    ``\\x1c``–``\\x1f`` included) becomes one space, ends are stripped, and empty strings become NaN.
 
     Parameters
     ----------
@@ -111,12 +137,15 @@ def normalize_text(s: pd.Series) -> pd.Series:
     s = _as_text(_series(s))
     arr = _arrow(s)
     if arr is not None:  # column-wise in arrow; pandas would loop in Python for NFKC and \s
+        if pc.any(pc.match_substring_regex(arr, _CONTROL_RE2)).as_py():
+            arr = pc.replace_substring_regex(arr, _CONTROL_RE2, "")
         arr = pc.utf8_normalize(arr, "NFKC")
         arr = pc.replace_substring_regex(arr, _SPACE_RUN_RE2, " ")
         arr = pc.utf8_trim(arr, " ")
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
         return _from_arrow(arr, s.index)
-    out = s.str.normalize("NFKC").str.replace(r"\s+", " ", regex=True).str.strip()
+    out = s.str.replace(CONTROL_CHARS, "", regex=True)
+    out = out.str.normalize("NFKC").str.replace(r"\s+", " ", regex=True).str.strip()
     return out.mask(out == "")
 
 
@@ -455,34 +484,77 @@ def normalize_enum_multi(
 # --------------------------------------------------------------------------------------------
 
 _D = r"[0-9０-９]"
+_PHONE_OR_ID = [
+    # identity cards: 18 chars (last may be X) and the old 15-digit form
+    rf"(?<![0-9０-９A-Za-z]){_D}{{17}}[0-9０-９XxＸｘ](?![0-9０-９A-Za-z])",
+    # mobiles, optionally +86 and spaced/dashed 3-4-4
+    rf"(?:\+?86[-\s]?)?(?<![0-9０-９])1[3-9３-９]{_D}[-\s－]?{_D}{{4}}[-\s－]?{_D}{{4}}(?![0-9０-９])",
+    # landlines with area code: 0533-1234567, (0533)1234567, 0533 1234567, 05331234567
+    rf"(?:[(（]0{_D}{{2,3}}[)）]|(?<![0-9０-９])0{_D}{{2,3}}[-\s－]?)\s*{_D}{{7,8}}(?:-{_D}{{1,5}})?(?![0-9０-９])",
+]
+#: phone and ID numbers in any text column (codes such as 370399109 or 20240311093015 stay)
+_PII_NUMBERS = re.compile("|".join(_PHONE_OR_ID))
+#: in free text also any other run of 7+ digits (a local number without area code), except a
+#: compact date like 20240305
 _PII = re.compile(
     "|".join(
         [
-            # identity cards: 18 chars (last may be X) and the old 15-digit form
-            rf"(?<![0-9０-９A-Za-z]){_D}{{17}}[0-9０-９XxＸｘ](?![0-9０-９A-Za-z])",
-            # mobiles, optionally +86 and spaced/dashed 3-4-4
-            rf"(?:\+?86[-\s]?)?(?<![0-9０-９])1[3-9３-９]{_D}[-\s－]?{_D}{{4}}[-\s－]?{_D}{{4}}(?![0-9０-９])",
-            # landlines with area code: 0533-1234567, (0533)1234567, 0533 1234567
-            rf"(?:[(（]0{_D}{{2,3}}[)）]|(?<![0-9０-９])0{_D}{{2,3}}[-\s－])\s*{_D}{{7,8}}(?:-{_D}{{1,5}})?(?![0-9０-９])",
-            # any other run of 7+ digits, except a compact date like 20240305
+            *_PHONE_OR_ID,
             rf"(?<![0-9０-９])(?!(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?![0-9０-９])){_D}{{7,}}(?![0-9０-９])",
         ]
     )
 )
 
 
-def scrub_pii(s: pd.Series) -> pd.Series:
-    """Remove phone numbers and identity-card numbers from free text.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _id_number_ok(text: str) -> bool:
+    """ISO 7064 check of an 18-character identity-card number (GB 11643)."""
+    digits = unicodedata.normalize("NFKC", text).upper()
+    if len(digits) != 18 or not digits[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == digits[17]
+
+
+def _uscc_ok(text: str) -> bool:
+    code = unicodedata.normalize("NFKC", text).upper()
+    if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
+        return False
+    weights = [pow(3, i, 31) for i in range(17)]
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], weights, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31] == code[17]
+
+
+def _mask_number(m: re.Match[str]) -> str:
+    """Mask a phone or ID number; an 18-digit credit code (valid check character, not a valid ID
+    number) is an organisation's public code and stays."""
+    text = m.group(0)
+    if len(text) == 18 and _uscc_ok(text) and not _id_number_ok(text):
+        return text
+    return PII_MASK
+
+
+def scrub_pii(s: pd.Series, free_text: bool = True) -> pd.Series:
+    """Remove phone numbers and identity-card numbers from text.
 
     Replaced by :data:`PII_MASK`: mobile numbers (11 digits starting 13–19, optionally +86 or
-    written 3-4-4), landlines with an area code (``0533-1234567``, ``(0533)1234567``), 18- and
-    15-character identity-card numbers, and any other run of 7 or more digits (an 8-digit
-    compact date such as ``20240305`` is kept). Full-width digits count as digits.
+    written 3-4-4), landlines with an area code (``0533-1234567``, ``(0533)1234567``,
+    ``05331234567``), 18- and 15-character identity-card numbers (an 18-digit credit code whose
+    check character is right stays) and, in free text (``free_text=True``), any other run of 7 or
+    more digits (an 8-digit compact date such as ``20240305`` is kept). Full-width digits count.
 
     Parameters
     ----------
     s : pandas.Series
-        Free text (any dtype).
+        Text (any dtype).
+    free_text : bool, default True
+        Also mask other runs of 7+ digits. Use False for columns where digit runs are codes or
+        times (地方编码 370399109, 数据更新时间戳 20240311093015) but phones may still appear
+        (addresses, units, remarks).
 
     Returns
     -------
@@ -491,18 +563,125 @@ def scrub_pii(s: pd.Series) -> pd.Series:
 
     Notes
     -----
-    An all-digit credit code in the text is scrubbed too; match businesses on the unscrubbed
-    ``被反映对象`` column, never on scrubbed content.
+    Apply it to every text column except codes and keys (工单编号, 许可编号 … are digits).
+
+    Examples
+    --------
+    >>> scrub_pii(pd.Series(["电话13912345678", "编码370399109"]), free_text=False).tolist()
+    ['电话［已隐去］', '编码370399109']
     """
+    pattern = _PII if free_text else _PII_NUMBERS
     s = _as_text(_series(s))
     arr = _arrow(s)
     if arr is None:
-        return s.str.replace(_PII, PII_MASK, regex=True)
-    # every pattern needs at least 7 digits: only such texts go through the (Python) regex
-    digits = pc.count_substring_regex(arr, "[0-9０-９]")
-    suspect = pc.fill_null(pc.greater_equal(digits, 7), False).to_numpy(zero_copy_only=False)
+        return s.str.replace(pattern, _mask_number, regex=True)
+    # every pattern needs at least 7 digits in a row (or a spaced phone): only such texts go
+    # through the (Python) regex
+    suspect = pc.fill_null(pc.match_substring_regex(arr, _DIGIT_RUN_RE2), False).to_numpy(
+        zero_copy_only=False
+    )
     if not suspect.any():
         return s
     out = s.copy()
-    out[suspect] = s[suspect].str.replace(_PII, PII_MASK, regex=True)
+    out[suspect] = s[suspect].str.replace(pattern, _mask_number, regex=True)
     return out
+
+
+#: at least 7 digits, allowing the separators phone numbers are written with
+_DIGIT_RUN_RE2 = r"[0-9０-９](?:[-\s－()（）]?[0-9０-９]){6}"
+
+# -- people's names in free text -------------------------------------------------------------------
+#: Common Chinese surnames (single and compound); a name in free text starts with one of them.
+SURNAMES = (
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 夏侯 长孙 宇文 司徒 "
+    "王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾 肖 "
+    "田 董 袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏 韦 付 "
+    "方 白 邹 孟 熊 秦 邱 江 尹 薛 闫 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 邵 万 钱 严 覃 武 戴 莫 孔 向 "
+    "汤 常 温 康 施 文 牛 樊 葛 邢 安 齐 易 乔 伍 庞 颜 倪 庄 聂 章 鲁 岳 翟 殷 詹 申 欧 耿 关 兰 焦 俞 "
+    "左 柳 甘 祝 包 宁 尚 符 舒 阮 柯 纪 梅 童 凌 毕 单 季 裴 霍 涂 成 苗 谷 盛 曲 翁 冉 骆 蓝 路 游 辛 "
+    "靳 管 柴 蒙 鲍 华 喻 祁 蒲 房 滕 屈 饶 解 牟 艾 尤 阳 时 穆 农 司 卓 古 吉 缪 简 车 项 连 芦 麦 褚 "
+    "娄 窦 戚 岑 景 党 宫 费 卜 冷 晏 席 卫 米 柏 宗 瞿 桂 全 佟 应 臧 闵 苟 邬 边 卞 姬 师 和 仇 栾 隋 "
+    "商 刁 沙 荣 巫 寇 桑 郎 甄 丛 仲 虞 敖 巩 明 佘 池 查 麻 苑 迟 邝 "
+).split()
+#: Words that follow a surname-like character but name a role, not a person (顾客 starts with 顾).
+NOT_NAMES = frozenset(
+    "顾客 居民 商户 业主 游客 家长 学生 老人 市民 群众 村民 患者 网友 车主 司机 店主 店员 老板 "
+    "员工 工人 农民 住户 租户 房东 买家 卖家 食客 消费者 经营者 管理者 工作人员 周边 周围 附近 "
+    "单位 公司 商家 该店 该户 本人 他人 有人 多人 众人 路人 师生 邻居 同事 上述".split()
+)
+_SPEECH = r"(?:来电|致电|通过热线)?(?:反映|反应|称|诉称|投诉|举报|咨询|表示|来电|要求|求助|说|提出|建议)"
+_SURNAME_ALT = "|".join(sorted(SURNAMES, key=len, reverse=True))
+_BOUNDARY = r"(?:^|(?<=[\s，。；：、,.;:!?！？（(“\"'「】\]）)])|(?<=市民)|(?<=来电人)|(?<=群众)|(?<=居民)|(?<=诉求人)|(?<=反映人))"
+_NAME_BEFORE_VERB = re.compile(
+    rf"{_BOUNDARY}(?P<name>(?:{_SURNAME_ALT})[\u4e00-\u9fff]{{1,2}}?)(?={_SPEECH})"
+)
+_HONORIFIC = re.compile(r"(?:欧阳|司马|上官|诸葛|东方|皇甫|慕容|令狐|夏侯|[\u4e00-\u9fff])(?:女士|先生|小姐)")
+#: cheap arrow pre-filter: texts that might hold a name before a verb or an honorific
+_PEOPLE_RE2 = r"女士|先生|小姐|反映|反应|称|投诉|举报|咨询|表示|来电|要求|求助|说|提出|建议"
+
+
+def _mask_name(m: re.Match[str]) -> str:
+    name = m.group("name")
+    if name in NOT_NAMES or name[:2] in NOT_NAMES:
+        return name
+    return PII_MASK
+
+
+def _scrub_people_one(text: str, names: tuple[str, ...]) -> str:
+    for name in names:
+        if len(name) >= 2 and name in text:
+            text = text.replace(name, PII_MASK)
+    text = _HONORIFIC.sub(PII_MASK, text)
+    return _NAME_BEFORE_VERB.sub(_mask_name, text)
+
+
+def scrub_people(s: pd.Series, names: pd.Series | None = None) -> pd.Series:
+    """Remove people's names from free text (诉求内容, 诉求标题, 办理结果 …).
+
+    Replaced by :data:`PII_MASK`: the row's own caller names when given (``names``: the values
+    of the dropped 来电人 / 诉求人 columns, ``\x1f``-joined per row), a name with a title
+    (郑女士, 李先生, 王小姐) and a name of 2–3 characters starting with a common surname right
+    before a verb of speech at the start of a sentence or after 市民/来电人 (张建国反映…,
+    市民刘秀英称…). Role words (顾客, 居民, 商户 …) are not names.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Free text.
+    names : pandas.Series, optional
+        Per row, the caller names (``\x1f``-joined) to remove wherever they occur in that row.
+
+    Returns
+    -------
+    pandas.Series
+        ``str`` dtype; missing stays missing.
+
+    Examples
+    --------
+    >>> scrub_people(pd.Series(["张建国反映：饭店卫生差", "已向王女士解释说明", "顾客反映有异物"])).tolist()
+    ['［已隐去］反映：饭店卫生差', '已向［已隐去］解释说明', '顾客反映有异物']
+    """
+    s = _as_text(_series(s))
+    arr = _arrow(s)
+    if arr is not None:
+        suspect = pc.fill_null(pc.match_substring_regex(arr, _PEOPLE_RE2), False).to_numpy(
+            zero_copy_only=False
+        )
+    else:
+        suspect = s.str.contains(_PEOPLE_RE2, regex=True).fillna(False).to_numpy(dtype=bool)
+    if names is not None:
+        given = names.reindex(s.index).fillna("").astype("str").to_numpy(dtype=object)
+        has_name = np.array([bool(g) for g in given], dtype=bool)
+        suspect = suspect | has_name
+    else:
+        given = None
+    suspect &= s.notna().to_numpy(dtype=bool)
+    if not suspect.any():
+        return s
+    idx = np.flatnonzero(suspect)
+    texts = s.to_numpy(dtype=object)
+    out = texts.copy()
+    for i in idx:
+        row_names = tuple(given[i].split("\x1f")) if given is not None and given[i] else ()
+        out[i] = _scrub_people_one(texts[i], row_names)
+    return pd.Series(out, index=s.index, dtype="str")

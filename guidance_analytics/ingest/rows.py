@@ -6,18 +6,19 @@ and holds nothing from one batch to the next except the business look-ups.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..core import sql
 from . import codes as credit_codes
 from . import identity, matching, normalize, readers
 from .matching import MATCH_COLUMNS
-from .validate import FREE_TEXT, REASON
+from .schema import REOPEN_WORDS
+from .validate import CODE_COLUMNS, FREE_TEXT, REASON
 
 if TYPE_CHECKING:
     import duckdb
@@ -50,37 +51,41 @@ def business_ids(rows: pd.DataFrame, names: dict[str, str]) -> pd.Series:
 
 
 def classify(
-    con: duckdb.DuckDBPyConnection, kind: str, rows: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, kind: str, rows: pd.DataFrame, today: pd.Timestamp | None = None
 ) -> tuple[dict[str, int], pd.DataFrame, np.ndarray]:
     """Count accepted / updated / duplicates; return the final row per key to write and, aligned
     with it, whether that key is stored already (replace) or new (plain insert).
 
-    Keys that occur once in the batch (nearly all) are settled column-wise; keys repeated within
-    the batch are walked in file order by :func:`_winners`.
+    A stored key with other content is replaced unless the incoming row is an older state
+    (:func:`older_states`); keys that occur once in the batch (nearly all) are settled column-wise,
+    keys repeated within the batch are walked in file order by :func:`_winners`. ``counts`` also
+    has ``reopened``: work orders updated because they were re-opened.
     """
+    today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
+    zero = {"accepted": 0, "updated": 0, "duplicates": 0, "reopened": 0}
     if rows.empty:
-        return {"accepted": 0, "updated": 0, "duplicates": 0}, rows, np.zeros(0, dtype=bool)
+        return zero, rows, np.zeros(0, dtype=bool)
     batch_keys = rows["key"].drop_duplicates().tolist()
     stored = con.execute(sql.load("ingest/existing"), {"kind": kind, "keys": batch_keys}).df()
-    versions = rows["closed_at"] if kind == "complaints" else pd.Series(pd.NaT, index=rows.index)
+    stored = stored.drop_duplicates("key").set_index("key")
+    inc = _versions(rows, kind)
     repeated = rows["key"].duplicated(keep=False).to_numpy(dtype=bool)
 
     # keys seen once in this batch
     once = ~repeated
-    keys = rows["key"][once]
-    stored = stored.drop_duplicates("key").set_index("key")
-    found = stored.reindex(keys.to_numpy())
+    found = stored.reindex(rows["key"][once].to_numpy())
     s_hash = found["row_hash"].to_numpy(dtype=object, na_value=None)
-    s_version = pd.Series(pd.to_datetime(found["version"]).to_numpy())
-    version = pd.Series(pd.to_datetime(versions[once]).to_numpy())
+    sto = (_ts(found["updated_at"]), _ts(found["version"]))
     is_stored = pd.notna(s_hash)
     same = is_stored & (rows["row_hash"][once].to_numpy(dtype=object) == s_hash)
-    older = s_version.notna().to_numpy() & (version.isna().to_numpy() | (version < s_version).to_numpy())
+    i_upd, i_closed, i_reopen = (v[once] for v in inc)
+    older, reopen = older_states((i_upd, i_closed, i_reopen), sto, today)
     duplicate = same | (is_stored & older)
     counts = {
         "accepted": int((~is_stored).sum()),
         "updated": int((is_stored & ~duplicate).sum()),
         "duplicates": int(duplicate.sum()),
+        "reopened": int((is_stored & ~duplicate & reopen).sum()),
     }
     keep = np.zeros(len(rows), dtype=bool)
     keep[np.flatnonzero(once)[~duplicate]] = True
@@ -89,26 +94,78 @@ def classify(
 
     # keys repeated in this batch, in file order
     if repeated.any():
-        multi = rows[repeated]
-        wanted = set(multi["key"])
-        current: dict[str, tuple[str, Any]] = {
-            k: (h, v)
-            for k, h, v in zip(stored.index, stored["row_hash"], stored["version"], strict=True)
-            if k in wanted
+        wanted = set(rows["key"][repeated])
+        sub = stored[stored.index.isin(wanted)]
+        current: dict[str, tuple[str, tuple[Any, Any, bool]]] = {
+            k: (h, (u, v, False))
+            for k, h, u, v in zip(
+                sub.index, sub["row_hash"], _ts(sub["updated_at"]), _ts(sub["version"]), strict=True
+            )
         }
-        sequence = list(zip(range(len(rows)), rows["key"], rows["row_hash"], versions, strict=True))
-        sequence = [sequence[i] for i in np.flatnonzero(repeated)]
+        positions = np.flatnonzero(repeated)
+        sequence = [
+            (int(i), k, h, (inc[0][i], inc[1][i], bool(inc[2][i])))
+            for i, k, h in zip(
+                positions,
+                rows["key"].to_numpy(dtype=object)[positions],
+                rows["row_hash"].to_numpy(dtype=object)[positions],
+                strict=True,
+            )
+        ]
         # The batch's own final version per key: when it is what is stored, the batch was imported
         # before and every occurrence of that key is a duplicate (re-imports change nothing).
-        batch_final = _winners(sequence, {})[1]
+        batch_final = _winners(sequence, {}, today)[1]
         seen_before = {k for k, (h, _v, _i) in batch_final.items() if k in current and current[k][0] == h}
-        multi_counts, winners = _winners([s for s in sequence if s[1] not in seen_before], current)
-        multi_counts["duplicates"] += sum(1 for s in sequence if s[1] in seen_before)
+        multi_counts, winners = _winners([q for q in sequence if q[1] not in seen_before], current, today)
+        multi_counts["duplicates"] += sum(1 for q in sequence if q[1] in seen_before)
         for name, value in multi_counts.items():
             counts[name] += value
         keep[[pos for _h, _v, pos in winners.values()]] = True
         replace[[pos for key, (_h, _v, pos) in winners.items() if key in current]] = True
     return counts, rows[keep], replace[keep]
+
+
+def _ts(values: pd.Series) -> np.ndarray:
+    return pd.to_datetime(values).to_numpy(dtype="datetime64[us]")
+
+
+def _versions(rows: pd.DataFrame, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(update time, 办结时间, re-opened) per row; NaT/False for kinds without versions."""
+    n = len(rows)
+    if kind != "complaints":
+        nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+        return nat, nat, np.zeros(n, dtype=bool)
+    status = rows["status"] if "status" in rows else pd.Series(np.nan, index=rows.index, dtype="str")
+    reopen = status.str.contains("|".join(REOPEN_WORDS), regex=True).fillna(False).to_numpy(dtype=bool)
+    upd = rows["updated_at"] if "updated_at" in rows else pd.Series(pd.NaT, index=rows.index)
+    return _ts(upd), _ts(rows["closed_at"]), reopen
+
+
+def older_states(
+    incoming: tuple[np.ndarray, np.ndarray, np.ndarray],
+    stored: tuple[np.ndarray, np.ndarray],
+    today: pd.Timestamp,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which incoming states are older than the stored ones, and which win by a re-open.
+
+    ``incoming`` = (update time, 办结时间, re-opened), ``stored`` = (update time, 办结时间). The
+    rule, from the record's own timestamps:
+
+    1. both carry the export's update time (数据更新时间戳 …): the earlier one is older;
+    2. else a stored 办结时间 decides: an incoming state without one, or closed earlier, is older —
+       unless the incoming order is marked re-opened (工单状态 重办中 …) and not closed again,
+       which is newer than any close;
+    3. a stored 办结时间 after the import day (a typing error such as 2099) decides nothing.
+    """
+    i_upd, i_closed, i_reopen = incoming
+    s_upd, s_closed = stored
+    both = ~np.isnat(i_upd) & ~np.isnat(s_upd)
+    by_update = both & (i_upd < s_upd)
+    limit = np.datetime64((today + pd.Timedelta(days=1)).to_datetime64(), "us")
+    s_valid = ~np.isnat(s_closed) & (s_closed <= limit)
+    reopen = i_reopen & np.isnat(i_closed) & s_valid & ~both
+    by_close = s_valid & (np.isnat(i_closed) | (i_closed < s_closed)) & ~reopen
+    return np.where(both, by_update, by_close), reopen
 
 
 def run_on(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, view: str) -> None:
@@ -138,32 +195,67 @@ def write_rows(con: duckdb.DuckDBPyConnection, kind: str, final: pd.DataFrame, r
 
 
 def _winners(
-    sequence: list[tuple[Any, str, str, Any]], current: dict[str, tuple[str, Any]]
-) -> tuple[dict[str, int], dict[str, tuple[str, Any, Any]]]:
+    sequence: list[tuple[int, str, str, tuple[Any, Any, bool]]],
+    current: dict[str, tuple[str, tuple[Any, Any, bool]]],
+    today: pd.Timestamp,
+) -> tuple[dict[str, int], dict[str, tuple[str, Any, int]]]:
     """Walk rows in file order against ``current`` (key → (hash, version)); count each row's fate
     and return the winning (hash, version, index) per key that changed."""
-    counts = {"accepted": 0, "updated": 0, "duplicates": 0}
+    counts = {"accepted": 0, "updated": 0, "duplicates": 0, "reopened": 0}
     current = dict(current)
-    winners: dict[str, tuple[str, Any, Any]] = {}
+    winners: dict[str, tuple[str, Any, int]] = {}
     for idx, key, row_hash, version in sequence:
         before = current.get(key)
         if before is None:
             counts["accepted"] += 1
-        elif before[0] == row_hash or _older(version, before[1]):
-            counts["duplicates"] += 1
-            continue
         else:
+            older, reopen = _older(version, before[1], today)
+            if before[0] == row_hash or older:
+                counts["duplicates"] += 1
+                continue
             counts["updated"] += 1
+            counts["reopened"] += int(reopen)
         current[key] = (row_hash, version)
         winners[key] = (row_hash, version, idx)
     return counts, winners
 
 
-def _older(version: Any, stored_version: Any) -> bool:
-    """True when an incoming work order is an older state than the stored one."""
-    if stored_version is None or pd.isna(stored_version):
-        return False
-    return version is None or pd.isna(version) or pd.Timestamp(version) < pd.Timestamp(stored_version)
+def _older(
+    version: tuple[Any, Any, bool], stored: tuple[Any, Any, bool], today: pd.Timestamp
+) -> tuple[bool, bool]:
+    """:func:`older_states` for one incoming and one stored version."""
+
+    def arr(value: Any) -> np.ndarray:
+        return np.array(
+            [np.datetime64("NaT") if pd.isna(value) else pd.Timestamp(value).to_datetime64()],
+            dtype="datetime64[us]",
+        )
+
+    older, reopen = older_states(
+        (arr(version[0]), arr(version[1]), np.array([bool(version[2])])),
+        (arr(stored[0]), arr(stored[1])),
+        today,
+    )
+    return bool(older[0]), bool(reopen[0])
+
+
+def clean_raw(raw: pd.DataFrame, table: readers.RawTable, labels: list[str]) -> pd.DataFrame:
+    """Raw cells under ``labels`` made safe to keep: control characters removed, phone and ID
+    numbers scrubbed (codes and keys excepted), people's names removed from free text."""
+    names = raw[readers.CALLER_NAMES] if readers.CALLER_NAMES in raw else None
+    code_labels = {label for canon, label in table.source_label.items() if canon in CODE_COLUMNS}
+    free = {label for canon, label in table.source_label.items() if canon in FREE_TEXT}
+    free_text = set(free)
+    free |= set(table.extra_columns)
+    out = {}
+    for label in labels:
+        text = normalize.strip_control(raw[label])
+        if label not in code_labels:
+            if label in free:
+                text = normalize.scrub_people(text, names)
+            text = normalize.scrub_pii(text, free_text=label in free_text)
+        out[label] = text
+    return pd.DataFrame(out, index=raw.index)
 
 
 def reject_rows(
@@ -175,33 +267,53 @@ def reject_rows(
     table: readers.RawTable,
     started: pd.Timestamp,
 ) -> pd.DataFrame:
-    """Store rejected rows whole (free text scrubbed of phone/ID numbers) and return them."""
+    """Store rejected rows whole (safe: see :func:`clean_raw`) and return them with
+    ``row_number`` and ``reason``."""
     cols = table.raw_columns
-    rows = raw.loc[rejected.index, cols].copy()
-    text_labels = [label for canon, label in table.source_label.items() if canon in FREE_TEXT]
-    for label in text_labels:
-        rows[label] = normalize.scrub_pii(rows[label])
+    rows = clean_raw(raw.loc[rejected.index], table, cols)
     rows["row_number"] = rejected["row_number"].to_numpy()
     rows[REASON] = rejected[REASON].to_numpy()
-    raw_json = [
-        json.dumps(
-            {c: (None if pd.isna(v) else v) for c, v in zip(cols, values, strict=True)}, ensure_ascii=False
-        )
-        for values in rows[cols].itertuples(index=False, name=None)
-    ]
-    staged = pd.DataFrame(
+    staged = pa.table(
         {
-            "kind": kind,
-            "source_file": source,
-            "row_number": rows["row_number"].astype("int64"),
-            "reason": rows[REASON],
-            "raw": raw_json,
-            "row_hash": [hashlib.sha1(j.encode("utf-8")).hexdigest() for j in raw_json],
-            "imported_at": started,
+            "kind": pa.array([kind] * len(rows), pa.string()),
+            "source_file": pa.array([source] * len(rows), pa.string()),
+            "row_number": pa.array(rows["row_number"].astype("int64").to_numpy()),
+            "reason": _arrow_text(rows[REASON]),
+            "raw": _struct(rows, cols),
+            "imported_at": pa.array([started.to_pydatetime()] * len(rows), pa.timestamp("us")),
         }
     )
-    run_on(con, "ingest/rejects", staged, "staged_rejects")
+    con.from_arrow(staged).query("staged_rejects", sql.load("ingest/rejects"))
     return rows.reset_index(drop=True)
+
+
+def _struct(frame: pd.DataFrame, labels: list[str]) -> pa.StructArray:
+    """The cells under ``labels`` as one arrow struct per row (null when every cell is empty)."""
+    arrays = [_arrow_text(frame[label]) for label in labels]
+    if not arrays:
+        return pa.nulls(len(frame), pa.struct([]))
+    empty = np.logical_and.reduce([pc.is_null(a).to_numpy(zero_copy_only=False) for a in arrays])
+    return pa.StructArray.from_arrays(arrays, names=labels, mask=pa.array(empty))
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    text = values.astype("str")
+    if getattr(text.dtype, "storage", None) == "pyarrow":
+        return pa.chunked_array(text.array.__arrow_array__()).combine_chunks()
+    return pa.array(text.where(text.notna(), None).to_numpy(dtype=object), pa.string(), from_pandas=True)
+
+
+def extra_json(
+    con: duckdb.DuckDBPyConnection, raw: pd.DataFrame, table: readers.RawTable
+) -> pd.Series | None:
+    """The row's unknown and shadowed columns (made safe by :func:`clean_raw`) as JSON text for
+    the ``extra`` column (NaN when all are empty); None when the file has no such column."""
+    labels = table.extra_columns
+    if not labels:
+        return None
+    struct = _struct(clean_raw(raw, table, labels), labels)
+    out = con.from_arrow(pa.table({"extra": struct})).query("staged_extra", sql.load("ingest/extra_json"))
+    return pd.Series(pd.array(out.to_arrow_table().column(0), dtype="str"), index=raw.index)
 
 
 # -- businesses and complaint matching ------------------------------------------------------------

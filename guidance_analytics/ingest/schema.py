@@ -235,6 +235,7 @@ COMPLAINTS = Kind(
             enum="substantiated",
         ),
         Column("satisfaction", "满意度", ("满意度", "回访满意度", "satisfaction")),
+        Column("status", "工单状态", ("工单状态", "办理状态", "工单当前状态", "status")),
     ),
 )
 
@@ -450,8 +451,20 @@ MULTI_VALUED = {"penalty_type"}
 #: Placeholder credit code for 个体工商户 without a code.
 USCC_PLACEHOLDER = "00000000000000000X"
 
-#: 有效期至 values that mean "long-term" (stored as NULL valid_to).
+#: 有效期至 values that mean "long-term" (stored as NULL valid_to): these dates, any date in 2099 or
+#: 9999, and the words below. Other dates after LATEST_VALID_TO are typing errors (3024 for 2024).
 LONG_TERM_DATES = ("2099-12-31", "9999-12-31")
+LONG_TERM_WORDS = ("长期", "长期有效", "永久", "永久有效", "无期限", "不限期")
+LATEST_VALID_TO = "2080-12-31"
+
+#: Labels of a column holding the export's own update time of a record (kept verbatim in
+#: ``extra``; parsed into ``updated_at`` for work orders, where it decides which state is newer).
+VERSION_LABELS = tuple(
+    header_key(h)
+    for h in ("数据更新时间戳", "数据更新时间", "更新时间", "最后更新时间", "更新时间戳", "导出时间")
+)
+#: Words in 工单状态 that mark a work order re-opened after it was closed.
+REOPEN_WORDS = ("重办", "退回", "重新办理", "重启", "回退", "再次办理", "重新受理", "重新交办")
 
 
 def alias_map(kind: Kind) -> dict[str, str]:

@@ -19,13 +19,33 @@ import pyarrow as pa
 
 from . import identity, normalize
 from .codes import uscc_check_ok_series, uscc_valid_format_series
-from .readers import ROW_NUMBER, SOURCE_ROW
-from .schema import ENUMS, LONG_TERM_DATES, MULTI_VALUED, USCC_PLACEHOLDER, Kind, header_key
+from .readers import CALLER_NAMES, ROW_NUMBER, SOURCE_ROW
+from .schema import (
+    ENUMS,
+    LATEST_VALID_TO,
+    LONG_TERM_DATES,
+    LONG_TERM_WORDS,
+    MULTI_VALUED,
+    USCC_PLACEHOLDER,
+    Kind,
+    header_key,
+)
 
-#: Free-text columns scrubbed of phone and ID numbers before anything is stored.
+#: Free-text columns: people's names (the caller's, 张建国反映…, 郑女士称…) are removed from them.
 FREE_TEXT = ("title", "content", "result", "facts", "problems")
+#: Text columns that are codes or keys (digits are their content): never scrubbed of numbers.
+#: Every other text column is scrubbed of phone and ID numbers before anything is stored.
+CODE_COLUMNS = (
+    "order_no",
+    "permit_no",
+    "decision_doc_no",
+    "decision_no",
+    "inspection_no",
+    "uscc",
+    "industry_code",
+)
 #: Event dates that cannot lie in the future (relative to the import day).
-EVENT_DATES = ("decision_date", "received_at", "inspected_on", "decided_on")
+EVENT_DATES = ("decision_date", "received_at", "inspected_on", "decided_on", "closed_at")
 EARLIEST = pd.Timestamp("1980-01-01")
 REASON = "reason"
 
@@ -69,16 +89,24 @@ def _quote(values: pd.Series, label: str, prefix: str) -> pd.Series:
 
 
 def check_batch(
-    kind: Kind, canon: pd.DataFrame, source_label: dict[str, str], today: pd.Timestamp | None = None
+    kind: Kind,
+    canon: pd.DataFrame,
+    source_label: dict[str, str],
+    today: pd.Timestamp | None = None,
+    version: pd.Series | None = None,
 ) -> Checked:
     """Check and type one canonical batch of ``kind``.
 
     Parameters
     ----------
     kind : the record kind (from :data:`guidance_analytics.schema.KIND_SPECS`).
-    canon : a batch renamed to canonical columns (``RawTable.canonical``), values ``str``/NaN.
+    canon : a batch renamed to canonical columns (``RawTable.canonical``), values ``str``/NaN;
+        with :data:`~guidance_analytics.ingest.readers.CALLER_NAMES` the callers' names are
+        removed from the row's free text.
     source_label : canonical column → original header label (for unit rules such as 万元).
     today : the import day (event dates after it are rejected); default today.
+    version : the export's own update time of each row (raw text of a 数据更新时间戳 column),
+        parsed into ``updated_at`` for work orders.
 
     Returns
     -------
@@ -111,6 +139,8 @@ def check_batch(
         if col.dtype in ("date", "datetime"):
             parsed = _on_uniques(lambda u: normalize.parse_dates(u)[0], values)
             bad = values.notna() & parsed.isna()
+            if col.name == "valid_to":  # 长期 / 永久 mean long-term, not a bad date
+                bad &= ~values.isin(LONG_TERM_WORDS)
             reasons.add_quoted(present & bad, values, col.label, "日期无法识别")
             ok = present & ~bad
             reasons.add_quoted(ok & (parsed < EARLIEST), values, col.label, "日期早于1980年")
@@ -133,8 +163,11 @@ def check_batch(
             label = source_label.get(col.name, col.label)
             scale = col.scale.get(header_key(label), 1.0)
             amounts, bad = normalize.parse_amounts(values, scale)
-            reasons.add_quoted(present & bad, values, col.label, "金额无法识别")
-            df[col.name] = amounts
+            infinite = present & ~bad & ~np.isfinite(amounts.fillna(0.0))
+            negative = present & ~bad & ~infinite & (amounts < 0)
+            reasons.add_quoted(present & (bad | infinite), values, col.label, "金额无法识别")
+            reasons.add_quoted(negative, values, col.label, "金额为负数")
+            df[col.name] = amounts.where(~infinite)
         elif col.dtype == "int":
             numbers = pd.to_numeric(values, errors="coerce")
             bad = numbers.isna() | (numbers < 0) | (numbers % 1 != 0)
@@ -153,11 +186,18 @@ def check_batch(
         df["uscc_check_ok"] = check_ok.astype("boolean")
         warnings["统一社会信用代码校验位不符（仅提示）"] = int((check_ok == False).sum())  # noqa: E712
 
-    _kind_rules(kind.name, df, reasons)
+    _kind_rules(kind.name, df, reasons, canon, warnings)
+    if kind.name == "complaints":
+        df["updated_at"] = _updated_at(version, canon.index, today, warnings)
 
-    for col in FREE_TEXT:
-        if col in df:
-            df[col] = normalize.scrub_pii(df[col])
+    names = canon[CALLER_NAMES] if CALLER_NAMES in canon else None
+    for col in kind.columns:
+        if col.dtype not in ("text", "enum") or col.name in CODE_COLUMNS or col.name not in df:
+            continue
+        free = col.name in FREE_TEXT
+        if free:
+            df[col.name] = normalize.scrub_people(df[col.name], names)
+        df[col.name] = normalize.scrub_pii(df[col.name], free_text=free)
     if "township" in df:
         df["township"] = identity.township_canonical(df["township"])
     if "industry_code" in df:
@@ -167,7 +207,7 @@ def check_batch(
 
     bad = reasons.bad
     rows = df.loc[~bad].copy()
-    content = [c for c in rows.columns if c != "uscc_check_ok"]
+    content = [c for c in rows.columns if c not in ("uscc_check_ok", "updated_at")]
     rows["key"] = _key(kind, rows)
     rows["row_hash"] = _hash(rows[content])
     rows[ROW_NUMBER] = canon.loc[~bad, ROW_NUMBER].astype("int64")
@@ -181,13 +221,29 @@ def check_batch(
     return Checked(rows=rows, rejected=rejected, warnings=warnings)
 
 
-def _kind_rules(kind: str, df: pd.DataFrame, reasons: _Reasons) -> None:
+def _updated_at(
+    version: pd.Series | None, index: pd.Index, today: pd.Timestamp, warnings: dict[str, int]
+) -> pd.Series:
+    """The export's update time per row; unreadable or future values are left out (and counted)."""
+    if version is None:
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+    parsed, bad = normalize.parse_dates(version.reindex(index))
+    future = parsed.dt.normalize() > today + pd.Timedelta(days=1)
+    warnings["数据更新时间无法识别或晚于导入当天，未用于判断新旧（仅提示）"] = int((bad | future).sum())
+    return parsed.where(~future)
+
+
+def _kind_rules(
+    kind: str, df: pd.DataFrame, reasons: _Reasons, canon: pd.DataFrame, warnings: dict[str, int]
+) -> None:
     """Cross-field rules and derived columns of one kind."""
     if kind == "permits":
-        long_term = df["valid_to"].isin([pd.Timestamp(d) for d in LONG_TERM_DATES]) | (
-            df["valid_to"].dt.year >= 2099
-        )
-        df["valid_to"] = df["valid_to"].where(~long_term)
+        raw_to = canon["valid_to"] if "valid_to" in canon else pd.Series(np.nan, index=df.index, dtype="str")
+        year = df["valid_to"].dt.year
+        long_term = df["valid_to"].isin([pd.Timestamp(d) for d in LONG_TERM_DATES]) | year.isin([2099, 9999])
+        absurd = df["valid_to"].notna() & ~long_term & (df["valid_to"] > pd.Timestamp(LATEST_VALID_TO))
+        reasons.add_quoted(absurd, raw_to, "有效期至", f"有效期至晚于{LATEST_VALID_TO[:4]}年（疑似录入错误）")
+        df["valid_to"] = df["valid_to"].where(~long_term & ~absurd)
         df["valid_from"] = df["valid_from"].fillna(df["decision_date"])
         reasons.add(
             df["valid_to"].notna() & (df["valid_to"] < df["valid_from"]), "「有效期至」早于「有效期自」"

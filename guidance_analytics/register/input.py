@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputFileError
-from ..ingest import header_key, parse_dates, read_batches
+from ..ingest import header_key, parse_dates, read_batches, scrub_people, scrub_pii
 
 #: canonical column → accepted header labels (compared after :func:`guidance_analytics.ingest.header_key`)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -73,6 +73,9 @@ TEXT_COLUMNS = (
 )
 YES = {"是", "y", "yes", "true", "1", "√", "采纳", "同意"}
 NO = {"否", "n", "no", "false", "0", "×", "x", "不采纳", "不同意"}
+#: Reviewer free text copied into the register and the 意见书: scrubbed of people's names and
+#: phone / ID numbers like imported free text (see :func:`guidance_analytics.ingest.scrub_people`).
+FREE_TEXT_COLUMNS = ("reasons", "evidence", "remarks", "place")
 
 
 def alias_map() -> dict[str, str]:
@@ -186,6 +189,9 @@ def read_chosen(chosen: Any) -> tuple[pd.DataFrame, str]:
         values = frame[col] if col in frame.columns else pd.Series(None, index=frame.index, dtype=object)
         clean = {"officers": join_officers, "list_no": _list_no}.get(col, _clean_text)
         out[col] = pd.Series([clean(v) for v in values], index=frame.index, dtype=object)
+    for col in FREE_TEXT_COLUMNS:
+        text = scrub_pii(scrub_people(out[col].astype("str")))
+        out[col] = pd.Series(text.astype(object).where(text.notna(), None), index=frame.index, dtype=object)
     out["uscc"] = pd.Series(
         [v.upper() if isinstance(v, str) else None for v in out["uscc"]], index=frame.index, dtype=object
     )

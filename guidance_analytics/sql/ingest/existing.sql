@@ -1,10 +1,11 @@
--- Stored key, content hash and version for the keys of the batch being imported ($keys: a list).
+-- Stored key, content hash and version (办结时间, update time, 工单状态) for the keys of the batch
+-- being imported ($keys: a list).
 WITH batch_keys AS (
     SELECT DISTINCT unnest($keys::VARCHAR[]) AS key
 ),
 stored AS (
-    SELECT key, row_hash, version FROM record_versions WHERE kind = $kind
+    SELECT key, row_hash, version, updated_at, status FROM record_versions WHERE kind = $kind
 )
-SELECT stored.key, stored.row_hash, stored.version
+SELECT stored.key, stored.row_hash, stored.version, stored.updated_at, stored.status
 FROM stored
 JOIN batch_keys USING (key)

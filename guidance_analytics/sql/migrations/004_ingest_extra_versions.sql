@@ -1,0 +1,23 @@
+-- Issue 11: columns the schema does not map are kept per row in `extra` (JSON text, personal
+-- columns removed); work orders keep their 工单状态 and the export's update time (from a column
+-- such as 数据更新时间戳), which with 办结时间 and re-open markers decide which state is newer.
+ALTER TABLE permits ADD COLUMN IF NOT EXISTS extra VARCHAR;
+ALTER TABLE complaints ADD COLUMN IF NOT EXISTS extra VARCHAR;
+ALTER TABLE inspections ADD COLUMN IF NOT EXISTS extra VARCHAR;
+ALTER TABLE penalties ADD COLUMN IF NOT EXISTS extra VARCHAR;
+ALTER TABLE complaints ADD COLUMN IF NOT EXISTS status VARCHAR;
+ALTER TABLE complaints ADD COLUMN IF NOT EXISTS updated_at TIMESTAMP;
+
+-- Natural key, content hash and version (newer-content rule) of every stored record, by kind:
+-- `version` is 办结时间 for work orders, `updated_at` the export's own update time, `status` the
+-- 工单状态 (re-open markers).
+CREATE OR REPLACE VIEW record_versions AS
+SELECT 'permits' AS kind, permit_key AS key, row_hash, NULL::TIMESTAMP AS version,
+       NULL::TIMESTAMP AS updated_at, NULL::VARCHAR AS status
+FROM permits
+UNION ALL
+SELECT 'complaints', order_no, row_hash, closed_at, updated_at, status FROM complaints
+UNION ALL
+SELECT 'inspections', inspection_no, row_hash, NULL::TIMESTAMP, NULL::TIMESTAMP, NULL::VARCHAR FROM inspections
+UNION ALL
+SELECT 'penalties', decision_no, row_hash, NULL::TIMESTAMP, NULL::TIMESTAMP, NULL::VARCHAR FROM penalties;
