@@ -10,6 +10,7 @@ decoding errors; either way the frames are the same.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputFileError
 
-__all__ = ["detect_encoding", "csv_frames"]
+__all__ = ["csv_frames", "decoding_report", "detect_encoding"]
 
 _CHUNK = 1 << 20
 #: Bytes parsed at a time; with ``use_threads=False`` the reader holds no more than that ahead.
@@ -217,5 +218,51 @@ def _pandas_frames(
             yield frame.reset_index(drop=True)
     except pd.errors.EmptyDataError:
         return
-    except (UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
-        raise InputFileError(f"文件 {path.name} 读取失败（编码 {encoding}）：{exc}") from exc
+    except UnicodeDecodeError:
+        raise InputFileError(decoding_report(path, encoding)) from None
+    except pd.errors.ParserError as exc:
+        found = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+        if found:
+            line = skip + int(found.group(1)) + 1
+            raise InputFileError(
+                f'文件 {path.name} 第 {line} 行附近有一个英文引号 " 直到文件末尾都没有闭合，其后各行都被并进了一个单元格：'
+                "为免数据错乱，本文件未导入；请修正该单元格中的引号后重新导出。"
+            ) from None
+        raise InputFileError(
+            f"文件 {path.name} 无法按 CSV 解析（编码 {encoding}）：请检查分隔符和引号后重新导出。"
+        ) from None
+    except OSError as exc:
+        raise InputFileError(f"文件 {path.name} 读取失败：{exc.strerror or exc}") from None
+
+
+def decoding_report(path: Path, encoding: str, limit: int = 5) -> str:
+    """A Chinese message naming the lines of ``path`` that do not decode: in a file that mixes
+    UTF-8 and GB18030 lines, the lines that are not in the file's main encoding (the one most
+    lines decode in)."""
+    codecs_ = ("utf-8", "gb18030")
+    bad: dict[str, list[int]] = {c: [] for c in codecs_}
+    counts = dict.fromkeys(codecs_, 0)
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if line.isascii():
+                continue
+            for codec in codecs_:
+                try:
+                    line.decode(codec)
+                except UnicodeDecodeError:
+                    counts[codec] += 1
+                    if len(bad[codec]) < limit:
+                        bad[codec].append(number)
+    shown = {"utf-8": "UTF-8", "gb18030": "GB18030（GBK）"}
+    main = min(codecs_, key=lambda c: counts[c])
+    other = next(c for c in codecs_ if c != main)
+    lines = bad[main]
+    if not lines:
+        return f"文件 {path.name} 无法按 {shown.get(encoding.lower(), encoding)} 编码读取：请确认文件编码后重新导出。"
+    where = "、".join(map(str, lines)) + (f" 等 {counts[main]} 行" if counts[main] > len(lines) else "")
+    if counts[other] > 0:
+        return (
+            f"文件 {path.name} 混用了两种编码：大部分行是 {shown[main]}，第 {where} 行不是（像是 {shown[other]}）："
+            "为免存入乱码，本文件未导入；请把整个文件统一另存为 UTF-8 后重新导入。"
+        )
+    return f"文件 {path.name} 第 {where} 行无法按 {shown[main]} 编码读取：请确认文件编码后重新导出。"

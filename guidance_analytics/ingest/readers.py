@@ -23,6 +23,7 @@ import csv
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputFileError
 from . import excel_reader, formats
-from .csv_reader import csv_frames, detect_encoding
+from .csv_reader import csv_frames, decoding_report, detect_encoding
 from .excel_reader import cell_text
 from .schema import KIND_SPECS, PERSONAL_HEADERS, alias_map, header_key
 
@@ -160,6 +161,7 @@ class RawTable:
     #: positions of dropped personal columns holding names (their values feed CALLER_NAMES only)
     _name_columns: list[int] = field(default_factory=list, repr=False)
     _delimiter: str = field(default=",", repr=False)
+    _breaks: int = field(default=0, repr=False)
     _width: int = field(default=0, repr=False)
     #: the calamine sheet loaded while finding the header, reused by the first batches() call
     _sheet_cache: Any = field(default=None, repr=False, compare=False)
@@ -236,11 +238,88 @@ class RawTable:
             positions,
             self.batch_rows,
         )
+        self._breaks = 0
         for frame, start in frames:
             frame.columns = labels
+            self._check_quotes(frame, start)
+            if (self.encoding or "").lower() in ("gb18030", "gbk", "gb2312"):
+                self._check_mojibake(frame, start)
             frame = self._finish(frame, start)
             if len(frame):
                 yield frame
+
+    def _line_of(self, breaks: np.ndarray, start: int, i: int) -> int:
+        """1-based file line where data record ``start + i`` begins (line breaks inside quoted
+        cells of earlier records counted)."""
+        return self.header_row + 2 + start + i + self._breaks + int(breaks[:i].sum())
+
+    def _check_quotes(self, frame: pd.DataFrame, start: int) -> None:
+        """Refuse a file where a stray ``"`` made one cell swallow the lines after it.
+
+        A quoted cell may hold line breaks; one whose later lines look like records of their own
+        (half the delimiters of a record or more) or that runs over 20 lines is an unclosed quote.
+        """
+        width = max(self._width, 1)
+        breaks = np.zeros(len(frame), dtype=np.int64)
+        suspects: list[tuple[int, str, int]] = []
+        for j, label in enumerate(frame.columns):
+            values = frame.iloc[:, j]
+            arr = pa.chunked_array(values.array.__arrow_array__()) if _arrow_backed(values) else None
+            has = (
+                pc.fill_null(pc.match_substring(arr, "\n"), False).to_numpy(zero_copy_only=False)
+                if arr is not None
+                else values.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool)
+            )
+            if not has.any():
+                continue
+            for i in np.flatnonzero(has):
+                text = str(values.iloc[i])
+                n = text.count("\n")
+                breaks[i] += n
+                later = text.split("\n")[1:]
+                if n > 20 or any(line.count(self._delimiter) >= max(2, (width - 1) // 2) for line in later):
+                    suspects.append((int(i), label.split(" (")[0], n))
+        if suspects:
+            i, label, n = suspects[0]
+            line = self._line_of(breaks, start, i)
+            raise InputFileError(
+                f'文件 {self.path.name} 第 {line} 行的「{label}」有一个英文引号 " 没有正常结束，'
+                f"把第 {line + 1}–{line + n} 行（{n} 行）并进了这一个单元格：多半是单元格里多打了一个引号。"
+                "为免数据错乱，本文件未导入；请在原系统或 Excel 中修正该单元格（或把引号改为中文引号）后重新导出。"
+            )
+        self._breaks += int(breaks.sum())
+
+    def _check_mojibake(self, frame: pd.DataFrame, start: int) -> None:
+        """Refuse a GB18030 file with lines or cells that were UTF-8 (they decode, as mojibake).
+
+        UTF-8 Chinese read as GB18030 turns into rare characters (GBK lead bytes E4–E9, private
+        use): a row whose text is a quarter or more such characters (at least 4) was not GB18030.
+        """
+        n = len(frame)
+        rare = np.zeros(n, dtype=np.int64)
+        total = np.zeros(n, dtype=np.int64)
+        for j in range(frame.shape[1]):
+            values = frame.iloc[:, j]
+            if not _arrow_backed(values):
+                continue
+            arr = pa.chunked_array(values.array.__arrow_array__())
+            if pc.all(pc.fill_null(pc.string_is_ascii(arr), True)).as_py():
+                continue
+            hit = pc.fill_null(pc.match_substring_regex(arr, _mojibake_class()), False)
+            if not pc.any(hit).as_py():
+                continue
+            rare += pc.fill_null(pc.count_substring_regex(arr, _mojibake_class()), 0).to_numpy(
+                zero_copy_only=False
+            )
+            total += pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False)
+        bad = np.flatnonzero((rare >= 4) & (rare * 4 >= total))
+        if len(bad):
+            lines = "、".join(str(self.header_row + 2 + start + int(i) + self._breaks) for i in bad[:10])
+            more = f" 等 {len(bad)} 行" if len(bad) > 10 else ""
+            raise InputFileError(
+                f"文件 {self.path.name} 按 GB18030（GBK）读取，但第 {lines} 行{more}的文字是乱码，像是 UTF-8 编码"
+                "（文件混用了两种编码）：为免存入乱码，本文件未导入；请把整个文件统一另存为 UTF-8 或 GB18030 后重新导入。"
+            )
 
     # ---------------------------------------------------------------- spreadsheets
     def _excel_batches(self) -> Iterator[pd.DataFrame]:
@@ -298,6 +377,20 @@ def _blank_cells(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         arr = pc.if_else(empty, pa.scalar(None, arr.type), arr)
     out = pd.Series(pd.array(arr, dtype="str"), index=values.index)
     return out, empty.to_numpy(zero_copy_only=False), space.to_numpy(zero_copy_only=False)
+
+
+@lru_cache(maxsize=1)
+def _mojibake_class() -> str:
+    """RE2 class of the characters UTF-8 Chinese turns into when read as GB18030."""
+    chars = set()
+    for lead in range(0xE4, 0xEA):
+        for trail in (*range(0x40, 0x7F), *range(0x80, 0xFF)):
+            try:
+                chars.add(bytes([lead, trail]).decode("gb18030"))
+            except UnicodeDecodeError:
+                continue
+    body = "".join(f"\\x{{{ord(c):x}}}" for c in sorted(chars))
+    return f"[{body}\\x{{e000}}-\\x{{f8ff}}]"
 
 
 def _arrow_backed(values: pd.Series) -> bool:
@@ -532,8 +625,10 @@ def _csv_head(path: Path, encoding: str, aliases: Mapping[str, str]) -> tuple[li
                 if not line:
                     break
                 lines.append(line)
-    except (UnicodeDecodeError, OSError) as exc:
-        raise InputFileError(f"无法读取文件 {path.name}（编码 {encoding}）：{exc}") from exc
+    except UnicodeDecodeError:
+        raise InputFileError(decoding_report(path, encoding)) from None
+    except OSError as exc:
+        raise InputFileError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from None
     if lines and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]
     best: tuple[int, str, list[list[str]]] | None = None
