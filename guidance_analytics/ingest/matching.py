@@ -276,6 +276,8 @@ class BusinessIndex:
         """Match targets; see :func:`match_targets`."""
         n = len(targets)
         index = targets.index
+        if self.size == 0:  # nothing to match against: every target is unmatched, with its reason
+            return _unmatched(targets)
         empty = pd.Series(np.nan, index=index, dtype="object")
         t_name = text_series(targets["target_name"]) if "target_name" in targets else empty
         t_addr = text_series(targets["address"]) if "address" in targets else empty
@@ -332,6 +334,32 @@ class BusinessIndex:
             },
             index=index,
         )
+
+
+def _unmatched(targets: pd.DataFrame) -> pd.DataFrame:
+    """The result for an empty business table: unmatched, 被反映对象为空 or 未找到…."""
+    index = targets.index
+    coded = np.zeros(len(index), dtype=bool)
+    if "target_name" in targets:
+        names = text_series(targets["target_name"]).astype("str").str.strip()
+        named = (names.notna() & (names != "")).to_numpy(dtype=bool)
+        coded = (
+            normalize_name(names)
+            .str.contains(r"[0-9A-Z]{18}", regex=True)
+            .to_numpy(dtype=bool, na_value=False)
+        )
+    else:
+        named = np.zeros(len(index), dtype=bool)
+    notes = np.where(coded, NOTE_USCC_UNKNOWN, np.where(named, NOTE_NOT_FOUND, NOTE_EMPTY))
+    return pd.DataFrame(
+        {
+            "business_id": pd.Series(np.nan, index=index, dtype="str"),
+            "match_method": pd.Series(np.nan, index=index, dtype="str"),
+            "match_confidence": pd.Series(np.nan, index=index, dtype="float64"),
+            "match_note": pd.Series(notes, index=index, dtype="str"),
+        },
+        index=index,
+    )
 
 
 class _FuzzyIndex:

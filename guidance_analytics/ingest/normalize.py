@@ -21,6 +21,7 @@ from .schema import header_key
 
 __all__ = [
     "PII_MASK",
+    "on_distinct",
     "EXCEL_SERIAL_MIN",
     "EXCEL_SERIAL_MAX",
     "MULTI_SEPARATORS",
@@ -74,6 +75,29 @@ def _arrow(s: pd.Series) -> pa.ChunkedArray | None:
 
 def _from_arrow(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return pd.Series(pd.array(arr, dtype="str"), index=index)
+
+
+def on_distinct(fn: Any, values: pd.Series, max_share: float = 0.5) -> pd.Series:
+    """Apply a vectorised element-wise ``fn`` to the distinct values only, when they are at most
+    ``max_share`` of the rows (exports repeat a lot); else to all values. Missing stays missing."""
+    values = _series(values)
+    arr = _arrow(values)
+    if arr is None:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if len(uniques) in (0, len(values)) or len(uniques) > max_share * len(values):
+            return fn(values)
+        mapped = fn(pd.Series(uniques, dtype=values.dtype))
+        return mapped.take(codes.clip(min=0)).set_axis(values.index).where(codes >= 0)
+    encoded = pc.dictionary_encode(arr).combine_chunks()
+    dictionary = encoded.dictionary
+    if len(dictionary) == 0 or len(dictionary) > max_share * len(values):
+        return fn(values)
+    mapped = fn(pd.Series(pd.array(dictionary, dtype="str")))
+    indices = encoded.indices
+    missing = pc.is_null(indices).to_numpy(zero_copy_only=False)
+    idx = pc.fill_null(indices, 0).to_numpy(zero_copy_only=False)
+    out = mapped.take(idx).set_axis(values.index)
+    return out.mask(missing) if missing.any() else out
 
 
 _ALL_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -230,6 +254,43 @@ _FAST_FORMATS = (
 )
 
 
+_EXAMPLE = pd.Timestamp("2024-03-05 14:23:11")
+#: character positions of each field in the zero-padded fast formats (YYYY-MM-DD HH:MM:SS)
+_FIELD_SLICES = {
+    "year": (0, 4),
+    "month": (5, 7),
+    "day": (8, 10),
+    "hour": (11, 13),
+    "minute": (14, 16),
+    "second": (17, 19),
+}
+
+
+def _strptime_exact(sub: pd.Series, fmt: str) -> pd.Series:
+    """``pd.to_datetime(sub, format=fmt, errors="coerce")``, in arrow where the text allows: a value
+    counts only when formatting it back gives the same text (arrow would roll 2024-02-30 over)."""
+    arr = _arrow(sub)
+    if arr is None:
+        return pd.to_datetime(sub, format=fmt, errors="coerce")
+    parsed = pc.strptime(arr, format=fmt, unit="us", error_is_null=True)
+    # zero-padded text of exactly the format's length, whose fields are the parsed ones
+    same = pc.equal(pc.utf8_length(arr), len(_EXAMPLE.strftime(fmt)))
+    for field, (lo, hi) in _FIELD_SLICES.items():
+        if hi <= len(_EXAMPLE.strftime(fmt)) and (field not in ("hour", "minute", "second") or "%H" in fmt):
+            if field == "second" and "%S" not in fmt:
+                continue
+            digits = pc.utf8_slice_codeunits(arr, lo, hi)
+            number = pc.cast(pc.if_else(pc.match_substring_regex(digits, r"^\d+$"), digits, "0"), pa.int64())
+            same = pc.and_(same, pc.equal(number, getattr(pc, field)(parsed)))
+    same = pc.fill_null(same, False)
+    exact = pc.if_else(same, parsed, pa.scalar(None, parsed.type))
+    out = pd.Series(exact.to_numpy(zero_copy_only=False), index=sub.index).astype(_DT_UNIT)
+    redo = ~same.to_numpy(zero_copy_only=False) & sub.notna().to_numpy(dtype=bool)
+    if redo.any():  # 2024-3-5 and the like: pandas' parser decides
+        out[redo] = pd.to_datetime(sub[redo], format=fmt, errors="coerce").astype(_DT_UNIT)
+    return out
+
+
 def _parse_dates_unique(u: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse distinct non-missing date strings (see :func:`parse_dates`)."""
     stripped = u.str.strip()
@@ -244,7 +305,7 @@ def _parse_dates_unique(u: pd.Series) -> tuple[pd.Series, pd.Series]:
         probe = pd.to_datetime(sub.iloc[:50], format=fmt, errors="coerce")
         if probe.isna().all():
             continue
-        res = pd.to_datetime(sub, format=fmt, errors="coerce")
+        res = _strptime_exact(sub, fmt)
         ok = res.notna()
         if ok.any():
             hit = res[ok]
@@ -570,8 +631,10 @@ def scrub_pii(s: pd.Series, free_text: bool = True) -> pd.Series:
     >>> scrub_pii(pd.Series(["电话13912345678", "编码370399109"]), free_text=False).tolist()
     ['电话［已隐去］', '编码370399109']
     """
-    pattern = _PII if free_text else _PII_NUMBERS
-    s = _as_text(_series(s))
+    return on_distinct(lambda u: _scrub_numbers(u, _PII if free_text else _PII_NUMBERS), _as_text(_series(s)))
+
+
+def _scrub_numbers(s: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
     arr = _arrow(s)
     if arr is None:
         return s.str.replace(pattern, _mask_number, regex=True)
@@ -616,8 +679,13 @@ _NAME_BEFORE_VERB = re.compile(
     rf"{_BOUNDARY}(?P<name>(?:{_SURNAME_ALT})[\u4e00-\u9fff]{{1,2}}?)(?={_SPEECH})"
 )
 _HONORIFIC = re.compile(r"(?:欧阳|司马|上官|诸葛|东方|皇甫|慕容|令狐|夏侯|[\u4e00-\u9fff])(?:女士|先生|小姐)")
-#: cheap arrow pre-filter: texts that might hold a name before a verb or an honorific
-_PEOPLE_RE2 = r"女士|先生|小姐|反映|反应|称|投诉|举报|咨询|表示|来电|要求|求助|说|提出|建议"
+#: arrow (RE2) pre-filter: the texts the two patterns above can match (RE2 has no look-behind, so
+#: the boundary is consumed here; the Python patterns decide)
+_PEOPLE_RE2 = (
+    r"(?:欧阳|司马|上官|诸葛|东方|皇甫|慕容|令狐|夏侯|[\x{4e00}-\x{9fff}])(?:女士|先生|小姐)"
+    r"|(?:^|[\s，。；：、,.;:!?！？（(“\"'「】\]）)]|市民|来电人|群众|居民|诉求人|反映人)"
+    rf"(?:{_SURNAME_ALT})[\x{{4e00}}-\x{{9fff}}]{{1,2}}?{_SPEECH}"
+)
 
 
 def _mask_name(m: re.Match[str]) -> str:
@@ -627,12 +695,26 @@ def _mask_name(m: re.Match[str]) -> str:
     return PII_MASK
 
 
-def _scrub_people_one(text: str, names: tuple[str, ...]) -> str:
-    for name in names:
-        if len(name) >= 2 and name in text:
-            text = text.replace(name, PII_MASK)
-    text = _HONORIFIC.sub(PII_MASK, text)
-    return _NAME_BEFORE_VERB.sub(_mask_name, text)
+def _scrub_patterns(text: str) -> str:
+    return _NAME_BEFORE_VERB.sub(_mask_name, _HONORIFIC.sub(PII_MASK, text))
+
+
+def _scrub_patterns_series(s: pd.Series) -> pd.Series:
+    arr = _arrow(s)
+    if arr is not None:
+        suspect = pc.fill_null(pc.match_substring_regex(arr, _PEOPLE_RE2), False).to_numpy(
+            zero_copy_only=False
+        )
+    else:
+        suspect = s.str.contains(
+            _PEOPLE_RE2.replace("\\x{4e00}", "\u4e00").replace("\\x{9fff}", "\u9fff"), regex=True
+        )
+        suspect = suspect.fillna(False).to_numpy(dtype=bool)
+    if not suspect.any():
+        return s
+    out = s.copy()
+    out[suspect] = [_scrub_patterns(t) for t in s[suspect]]
+    return out
 
 
 def scrub_people(s: pd.Series, names: pd.Series | None = None) -> pd.Series:
@@ -662,26 +744,21 @@ def scrub_people(s: pd.Series, names: pd.Series | None = None) -> pd.Series:
     ['［已隐去］反映：饭店卫生差', '已向［已隐去］解释说明', '顾客反映有异物']
     """
     s = _as_text(_series(s))
-    arr = _arrow(s)
-    if arr is not None:
-        suspect = pc.fill_null(pc.match_substring_regex(arr, _PEOPLE_RE2), False).to_numpy(
-            zero_copy_only=False
-        )
-    else:
-        suspect = s.str.contains(_PEOPLE_RE2, regex=True).fillna(False).to_numpy(dtype=bool)
     if names is not None:
-        given = names.reindex(s.index).fillna("").astype("str").to_numpy(dtype=object)
-        has_name = np.array([bool(g) for g in given], dtype=bool)
-        suspect = suspect | has_name
-    else:
-        given = None
-    suspect &= s.notna().to_numpy(dtype=bool)
-    if not suspect.any():
-        return s
-    idx = np.flatnonzero(suspect)
-    texts = s.to_numpy(dtype=object)
-    out = texts.copy()
-    for i in idx:
-        row_names = tuple(given[i].split("\x1f")) if given is not None and given[i] else ()
-        out[i] = _scrub_people_one(texts[i], row_names)
-    return pd.Series(out, index=s.index, dtype="str")
+        given = names.reindex(s.index).to_numpy(dtype=object)
+        texts = s.to_numpy(dtype=object)
+        rows = [
+            i
+            for i, (g, t) in enumerate(zip(given, texts, strict=True))
+            if isinstance(g, str) and g and isinstance(t, str)
+        ]
+        if rows:
+            out = texts.copy()
+            for i in rows:
+                text = texts[i]
+                for name in given[i].split("\x1f"):
+                    if len(name) >= 2 and name in text:
+                        text = text.replace(name, PII_MASK)
+                out[i] = text
+            s = pd.Series(out, index=s.index, dtype="str")
+    return on_distinct(_scrub_patterns_series, s)

@@ -54,6 +54,10 @@ __all__ = [
 
 #: Column added to every batch: 1-based data row number, counted from the first row under the header.
 ROW_NUMBER = "row_number"
+#: Canonical columns holding free text (where a stray UTF-8 line or cell shows as mojibake).
+TEXT_FIELDS = frozenset(
+    ("title", "content", "target_name", "address", "result", "facts", "problems", "name", "handling_unit")
+)
 #: Column added to batches when the file has personal name columns (来电人 …): the names of the
 #: row, ``\x1f``-joined, so checks can remove them from the row's free text. Never stored.
 CALLER_NAMES = "caller_names"
@@ -298,20 +302,22 @@ class RawTable:
         n = len(frame)
         rare = np.zeros(n, dtype=np.int64)
         total = np.zeros(n, dtype=np.int64)
-        for j in range(frame.shape[1]):
+        for j, label in enumerate(frame.columns):
+            if self.mapping.get(label) not in TEXT_FIELDS and label not in self.unknown:
+                continue  # codes, dates and enumerations: a UTF-8 line shows in its text cells too
             values = frame.iloc[:, j]
             if not _arrow_backed(values):
                 continue
-            arr = pa.chunked_array(values.array.__arrow_array__())
-            if pc.all(pc.fill_null(pc.string_is_ascii(arr), True)).as_py():
+            encoded = pc.dictionary_encode(pa.chunked_array(values.array.__arrow_array__())).combine_chunks()
+            words = encoded.dictionary
+            if not pc.any(pc.fill_null(pc.match_substring_regex(words, _mojibake_class()), False)).as_py():
                 continue
-            hit = pc.fill_null(pc.match_substring_regex(arr, _mojibake_class()), False)
-            if not pc.any(hit).as_py():
-                continue
-            rare += pc.fill_null(pc.count_substring_regex(arr, _mojibake_class()), 0).to_numpy(
-                zero_copy_only=False
-            )
-            total += pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False)
+            idx = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
+            present = pc.is_valid(encoded.indices).to_numpy(zero_copy_only=False)
+            counts = pc.count_substring_regex(words, _mojibake_class()).to_numpy(zero_copy_only=False)
+            lengths = pc.utf8_length(words).to_numpy(zero_copy_only=False)
+            rare += np.where(present, counts[idx], 0)
+            total += np.where(present, lengths[idx], 0)
         bad = np.flatnonzero((rare >= 4) & (rare * 4 >= total))
         if len(bad):
             lines = "、".join(str(self.header_row + 2 + start + int(i) + self._breaks) for i in bad[:10])

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import identity, normalize
 from .codes import uscc_check_ok_series, uscc_valid_format_series
@@ -192,7 +193,7 @@ def check_batch(
 
     names = canon[CALLER_NAMES] if CALLER_NAMES in canon else None
     for col in kind.columns:
-        if col.dtype not in ("text", "enum") or col.name in CODE_COLUMNS or col.name not in df:
+        if col.dtype != "text" or col.name in CODE_COLUMNS or col.name not in df:
             continue
         free = col.name in FREE_TEXT
         if free:
@@ -269,12 +270,7 @@ def _kind_rules(
 
 def _on_uniques(fn: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
     """Apply a vectorised element-wise ``fn`` to the distinct values only (exports repeat a lot)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) in (0, len(values)):
-        return fn(values)
-    mapped = fn(pd.Series(uniques, dtype=values.dtype))
-    out = mapped.take(codes.clip(min=0)).set_axis(values.index)
-    return out.where(codes >= 0)
+    return normalize.on_distinct(fn, values)
 
 
 def _key(kind: Kind, rows: pd.DataFrame) -> pd.Series:
@@ -285,12 +281,43 @@ def _key(kind: Kind, rows: pd.DataFrame) -> pd.Series:
 
 
 def _hash(frame: pd.DataFrame) -> pd.Series:
-    """A stable 64-bit content hash per row, as 16 hex characters."""
+    """A stable 64-bit content hash per row, as 16 hex characters.
+
+    The same value as ``pandas.util.hash_pandas_object(frame.astype("str"), index=False)`` (so
+    hashes stored by earlier versions still match), computed from each column's distinct values.
+    """
     if frame.empty:
         return pd.Series([], index=frame.index, dtype="str")
-    text = frame.astype("str")
-    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy(dtype=np.uint64)
-    return pd.Series(_hex16(hashed), index=frame.index)
+    n = len(frame)
+    out = np.full(n, 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    num_items = frame.shape[1]
+    with np.errstate(over="ignore"):
+        for i in range(num_items):
+            out ^= _column_hash(frame.iloc[:, i].astype("str"))
+            out *= mult
+            inverse_i = num_items - i
+            mult += np.uint64(82520 + inverse_i + inverse_i)
+        out += np.uint64(97531)
+    return pd.Series(_hex16(out), index=frame.index)
+
+
+_NULL_HASH = np.uint64(np.iinfo(np.uint64).max)
+
+
+def _column_hash(text: pd.Series) -> np.ndarray:
+    """pandas' categorised hash of one ``str`` column: hash of each distinct value, u8max for NaN."""
+    if getattr(text.dtype, "storage", None) == "pyarrow":
+        encoded = pc.dictionary_encode(pa.chunked_array(text.array.__arrow_array__())).combine_chunks()
+        uniques = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+        hashed = pd.util.hash_array(uniques, categorize=False) if len(uniques) else np.zeros(0, np.uint64)
+        idx = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
+        missing = pc.is_null(encoded.indices).to_numpy(zero_copy_only=False)
+        result = hashed[idx] if len(hashed) else np.zeros(len(text), dtype=np.uint64)
+        result = result.astype(np.uint64, copy=True)
+        result[missing] = _NULL_HASH
+        return result
+    return pd.util.hash_array(text.to_numpy(dtype=object), categorize=True)
 
 
 _HEX_PAIRS = np.frombuffer("".join(f"{i:02x}" for i in range(256)).encode("ascii"), dtype=np.uint8).reshape(
