@@ -196,6 +196,7 @@ def import_file(
             names = ingest_rows.known_names(con) if kind != "complaints" else {}
             businesses = ingest_rows.business_index(con) if kind == "complaints" else None
             columns = ingest_rows.table_columns(con, kind)
+            touched: set[str] = set()  # businesses whose records this import writes or replaces
             for raw, canon in batches:
                 result.read += len(raw)
                 warnings.update(_shadowed_warnings(table, raw, spec))
@@ -210,7 +211,9 @@ def import_file(
                 extra = ingest_rows.extra_json(con, raw.loc[rows.index], table)
                 if extra is not None:
                     rows["extra"] = extra
-                counts, final, replace = ingest_rows.classify(con, kind, rows, today_ts)
+                counts, final, replace = ingest_rows.classify(con, kind, rows, today_ts, touched)
+                if kind != "complaints":
+                    touched.update(final["business_id"].dropna().astype(str))
                 if businesses is not None and not final.empty:
                     final = ingest_rows.with_matches(final, businesses)
                 result.accepted += counts["accepted"]
@@ -226,8 +229,8 @@ def import_file(
             if result.read == 0:
                 raise InputFileError(f"文件 {path.name} 在表头之下没有数据行，未导入任何内容。")
             if kind != "complaints":
-                ingest_rows.refresh_businesses(con)
-                ingest_rows.rematch_complaints(con)
+                ingest_rows.refresh_businesses(con, touched)
+                ingest_rows.rematch_complaints(con, touched)
             if kind == "complaints":
                 named, matched = con.execute(
                     sql.load("ingest/match_rate"), {"source_file": path.name}

@@ -28,7 +28,7 @@ from .identity import (
 )
 from .schema import USCC_PLACEHOLDER
 
-__all__ = ["MATCH_COLUMNS", "BusinessIndex", "match_targets"]
+__all__ = ["MATCH_COLUMNS", "BusinessIndex", "match_targets", "screen_targets"]
 
 
 #: Columns of :func:`match_targets`' result.
@@ -362,6 +362,120 @@ def _unmatched(targets: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: Notes that mean "several businesses fit": a new business among them changes nothing by itself,
+#: but the target must be matched again against all businesses.
+_AMBIGUOUS = (NOTE_AMBIGUOUS_NAME, NOTE_AMBIGUOUS_CORE, NOTE_AMBIGUOUS_FUZZY, NOTE_AMBIGUOUS_ADDRESS)
+
+
+def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: float = 0.7) -> np.ndarray:
+    """Which targets a few new or changed businesses can affect: the ones to match again.
+
+    A target's match can change only if one of ``new`` is a candidate for it at some stage of
+    :func:`match_targets`. Kept (a superset of those): a target holding a credit-code-like run;
+    the same normalised name or core as a new business; a new core contained in the target's core
+    or containing it (3+ characters), or the shorter a subsequence with the same first and last
+    character (4+), or character-bigram Jaccard ≥ ``fuzzy_threshold`` — pairs found by counting
+    shared bigrams in one sparse product; the same trade name in the same township; an address
+    that finds a new business's address. The caller matches the kept ones against all businesses.
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        ``target_name`` and optionally ``address``, ``township`` (as for :func:`match_targets`).
+    new : BusinessIndex
+        The new or changed businesses only.
+    fuzzy_threshold : float
+        As for :func:`match_targets`.
+
+    Returns
+    -------
+    numpy.ndarray of bool, aligned with ``targets``.
+    """
+    from scipy import sparse
+
+    n = len(targets)
+    if n == 0 or new.size == 0:
+        return np.zeros(n, dtype=bool)
+    empty = pd.Series(np.nan, index=targets.index, dtype="object")
+    names = text_series(targets["target_name"]) if "target_name" in targets else empty
+    norm = normalize_name(names)
+    keep = norm.isin(new.by_norm).to_numpy(dtype=bool, copy=True)
+    keep |= norm.str.contains(r"[0-9A-Z]{18}", regex=True).to_numpy(dtype=bool, na_value=False)
+    towns = township_canonical(text_series(targets["township"])) if "township" in targets else empty
+    addr = text_series(targets["address"]) if "address" in targets else empty
+    from_addr = township_canonical(addr)
+    towns = towns.where(towns.notna(), from_addr.where(from_addr != OTHER_TOWNSHIP))
+
+    # name cores of the distinct names, against the new cores
+    uniq = pd.Series(pd.unique(norm.dropna()), dtype="object")
+    t_cores = name_core(uniq.astype("str")).to_numpy(dtype=object)
+    b_cores = list(new.by_core)
+    hit_core = np.zeros(len(uniq), dtype=bool)
+    vocab: dict[str, int] = {}
+
+    def grams_matrix(cores: Iterable[Any]) -> tuple[Any, np.ndarray]:
+        rows, cols, sizes = [], [], []
+        for i, c in enumerate(cores):
+            grams = _bigrams(c) if isinstance(c, str) and c else set()
+            sizes.append(len(grams))
+            for g in grams:
+                rows.append(i)
+                cols.append(vocab.setdefault(g, len(vocab)))
+        return rows, cols, np.array(sizes, dtype=np.int64)
+
+    b_rows, b_cols, b_sizes = grams_matrix(b_cores)
+    t_rows, t_cols, t_sizes = grams_matrix(t_cores)
+    width = max(len(vocab), 1)
+    bm = sparse.csr_matrix((np.ones(len(b_rows), np.int32), (b_rows, b_cols)), shape=(len(b_cores), width))
+    tm = sparse.csr_matrix((np.ones(len(t_rows), np.int32), (t_rows, t_cols)), shape=(len(uniq), width))
+    shared = (tm @ bm.T).tocoo()
+    ti, bj, s = shared.row, shared.col, shared.data
+    # a fuzzy candidate shares half the target's bigrams or all of its own; then one of the scores
+    cand = (s >= np.maximum(1, t_sizes[ti] // 2)) | (s == b_sizes[bj])
+    ti, bj, s = ti[cand], bj[cand], s[cand]
+    jaccard = s / (t_sizes[ti] + b_sizes[bj] - s)
+    hit_core[ti[jaccard >= fuzzy_threshold]] = True
+    # containment needs every bigram of the shorter core shared; a subsequence the same first and
+    # last characters: only such pairs are checked one by one
+    first_t = np.array([c[0] if isinstance(c, str) and c else "" for c in t_cores], dtype=object)
+    last_t = np.array([c[-1] if isinstance(c, str) and c else "" for c in t_cores], dtype=object)
+    first_b = np.array([c[0] for c in b_cores], dtype=object)
+    last_b = np.array([c[-1] for c in b_cores], dtype=object)
+    check = (jaccard < fuzzy_threshold) & ~hit_core[ti]
+    check &= (s == np.minimum(t_sizes[ti], b_sizes[bj])) | (
+        (first_t[ti] == first_b[bj]) & (last_t[ti] == last_b[bj])
+    )
+    for i, j in zip(ti[check], bj[check], strict=True):
+        if not hit_core[i] and _contains_or_follows(t_cores[i], b_cores[j]):
+            hit_core[i] = True
+    core_set = set(b_cores)
+    hit_core |= np.array([isinstance(c, str) and c in core_set for c in t_cores], dtype=bool)
+    hit = dict(zip(uniq, hit_core, strict=True))
+    keep |= norm.map(hit).fillna(False).to_numpy(dtype=bool)
+
+    # trade name in the same township (or anywhere when the target has none)
+    brands = {}
+    for i, c in enumerate(t_cores):
+        if isinstance(c, str) and (brand := _brand(c)) is not None and brand in new.by_brand:
+            brands[uniq[i]] = brand
+    if brands:
+        pairs = {(brand, new.town_of.get(b)) for brand in set(brands.values()) for b in new.by_brand[brand]}
+        t_brand = norm.map(brands).to_numpy(dtype=object)
+        t_town = towns.to_numpy(dtype=object)
+        for i in np.flatnonzero(pd.notna(t_brand)):
+            town = t_town[i]
+            if not isinstance(town, str) or (t_brand[i], town) in pairs:
+                keep[i] = True
+    # addresses
+    if new.addresses.by_addr:
+        keys = normalize_address(addr)
+        hits = {
+            a: bool(new.addresses.lookup(a)) for a in pd.unique(keys.dropna()) if len(a) >= MIN_ADDRESS_LEN
+        }
+        keep |= keys.map(hits).fillna(False).to_numpy(dtype=bool)
+    return keep
+
+
 class _FuzzyIndex:
     """Bigram inverted index over business cores, for candidate collection."""
 
@@ -470,6 +584,19 @@ def _brand_stage(core: str, town: str | None, idx: BusinessIndex) -> tuple[str, 
     if len(found) == 1:
         return found[0], "brand", 0.6, None
     return None
+
+
+def _contains_or_follows(core: str, other: str) -> bool:
+    """The containment (0.8) or subsequence (0.75) condition of :func:`_fuzzy_score`."""
+    short, long_ = (core, other) if len(core) <= len(other) else (other, core)
+    if len(short) >= MIN_CONTAINED_LEN and short not in GENERIC_SHOP_WORDS and short in long_:
+        return True
+    return (
+        len(short) >= MIN_CONTAINED_LEN + 1
+        and short[0] == long_[0]
+        and short[-1] == long_[-1]
+        and _is_subsequence(short, long_)
+    )
 
 
 def _fuzzy_score(core: str, grams: set[str], other: str, other_grams: set[str], threshold: float) -> float:

@@ -21,6 +21,7 @@ from .schema import header_key
 
 __all__ = [
     "PII_MASK",
+    "mostly_distinct",
     "on_distinct",
     "EXCEL_SERIAL_MIN",
     "EXCEL_SERIAL_MAX",
@@ -77,6 +78,16 @@ def _from_arrow(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return pd.Series(pd.array(arr, dtype="str"), index=index)
 
 
+def mostly_distinct(arr: pa.ChunkedArray | pa.Array, sample: int = 2000) -> bool:
+    """True when the first ``sample`` values are nearly all different (a key, a time, free text):
+    encoding such a column as a dictionary costs more than it saves."""
+    n = len(arr)
+    if n < 4 * sample:
+        return False
+    head = arr.slice(0, sample)
+    return pc.count_distinct(head).as_py() > 0.7 * sample
+
+
 def on_distinct(fn: Any, values: pd.Series, max_share: float = 0.5) -> pd.Series:
     """Apply a vectorised element-wise ``fn`` to the distinct values only, when they are at most
     ``max_share`` of the rows (exports repeat a lot); else to all values. Missing stays missing."""
@@ -88,6 +99,8 @@ def on_distinct(fn: Any, values: pd.Series, max_share: float = 0.5) -> pd.Series
             return fn(values)
         mapped = fn(pd.Series(uniques, dtype=values.dtype))
         return mapped.take(codes.clip(min=0)).set_axis(values.index).where(codes >= 0)
+    if mostly_distinct(arr):
+        return fn(values)
     encoded = pc.dictionary_encode(arr).combine_chunks()
     dictionary = encoded.dictionary
     if len(dictionary) == 0 or len(dictionary) > max_share * len(values):
@@ -161,11 +174,18 @@ def normalize_text(s: pd.Series) -> pd.Series:
     s = _as_text(_series(s))
     arr = _arrow(s)
     if arr is not None:  # column-wise in arrow; pandas would loop in Python for NFKC and \s
-        if pc.any(pc.match_substring_regex(arr, _CONTROL_RE2)).as_py():
-            arr = pc.replace_substring_regex(arr, _CONTROL_RE2, "")
-        arr = pc.utf8_normalize(arr, "NFKC")
-        arr = pc.replace_substring_regex(arr, _SPACE_RUN_RE2, " ")
-        arr = pc.utf8_trim(arr, " ")
+        ascii_only = pc.all(pc.fill_null(pc.string_is_ascii(arr), True)).as_py()
+        if ascii_only:  # keys, codes, times: NFKC changes nothing; only odd spacing needs the regex
+            if pc.any(pc.match_substring_regex(arr, r"[\x{0}-\x{1f}\x{7f}]|  |^ | $")).as_py():
+                arr = pc.replace_substring_regex(arr, _CONTROL_RE2, "")
+                arr = pc.replace_substring_regex(arr, _SPACE_RUN_RE2, " ")
+            arr = pc.utf8_trim(arr, " ")
+        else:
+            if pc.any(pc.match_substring_regex(arr, _CONTROL_RE2)).as_py():
+                arr = pc.replace_substring_regex(arr, _CONTROL_RE2, "")
+            arr = pc.utf8_normalize(arr, "NFKC")
+            arr = pc.replace_substring_regex(arr, _SPACE_RUN_RE2, " ")
+            arr = pc.utf8_trim(arr, " ")
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
         return _from_arrow(arr, s.index)
     out = s.str.replace(CONTROL_CHARS, "", regex=True)
@@ -280,7 +300,8 @@ def _strptime_exact(sub: pd.Series, fmt: str) -> pd.Series:
             if field == "second" and "%S" not in fmt:
                 continue
             digits = pc.utf8_slice_codeunits(arr, lo, hi)
-            number = pc.cast(pc.if_else(pc.match_substring_regex(digits, r"^\d+$"), digits, "0"), pa.int64())
+            plain = pc.fill_null(pc.and_(pc.string_is_ascii(digits), pc.utf8_is_digit(digits)), False)
+            number = pc.cast(pc.if_else(plain, digits, "0"), pa.int64())
             same = pc.and_(same, pc.equal(number, getattr(pc, field)(parsed)))
     same = pc.fill_null(same, False)
     exact = pc.if_else(same, parsed, pa.scalar(None, parsed.type))
@@ -717,6 +738,33 @@ def _scrub_patterns_series(s: pd.Series) -> pd.Series:
     return out
 
 
+def _remove_own_names(s: pd.Series, names: pd.Series) -> pd.Series:
+    """Each row's caller names (``\x1f``-joined) replaced by the mask in that row's text."""
+    arr, who = _arrow(s), _arrow(names)
+    if arr is not None and who is not None:
+        encoded = pc.dictionary_encode(who).combine_chunks()
+        if len(encoded.dictionary) <= 50:  # a few distinct names (市民, 匿名 …): column-wise
+            indices = encoded.indices
+            for k, joined in enumerate(encoded.dictionary.to_pylist()):
+                parts = [n for n in (joined or "").split("\x1f") if len(n) >= 2]
+                if not parts:
+                    continue
+                rows = pc.fill_null(pc.equal(indices, k), False)
+                for name in parts:
+                    arr = pc.if_else(rows, pc.replace_substring(arr, name, PII_MASK), arr)
+            return _from_arrow(pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr, s.index)
+    given = names.to_numpy(dtype=object)
+    texts = s.to_numpy(dtype=object)
+    out = texts.copy()
+    for i, (g, text) in enumerate(zip(given, texts, strict=True)):
+        if isinstance(g, str) and g and isinstance(text, str):
+            for name in g.split("\x1f"):
+                if len(name) >= 2 and name in text:
+                    text = text.replace(name, PII_MASK)
+            out[i] = text
+    return pd.Series(out, index=s.index, dtype="str")
+
+
 def scrub_people(s: pd.Series, names: pd.Series | None = None) -> pd.Series:
     """Remove people's names from free text (诉求内容, 诉求标题, 办理结果 …).
 
@@ -745,20 +793,5 @@ def scrub_people(s: pd.Series, names: pd.Series | None = None) -> pd.Series:
     """
     s = _as_text(_series(s))
     if names is not None:
-        given = names.reindex(s.index).to_numpy(dtype=object)
-        texts = s.to_numpy(dtype=object)
-        rows = [
-            i
-            for i, (g, t) in enumerate(zip(given, texts, strict=True))
-            if isinstance(g, str) and g and isinstance(t, str)
-        ]
-        if rows:
-            out = texts.copy()
-            for i in rows:
-                text = texts[i]
-                for name in given[i].split("\x1f"):
-                    if len(name) >= 2 and name in text:
-                        text = text.replace(name, PII_MASK)
-                out[i] = text
-            s = pd.Series(out, index=s.index, dtype="str")
+        s = _remove_own_names(s, _as_text(names.reindex(s.index)))
     return on_distinct(_scrub_patterns_series, s)

@@ -51,7 +51,11 @@ def business_ids(rows: pd.DataFrame, names: dict[str, str]) -> pd.Series:
 
 
 def classify(
-    con: duckdb.DuckDBPyConnection, kind: str, rows: pd.DataFrame, today: pd.Timestamp | None = None
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    rows: pd.DataFrame,
+    today: pd.Timestamp | None = None,
+    replaced_ids: set[str] | None = None,
 ) -> tuple[dict[str, int], pd.DataFrame, np.ndarray]:
     """Count accepted / updated / duplicates; return the final row per key to write and, aligned
     with it, whether that key is stored already (replace) or new (plain insert).
@@ -59,7 +63,8 @@ def classify(
     A stored key with other content is replaced unless the incoming row is an older state
     (:func:`older_states`); keys that occur once in the batch (nearly all) are settled column-wise,
     keys repeated within the batch are walked in file order by :func:`_winners`. ``counts`` also
-    has ``reopened``: work orders updated because they were re-opened.
+    has ``reopened``: work orders updated because they were re-opened. ``replaced_ids`` (when given)
+    learns the business ids stored for the keys this batch replaces.
     """
     today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
     zero = {"accepted": 0, "updated": 0, "duplicates": 0, "reopened": 0}
@@ -122,6 +127,9 @@ def classify(
             counts[name] += value
         keep[[pos for _h, _v, pos in winners.values()]] = True
         replace[[pos for key, (_h, _v, pos) in winners.items() if key in current]] = True
+    if replaced_ids is not None and replace.any():
+        old = stored["business_id"].reindex(rows["key"][keep & replace].to_numpy())
+        replaced_ids.update(b for b in old.dropna().astype(str))
     return counts, rows[keep], replace[keep]
 
 
@@ -317,15 +325,27 @@ def extra_json(
 
 
 # -- businesses and complaint matching ------------------------------------------------------------
-def refresh_businesses(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the businesses table from licences, penalties and inspections."""
-    biz = con.execute(sql.load("ingest/business_sources")).df()
+def refresh_businesses(con: duckdb.DuckDBPyConnection, ids: set[str] | None = None) -> None:
+    """Rebuild the businesses table from licences, penalties and inspections.
+
+    With ``ids`` (the businesses whose records this import wrote or replaced) only those are
+    rebuilt, and businesses no record names any more are removed; without, all of them.
+    """
+    if ids is not None and not ids:
+        return
+    if ids is None:
+        biz = con.execute(sql.load("ingest/business_sources")).df()
+    else:
+        biz = con.execute(sql.load("ingest/business_sources_for"), {"ids": sorted(ids)}).df()
     biz["name_norm"] = identity.normalize_name(biz["name"])
     biz["name_core"] = identity.name_core(biz["name"])
     codes = biz["uscc"].where(biz["uscc"].notna())
     biz["uscc_check_ok"] = credit_codes.uscc_check_ok_series(codes).where(codes.notna()).astype("boolean")
     columns = list(con.table("businesses").columns)
-    con.execute(sql.load("ingest/clear_businesses"))
+    if ids is None:
+        con.execute(sql.load("ingest/clear_businesses"))
+    else:
+        con.execute(sql.load("ingest/clear_businesses_for"), {"ids": sorted(ids)})
     if len(biz):
         run_on(con, "ingest/insert_businesses", biz.reindex(columns=columns), "staged_businesses")
 
@@ -341,18 +361,43 @@ def with_matches(rows: pd.DataFrame, businesses: matching.BusinessIndex) -> pd.D
     return rows.assign(**{c: matches[c] for c in MATCH_COLUMNS})
 
 
-def rematch_complaints(con: duckdb.DuckDBPyConnection, page_size: int = 100_000) -> None:
-    """Link still-unmatched work orders to businesses (new licences may match them), page by page."""
-    businesses = business_index(con)
-    if businesses.size == 0:
-        return
+def rematch_complaints(
+    con: duckdb.DuckDBPyConnection, ids: set[str] | None = None, page_size: int = 100_000
+) -> int:
+    """Link still-unmatched work orders to businesses (new licences may match them); return how
+    many were matched again.
+
+    With ``ids`` (new or changed businesses) only the work orders those can affect are matched
+    again (:func:`~guidance_analytics.ingest.matching.screen_targets`), and the index of all
+    businesses is built only when there are any; without, every unmatched work order is.
+    """
+    if ids is not None and not ids:
+        return 0
+    new = None
+    if ids is not None:
+        new = matching.BusinessIndex(
+            con.execute(sql.load("ingest/match_businesses_for"), {"ids": sorted(ids)}).df()
+        )
+        if new.size == 0:
+            return 0
+    businesses: matching.BusinessIndex | None = None
     after = ""
+    done = 0
     while True:
         pending = con.execute(
             sql.load("ingest/unmatched_complaints"), {"after": after, "page_size": page_size}
         ).df()
         if pending.empty:
-            return
+            return done
+        after = pending["order_no"].iloc[-1]
+        if new is not None:
+            pending = pending[matching.screen_targets(pending, new)]
+            if pending.empty:
+                continue
+        if businesses is None:
+            businesses = business_index(con)
+            if businesses.size == 0:
+                return done
         matches = matching.match_targets(pending, businesses).assign(order_no=pending["order_no"].to_numpy())
         run_on(con, "ingest/apply_matches", matches[["order_no", *MATCH_COLUMNS]], "staged_matches")
-        after = pending["order_no"].iloc[-1]
+        done += len(pending)

@@ -307,8 +307,19 @@ _NULL_HASH = np.uint64(np.iinfo(np.uint64).max)
 
 def _column_hash(text: pd.Series) -> np.ndarray:
     """pandas' categorised hash of one ``str`` column: hash of each distinct value, u8max for NaN."""
-    if getattr(text.dtype, "storage", None) == "pyarrow":
-        encoded = pc.dictionary_encode(pa.chunked_array(text.array.__arrow_array__())).combine_chunks()
+    arr = (
+        pa.chunked_array(text.array.__arrow_array__())
+        if getattr(text.dtype, "storage", None) == "pyarrow"
+        else None
+    )
+    if arr is not None and normalize.mostly_distinct(arr):
+        values = arr.to_numpy(zero_copy_only=False).astype(object)
+        missing = pc.is_null(arr).to_numpy(zero_copy_only=False)
+        result = pd.util.hash_array(values, categorize=False).astype(np.uint64, copy=True)
+        result[missing] = _NULL_HASH
+        return result
+    if arr is not None:
+        encoded = pc.dictionary_encode(arr).combine_chunks()
         uniques = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
         hashed = pd.util.hash_array(uniques, categorize=False) if len(uniques) else np.zeros(0, np.uint64)
         idx = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)

@@ -10,14 +10,17 @@ ALTER TABLE complaints ADD COLUMN IF NOT EXISTS updated_at TIMESTAMP;
 
 -- Natural key, content hash and version (newer-content rule) of every stored record, by kind:
 -- `version` is 办结时间 for work orders, `updated_at` the export's own update time, `status` the
--- 工单状态 (re-open markers).
+-- 工单状态 (re-open markers); `business_id` the business a licence, inspection or penalty belongs to
+-- (its old business when an import replaces the record).
 CREATE OR REPLACE VIEW record_versions AS
 SELECT 'permits' AS kind, permit_key AS key, row_hash, NULL::TIMESTAMP AS version,
-       NULL::TIMESTAMP AS updated_at, NULL::VARCHAR AS status
+       NULL::TIMESTAMP AS updated_at, NULL::VARCHAR AS status, business_id
 FROM permits
 UNION ALL
-SELECT 'complaints', order_no, row_hash, closed_at, updated_at, status FROM complaints
+SELECT 'complaints', order_no, row_hash, closed_at, updated_at, status, NULL::VARCHAR FROM complaints
 UNION ALL
-SELECT 'inspections', inspection_no, row_hash, NULL::TIMESTAMP, NULL::TIMESTAMP, NULL::VARCHAR FROM inspections
+SELECT 'inspections', inspection_no, row_hash, NULL::TIMESTAMP, NULL::TIMESTAMP, NULL::VARCHAR, business_id
+FROM inspections
 UNION ALL
-SELECT 'penalties', decision_no, row_hash, NULL::TIMESTAMP, NULL::TIMESTAMP, NULL::VARCHAR FROM penalties;
+SELECT 'penalties', decision_no, row_hash, NULL::TIMESTAMP, NULL::TIMESTAMP, NULL::VARCHAR, business_id
+FROM penalties;
