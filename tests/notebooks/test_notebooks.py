@@ -127,6 +127,8 @@ def test_notebook_runs_on_sample_data(path: Path, notebook_workspace: Path, tmp_
     # no caller phone numbers or ID numbers in anything the notebook shows
     assert not PHONE.search(re.sub(r'"image/png": "[^"]*"', "", text))
     assert not ID_NUMBER.search(text.replace("\\n", " "))
+    # nor a caller's name: 郑女士 / 张先生 forms (the samples' 来电人 values)
+    assert not re.search(r"[\u4e00-\u9fff](?:女士|先生)", text)
     # tables and printed lines in Chinese: no code names, NaN, True/False, dicts or a login name
     for part in shown(nb):
         found = NOT_FOR_STAFF.findall(part)
