@@ -341,13 +341,16 @@ def _unmatched(targets: pd.DataFrame) -> pd.DataFrame:
     index = targets.index
     coded = np.zeros(len(index), dtype=bool)
     if "target_name" in targets:
-        names = text_series(targets["target_name"]).astype("str").str.strip()
-        named = (names.notna() & (names != "")).to_numpy(dtype=bool)
-        coded = (
-            normalize_name(names)
-            .str.contains(r"[0-9A-Z]{18}", regex=True)
-            .to_numpy(dtype=bool, na_value=False)
-        )
+        names = targets["target_name"].astype("str").str.strip()
+        named = (names.notna() & (names != "")).to_numpy(dtype=bool, na_value=False)
+        # a credit-code-like run (18 code characters once normalised): the note says so
+        suspect = names.str.upper().str.count(r"[0-9A-Z０-９Ａ-Ｚ]").to_numpy(dtype="float64", na_value=0) >= 18
+        if suspect.any():
+            coded[suspect] = (
+                normalize_name(names[suspect])
+                .str.contains(r"[0-9A-Z]{18}", regex=True)
+                .to_numpy(dtype=bool, na_value=False)
+            )
     else:
         named = np.zeros(len(index), dtype=bool)
     notes = np.where(coded, NOTE_USCC_UNKNOWN, np.where(named, NOTE_NOT_FOUND, NOTE_EMPTY))

@@ -166,6 +166,8 @@ class RawTable:
     _name_columns: list[int] = field(default_factory=list, repr=False)
     _delimiter: str = field(default=",", repr=False)
     _breaks: int = field(default=0, repr=False)
+    #: whether the file holds a ``"`` at all (without one no cell can span lines)
+    _quotes: bool = field(default=True, repr=False)
     _width: int = field(default=0, repr=False)
     #: the calamine sheet loaded while finding the header, reused by the first batches() call
     _sheet_cache: Any = field(default=None, repr=False, compare=False)
@@ -245,7 +247,8 @@ class RawTable:
         self._breaks = 0
         for frame, start in frames:
             frame.columns = labels
-            self._check_quotes(frame, start)
+            if self._quotes:
+                self._check_quotes(frame, start)
             if (self.encoding or "").lower() in ("gb18030", "gbk", "gb2312"):
                 self._check_mojibake(frame, start)
             frame = self._finish(frame, start)
@@ -348,7 +351,7 @@ class RawTable:
         blank = np.ones(n, dtype=bool)
         cols: dict[str, pd.Series] = {}
         for j, label in enumerate(frame.columns):
-            values, empty, space = _blank_cells(frame.iloc[:, j])
+            values, empty, space = _blank_cells(frame.iloc[:, j], check_space=j < width and bool(blank.any()))
             cols[label] = values
             if j < width:
                 blank &= space
@@ -368,8 +371,9 @@ class RawTable:
         return out
 
 
-def _blank_cells(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """The column with '' as NaN, and masks of empty and of whitespace-only cells (arrow kernels)."""
+def _blank_cells(values: pd.Series, check_space: bool = True) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """The column with '' as NaN, and masks of empty and of whitespace-only cells (arrow kernels;
+    without ``check_space`` the last mask is all False: no row can be blank any more)."""
     if values.dtype != "str":
         values = values.astype("str")
     arr = pa.chunked_array(values.array.__arrow_array__()) if _arrow_backed(values) else None
@@ -378,11 +382,25 @@ def _blank_cells(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
         space = empty | (values.str.strip() == "").to_numpy(dtype=bool, na_value=True)
         return values.mask(empty), empty, space
     empty = pc.fill_null(pc.equal(arr, ""), True)
-    space = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True)
+    if check_space:
+        space = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True).to_numpy(zero_copy_only=False)
+    else:
+        space = np.zeros(len(values), dtype=bool)
     if pc.any(empty).as_py():
         arr = pc.if_else(empty, pa.scalar(None, arr.type), arr)
     out = pd.Series(pd.array(arr, dtype="str"), index=values.index)
-    return out, empty.to_numpy(zero_copy_only=False), space.to_numpy(zero_copy_only=False)
+    return out, empty.to_numpy(zero_copy_only=False), space
+
+
+def _holds_quote(path: Path, encoding: str) -> bool:
+    """True when the file has a ``"`` anywhere (a byte search; not for UTF-16)."""
+    if "16" in encoding:
+        return True
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            if b'"' in chunk:
+                return True
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -496,6 +514,8 @@ def read_batches(
             + "请确认第一行是表头（如「工单编号」「受理时间」），或文件种类选对了。"
         )
     table = _build_table(rows[header_row], aliases, personal_keys, rows[header_row + 1 :])
+    if encoding is not None:
+        table["_quotes"] = _holds_quote(path, encoding)
     table.update(
         path=path,
         header_row=header_row,
