@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from .codes import USCC_IN_TEXT
 from .identity import (
@@ -344,7 +345,9 @@ def _unmatched(targets: pd.DataFrame) -> pd.DataFrame:
         names = targets["target_name"].astype("str").str.strip()
         named = (names.notna() & (names != "")).to_numpy(dtype=bool, na_value=False)
         # a credit-code-like run (18 code characters once normalised): the note says so
-        suspect = names.str.upper().str.count(r"[0-9A-Z０-９Ａ-Ｚ]").to_numpy(dtype="float64", na_value=0) >= 18
+        suspect = (
+            names.str.upper().str.count(r"[0-9A-Z０-９Ａ-Ｚ]").to_numpy(dtype="float64", na_value=0) >= 18
+        )
         if suspect.any():
             coded[suspect] = (
                 normalize_name(names[suspect])
@@ -394,8 +397,6 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
     -------
     numpy.ndarray of bool, aligned with ``targets``.
     """
-    from scipy import sparse
-
     n = len(targets)
     if n == 0 or new.size == 0:
         return np.zeros(n, dtype=bool)
