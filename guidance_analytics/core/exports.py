@@ -54,9 +54,11 @@ def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         values = out[col]
         if pd.api.types.is_string_dtype(values) and values.dtype != object:
-            text = values.str.replace(CONTROL_CHARS.pattern, "", regex=True)
+            text = values
+            if text.str.contains(CONTROL_CHARS.pattern, regex=True).fillna(False).any():
+                text = text.str.replace(CONTROL_CHARS.pattern, "", regex=True)
             formula = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
-            out[col] = text.where(~formula, "'" + text)
+            out[col] = text.where(~formula, "'" + text) if formula.any() else text
         elif values.dtype == object:
             out[col] = values.map(neutralize)
     return out

@@ -18,6 +18,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import tempfile
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from ..core import WorkspaceLike, neutralize_frame, rules, short_name, sql, write_table
 from ..errors import InputFileError
@@ -334,9 +337,14 @@ class _RejectsOut:
 
     def _append(self, rows: pd.DataFrame, header: bool) -> None:
         assert self.csv_tmp is not None
-        out = _rejects_layout(rows)
-        with self.csv_tmp.open("a", encoding="utf-8-sig" if header else "utf-8", newline="") as fh:
-            neutralize_frame(out).to_csv(fh, index=False, header=header)
+        out = neutralize_frame(_rejects_layout(rows))
+        table = pa.Table.from_pandas(
+            out.astype({c: "str" for c in out.columns if c != "行号"}), preserve_index=False
+        )
+        with self.csv_tmp.open("ab") as fh:
+            if header:
+                fh.write(codecs.BOM_UTF8)
+            pacsv.write_csv(table, fh, write_options=pacsv.WriteOptions(include_header=header))
 
     def finish(self, columns: list[str]) -> None:
         if self.count == 0:

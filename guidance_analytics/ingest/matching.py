@@ -455,7 +455,7 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
     core_set = set(b_cores)
     hit_core |= np.array([isinstance(c, str) and c in core_set for c in t_cores], dtype=bool)
     hit = dict(zip(uniq, hit_core, strict=True))
-    keep |= norm.map(hit).fillna(False).to_numpy(dtype=bool)
+    keep |= norm.map(hit).eq(True).to_numpy(dtype=bool)
 
     # trade name in the same township (or anywhere when the target has none)
     brands = {}
@@ -476,7 +476,7 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
         hits = {
             a: bool(new.addresses.lookup(a)) for a in pd.unique(keys.dropna()) if len(a) >= MIN_ADDRESS_LEN
         }
-        keep |= keys.map(hits).fillna(False).to_numpy(dtype=bool)
+        keep |= keys.map(hits).eq(True).to_numpy(dtype=bool)
     return keep
 
 
