@@ -3,17 +3,22 @@
 read = accepted + updated + duplicates + rejected, always:
 
 - **accepted**: a natural key not seen before;
-- **updated**: a stored key with different, newer content (a work order closed later); the newer
-  row replaces the stored one. For work orders "newer" means a later (or first) 办结时间; for the
-  other kinds the latest export is authoritative;
-- **duplicates**: a stored key with the same content — or an older version of a work order that is
-  already stored closed (it never overwrites the newer one);
-- **rejected**: one or more failed checks; the row is kept whole in the ``rejects`` table and in a
-  spreadsheet under ``rejects/`` with a 原因 column.
+- **updated**: a stored key with different, newer content; the newer row replaces the stored
+  one. For work orders "newer" comes from the record's own timestamps (the export's update time
+  when both have one, else 办结时间; a re-opened order — 工单状态 重办中 … — is newer than a close;
+  see :func:`guidance_analytics.ingest.rows.older_states`); for the other kinds the latest export
+  is authoritative;
+- **duplicates**: a stored key with the same content — or an older state of a work order (it
+  never overwrites the newer one);
+- **rejected**: one or more failed checks; the row is kept whole (personal data removed) in the
+  ``rejects`` table and in a file under ``rejects/`` with a 原因 column.
+
+Columns the schema does not map are kept per row in ``extra`` (JSON). The rejects file is written
+under a temporary name before the commit and renamed after it.
 
 The whole file is imported in one transaction: a file that cannot be used (unreadable, empty,
 required columns missing, wrong kind, undecodable part-way) raises :class:`InputFileError` and
-changes nothing.
+changes nothing. So does a file whose quotes or encodings would store rows merged or garbled.
 """
 
 from __future__ import annotations
