@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 
 from .codes import USCC_IN_TEXT
@@ -415,23 +417,9 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
     t_cores = name_core(uniq.astype("str")).to_numpy(dtype=object)
     b_cores = list(new.by_core)
     hit_core = np.zeros(len(uniq), dtype=bool)
-    vocab: dict[str, int] = {}
-
-    def grams_matrix(cores: Iterable[Any]) -> tuple[Any, np.ndarray]:
-        rows, cols, sizes = [], [], []
-        for i, c in enumerate(cores):
-            grams = _bigrams(c) if isinstance(c, str) and c else set()
-            sizes.append(len(grams))
-            for g in grams:
-                rows.append(i)
-                cols.append(vocab.setdefault(g, len(vocab)))
-        return rows, cols, np.array(sizes, dtype=np.int64)
-
-    b_rows, b_cols, b_sizes = grams_matrix(b_cores)
-    t_rows, t_cols, t_sizes = grams_matrix(t_cores)
-    width = max(len(vocab), 1)
-    bm = sparse.csr_matrix((np.ones(len(b_rows), np.int32), (b_rows, b_cols)), shape=(len(b_cores), width))
-    tm = sparse.csr_matrix((np.ones(len(t_rows), np.int32), (t_rows, t_cols)), shape=(len(uniq), width))
+    bm, tm = _bigram_matrices(b_cores, list(t_cores))
+    b_sizes = np.diff(bm.indptr).astype(np.int64)
+    t_sizes = np.diff(tm.indptr).astype(np.int64)
     shared = (tm @ bm.T).tocoo()
     ti, bj, s = shared.row, shared.col, shared.data
     # a fuzzy candidate shares half the target's bigrams or all of its own; then one of the scores
@@ -588,6 +576,37 @@ def _brand_stage(core: str, town: str | None, idx: BusinessIndex) -> tuple[str, 
     if len(found) == 1:
         return found[0], "brand", 0.6, None
     return None
+
+
+def _bigram_matrices(*groups: list[Any]) -> list[Any]:
+    """One binary sparse matrix (cores × character bigrams, shared vocabulary) per group of cores,
+    built with arrow kernels: the bigram sets of :func:`_bigrams` (a 1-character core is its own)."""
+    texts = [pa.array([c if isinstance(c, str) and c else None for c in g], pa.string()) for g in groups]
+    rows: list[list[np.ndarray]] = []
+    grams: list[pa.Array] = []
+    for arr in texts:
+        lengths = pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False)
+        part_rows, part_grams = [], []
+        for i in range(max(int(lengths.max(initial=0)) - 1, 1)):
+            sel = lengths >= i + 2 if i else (lengths >= 1)
+            idx = np.flatnonzero(sel)
+            part_rows.append(idx)
+            part_grams.append(pc.utf8_slice_codeunits(arr.take(pa.array(idx)), i, i + 2))
+        rows.append(part_rows)
+        grams.extend(part_grams)
+    encoded = pc.dictionary_encode(pa.chunked_array(grams, pa.string())).combine_chunks()
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    width = max(len(encoded.dictionary), 1)
+    out, at = [], 0
+    for arr, part_rows in zip(texts, rows, strict=True):
+        r = np.concatenate(part_rows) if part_rows else np.zeros(0, np.int64)
+        c = codes[at : at + len(r)]
+        at += len(r)
+        m = sparse.csr_matrix((np.ones(len(r), np.int32), (r, c)), shape=(len(arr), width))
+        m.sum_duplicates()
+        m.data[:] = 1  # a set: a bigram twice in one core counts once
+        out.append(m)
+    return out
 
 
 def _contains_or_follows(core: str, other: str) -> bool:
