@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import InputFileError
 from . import formats
@@ -78,14 +79,33 @@ def sheet_frames(
     for i, row in enumerate(iter_sheet_rows(sheet)):
         if i <= header_row:
             continue
-        width = len(row)
-        buf.append([row[p] if p < width else "" for p in positions])
+        buf.append(row)
         if len(buf) >= batch_rows:
-            yield cells_frame(buf, labels), start
+            yield _rows_frame(buf, positions, labels), start
             start += len(buf)
             buf = []
     if buf:
-        yield cells_frame(buf, labels), start
+        yield _rows_frame(buf, positions, labels), start
+
+
+def _rows_frame(rows: list[list[Any]], positions: list[int], labels: list[str]) -> pd.DataFrame:
+    """The cells at ``positions`` of sheet rows as ``str`` columns (transposed in C; a column of
+    text only goes to arrow as it is, others cell by cell through :func:`cell_text`)."""
+    width = min(len(r) for r in rows)
+    if width != max(len(r) for r in rows):  # ragged (not from calamine): pad
+        longest = max(len(r) for r in rows)
+        rows = [list(r) + [""] * (longest - len(r)) for r in rows]
+        width = longest
+    columns = list(zip(*rows, strict=True)) if width else []
+    data: dict[str, Any] = {}
+    for p, label in zip(positions, labels, strict=True):
+        col = columns[p] if p < width else ("",) * len(rows)
+        try:
+            arr = pa.array(col, type=pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            arr = pa.array([v if type(v) is str else cell_text(v) for v in col], type=pa.string())
+        data[label] = pd.array(arr, dtype="str")
+    return pd.DataFrame(data) if labels else pd.DataFrame(index=range(len(rows)))
 
 
 def open_sheet(path: Path, sheet: str | int | None) -> Any:
