@@ -135,7 +135,7 @@ class Store:
             )
         if path.exists() and path.stat().st_size == 0:
             raise WorkspaceError(
-                f"工作区数据库文件 {path} 为空（0 字节），可能是上次创建时中断：请移走该文件后重新导入，或从备份恢复。"
+                f"工作区数据库无法打开：{path} 为空（0 字节），可能是上次创建时中断：请移走该文件后重新导入，或从备份恢复。"
             )
         writable_file = not path.exists() or os.access(path, os.W_OK)
         writable_dir = parent.exists() and os.access(parent, os.W_OK)
@@ -181,7 +181,7 @@ class Store:
         """A clear WorkspaceError for a broken or unwritable file; other errors unchanged."""
         if _is_broken(exc):
             return WorkspaceError(
-                f"工作区数据库文件 {self.path} 已损坏、被截断或不是 DuckDB 数据库，无法读取："
+                f"工作区数据库无法打开：{self.path} 已损坏、被截断或不是 DuckDB 数据库："
                 "请从备份恢复，或移走该文件后重新导入。"
             )
         if _is_permission(exc):
