@@ -95,14 +95,15 @@ def test_no_personal_data_in_tables_exports_rejects_or_documents(tmp_path: Path)
                 "建议方式": "提示提醒",
                 "指导人员": "执法人员甲",
                 "理由": reviewer,
+                "计划时间": "2025-01-06",
                 "备注": reviewer,
                 "是否采纳": "是",
             }
         ]
     )
-    new = ws.add_to_register(chosen, today=dt.date(2025, 1, 6))
-    assert len(new) == 1, new.attrs.get("summary")
-    assert len(ws.write_documents(ws.exports_dir / "docs", new)) >= 1
+    new = ws.add_to_register(chosen, today=dt.date(2025, 1, 6), by="录入员")
+    assert len(new) == 1, new.attrs["refused"]
+    assert len(ws.write_documents(ws.exports_dir / "docs", new, draft=True)) >= 1
     ws.export_register(ws.exports_dir / "register.xlsx")
     names |= {"赵铁柱"}
 
