@@ -81,8 +81,8 @@ def _child(task: str, ws_dir: str, repeat: int) -> None:
             with ws.store.connect(read_only=True) as con:
                 return len(con.execute(BARE).df())
         if name == "panel":
-            return len(hotspot_panel(ws, "violations", "industry_class"))
-        return int(hotspots(ws, "violations", "industry_class")["flagged"].sum())
+            return len(hotspot_panel(ws, "violations", "industry"))
+        return int(hotspots(ws, "violations", "industry")["flagged"].sum())
 
     names = ("bare", "panel", "hotspots")
     if task == "time":

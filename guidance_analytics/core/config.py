@@ -9,8 +9,8 @@ There is one accessor for rules, :func:`rules` (``rules(ws, "hotspots")`` reads
 ``config/hotspots.toml``), and one for tables, :func:`table` (``table(ws, "industries")`` reads
 ``industries.csv``).
 
->>> rules(None, "hotspots")["detect"]["alpha"]
-0.01
+>>> rules(None, "hotspots")["detect"]["min_count"]
+5
 >>> list(table(None, "townships").columns)[:2]
 ['code', 'name']
 """

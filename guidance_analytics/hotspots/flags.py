@@ -1,39 +1,69 @@
 """Hotspots: the periods and fields where violations or complaints are unusually frequent.
 
 Pipeline: a count panel per field and period (DuckDB, :mod:`~guidance_analytics.hotspots.panels`)
-→ the prospective aberration detector (:func:`guidance_analytics.hotspots.detect.detect_aberrations`,
-improved Farrington with the log exposure as offset) per field → Benjamini–Hochberg q-values per
-period across the fields → flags, Chinese reasons and episodes (recurrent seasons:
-:mod:`~guidance_analytics.hotspots.seasonal`).
+→ the prospective detector (:func:`guidance_analytics.hotspots.detect.detect_aberrations`) per field,
+with a one-period test and window tests over the last 2 and 3 periods → the decision across all the
+fields of a period → the effort check for violations (:mod:`~guidance_analytics.hotspots.effort`) →
+the finest level carrying each flag (:mod:`~guidance_analytics.hotspots.levels`) → Chinese reasons.
 
 What a flag means (exactly)
 ---------------------------
-``alarm``  the detector's decision for the cell: ``observed > upper`` (``upper`` = the ``1 - alpha``
-           negative-binomial quantile of the expected count from that field's own history up to the
-           period), with at least ``min_count`` events in the period.
-``q_value`` the Benjamini–Hochberg q-value of the cell's one-sided p-value among all evaluated fields of
-           the same period (same ``by``); a field joins this family from its first event on.
-``flagged`` ``alarm and q_value <= fdr``: the cell is unusually high for its own field *and* remains so
-           after allowing for the number of fields looked at in that period. ``fdr=None`` → ``alarm``.
+Tests per field and period ``k`` (each from that field's own history up to ``k``, see the detector):
+
+``单月``       the count of ``k`` against its predictive distribution (``p_value``);
+``连续w个月``  the sum of the last ``w`` periods (``windows``, default 2 and 3) against the sum of their
+               expectations, when each of those periods is above its expectation and none of the
+               earlier ones in the window was flagged already (after a flag the window tests start
+               afresh, as a CUSUM is reset after an alarm: a past spike does not make its following
+               months "a sustained rise").
+
+Every test needs at least ``min_count`` events (in its period or window).
+
+``flagged`` (default, ``false_flags``): the number of tests of a period is the number ``m`` of fields
+evaluated in it (at every level, a parent that merely repeats its only child counted once; parents
+weigh ``parent_weight``). The single-period test of a field runs at ``single_share × λ × w / m`` and each
+window test at ``(1 - single_share) × λ × w / m / len(windows)``, ``λ = false_flags``. The levels add up
+to λ per period, so **the expected number of false flags a period is at most λ whatever the number
+of fields and whatever their dependence** (the expected count of false rejections of a weighted
+Bonferroni procedure is the sum of its levels). This is what people using the list care about:
+how many of the cells shown each month are noise, independently of how many real hotspots there are
+(Benjamini–Hochberg controls the *share* of false flags and lets their number grow with the number
+of true ones). ``p_adjusted`` is the λ at which the cell would just be flagged (flagged ⇔
+``p_adjusted <= false_flags``). With ``fdr`` given, the cell's combined p-value (weighted Bonferroni
+over its tests) enters Benjamini–Hochberg across the fields of the period instead (``q_value``;
+``q_value`` is always reported); with ``alpha`` given, every field's tests share ``alpha`` (no
+adjustment across fields).
+
+Then, for violations, a flag **explained by effort** (more inspections at the usual failure rate)
+is marked ``effort_explained`` and not flagged; a parent flagged in a period where one of its
+descendants is flagged is not flagged again (the finest level carries it; its row names the
+parents in ``parents``). ``upper`` is the count above which the single-period test flags the cell
+(``alarm``: above it with enough events).
 
 Decisions are prospective: a period's flag uses only data up to that period, so flags of earlier
-periods never change when later data arrive.
+periods never change when later data arrive. The period holding the last day of the data is not
+evaluated while it is incomplete (``partial``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core import WorkspaceLike, rules
-from .detect import detect_aberrations
-from .panels import MEASURES, hotspot_panel
+from .detect import benjamini_hochberg, detect_aberrations, upper_bound
+from .effort import EFFORT_COLUMNS, effort_check
+from .levels import carried_by_descendant, parent_names, same_as_child
+from .panels import LICENCE_DIMENSIONS, MEASURES, field_labels, hotspot_panel, industry_parents, parse_by
 
 __all__ = [
     "EXTRA_COLUMNS",
+    "FLAG_OPTIONS",
     "OUTPUT_COLUMNS",
+    "TEST_LABELS",
     "find_episodes",
     "flag_hotspots",
     "hotspot_episodes",
@@ -56,7 +86,45 @@ OUTPUT_COLUMNS = [
     "flagged",
     "reason",
 ]
-EXTRA_COLUMNS = ["field_label", "alarm", "method", "measure", "phi"]
+EXTRA_COLUMNS = [
+    "field_label",
+    "level",
+    "parents",
+    "test",
+    "window",
+    "observed_window",
+    "expected_window",
+    "p_adjusted",
+    "effort_explained",
+    "inspections",
+    "failure_rate",
+    "failure_rate_expected",
+    "alarm",
+    "partial",
+    "method",
+    "measure",
+    "phi",
+]
+#: window length → name of the test in reasons and tables
+TEST_LABELS = {
+    0: "",
+    1: "单月",
+    2: "连续2个月",
+    3: "连续3个月",
+    4: "连续4个月",
+    5: "连续5个月",
+    6: "连续6个月",
+}
+#: keywords of the decision (``config/hotspots.toml`` ``[flags]`` and ``[effort]``), not of the detector
+FLAG_OPTIONS = (
+    "false_flags",
+    "single_share",
+    "windows",
+    "parent_weight",
+    "effort",
+    "effort_p",
+    "rate_p",
+)
 
 
 def period_label(start: pd.Timestamp, freq: str) -> str:
@@ -78,146 +146,417 @@ def flag_hotspots(
     panel: pd.DataFrame,
     freq: str = "M",
     start: Any = None,
-    alpha: float = 0.01,
-    fdr: float | None = 0.05,
+    alpha: float | None = None,
+    fdr: float | None = None,
     measure: str = "violations",
+    *,
+    false_flags: float = 0.25,
+    single_share: float = 0.5,
+    windows: tuple[int, ...] | list[int] = (2, 3),
+    parent_weight: float = 1.0,
+    min_count: int = 5,
+    effort: bool = True,
+    effort_p: float = 0.05,
+    rate_p: float | str = "flag",
+    effort_source: Callable[[], pd.DataFrame] | None = None,
     **detect_kwargs: Any,
 ) -> pd.DataFrame:
-    """Run the detector on a hotspot panel and add q-values, flags and reasons (no workspace needed).
+    """Run the tests on a hotspot panel and decide the flags (no workspace needed; module docstring).
 
     Parameters
     ----------
-    panel : columns ``by``, ``field``, ``period_start``, ``period_end``, ``observed``, ``exposure``
-        (``NaN`` = none) and optionally ``field_label`` — as returned by ``hotspot_panel``.
+    panel : pandas.DataFrame
+        Columns ``by``, ``field``, ``period_start``, ``period_end``, ``observed``, ``exposure``
+        (``NaN`` = none) and optionally ``field_label``, ``level``, ``parent``, ``inspections``,
+        ``inspection_problems``, ``partial`` — as returned by ``hotspot_panel``.
     freq : ``"W"``, ``"M"`` or ``"Q"``.
     start : the period holding this date is the first one evaluated and returned (earlier periods are
         history only); ``None`` = all.
-    alpha : one-sided level of the bound.
-    fdr : Benjamini–Hochberg level across fields within a period; ``None`` flags every alarm.
-    measure : names the events in the reasons (see ``panels.MEASURES``).
-    **detect_kwargs : passed to ``detect_aberrations`` (e.g. ``min_count``, ``years_back``).
+    alpha : every field's tests share this level (no adjustment across fields); ``None`` = the
+        ``false_flags`` rule.
+    fdr : Benjamini–Hochberg level across the fields of a period instead of the ``false_flags`` rule.
+    measure : names the events in the reasons (see ``panels.MEASURES``); ``"violations"`` enables the
+        effort check.
+    false_flags : the expected number of false flags a period (λ) the levels add up to.
+    single_share : share of a field's level given to its single-period test (the rest is split
+        evenly over the window tests).
+    windows : lengths of the window tests (periods); ``()`` = single periods only.
+    parent_weight : weight of a parent field's tests relative to a finest-level field's.
+    min_count : a test needs at least this many events in its period or window.
+    effort, effort_p, rate_p : the effort check of :mod:`~guidance_analytics.hotspots.effort`
+        (``rate_p="flag"``: the failure rate must be significant at the level of the test that flagged
+        the cell). The inspections come from the panel's ``inspections`` / ``inspection_problems``
+        columns, or, when it has none, from ``effort_source()`` (called only if something is flagged):
+        a panel with ``field``, ``period_start``, ``observed`` (problem inspections) and ``exposure``
+        (inspections), such as the ``inspection_failure_rate`` panel of the same fields.
+    **detect_kwargs : passed to ``detect_aberrations`` (e.g. ``baseline``, ``threshold_method``).
 
     Returns
     -------
     pandas.DataFrame
-        ``OUTPUT_COLUMNS`` then ``field_label``, ``alarm``, ``method``, ``measure``, ``phi`` (the
-        baseline's dispersion: variance = ``phi`` × mean); sorted by period and
-        field. Exposure is ``NaN`` where none was used. For the model, a licence exposure is floored at
-        1 (a field without active licences is compared with its own counts, and the decision for a
-        period never depends on later licences); for the failure rate a period without inspections
-        carries the last inspection count forward (its count is 0 anyway).
+        ``OUTPUT_COLUMNS`` then ``EXTRA_COLUMNS``: ``field_label``, ``level``, ``parents`` (the
+        parents' names, top first), ``test`` (``单月`` / ``连续2个月`` … of the flag, '' otherwise),
+        ``window`` (its periods, 0 when none fired), ``observed_window``, ``expected_window`` (sums
+        over it), ``p_adjusted``, ``effort_explained``, ``inspections``, ``failure_rate``,
+        ``failure_rate_expected`` (over the test's periods, for checked flags), ``alarm``, ``partial``,
+        ``method``, ``measure``, ``phi`` (the baseline's dispersion). Sorted by period and field.
+        Exposure is ``NaN`` where none was used; for the model a licence exposure is floored at 1 (a
+        field without active licences is compared with its own counts). For the failure rate a
+        period without inspections is a missing observation (not evaluated, not in any baseline).
     """
     freq = freq.upper()
     columns = OUTPUT_COLUMNS + EXTRA_COLUMNS
     if panel.empty:
         return _empty_result(columns)
-    df = panel.reset_index(drop=True).copy()
+    windows = tuple(sorted({int(w) for w in windows if int(w) > 1}))
+    df = _with_defaults(panel.reset_index(drop=True))
     if start is not None:  # the period holding ``start`` is the first one reported
         start = pd.Timestamp(start).to_period({"W": "W-SUN", "M": "M", "Q": "Q"}[freq]).start_time
-    if "field_label" not in df.columns:
-        df["field_label"] = df["field"]
+    multi = bool((df["by"] == "industry").all())
+    rate = measure == "inspection_failure_rate"
     exp = pd.to_numeric(df["exposure"], errors="coerce")
-    if measure == "inspection_failure_rate":  # no inspection = no information: carried forward
+    count = df["observed"].astype(float)
+    if rate:  # no inspection = no information on the rate: a missing observation
         model_exp = exp.where(exp > 0)
+        count = count.where(model_exp.notna())
         model_exp = model_exp.where(model_exp.notna().groupby(df["field"]).transform("any"), 1.0)
     else:  # licences: at least one, so a field without licences is compared with its own counts
         model_exp = exp.clip(lower=1.0).fillna(1.0)
-    det_panel = pd.DataFrame(
-        {"series": df["field"], "period": df["period_start"], "count": df["observed"], "exposure": model_exp}
+    same = same_as_child(df) if multi else {}
+    tested = ~df["field"].isin(same).to_numpy()
+    det_in = pd.DataFrame(
+        {"series": df["field"], "period": df["period_start"], "count": count, "exposure": model_exp}
+    )[tested]
+    kw = {**detect_kwargs, "min_count": 0, "windows": windows}
+    share = single_share if windows else 1.0
+    level = share * alpha if alpha is not None else 0.01
+    own_bound = alpha is None and fdr is None  # the bound is recomputed at each cell's level below
+    res = detect_aberrations(
+        det_in, freq=freq, alpha=level, evaluate_from=start, compute_upper=not own_bound, **kw
     )
-    res = detect_aberrations(det_panel, freq=freq, alpha=alpha, evaluate_from=start, **detect_kwargs)
-    df["expected"] = res["expected"].to_numpy(float)
-    df["upper"] = res["upper"].to_numpy(float)
-    df["p_value"] = res["p_value"].to_numpy(float)
-    df["alarm"] = res["alarm"].to_numpy(bool)
-    df["method"] = res["method"].astype(str).to_numpy()
-    df["phi"] = res["phi"].to_numpy(float) if "phi" in res.columns else np.nan
-    # a field enters the multiple-testing family from its first event on, so fields that appear later
-    # never change the q-values (and flags) of earlier periods
-    started = df.sort_values("period_start").groupby("field")["observed"].cumsum().reindex(df.index) > 0
+    cols = ["expected", "p_value", "method", "phi", "phi_raw", "se_log_expected", "phi_df"]
+    cols += [f"{c}_w{w}" for w in windows for c in ("observed", "expected", "p")]
+    stats_ = pd.DataFrame(index=df.index, columns=cols, dtype=float)
+    stats_["method"] = "none"
+    stats_.loc[tested, cols] = res.reindex(columns=cols).to_numpy()
+    if same:  # a parent repeating its only child gets the child's statistics
+        pos = pd.Series(df.index, index=pd.MultiIndex.from_arrays([df["field"], df["period_start"]]))
+        dup = np.flatnonzero(~tested)
+        src = pos.reindex(
+            pd.MultiIndex.from_arrays([df["field"].iloc[dup].map(same), df["period_start"].iloc[dup]])
+        )
+        stats_.iloc[dup] = stats_.loc[src.to_numpy()].to_numpy()
+    for c in cols:
+        if c != "method":
+            stats_[c] = pd.to_numeric(stats_[c], errors="coerce")
+    ok = (stats_["method"] != "none").to_numpy() & ~df["partial"].to_numpy(bool)
     if start is not None:
-        keep = (df["period_start"] >= pd.Timestamp(start)).to_numpy()
-        df, started = df[keep].reset_index(drop=True), started[keep].reset_index(drop=True)
+        ok &= (df["period_start"] >= start).to_numpy()
+    parent = (
+        multi & ~df["level"].astype(str).isin(["class"]).to_numpy() & (df["field"] != "（未知）").to_numpy()
+    )
+    weight = np.where(parent, parent_weight, 1.0)
+    family = (
+        pd.Series(np.where(ok & tested, weight, 0.0)).groupby(df["period_start"].to_numpy()).transform("sum")
+    )
+    m = family.to_numpy()
+    if alpha is not None:
+        budget = np.full(len(df), float(alpha))
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            budget = np.where(m > 0, false_flags * weight / m, np.nan)
+    a1 = share * budget
+    decision = _sequential_tests(
+        df, stats_, ok & tested, count.to_numpy(float), windows, budget, min_count, share, fdr
+    )
+    stat = decision["stat"]
+    window = decision["window"]
+    # effort: a violation flag that more inspections at the usual failure rate explain
+    eff = pd.DataFrame({c: np.full(len(df), np.nan) for c in EFFORT_COLUMNS})
+    eff["effort_explained"] = False
+    if effort and measure == "violations" and stat.any() and df["inspections"].isna().all() and effort_source:
+        src_panel = effort_source()
+        if src_panel is not None and not src_panel.empty:
+            got = df[["field", "period_start"]].merge(
+                src_panel[["field", "period_start", "observed", "exposure"]],
+                on=["field", "period_start"],
+                how="left",
+            )
+            # no inspection recorded in a cell of a field that has inspections: zero of each
+            has = got.groupby("field")["exposure"].transform(lambda x: x.notna().any())
+            df["inspections"] = got["exposure"].where(~has | got["exposure"].notna(), 0.0).to_numpy(float)
+            df["inspection_problems"] = (
+                got["observed"].where(~has | got["observed"].notna(), 0.0).to_numpy(float)
+            )
+    if effort and measure == "violations" and df["inspections"].notna().any():
+        if rate_p == "flag":  # the level at which the test that fired flagged the cell
+            flag_level = np.where(window > 1, (1 - share) / max(len(windows), 1), share) * (
+                budget if fdr is None else fdr * weight / np.where(m > 0, m, np.nan)
+            )
+        else:
+            flag_level = np.full(len(df), float(rate_p))
+        eff = effort_check(
+            df,
+            stat,
+            window.astype(float),
+            model_exp,
+            freq,
+            {**detect_kwargs, "windows": windows},
+            effort_p=effort_p,
+            rate_p=flag_level,
+        )
+    explained = eff["effort_explained"].to_numpy(bool)
+    flagged = stat & ~explained
+    carrier = carried_by_descendant(df, flagged) if multi else np.full(len(df), "", dtype=object)
+    flagged &= carrier == ""
+    out = df.copy()
+    out["expected"] = stats_["expected"].where(ok)
+    show = ok & np.isfinite(out["expected"].to_numpy(float))
+    upper = np.full(len(df), np.nan)
+    if alpha is None and fdr is None and show.any():  # the count above which the single test flags
+        upper[show] = upper_bound(
+            stats_["expected"].to_numpy(float)[show],
+            stats_["phi"].to_numpy(float)[show],
+            stats_["phi_raw"].to_numpy(float)[show],
+            stats_["se_log_expected"].to_numpy(float)[show],
+            stats_["phi_df"].to_numpy(float)[show],
+            a1[show],
+            detect_kwargs.get("threshold_method", "nbPlugin"),
+            # exact where the count is within reach of the bound; elsewhere it decides nothing
+            exact=stats_["p_value"].to_numpy(float)[show] < 0.2,
+        )
+    else:  # the detector's bound at its level (alpha's single-test share, or 0.01 with fdr)
+        upper[tested] = pd.to_numeric(res["upper"], errors="coerce").to_numpy(float)
+        if same:
+            upper[~tested] = upper[src.to_numpy()]
+        upper[~show] = np.nan
+    out["upper"] = upper
+    out["p_value"] = stats_["p_value"].where(ok)
+    out["phi"] = stats_["phi"].where(ok)
+    out["method"] = np.where(ok, stats_["method"].astype(str), "none")
     with np.errstate(divide="ignore", invalid="ignore"):
-        # a ratio to an expectation of (almost) nothing means nothing: left empty
-        df["rate_ratio"] = np.where(df["expected"] >= 0.01, df["observed"] / df["expected"], np.nan)
-    df["q_value"] = _bh_by_period(df["period_start"], df["p_value"].where(started))
-    df["flagged"] = df["alarm"] & ((df["q_value"] <= fdr) if fdr is not None else True)
-    df["measure"] = measure
-    df["reason"] = _reasons(df, freq, measure, fdr)
-    return df[columns].sort_values(["period_start", "field"], ignore_index=True)
+        out["rate_ratio"] = np.where(out["expected"] >= 0.01, count / out["expected"], np.nan)
+    out["q_value"] = decision["q"]
+    out["p_adjusted"] = (
+        decision["p_field"] * np.where(weight > 0, m / weight, np.nan)
+        if alpha is None
+        else decision["p_field"]
+    )
+    out["alarm"] = show & (count.to_numpy(float) > upper) & (count.to_numpy(float) >= min_count)
+    out["window"] = np.where(stat, window, 0).astype(int)
+    out["test"] = [
+        TEST_LABELS.get(int(w), f"连续{int(w)}个月") if s else "" for w, s in zip(window, stat, strict=True)
+    ]
+    obs_w = np.full(len(df), np.nan)
+    exp_w = np.full(len(df), np.nan)
+    for w in windows:
+        pick = stat & (window == w)
+        obs_w[pick] = stats_[f"observed_w{w}"].to_numpy(float)[pick]
+        exp_w[pick] = stats_[f"expected_w{w}"].to_numpy(float)[pick]
+    one = stat & (window == 1)
+    obs_w[one], exp_w[one] = count.to_numpy(float)[one], out["expected"].to_numpy(float)[one]
+    out["observed_window"], out["expected_window"] = obs_w, exp_w
+    out["effort_explained"] = explained
+    for c in ("failure_rate", "failure_rate_expected"):
+        out[c] = eff[c].to_numpy(float)
+    if not rate:
+        out["inspections"] = np.where(
+            stat & np.isfinite(eff["inspections"].to_numpy(float)), eff["inspections"], df["inspections"]
+        )
+    out["flagged"] = flagged
+    out["measure"] = measure
+    labels = dict(zip(df["field"], df["field_label"], strict=False))
+    if multi:
+        keys = {p for f in df["field"].unique() for p in industry_parents(f)} - set(labels)
+        if keys:
+            extra = pd.Series(sorted(keys))
+            labels.update(dict(zip(extra, field_labels("industry", extra), strict=True)))
+        out["parents"] = parent_names(df["field"], labels).to_numpy()
+    else:
+        out["parents"] = ""
+    out["reason"] = _reasons(
+        out,
+        freq,
+        measure,
+        fdr,
+        alpha,
+        false_flags,
+        min_count,
+        same,
+        carrier,
+        eff,
+        labels,
+        count.to_numpy(float),
+    )
+    if start is not None:
+        out = out[(out["period_start"] >= start).to_numpy()]
+    return out[columns].sort_values(["period_start", "field"], ignore_index=True)
+
+
+def _with_defaults(df: pd.DataFrame) -> pd.DataFrame:
+    """The optional panel columns, when a hand-built panel lacks them."""
+    df = df.copy()
+    defaults = {
+        "field_label": df["field"],
+        "level": df["by"],
+        "parent": None,
+        "inspections": np.nan,
+        "inspection_problems": np.nan,
+        "partial": False,
+    }
+    for col, value in defaults.items():
+        if col not in df.columns:
+            df[col] = value
+    df["partial"] = df["partial"].fillna(False).astype(bool)
+    return df
+
+
+def _sequential_tests(df, st, ok, count, windows, budget, min_count, share, fdr):
+    """The tests period by period (window tests restart after a flag); flags, windows and p-values.
+
+    Each valid test ``j`` of a cell has a share ``s_j`` of the cell's level (``share`` for the single
+    period, ``(1 - share) / len(windows)`` for each window); ``p_field = min_j p_j / s_j`` (weighted
+    Bonferroni). The cell is flagged when ``p_field <= budget`` (every test at its share of the
+    level), or with ``fdr`` when the Benjamini–Hochberg q-value of ``p_field`` across the period's
+    cells is at most ``fdr``; the test that fired is the one reaching ``p_field``.
+
+    Returns ``stat`` (flagged by the tests), ``window`` (1 = single period, w = the window that
+    fired, 0 = none), ``p_field`` and ``q``, aligned with ``df``.
+    """
+    f_codes, f_names = pd.factorize(df["field"])
+    t_codes, t_names = pd.factorize(df["period_start"], sort=True)
+    T, F = len(t_names), len(f_names)
+
+    def grid(values, fill=np.nan):
+        g = np.full((T, F), fill, dtype=float)
+        g[t_codes, f_codes] = values
+        return g
+
+    OK = grid(ok.astype(float), 0.0) > 0
+    Y = grid(count)
+    E = grid(st["expected"].to_numpy(float))
+    P1 = grid(st["p_value"].to_numpy(float))
+    B = grid(budget)
+    above = np.nan_to_num(Y) > np.nan_to_num(E, nan=np.inf)
+    run = np.zeros((T, F))  # periods in a row above their expectation, up to and including t
+    for t in range(T):
+        run[t] = np.where(above[t], (run[t - 1] if t else 0) + 1, 0)
+    PW = {w: grid(st[f"p_w{w}"].to_numpy(float)) for w in windows}
+    OW = {w: grid(st[f"observed_w{w}"].to_numpy(float)) for w in windows}
+    s_w = (1 - share) / max(len(windows), 1)
+    stat = np.zeros((T, F), dtype=bool)
+    win = np.zeros((T, F))
+    pfield = np.full((T, F), np.nan)
+    q = np.full((T, F), np.nan)
+    last = np.full(F, -(10**9))
+    for t in range(T):
+        okt = OK[t]
+        p1 = np.where(okt & (np.nan_to_num(Y[t]) >= min_count), P1[t], np.nan)
+        comb = p1 / share if share > 0 else np.full(F, np.nan)
+        best = np.where(np.isfinite(comb), 1, 0)
+        for w in windows:
+            if s_w <= 0:
+                break
+            valid = okt & (t - w + 1 > last) & (run[t] >= w) & (np.nan_to_num(OW[w][t]) >= min_count)
+            r = np.where(valid, PW[w][t], np.nan) / s_w
+            better = np.isfinite(r) & ~(r >= np.nan_to_num(comb, nan=np.inf))
+            best = np.where(better, w, best)
+            comb = np.where(better, r, comb)
+        comb = np.minimum(comb, 1.0)
+        pfield[t] = np.where(okt, comb, np.nan)
+        q[t] = benjamini_hochberg(pfield[t])
+        hit = okt & ((q[t] <= fdr) if fdr is not None else (comb <= B[t]))
+        stat[t] = hit
+        win[t] = np.where(hit, best, 0)
+        last = np.where(hit, t, last)
+    return {
+        "stat": stat[t_codes, f_codes],
+        "window": win[t_codes, f_codes].astype(int),
+        "p_field": pfield[t_codes, f_codes],
+        "q": q[t_codes, f_codes],
+    }
 
 
 def _empty_result(columns: list[str]) -> pd.DataFrame:
+    text = {"by", "field", "reason", "field_label", "level", "parents", "test", "method", "measure"}
     types = {
         "period_start": "datetime64[us]",
         "period_end": "datetime64[us]",
         "observed": "int64",
-        "flagged": bool,
-        "alarm": bool,
+        "window": "int64",
+        **dict.fromkeys(("flagged", "alarm", "partial", "effort_explained"), bool),
     }
     return pd.DataFrame(
-        {
-            c: pd.Series(
-                dtype=types.get(
-                    c,
-                    "float64"
-                    if c in ("expected", "upper", "exposure", "rate_ratio", "p_value", "q_value", "phi")
-                    else "str",
-                )
-            )
-            for c in columns
-        }
+        {c: pd.Series(dtype=types.get(c, "str" if c in text else "float64")) for c in columns}
     )
 
 
-def _bh_by_period(period: pd.Series, p: pd.Series) -> np.ndarray:
-    """Benjamini–Hochberg q-values within each period (vectorised; NaN p-values stay NaN)."""
-    q = np.full(len(p), np.nan)
-    ok = p.notna().to_numpy()
-    if not ok.any():
-        return q
-    d = pd.DataFrame({"g": period.to_numpy()[ok], "p": p.to_numpy(float)[ok], "i": np.flatnonzero(ok)})
-    d = d.sort_values(["g", "p"], ignore_index=True)
-    grp = d.groupby("g", sort=False)
-    d["raw"] = d["p"] * grp["p"].transform("size") / (grp.cumcount() + 1)
-    d = d.iloc[::-1]
-    d["q"] = d.groupby("g", sort=False)["raw"].cummin().clip(upper=1.0)
-    q[d["i"].to_numpy()] = d["q"].to_numpy()
-    return q
-
-
-def _reasons(df: pd.DataFrame, freq: str, measure: str, fdr: float | None) -> np.ndarray:
+def _reasons(out, freq, measure, fdr, alpha, false_flags, min_count, same, carrier, eff, labels, count):
+    """The Chinese reason of every row (what the cell shows and why it is or is not a hotspot)."""
     noun, unit = MEASURES.get(measure, ("事件", "件"))
     rate = measure == "inspection_failure_rate"
-    out = np.where(df["observed"] > df["upper"], "", "在预期范围内").astype(object)
-    out[(df["method"] == "none").to_numpy() | ~np.isfinite(df["expected"].to_numpy(float))] = (
-        "历史数据不足，未评估"
+    n = len(out)
+    text = np.full(n, "在预期范围内", dtype=object)
+    method = out["method"].to_numpy()
+    expected = out["expected"].to_numpy(float)
+    none = (method == "none") | ~np.isfinite(expected)
+    text[none] = "历史数据不足，未评估"
+    text[none & ~np.isfinite(count)] = (
+        "本期没有检查，发现问题率无从计算，未评估" if rate else "无数据，未评估"
     )
-    todo = np.flatnonzero(out == "")
-    for i, r in zip(todo, df.iloc[todo].itertuples(index=False), strict=True):
-        head = f"{period_label(r.period_start, freq)} {r.field_label} {noun} {int(r.observed)} {unit}"
+    text[out["partial"].to_numpy(bool)] = "本期尚未结束（数据不完整），未评估"
+    if same:
+        child = out["field"].map(same)
+        dup = (child.notna() & ~out["partial"] & np.isfinite(expected)).to_numpy()
+        names = child[dup].map(lambda k: f"与其唯一的下级领域 {labels.get(k, k)} 相同，见该领域")
+        text[dup] = names.to_numpy()
+    stat = out["window"].to_numpy() > 0
+    todo = np.flatnonzero((stat | out["alarm"].to_numpy(bool)) & ~none)
+    rows = out.iloc[todo]
+    for i, r, car in zip(todo, rows.itertuples(index=False), carrier[todo], strict=True):
+        obs = count[i]
+        head = f"{period_label(r.period_start, freq)} {r.field_label} {noun} {int(obs)} {unit}"
         if rate and np.isfinite(r.exposure) and r.exposure > 0:
-            head += f"（共检查 {int(r.exposure)} 次，发现问题率 {r.observed / r.exposure:.0%}）"
-        text = f"{head}，预期 {r.expected:.1f} {unit}（上限 {r.upper:.0f}）"
-        if np.isfinite(r.rate_ratio):
-            text += f"，为预期的 {r.rate_ratio:.1f} 倍"
+            head += f"（共检查 {int(r.exposure)} 次，发现问题率 {obs / r.exposure:.0%}）"
+        ratio = f"为预期的 {r.rate_ratio:.1f} 倍" if np.isfinite(r.rate_ratio) else "此前几乎没有此类记录"
+        if r.window > 1:
+            w_ratio = r.observed_window / r.expected_window if r.expected_window >= 0.01 else np.nan
+            w_text = f"为预期的{w_ratio:.1f}倍" if np.isfinite(w_ratio) else "此前几乎没有此类记录"
+            body = (
+                f"{head}；连续{r.window}个月高于预期，合计 {r.observed_window:.0f} {unit}，{w_text}"
+                f"（预期合计 {r.expected_window:.1f} {unit}）"
+            )
         else:
-            text += "，此前几乎没有此类记录"
+            body = f"{head}，预期 {r.expected:.1f} {unit}（上限 {r.upper:.0f}），{ratio}"
+        if r.parents:
+            body += f"（所属：{r.parents}）"
         if r.flagged:
-            out[i] = text
-        elif r.alarm:
-            out[i] = f"{text}；但与同期其他领域一并校正后不显著（q={r.q_value:.2f} > {fdr}），不列为热点"
-        else:
-            out[i] = f"{text}；超出上限但件数过少，不列为热点"
-    return out
+            text[i] = body
+        elif r.effort_explained:
+            e = eff.iloc[i]
+            text[i] = (
+                f"{body}；但同期检查 {e.inspections:.0f} 次，未发现问题的检查也是平常的 {e.clean_ratio:.1f} 倍，"
+                f"每次检查发现问题的比例 {e.failure_rate:.0%}（以往约 {e.failure_rate_expected:.0%}）并无异常："
+                "增多可由检查力度（如专项检查）解释，不列为违法热点"
+            )
+        elif car:
+            text[i] = f"{body}；已由下级领域 {labels.get(car, car)} 列为热点"
+        elif not stat[i]:
+            if obs < min_count:
+                text[i] = f"{body}；超出上限但件数过少（不足 {min_count} {unit}），不列为热点"
+            elif fdr is not None and alpha is None:
+                text[i] = f"{body}；但与同期其他领域一并校正后不显著（q={r.q_value:.2f} > {fdr}），不列为热点"
+    return text
 
 
 def _defaults(ws: WorkspaceLike, kwargs: dict[str, Any]) -> dict[str, Any]:
-    cfg = rules(ws, "hotspots").get("detect", {})  # alpha, fdr and any detect_aberrations keyword
-    for key in cfg:
+    cfg = rules(ws, "hotspots")
+    merged = {**cfg.get("detect", {}), **cfg.get("flags", {}), **cfg.get("effort", {})}
+    for key, value in merged.items():
         if kwargs.get(key) is None:
-            kwargs[key] = cfg[key]
+            kwargs[key] = value
+    if kwargs.get("alpha") is not None or kwargs.get("fdr") is not None:
+        pass  # an explicit level or FDR replaces the false-flags rule
     return kwargs
 
 
@@ -245,22 +584,26 @@ def hotspots(
     ws : WorkspaceLike
         The workspace (``guidance_analytics.Workspace`` or any :class:`~guidance_analytics.core.WorkspaceLike`).
     measure : str
-        ``"violations"``, ``"complaints"``, ``"substantiated_complaints"``, ``"inspection_failure_rate"``.
+        ``"violations"``, ``"complaints"``, ``"substantiated_complaints"``, ``"inspection_failure_rate"``
+        (problems per inspection: the effort-adjusted view of violations).
     by : str or tuple of str
-        ``"industry"`` (division), ``"industry_section"``, ``"industry_class"``, ``"permit_item"``,
-        ``"township"``, ``"violation_type"``, ``"complaint_category"`` or a pair (``"industry×township"``).
+        ``"industry"`` (every GB/T 4754 level: section, division, group and class, each flag carried
+        by the finest one), ``"industry_section"``, ``"industry_division"``, ``"industry_class"``
+        (one level), ``"permit_item"``, ``"township"``, ``"violation_type"``, ``"complaint_category"``
+        or a pair (``"industry×township"``: division × township).
     freq : str
         ``"W"``, ``"M"`` or ``"Q"``.
     start : date-like, optional
         First period reported (earlier data is history only); ``None`` = every period.
     end : date-like, optional
-        Last date used; ``None`` = all data.
+        Last day of data used; ``None`` = all data. The period holding it is not evaluated if incomplete.
     alpha : float, optional
-        Level of the detector's upper bound (default from ``config/hotspots.toml``: 0.01).
+        Give every field's tests this level with no adjustment across fields (default: the
+        ``false_flags`` rule of ``config/hotspots.toml``).
     fdr : float, optional
-        Benjamini–Hochberg level across the fields of a period (default 0.05); ``fdr=1`` flags every alarm.
+        Benjamini–Hochberg across the fields of a period at this level instead of the ``false_flags`` rule.
     substantiated : bool
-        Complaints only 属实 / 部分属实.
+        Complaints only 属实 / 部分属实, counted from the day the verdict was known.
     exposure : {"auto", None}
         ``"auto"``: active licences (or inspections for the failure rate) as exposure; ``None``: plain counts.
     request_types : list of str, optional
@@ -268,16 +611,20 @@ def hotspots(
     include_penalties : bool
         Violations also count penalty decisions.
     min_count : int, optional
-        No flag unless the period holds at least this many events (default from the config: 5).
+        A test needs at least this many events in its period or window (default from the config: 5).
     **detect_options
-        Any other keyword of :func:`~guidance_analytics.hotspots.detect.detect_aberrations`
-        (``threshold_method``, ``years_back`` …); defaults from ``config/hotspots.toml`` ``[detect]``.
+        ``false_flags`` (expected false flags a period, default 0.25), ``single_share``, ``windows``,
+        ``parent_weight``, ``effort``, ``effort_p``, ``rate_p`` (see :func:`flag_hotspots`) or any
+        keyword of :func:`~guidance_analytics.hotspots.detect.detect_aberrations` (``baseline``,
+        ``threshold_method`` …); defaults from ``config/hotspots.toml``.
 
     Returns
     -------
     pandas.DataFrame
         ``by, field, period_start, period_end, observed, expected, upper, exposure, rate_ratio, p_value,
-        q_value, flagged, reason`` then ``field_label, alarm, method, measure, phi``.
+        q_value, flagged, reason`` then ``field_label, level, parents, test, window, observed_window,
+        expected_window, p_adjusted, effort_explained, inspections, failure_rate,
+        failure_rate_expected, alarm, partial, method, measure, phi`` (see :func:`flag_hotspots`).
 
     Examples
     --------
@@ -287,7 +634,10 @@ def hotspots(
     >>> hotspots(ws, "violations", "industry").columns[:4].tolist()
     ['by', 'field', 'period_start', 'period_end']
     """
-    options = _defaults(ws, {"alpha": alpha, "fdr": fdr, "min_count": min_count, **detect_options})
+    options = _defaults(ws, {"min_count": min_count, **detect_options})
+    options.pop("alpha", None), options.pop("fdr", None)
+    if freq.upper() == "W":  # weekly overrides (config [detect_weekly])
+        options.update(rules(ws, "hotspots").get("detect_weekly", {}))
     panel = hotspot_panel(
         ws,
         measure,
@@ -300,7 +650,16 @@ def hotspots(
         include_penalties=include_penalties,
     )
     named = "substantiated_complaints" if substantiated else measure
-    return flag_hotspots(panel, freq=freq, start=start, measure=named, **options)
+    dims = parse_by(by)
+    source = None
+    if named == "violations" and all(d in LICENCE_DIMENSIONS for d in dims):
+
+        def source() -> pd.DataFrame:  # inspections per cell, fetched only if something is flagged
+            return hotspot_panel(ws, "inspection_failure_rate", by, freq=freq, end=end)
+
+    return flag_hotspots(
+        panel, freq=freq, start=start, alpha=alpha, fdr=fdr, measure=named, effort_source=source, **options
+    )
 
 
 def find_episodes(hot: pd.DataFrame, max_gap: int = 0) -> pd.DataFrame:

@@ -18,11 +18,29 @@ Measures
 
 Fields (``by``)
 ---------------
-``industry`` (= ``industry_division``), ``industry_section``, ``industry_class`` (GB/T 4754-2017; keys
-``H``, ``H62``, ``H6210``), ``permit_item``, ``township``, ``violation_type``, ``complaint_category``
-(first level of 事项分类), and pairs given as a tuple, ``"industry×township"`` or ``"industry*township"``.
+``industry``: every GB/T 4754-2017 level at once — section ``H``, division ``H62``, group ``H621``,
+class ``H6210`` (as far as the record's code goes); each row carries its ``level`` and ``parent``.
+Single levels: ``industry_section``, ``industry_division``, ``industry_class``. Further ``permit_item``,
+``township``, ``violation_type``, ``complaint_category`` (first level of 事项分类), and pairs given as a
+tuple, ``"industry×township"`` or ``"industry*township"`` (in a pair ``industry`` is the division).
 Industry and township come from the record, else from the business. For ``permit_item`` an event counts
-once in every licence item its business holds (any time). Missing keys form the field ``（未知）``.
+in every licence item its business holds *from the decision date* of its first licence of that item.
+Missing keys form the field ``（未知）``.
+
+Prospective panels
+------------------
+A period's counts use only what was known by its end: substantiated complaints count on the day their
+verdict was known (``closed_at``, not the receipt date), licences from the later of their validity start
+and decision date, licence items from their decision date; ``end`` cuts every source at that day. A
+period is ``partial`` when it ends after the last day the data can cover: ``end``, else the day the
+measure's records were last imported (records exported mid-month cannot hold that month whole).
+
+Effort
+------
+For violations by licence attributes (industry, township, licence item and their pairs) the panel also
+counts every inspection of the cell (``inspections``) and the inspections that found problems
+(``inspection_problems``): violations are found by inspections, so a field inspected twice as often
+finds about twice the violations (see :func:`~guidance_analytics.hotspots.hotspots`).
 
 Exposure
 --------
@@ -45,8 +63,12 @@ __all__ = [
     "FREQS",
     "MEASURES",
     "PAIR_SEP",
+    "INDUSTRY_LEVELS",
+    "LEVEL_LABELS",
+    "LICENCE_DIMENSIONS",
     "PANEL_KEYS",
     "UNKNOWN",
+    "industry_parents",
     "field_labels",
     "hotspot_panel",
     "parse_by",
@@ -55,6 +77,7 @@ __all__ = [
 
 #: dimension name → label in Chinese
 DIMENSIONS = {
+    "industry": "行业（门类、大类、中类、小类）",
     "industry_section": "行业门类",
     "industry_division": "行业大类",
     "industry_class": "行业小类",
@@ -64,13 +87,31 @@ DIMENSIONS = {
     "complaint_category": "投诉事项分类",
 }
 _ALIASES = {
-    "industry": "industry_division",
-    "industries": "industry_division",
+    "industries": "industry",
     "town": "township",
     "item": "permit_item",
     "category": "complaint_category",
 }
-LICENCE_DIMENSIONS = {"industry_section", "industry_division", "industry_class", "permit_item", "township"}
+LICENCE_DIMENSIONS = {
+    "industry",
+    "industry_section",
+    "industry_division",
+    "industry_class",
+    "permit_item",
+    "township",
+}
+#: GB/T 4754 levels of the ``industry`` keys by key length (section letter + digits)
+INDUSTRY_LEVELS = {1: "section", 3: "division", 4: "group", 5: "class"}
+#: level → Chinese name
+LEVEL_LABELS = {
+    "section": "门类",
+    "division": "大类",
+    "group": "中类",
+    "class": "小类",
+    "industry_section": "门类",
+    "industry_division": "大类",
+    "industry_class": "小类",
+}
 #: measure → (noun in reasons, unit)
 MEASURES = {
     "violations": ("违法", "件"),
@@ -92,12 +133,16 @@ def parse_by(by: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     ('industry_division', 'township')
     >>> parse_by(("permit_item",))
     ('permit_item',)
+    >>> parse_by("industry")
+    ('industry',)
     """
     if isinstance(by, str):
         parts = [x.strip() for x in by.replace("*", PAIR_SEP).replace(",", PAIR_SEP).split(PAIR_SEP)]
     else:
         parts = [str(x).strip() for x in by]
     dims = tuple(_ALIASES.get(x, x) for x in parts if x)
+    if len(dims) > 1:  # in a pair, industry is the division
+        dims = tuple("industry_division" if d == "industry" else d for d in dims)
     bad = [d for d in dims if d not in DIMENSIONS]
     if bad or not 1 <= len(dims) <= 2 or len(set(dims)) != len(dims):
         raise ValueError(
@@ -135,6 +180,7 @@ def hotspot_panel(
     exposure: str | None = "auto",
     request_types: list[str] | None = None,
     include_penalties: bool = True,
+    effort: bool = False,
 ) -> pd.DataFrame:
     """The count panel of a measure by field and period, computed in DuckDB.
 
@@ -151,15 +197,21 @@ def hotspot_panel(
         none otherwise) or ``None`` (no exposure: plain counts).
     request_types : complaints only these 诉求类型 (e.g. ``["投诉", "举报"]``); ``None`` = all.
     include_penalties : violations also count penalty decisions.
+    effort : violations (by licence attributes) also count every inspection and the problem ones
+        (``inspections``, ``inspection_problems``); this reads every inspection, not only those that
+        found problems (``hotspots`` fetches the effort lazily, for flagged fields only).
 
     Returns
     -------
     pandas.DataFrame
-        ``by`` (e.g. ``"industry_division"`` or ``"industry_division×township"``), ``field`` (key, pairs
+        ``by`` (e.g. ``"industry"`` or ``"industry_division×township"``), ``field`` (key, pairs
         joined by ``×``), ``field_label`` (Chinese), ``field1``, ``field2`` (``NaN`` for one dimension),
-        ``period_start``, ``period_end`` (``datetime64``), ``observed`` (int), ``exposure`` (float or
-        ``NaN``). Every field with at least one event has a row for every period from the first event's
-        period to the last (or to ``end``).
+        ``level`` (``section``/``division``/``group``/``class`` for ``industry``, else the ``by``),
+        ``parent`` (the next level's key, ``None`` at the top), ``period_start``, ``period_end``
+        (``datetime64``), ``observed`` (int), ``exposure`` (float or ``NaN``), ``inspections`` and
+        ``inspection_problems`` (float, ``NaN`` where effort is not counted), ``partial`` (the period
+        ends after the last day the data cover). Every field with at least one event has a row for
+        every period from the first event's period to the last (or to ``end``).
     """
     sql_measure, subst = parse_measure(measure, substantiated)
     dims = parse_by(by)
@@ -169,7 +221,8 @@ def hotspot_panel(
         raise ValueError("freq must be 'W', 'M' or 'Q'")
     if exposure not in ("auto", None, "none"):
         raise ValueError("exposure must be 'auto' or None")
-    licence_exposure = exposure == "auto" and all(d in LICENCE_DIMENSIONS for d in dims)
+    licence_dims = all(d in LICENCE_DIMENSIONS for d in dims)
+    licence_exposure = exposure == "auto" and licence_dims
     params = {
         "measure": sql_measure,
         "dim1": dims[0],
@@ -180,6 +233,7 @@ def hotspot_panel(
         "request_types": list(request_types) if request_types else None,
         "include_penalties": include_penalties,
         "licence_exposure": licence_exposure,
+        "with_effort": bool(effort) and sql_measure == "violations" and licence_dims,
         "use_industry": any(d.startswith("industry") for d in dims),
         "use_township": "township" in dims,
         "use_item": "permit_item" in dims,
@@ -197,25 +251,51 @@ def hotspot_panel(
         label = labels1 + PAIR_SEP + labels2
     else:
         field, label = df["field1"], labels1
+    field = field.astype(str)
+    if dims == ("industry",):
+        level = field.str.len().map(INDUSTRY_LEVELS).fillna("section").where(field != UNKNOWN, "section")
+        parent = field.map(lambda k: (industry_parents(k) or [None])[0])
+    else:
+        level, parent = pd.Series(by_name, index=df.index), pd.Series(None, index=df.index, dtype=object)
+    period_end = pd.to_datetime(df["period_end"])
+    as_of = pd.to_datetime(df["as_of"]) if "as_of" in df else pd.Series(pd.NaT, index=df.index)
     out = pd.DataFrame(
         {
             "by": by_name,
-            "field": field.astype(str),
+            "field": field,
             "field_label": label.astype(str),
             "field1": df["field1"].astype(str),
             "field2": df["field2"].astype("str") if len(dims) > 1 else float("nan"),
+            "level": level.astype(str),
+            "parent": parent.astype(object),
             "period_start": pd.to_datetime(df["period_start"]),
-            "period_end": pd.to_datetime(df["period_end"]),
+            "period_end": period_end,
             "observed": df["observed"].astype("int64"),
             "exposure": pd.to_numeric(df["exposure"], errors="coerce").astype(float),
+            "inspections": pd.to_numeric(df["inspections"], errors="coerce").astype(float),
+            "inspection_problems": pd.to_numeric(df["inspection_problems"], errors="coerce").astype(float),
+            "partial": (period_end > as_of).fillna(False).astype(bool),
         }
     )
     out.attrs.update(measure=measure, freq=freq, dims=dims)
     return out.reset_index(drop=True)
 
 
+def industry_parents(key: str) -> list[str]:
+    """The GB/T 4754 parents of an ``industry`` field key, nearest first.
+
+    >>> industry_parents("F5212")
+    ['F521', 'F52', 'F']
+    >>> industry_parents("F")
+    []
+    """
+    if key == UNKNOWN or not key[:1].isalpha():
+        return []
+    return [key[:n] for n in (4, 3, 1) if n < len(key)]
+
+
 def _industry_names(ws: WorkspaceLike | None) -> dict[str, str]:
-    """Names by key: section letter, ``H62``, ``H6210`` / group ``H621`` (packaged tables + fallback)."""
+    """Names by key: section letter, ``H62``, group ``H621``, class ``H6210`` (packaged tables + fallback)."""
     key = (config_file(ws, "hotspot_industry_names.csv"), config_file(ws, "industries.csv"))
     if key not in _NAMES:
         _NAMES[key] = _read_industry_names(ws)
@@ -231,8 +311,8 @@ def _read_industry_names(ws: WorkspaceLike | None) -> dict[str, str]:
     levels = table(ws, "hotspot_industry_names")
     sections = dict(levels.loc[levels["level"] == "section", ["code", "name"]].to_numpy())
     names.update(sections)
-    for code, name in levels.loc[levels["level"] == "division", ["code", "name"]].to_numpy():
-        names[_section_of(code) + code] = name
+    for code, name in levels.loc[levels["level"].isin(["division", "group"]), ["code", "name"]].to_numpy():
+        names[_section_of(code[:2]) + code] = name
     try:
         industries = table(ws, "industries")
     except FileNotFoundError:  # the packaged industry table is optional here
@@ -300,7 +380,8 @@ def field_labels(dim: str, keys: pd.Series, ws: WorkspaceLike | None = None) -> 
     def one(key: str) -> str:
         if key == UNKNOWN:
             return key
-        name = names.get(key) or (names.get(key[:4]) if dim == "industry_class" else None)
+        group = dim in ("industry_class", "industry") and len(key) == 5
+        name = names.get(key) or (names.get(key[:4]) if group else None)
         return f"{name}({key})" if name else key
 
     mapping = {k: one(k) for k in keys.unique()}

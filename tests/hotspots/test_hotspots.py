@@ -117,13 +117,29 @@ def test_industry_levels_and_fill_from_business(ws):
     )
     for by, keys in [
         ("industry_section", {"H", "O", "（未知）"}),
-        ("industry", {"H62", "O80", "（未知）"}),
+        ("industry_division", {"H62", "O80", "（未知）"}),
         ("industry_class", {"H6291", "O8051", "（未知）"}),
         ("township", {"南麻街道", "鲁村镇", "东里镇"}),
     ]:
         assert set(hotspot_panel(ws, "violations", by)["field"]) == keys, by
     labels = hotspot_panel(ws, "violations", "industry_class").set_index("field")["field_label"]
     assert labels["H6291"] == "小吃服务(H6291)" and labels["O8051"] == "洗浴服务(O8051)"
+    # "industry": every level at once, each row with its level and parent; unknown codes once
+    multi = hotspot_panel(ws, "violations", "industry").drop_duplicates("field").set_index("field")
+    assert multi["level"].to_dict() == {
+        "H": "section",
+        "H62": "division",
+        "H629": "group",
+        "H6291": "class",
+        "O": "section",
+        "O80": "division",
+        "O805": "group",
+        "O8051": "class",
+        "（未知）": "section",
+    }
+    assert multi.loc["H6291", "parent"] == "H629" and multi.loc["H62", "parent"] == "H"
+    assert multi["parent"].isna().sum() == 3  # H, O, （未知）
+    assert (multi["observed"] == 1).all() and multi.loc["H6291", "field_label"] == "小吃服务(H6291)"
 
 
 def test_pair_and_permit_item_fields(ws):
@@ -230,7 +246,7 @@ def test_violation_types_split_and_counted_under_each(ws):
     vt = hotspot_panel(ws, "violations", "violation_type").set_index("field")["observed"]
     assert vt.to_dict() == {"无证经营": 1, "超范围经营": 2, "（未知）": 1}
     # other dimensions are not affected by the split
-    assert hotspot_panel(ws, "violations", "industry")["observed"].tolist() == [3]
+    assert hotspot_panel(ws, "violations", "industry_division")["observed"].tolist() == [3]
 
 
 def test_exposure_running_sum_matches_brute_force_on_random_licences(ws):
@@ -304,16 +320,18 @@ def test_quarters_weeks_and_end(ws):
             ),
         ],
     )
-    q = hotspot_panel(ws, "violations", "industry", freq="Q")
+    q = hotspot_panel(ws, "violations", "industry_division", freq="Q")
     assert q["observed"].tolist() == [1, 3]
     assert q["exposure"].tolist() == [2.0, 3.0]  # Q1: L1, L3; Q2: L1, L2, L3 (its last day)
     assert q["period_end"].dt.strftime("%m-%d").tolist() == ["03-31", "06-30"]
-    w = hotspot_panel(ws, "violations", "industry", freq="W")  # ISO weeks start on Monday
+    w = hotspot_panel(ws, "violations", "industry_division", freq="W")  # ISO weeks start on Monday
     assert w["period_start"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-25", "2024-04-01", "2024-04-08"]
     assert w["observed"].tolist() == [1, 2, 1]
     assert w["exposure"].tolist() == [2.0, 3.0, 2.0]  # week of 04-01 holds L3's last day and L2's first
-    e = hotspot_panel(ws, "violations", "industry", freq="M", end="2024-04-01")
+    e = hotspot_panel(ws, "violations", "industry_division", freq="M", end="2024-04-01")
     assert e["observed"].tolist() == [1, 1]
+    assert e["partial"].tolist() == [False, True]  # the data end on 04-01: April is incomplete
+    assert not hotspot_panel(ws, "violations", "industry_division", end="2024-04-30")["partial"].any()
 
 
 def test_complaints_substantiated_categories_and_failure_rate(ws):
@@ -325,6 +343,7 @@ def test_complaints_substantiated_categories_and_failure_rate(ws):
             dict(
                 order_no="C1",
                 received_at=pd.Timestamp("2024-01-31 23:59"),
+                closed_at=pd.Timestamp("2024-03-05 10:00"),
                 substantiated="属实",
                 request_type="投诉",
                 **base,
@@ -339,6 +358,7 @@ def test_complaints_substantiated_categories_and_failure_rate(ws):
             dict(
                 order_no="C3",
                 received_at=pd.Timestamp("2024-02-02"),
+                closed_at=pd.Timestamp("2024-02-20"),
                 substantiated="部分属实",
                 request_type="咨询",
                 township="鲁村镇",
@@ -355,6 +375,15 @@ def test_complaints_substantiated_categories_and_failure_rate(ws):
     }
     s = hotspot_panel(ws, "substantiated_complaints", "complaint_category")
     assert s.groupby("field")["observed"].sum().to_dict() == {"食品安全": 1, "环境卫生": 1}
+    # a substantiated complaint counts when its verdict was known (closed_at), not when received
+    known = s[s.observed > 0].set_index("field")["period_start"].dt.strftime("%Y-%m").to_dict()
+    assert known == {"食品安全": "2024-03", "环境卫生": "2024-02"}
+    assert (
+        hotspot_panel(ws, "substantiated_complaints", "complaint_category", end="2024-02-29")[
+            "observed"
+        ].sum()
+        == 1
+    )  # C1 was still open at the end of February
     t = hotspot_panel(ws, "complaints", "township", request_types=["投诉", "举报"])
     assert t["observed"].sum() == 2
     with pytest.raises(ValueError):
@@ -374,7 +403,7 @@ def test_complaints_substantiated_categories_and_failure_rate(ws):
             ]
         ),
     )
-    r = hotspot_panel(ws, "inspection_failure_rate", "industry")
+    r = hotspot_panel(ws, "inspection_failure_rate", "industry_division")
     assert r["observed"].tolist() == [1, 1] and r["exposure"].tolist() == [3.0, 1.0]
 
 
@@ -392,13 +421,19 @@ def test_spike_is_flagged_with_reason_and_quiet_fields_are_not(ws):
     monthly_events(ws, counts)
     hot = ws.hotspots("violations", "industry", start="2022-07-15")  # the month holding it is the first
     flagged = hot[hot.flagged]
+    # every level is tested; the class carries the flag and names its parents
     assert list(zip(flagged.field, flagged.period_start.dt.strftime("%Y-%m"), strict=True)) == [
-        ("H62", "2023-10")
+        ("H6210", "2023-10")
     ]
     row = flagged.iloc[0]
-    assert row.observed == 40 and row.alarm and row.q_value <= 0.05
-    assert row.reason.startswith("2023年10月 餐饮业(H62) 违法 40 件，预期 ")
-    assert f"为预期的 {40 / row.expected:.1f} 倍" in row.reason
+    assert row.observed == 40 and row.alarm and row.q_value <= 0.05 and row.test == "单月"
+    assert row.level == "class" and row.parents == "住宿和餐饮业(H) › 餐饮业(H62) › 正餐服务(H621)"
+    assert row.reason.startswith("2023年10月 正餐服务(H6210) 违法 40 件，预期 ")
+    assert f"为预期的 {40 / row.expected:.1f} 倍" in row.reason and "所属：住宿和餐饮业(H)" in row.reason
+    # a division that is its only class repeats the class and is not flagged again
+    h62 = hot[(hot.field == "H62") & (hot.period_start == "2023-10-01")].iloc[0]
+    assert not h62.flagged and h62.reason == "与其唯一的下级领域 正餐服务(H6210) 相同，见该领域"
+    assert h62.expected == row.expected
     assert list(hot.columns[:13]) == [
         "by",
         "field",
@@ -442,12 +477,12 @@ def test_q_values_are_benjamini_hochberg_per_period(monkeypatch):
             "exposure": np.nan,
         }
     )
-    hot = H.flag_hotspots(panel, freq="M", fdr=0.05).set_index("field")
+    hot = H.flag_hotspots(panel, freq="M", fdr=0.05, windows=()).set_index("field")
     # BH: sorted p 0.001, 0.02, 0.03, 0.5 → q = min over k>=i of p_k*4/k = 0.004, 0.04, 0.04, 0.5
     assert hot["q_value"].round(6).to_dict() == {"A": 0.004, "B": 0.04, "C": 0.04, "D": 0.5}
     assert hot["flagged"].to_dict() == {"A": True, "B": True, "C": True, "D": False}
     assert hot.loc["A", "reason"] == "2024年7月 A 违法 20 件，预期 4.0 件（上限 9），为预期的 5.0 倍"
-    strict = H.flag_hotspots(panel, freq="M", fdr=0.01).set_index("field")
+    strict = H.flag_hotspots(panel, freq="M", fdr=0.01, windows=()).set_index("field")
     assert strict["flagged"].to_dict() == {"A": True, "B": False, "C": False, "D": False}
     assert "校正后不显著（q=0.04" in strict.loc["B", "reason"]
     assert strict.loc["D", "reason"] == "在预期范围内"
@@ -472,7 +507,7 @@ def test_field_growing_only_by_new_licences_is_not_flagged_with_exposure(ws):
     with_exp = ws.hotspots("violations", "industry", start="2023-01-01")
     without = ws.hotspots("violations", "industry", start="2023-01-01", exposure=None)
     assert not with_exp["flagged"].any()
-    assert without.loc[without.field == "F52", "flagged"].any()
+    assert without.loc[without.field == "F5211", "flagged"].any()
     assert (
         with_exp.loc[(with_exp.field == "F52") & (with_exp.period_start == "2023-08-01"), "exposure"].item()
         == 60.0

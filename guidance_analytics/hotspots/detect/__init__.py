@@ -1,12 +1,24 @@
 """Prospective aberration detection on any count panel: panel in, frame out, no workspace.
 
 :func:`detect_aberrations` (improved Farrington / Noufaily with a batched closed-form seasonal
-GLM, exposure as offset) and :func:`benjamini_hochberg` q-values. Nothing here reads a workspace
-or a config file: callers pass every setting.
+GLM, or a parsimonious harmonic baseline; exposure as offset; window-sum tests),
+:func:`benjamini_hochberg` q-values, and the bounds behind the decisions
+(:func:`predictive_sf`, :func:`upper_bound`). Nothing here reads a workspace or a config file:
+callers pass every setting.
 """
 
 from __future__ import annotations
 
 from .aberration import METHODS, benjamini_hochberg, detect_aberrations
+from .bounds import predictive_sf, predictive_upper
+from .model import THRESHOLD_METHODS, upper_bound
 
-__all__ = ["METHODS", "benjamini_hochberg", "detect_aberrations"]
+__all__ = [
+    "METHODS",
+    "THRESHOLD_METHODS",
+    "benjamini_hochberg",
+    "detect_aberrations",
+    "predictive_sf",
+    "predictive_upper",
+    "upper_bound",
+]

@@ -109,9 +109,10 @@ from .grid import (
     DEFAULT_W,
     PERIODS_PER_YEAR,
     first_index_from,
+    rolling_sum,
     to_matrices,
 )
-from .model import decide, glm_group
+from .model import THRESHOLD_METHODS, decide, glm_group, harmonic_group, window_pvalue
 
 __all__ = ["benjamini_hochberg", "detect_aberrations"]
 
@@ -121,6 +122,9 @@ METHODS = (
     "farrington_noufaily_notrend",
     "glm_harmonic",
     "ears_c2",
+    "glm_level",
+    "glm_season1",
+    "glm_season2",
 )
 
 
@@ -181,6 +185,11 @@ def detect_aberrations(
     c2_min_sd: float = 1.0,
     c2_min_obs: int = 3,
     fallback: str = "ears_c2",
+    windows: tuple[int, ...] = (),
+    baseline: str = "farrington",
+    p_season: float = 0.05,
+    dispersion_prior_df: float | None = None,
+    compute_upper: bool = True,
 ) -> pd.DataFrame:
     """Flag unusually high counts in every series of a panel, prospectively.
 
@@ -189,7 +198,9 @@ def detect_aberrations(
     panel : pandas.DataFrame
         Columns ``series``, ``period`` (period start date), ``count`` and
         optionally ``exposure`` (positive; its log is the model offset).
-        Periods missing inside a series count as zero.
+        Periods absent inside a series count as zero; a row whose ``count`` is NaN is a
+        missing observation (e.g. a failure rate in a period without inspections): it is not
+        evaluated and does not enter any baseline.
     freq : {"W", "M", "Q"}
         Period length.
     alpha : float
@@ -272,8 +283,11 @@ def detect_aberrations(
     freq = freq.upper()
     if freq not in PERIODS_PER_YEAR:
         raise ValueError("freq must be 'W', 'M' or 'Q'")
-    if threshold_method not in ("nbPlugin", "muan", "nbPredictive"):
-        raise ValueError("threshold_method must be 'nbPlugin', 'muan' or 'nbPredictive'")
+    if threshold_method not in THRESHOLD_METHODS:
+        raise ValueError(f"threshold_method must be one of {', '.join(map(repr, THRESHOLD_METHODS))}")
+    windows = tuple(int(x) for x in windows)
+    if any(x < 2 for x in windows):
+        raise ValueError("windows are lengths of 2 periods or more")
     if window < 1 or window_combine not in ("bonferroni", "simes"):
         raise ValueError("window must be >= 1 and window_combine 'bonferroni' or 'simes'")
     if fallback not in ("ears_c2", "none"):
@@ -298,10 +312,12 @@ def detect_aberrations(
         "years",
         "se_log_expected",
         "phi_df",
+        "phi_raw",
     ]
+    cols += [f"{c}_w{wl}" for wl in windows for c in ("observed", "expected", "p")]
     if panel.empty:
         dtypes = [panel["series"].dtype, panel["period"].dtype] + [float] * 5
-        dtypes += [bool, "str", float, bool, int, float, float]
+        dtypes += [bool, "str", float, bool, int, float, float, float] + [float] * (3 * len(windows))
         return pd.DataFrame(
             {c: pd.Series(dtype=d) for c, d in zip(cols, dtypes, strict=True)},
             index=panel.index,
@@ -310,17 +326,18 @@ def detect_aberrations(
     w = DEFAULT_W[freq] if w is None else w
     excl = DEFAULT_EXCLUDE[freq] if exclude_recent is None else exclude_recent
     mcw = DEFAULT_MIN_COUNT_WINDOW[freq] if min_count_window is None else min_count_window
-    Y, E, span, first, tt, codes, t0, anchor = to_matrices(panel, freq)
+    Y, E, span, first, tt, codes, t0, anchor, missing = to_matrices(panel, freq)
     T, S = Y.shape
-    evaluate = span.copy()  # cells reported as evaluated
+    observed = ~missing
+    evaluate = span & observed  # cells reported as evaluated
     if evaluate_from is not None:
         k0 = first_index_from(evaluate_from, freq, anchor) - t0
         evaluate[: max(k0, 0)] = False
-    fitted = evaluate.copy()  # cells fitted: the window test also needs k-1, ...
-    for j in range(1, window):
-        fitted[:-j] |= evaluate[j:] & span[:-j]
+    fitted = evaluate.copy()  # cells fitted: the window tests also need k-1, ...
+    for j in range(1, max(window, *windows, 1)):
+        fitted[:-j] |= evaluate[j:] & span[:-j] & observed[:-j]
 
-    res = {n: np.full((T, S), np.nan) for n in ("expected", "phi", "se", "df")}
+    res = {n: np.full((T, S), np.nan) for n in ("expected", "phi", "phi_raw", "se", "df")}
     method = np.zeros((T, S), dtype=np.int8)
     trend_kept = np.zeros((T, S), dtype=bool)
     years = np.zeros((T, S), dtype=np.int16)
@@ -335,50 +352,85 @@ def detect_aberrations(
         min_years_trend=min_years_trend,
         p_short=short_history_trend_p,
         pseudo=pseudo_count,
+        p_season=p_season,
+        min_baseline=ppy,
     )
     logE = np.log(E)
+    M = observed.astype(float) if missing.any() else None
+    if baseline not in ("farrington", "harmonic"):
+        raise ValueError("baseline must be 'farrington' or 'harmonic'")
+    legacy = threshold_method != "predictive"
     for k in np.flatnonzero(fitted.any(axis=1)):
         active = np.flatnonzero(fitted[k])
         hist = k - first[active]
         b_av = np.minimum((hist - w) // ppy, years_back)
         harm = (b_av == 1) & (short_history == "harmonic")
         key = np.where(harm, -hist, b_av)  # harmonic fits use all history
+        if baseline == "harmonic":  # all the history up to years_back years
+            key = -np.minimum(hist, years_back * ppy + w)
         failed = np.zeros(active.size, dtype=bool)
         for g in np.unique(key[b_av >= 1]):
             kind, depth = ("harm", -g) if g < 0 else ("fact", g)
             sel = active[key == g]
-            out = glm_group(k, sel, int(depth), kind, Y, logE, opts)
+            if baseline == "harmonic":
+                kind = "sel"
+                out = harmonic_group(k, sel, int(depth), Y, logE, opts, M)
+            else:
+                out = glm_group(k, sel, int(depth), kind, Y, logE, opts, M)
             if out is None:
                 failed |= key == g
                 continue
-            res["expected"][k, sel], res["phi"][k, sel], keep, res["se"][k, sel], res["df"][k, sel] = out
-            trend_kept[k, sel] = keep
-            years[k, sel] = 1 if kind == "harm" else depth
-            method[k, sel] = np.where(keep, 1, 2) if kind == "fact" else 3
+            if kind == "harm" and legacy:  # short history: the estimated mean widens phi itself
+                out["phi"] = out["phi"] + out["expected"] * out["se"] ** 2
+                out["se"] = np.zeros_like(out["se"])
+            for name in ("expected", "phi", "phi_raw", "se", "df"):
+                res[name][k, sel] = out[name]
+            keep = out["keep"]
+            trend_kept[k, sel] = keep if kind != "sel" else False
+            years[k, sel] = 1 if kind == "harm" else (depth if kind == "fact" else (depth - w) // ppy)
+            fit_ok = np.isfinite(out["expected"])
+            code = {"fact": np.where(keep, 1, 2), "harm": 3, "sel": 5 + np.asarray(keep)}[kind]
+            method[k, sel] = np.where(fit_ok, code, 0)
+            failed[np.flatnonzero(key == g)[~fit_ok]] = True
+        if dispersion_prior_df:  # borrow strength across the series of this period for phi
+            _pool_dispersion(res, k, active, Y, M, excl, dispersion_prior_df)
         c2 = active[((b_av < 1) | failed) & (hist >= c2_gap + c2_min_obs) & (fallback == "ears_c2")]
         if c2.size:
             lo, hi = max(k - c2_gap - c2_window, 0), k - c2_gap
-            rates = Y[lo:hi, c2] / E[lo:hi, c2] * E[k, c2]
+            rates = np.where(missing[lo:hi, c2], np.nan, Y[lo:hi, c2]) / E[lo:hi, c2] * E[k, c2]
             mu, phi = c2_baseline(rates, c2_min_sd, c2_min_obs)
             n = np.sum(np.isfinite(rates), axis=0)
             good = np.isfinite(mu)
             c2 = c2[good]
             res["expected"][k, c2] = mu[good]
             res["phi"][k, c2] = phi[good] * (1 + 1 / n[good])  # estimated mean
+            res["phi_raw"][k, c2] = res["phi"][k, c2]
             res["se"][k, c2] = 0.0
             res["df"][k, c2] = n[good] - 1
             method[k, c2] = 4
 
-    upper, pval = decide(Y, res, method > 0, alpha, threshold_method, window, window_combine)
-    done = evaluate & (method > 0)
-    recent = pd.DataFrame(np.nan_to_num(Y)).rolling(mcw, min_periods=1).sum().to_numpy()
+    ok = method > 0
+    upper, pval = decide(Y, res, ok, alpha, threshold_method, window, window_combine, compute_upper)
+    done = evaluate & ok
+    cum = np.vstack([np.zeros((1, S)), np.cumsum(np.nan_to_num(Y), axis=0)])
+    recent = (
+        cum[1:] - cum[np.maximum(np.arange(1, T + 1) - mcw, 0)]
+    )  # the last mcw periods (fewer at the start)
     enough = (Y > 0) & (recent >= min_count)
     if window == 1:
         alarm = done & (Y > upper) & enough
     else:
         alarm = done & (pval <= alpha) & enough
+    win = {}
+    for wl in windows:  # sums of the last `wl` periods against the sums of their expectations
+        ys = rolling_sum(np.where(ok, Y, np.nan), wl)
+        ms = rolling_sum(np.where(ok, res["expected"], np.nan), wl)
+        good = done & np.isfinite(ys) & np.isfinite(ms)
+        pw = np.full((T, S), np.nan)
+        pw[good] = window_pvalue(ys, ms, res, ok, wl, threshold_method)[good]
+        win[wl] = (np.where(good, ys, np.nan), np.where(good, ms, np.nan), pw)
     res.update(upper=upper, p_value=pval)
-    for name in ("expected", "upper", "p_value", "phi", "se", "df"):
+    for name in ("expected", "upper", "p_value", "phi", "phi_raw", "se", "df"):
         res[name][~done] = np.nan
     method[~done] = 0
     trend_kept[~done] = False
@@ -393,6 +445,7 @@ def detect_aberrations(
         },
         index=panel.index,
     )
+    out.loc[missing[tt, codes], "count"] = np.nan
     cells = {
         "expected": res["expected"],
         "upper": res["upper"],
@@ -404,7 +457,46 @@ def detect_aberrations(
         "years": years.astype(int),
         "se_log_expected": res["se"],
         "phi_df": res["df"],
+        "phi_raw": res["phi_raw"],
     }
+    for wl, (ys, ms, pw) in win.items():
+        cells[f"observed_w{wl}"], cells[f"expected_w{wl}"], cells[f"p_w{wl}"] = ys, ms, pw
     for name, mat in cells.items():
         out[name] = mat[tt, codes]
     return out[cols]
+
+
+def _pool_dispersion(res, k, active, Y, M, excl, nu0):
+    """Shrink the dispersions of period ``k`` towards a negative-binomial prior pooled over series.
+
+    Under a negative binomial with a common shape, the quasi-Poisson dispersion of a series with
+    mean count ``m`` is ``1 + kappa * m``. ``kappa`` is the weighted median over the fitted series
+    of ``(phi_raw - 1) / m`` (``m`` = the mean observed count of its baseline, weights = degrees of
+    freedom); each series' dispersion is then the posterior mean of a scaled inverse chi-square
+    with prior ``1 + kappa * m`` on ``nu0`` degrees of freedom: ``(nu0 * prior + df * phi_raw) /
+    (nu0 + df)`` on ``nu0 + df`` degrees of freedom. A past outbreak left in one series' baseline
+    then inflates its dispersion less, and short baselines gain precision.
+    """
+    raw, df = res["phi_raw"][k, active], res["df"][k, active]
+    ok = np.isfinite(raw) & np.isfinite(df) & (df >= 1) & np.isfinite(res["expected"][k, active])
+    if ok.sum() < 3:
+        return
+    lo = max(k - 5 * 52, 0)
+    hist = Y[lo : max(k - excl, lo + 1), active]
+    if M is not None:
+        hist = np.where(M[lo : max(k - excl, lo + 1), active] > 0, hist, np.nan)
+    with np.errstate(all="ignore"):
+        m = np.nanmean(hist, axis=0)
+    ok &= np.isfinite(m) & (m > 0)
+    if ok.sum() < 3:
+        return
+    kappa = np.maximum((raw[ok] - 1.0) / m[ok], 0.0)
+    order = np.argsort(kappa)
+    cw = np.cumsum(df[ok][order])
+    pooled = kappa[order][np.searchsorted(cw, cw[-1] / 2)]
+    prior = 1.0 + pooled * m[ok]
+    idx = active[ok]
+    post_df = nu0 + df[ok]
+    res["phi_raw"][k, idx] = (nu0 * prior + df[ok] * raw[ok]) / post_df
+    res["phi"][k, idx] = np.maximum(res["phi_raw"][k, idx], 1.0)
+    res["df"][k, idx] = post_df

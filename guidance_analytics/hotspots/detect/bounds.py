@@ -5,9 +5,9 @@ baseline used where there is too little history for a GLM (behind
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
-__all__ = ["c2_baseline", "nb_upper_and_pvalue"]
+__all__ = ["c2_baseline", "nb_upper_and_pvalue", "predictive_pvalue", "predictive_sf", "predictive_upper"]
 
 
 def nb_upper_and_pvalue(
@@ -84,3 +84,174 @@ def c2_baseline(rates: np.ndarray, min_sd: float, min_obs: int) -> tuple[np.ndar
     phi = var / mu
     bad = n < min_obs
     return np.where(bad, np.nan, mu), np.where(bad, np.nan, phi)
+
+
+# Nodes of the predictive mixture: probabilists' Gauss-Hermite in a standard normal z for the
+# estimation error of log(mean) (7 nodes) and for the estimated dispersion (5 nodes), the latter through
+# the Wilson-Hilferty cube-root normal approximation of chi-square: X / df ~ (1 - 2/(9 df) + z sqrt(2/(9 df)))^3.
+# Against a 15 x 40-node reference the tail p-values are within 9 % (relative) in the worst case checked
+# and 2.5 % in 95 % of cases (means 1-60, dispersions 0.8-2.5, se 0.03-0.3, 10-100 degrees of freedom).
+_Z_MU, _W_MU = np.polynomial.hermite_e.hermegauss(7)
+_Z_PHI, _W_PHI = np.polynomial.hermite_e.hermegauss(5)
+_W = (_W_MU[:, None] / _W_MU.sum()) * (_W_PHI[None, :] / _W_PHI.sum())
+
+
+def _mixture_nodes(mu, phi_raw, se, df):
+    """Means ``(n, nz, 1)``, dispersions ``(n, 1, nq)`` and weights ``(nz, nq)`` of the mixture."""
+    mu = np.asarray(mu, dtype=float)
+    se = np.where(np.isfinite(se), np.maximum(se, 0.0), 0.0)
+    m = mu[:, None, None] * np.exp(np.minimum(se[:, None, None] * _Z_MU[None, :, None], 50.0))
+    df = np.asarray(df, dtype=float)
+    known = ~np.isfinite(df) | (df < 1)  # no degrees of freedom: the dispersion is taken as known
+    d = np.where(known, 1.0, df)[:, None]
+    ratio = (1 - 2 / (9 * d) + _Z_PHI[None, :] * np.sqrt(2 / (9 * d))) ** 3  # chi-square / df
+    scale = np.where(known[:, None], 1.0, 1.0 / np.maximum(ratio, 1e-3))
+    phi = np.maximum(np.nan_to_num(np.asarray(phi_raw, dtype=float))[:, None] * scale, 1.0)[:, None, :]
+    return m, phi, _W
+
+
+def _nb_sf(y, m, phi):
+    """``P(Y >= y)`` for Y negative binomial (mean ``m``, variance ``phi * m``; Poisson at ``phi == 1``)."""
+    y, m, phi = np.broadcast_arrays(y, m, phi)
+    out = np.ones(m.shape)
+    pos = (y > 0) & (m > 0)
+    po = pos & (phi <= 1.0 + 1e-9)
+    nb = pos & ~po
+    with np.errstate(all="ignore"):
+        out[po] = special.gammainc(y[po], m[po])  # P(Y >= y) = P(Gamma(y) <= m)
+        ph = phi[nb]
+        out[nb] = special.betainc(y[nb], m[nb] / (ph - 1.0), 1.0 - 1.0 / ph)
+    return np.where((m <= 0) & (y > 0), 0.0, out)
+
+
+def _cells(y, mu, phi_raw, se, df):
+    """Arrays of one shape, an all-NaN result and the indices of the cells that can be computed."""
+    y = np.asarray(y, dtype=float)
+    mu = np.asarray(mu, dtype=float)
+    raw, se, df = (np.broadcast_to(np.asarray(a, dtype=float), mu.shape) for a in (phi_raw, se, df))
+    idx = np.flatnonzero(np.isfinite(mu) & (mu >= 0) & np.isfinite(y))
+    return y, mu, raw, se, df, np.full(mu.shape, np.nan), idx
+
+
+def predictive_sf(y, mu, phi_raw, se, df) -> np.ndarray:
+    """``P(Y >= y)`` under the predictive distribution of a count whose expectation is estimated.
+
+    The count is negative binomial with mean ``m`` and variance ``phi * m`` (Poisson when
+    ``phi <= 1``); neither is known. ``log m`` is normal around ``log mu`` with standard error ``se``
+    (the GLM's prediction error), and the dispersion has the scaled inverse chi-square distribution of
+    a Pearson estimate ``phi_raw`` with ``df`` degrees of freedom, floored at 1 (the quasi-Poisson
+    floor). The p-value is the mixture over both, by Gauss-Hermite quadrature (7 x 5 nodes).
+    ``df`` NaN or < 1 takes ``phi_raw`` as known.
+
+    Unlike the moment approximation (``nbPredictive``: ``phi * (t/z)^2 + mu se^2``), this does not
+    inflate a dispersion that sits at its floor, and it follows the tails the decisions use.
+
+    Parameters
+    ----------
+    y, mu, phi_raw, se, df : numpy.ndarray
+        Observed counts, estimated means, raw (unfloored) dispersions, standard errors of
+        ``log(mu)`` and residual degrees of freedom, all of shape ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        One-sided p-values; NaN where ``mu`` is not finite.
+
+    Examples
+    --------
+    >>> p = predictive_sf(np.array([14.0]), np.array([4.0]), np.array([1.0]), np.array([0.0]), np.array([np.nan]))
+    >>> bool(abs(p[0] - stats.poisson.sf(13, 4.0)) < 1e-12)
+    True
+    """
+    y, mu, raw, se, df, out, idx = _cells(y, mu, phi_raw, se, df)
+    for part in np.array_split(idx, max(1, idx.size // 20000)):
+        m, phi, w = _mixture_nodes(mu[part], raw[part], se[part], df[part])
+        out[part] = np.clip(_mix_sf(y[part], m, phi, w), 0.0, 1.0)
+    return out
+
+
+def _moment_nb(mu, phi_raw, se, df):
+    """Mean and variance of the predictive mixture (analytic in the mean, 5 nodes in the dispersion)."""
+    se = np.where(np.isfinite(se), np.maximum(se, 0.0), 0.0)
+    df = np.asarray(df, dtype=float)
+    known = ~np.isfinite(df) | (df < 1)
+    d = np.where(known, 1.0, df)[:, None]
+    ratio = (1 - 2 / (9 * d) + _Z_PHI[None, :] * np.sqrt(2 / (9 * d))) ** 3
+    scale = np.where(known[:, None], 1.0, 1.0 / np.maximum(ratio, 1e-3))
+    phi = np.maximum(np.nan_to_num(np.asarray(phi_raw, dtype=float))[:, None] * scale, 1.0)
+    e_phi = phi @ (_W_PHI / _W_PHI.sum())
+    mean = mu * np.exp(se**2 / 2)
+    var = e_phi * mean + mu**2 * (np.exp(2 * se**2) - np.exp(se**2))
+    return mean, np.maximum(var, mean * (1 + 1e-9))
+
+
+def predictive_pvalue(y, mu, phi_raw, se, df, exact_below: float = 0.1) -> np.ndarray:
+    """:func:`predictive_sf` where it matters: the moment-matched negative binomial elsewhere.
+
+    The mixture is computed exactly (quadrature) for the cells whose moment-matched p-value is below
+    ``exact_below``; above it (cells far from any decision) the negative binomial with the
+    mixture's mean and variance is returned, one incomplete-beta evaluation instead of 35.
+
+    >>> y, mu, one, zero = np.array([9.0, 30.0]), np.array([10.0, 10.0]), np.ones(2), np.zeros(2)
+    >>> p = predictive_pvalue(y, mu, one, zero, np.full(2, np.nan))
+    >>> bool(np.allclose(p, stats.poisson.sf(y - 1, mu)))
+    True
+    """
+    y, mu, raw, se, df, out, idx = _cells(y, mu, phi_raw, se, df)
+    if idx.size == 0:
+        return out
+    mean, var = _moment_nb(mu[idx], raw[idx], se[idx], df[idx])
+    mm = _nb_sf(y[idx], mean, var / np.maximum(mean, 1e-300))
+    out[idx] = mm
+    near = idx[mm < exact_below]
+    if near.size:
+        out[near] = predictive_sf(y[near], mu[near], raw[near], se[near], df[near])
+    return out
+
+
+def predictive_upper(mu, phi_raw, se, df, alpha, exact=None) -> np.ndarray:
+    """The ``1 - alpha`` quantile of the predictive distribution of :func:`predictive_sf`.
+
+    The smallest integer ``u`` with ``P(Y > u) <= alpha`` (so ``y > u`` exactly when
+    ``predictive_sf(y) <= alpha``). ``alpha`` is a scalar or one level per cell. Found by a local
+    search from the quantile of the negative binomial with the mixture's mean and variance; cells
+    outside the boolean mask ``exact`` (default: all inside) keep that starting quantile.
+
+    Examples
+    --------
+    >>> u = predictive_upper(np.array([4.0]), np.array([1.0]), np.array([0.0]), np.array([np.nan]), 0.001)
+    >>> bool(u[0] == stats.poisson.ppf(0.999, 4.0))
+    True
+    """
+    mu = np.asarray(mu, dtype=float)
+    alpha = np.broadcast_to(np.asarray(alpha, dtype=float), mu.shape)
+    out = np.full(mu.shape, np.nan)
+    ok = np.isfinite(mu) & (mu >= 0) & np.isfinite(alpha) & (alpha > 0) & (alpha < 1)
+    if not ok.any():
+        return out
+    raw, se, df = (np.broadcast_to(np.asarray(a, dtype=float), mu.shape) for a in (phi_raw, se, df))
+    idx = np.flatnonzero(ok)
+    m, phi, w = _mixture_nodes(mu[idx], raw[idx], se[idx], df[idx])
+    a = alpha[idx]
+    mean, var = _moment_nb(mu[idx], raw[idx], se[idx], df[idx])
+    with np.errstate(all="ignore"):
+        size = mean**2 / (var - mean)
+        u = np.where(mean > 0, stats.nbinom.ppf(1 - a, size, size / (size + mean)), 0.0)
+    u = np.nan_to_num(u, nan=0.0)
+    # P(Y > u) = sf(u + 1): step up while it exceeds alpha, down while sf(u) (= P(Y > u - 1)) does not
+    todo = np.arange(idx.size) if exact is None else np.flatnonzero(np.asarray(exact, dtype=bool)[idx])
+    for _ in range(200):
+        if todo.size == 0:
+            break
+        above = _mix_sf(u[todo] + 1, m[todo], phi[todo], w) > a[todo]
+        u[todo[above]] += 1
+        rest = todo[~above]
+        down = (u[rest] > 0) & (_mix_sf(u[rest], m[rest], phi[rest], w) <= a[rest])
+        u[rest[down]] -= 1
+        todo = np.concatenate([todo[above], rest[down]])
+    out[idx] = u
+    return out
+
+
+def _mix_sf(y, m, phi, w):
+    return (_nb_sf(y[:, None, None], m, phi) * w[None]).sum(axis=(1, 2))

@@ -45,7 +45,7 @@ class GlmFit:
     h: np.ndarray  # (n, S) hat values
     phi: np.ndarray  # (S,) dispersion, floored at 1
     dispersion: np.ndarray  # (S,) raw Pearson dispersion (used for t tests)
-    df_resid: int
+    df_resid: np.ndarray  # (S,) residual degrees of freedom (observed rows minus parameters)
     eta0: np.ndarray
     var0: np.ndarray
     trend: np.ndarray | None = None
@@ -168,10 +168,12 @@ def _inv(A: np.ndarray) -> np.ndarray:
 def _pearson_dispersion(Y, mu, prior, df):
     r = Y - mu
     r2 = np.divide(r * r, mu, out=np.zeros_like(mu), where=mu > 0)
-    return (prior * r2).sum(axis=0) / max(df, 1)
+    return (prior * r2).sum(axis=0) / np.maximum(df, 1)
 
 
-def _finish(mu, h, Y, prior, df, eta0, var0, trend=None, trend_var=None) -> GlmFit:
+def _finish(mu, h, Y, prior, n_par, eta0, var0, trend=None, trend_var=None) -> GlmFit:
+    # rows with prior weight 0 (missing observations) are not data: they count for no degree of freedom
+    df = (prior > 0).sum(axis=0) - n_par
     disp = _pearson_dispersion(Y, mu, prior, df)
     return GlmFit(mu, h, np.maximum(disp, 1.0), disp, df, eta0, var0, trend, trend_var)
 
@@ -201,7 +203,7 @@ def design_fitter(X: np.ndarray, x0: np.ndarray, has_trend: bool) -> Fitter:
         var0 = np.einsum("i,sij,j->s", x0, cov, x0)
         trend = beta[-1] if has_trend else None
         tvar = cov[:, -1, -1] if has_trend else None
-        return _finish(mu, h, Y, prior, X.shape[0] - X.shape[1], x0 @ beta, var0, trend, tvar)
+        return _finish(mu, h, Y, prior, X.shape[1], x0 @ beta, var0, trend, tvar)
 
     return fit
 
@@ -276,7 +278,7 @@ def factor_fitter(levels: np.ndarray, target: int, x: np.ndarray | None) -> Fitt
             var0 = var0 + cbar[it] ** 2 * np.where(np.isfinite(tvar), tvar, 0)
             trend = bt
         var0 = np.where(rate_t > 0, var0, 0.0)
-        return _finish(mu, h, Y, prior, Y.shape[0] - n_par, eta0, var0, trend, tvar)
+        return _finish(mu, h, Y, prior, n_par, eta0, var0, trend, tvar)
 
     return fit
 
@@ -302,6 +304,7 @@ def fit_farrington(
     Y: np.ndarray,
     offset: np.ndarray,
     weights_threshold: float | None = 2.58,
+    mask: np.ndarray | None = None,
 ) -> GlmFit:
     """Quasi-Poisson fit with down-weighting of past outbreaks.
 
@@ -319,12 +322,16 @@ def fit_farrington(
         Counts and log-exposure offsets ``(n, S)``.
     weights_threshold : float or None
         Anscombe-residual threshold; ``None`` disables the reweighting.
+    mask : numpy.ndarray, optional
+        ``(n, S)``, 1 where the observation exists and 0 where it is missing (such rows get prior
+        weight 0: they are no data, neither zeros nor degrees of freedom); ``None`` = all exist.
 
     Returns
     -------
     GlmFit
     """
-    fit = fitter(Y, offset, np.ones_like(Y))
+    prior = np.ones_like(Y) if mask is None else mask.astype(float)
+    fit = fitter(Y, offset, prior)
     if weights_threshold is None:
         return fit
     h = fit.h
@@ -335,6 +342,7 @@ def fit_farrington(
         s = raw / np.sqrt(fit.phi * (1.0 - h))
     s = np.where(np.isfinite(s) & (h < 1 - 1e-10), s, 0.0)
     big = s > weights_threshold
-    omega = np.where(big, 1.0 / np.where(big, s, 1.0) ** 2, 1.0)
-    omega *= Y.shape[0] / omega.sum(axis=0)
+    omega = np.where(big, 1.0 / np.where(big, s, 1.0) ** 2, 1.0) * prior
+    total = omega.sum(axis=0)
+    omega *= np.where(total > 0, prior.sum(axis=0) / np.where(total > 0, total, 1.0), 1.0)
     return fitter(Y, offset, omega, fit.trend)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "rolling_sum",
     "DEFAULT_EXCLUDE",
     "DEFAULT_MIN_COUNT_WINDOW",
     "DEFAULT_W",
@@ -61,7 +62,8 @@ def to_matrices(panel: pd.DataFrame, freq: str) -> tuple:
         backward over gaps; ones for series without exposure), ``span`` (inside-series
         mask), ``first`` (first period per series), ``tt`` and ``codes``
         (grid row and column of each input row), ``t0`` (period number of
-        row 0) and ``anchor`` (the week-numbering origin).
+        row 0), ``anchor`` (the week-numbering origin) and ``missing`` (rows
+        given with a NaN count: not observed; ``Y`` holds 0 there).
     """
     codes, names = pd.factorize(panel["series"], sort=True)
     if (codes < 0).any():
@@ -73,11 +75,13 @@ def to_matrices(panel: pd.DataFrame, freq: str) -> tuple:
     T, S = int(tt.max()) + 1, len(names)
     if pd.Series(tt * S + codes).duplicated().any():
         raise ValueError("panel has duplicated (series, period) rows")
-    counts = pd.to_numeric(panel["count"], errors="coerce").fillna(0).to_numpy(float)
+    counts = pd.to_numeric(panel["count"], errors="coerce").to_numpy(float)
     if (counts < 0).any():
         raise ValueError("counts must be non-negative")
+    missing = np.zeros((T, S), dtype=bool)
+    missing[tt, codes] = np.isnan(counts)  # a row without a count: no observation (not zero)
     Y = np.full((T, S), np.nan)
-    Y[tt, codes] = counts
+    Y[tt, codes] = np.nan_to_num(counts)
     first = np.full(S, T, dtype=np.int64)
     last = np.full(S, -1, dtype=np.int64)
     np.minimum.at(first, codes, tt)
@@ -95,4 +99,29 @@ def to_matrices(panel: pd.DataFrame, freq: str) -> tuple:
         # offset over all the history up to that period, so decisions stay prospective); a series
         # without any exposure gets 1
         E = pd.DataFrame(E).ffill().bfill().fillna(1.0).to_numpy()
-    return Y, E, span, first, tt, codes, t0, anchor
+    return Y, E, span, first, tt, codes, t0, anchor, missing
+
+
+def rolling_sum(A: np.ndarray, w: int, reduce: str = "sum") -> np.ndarray:
+    """Sums (or means, or minima with ``reduce``) of ``w`` consecutive rows ending at each row.
+
+    NaN where the window reaches before row 0 or holds a NaN (as pandas' ``rolling(w)``).
+
+    >>> rolling_sum(np.array([[1.0], [2.0], [np.nan], [4.0], [5.0]]), 2).ravel().tolist()
+    [nan, 3.0, nan, nan, 9.0]
+    """
+    A = np.asarray(A, dtype=float)
+    out = np.full(A.shape, np.nan)
+    if w > A.shape[0]:
+        return out
+    if reduce == "min":
+        win = np.lib.stride_tricks.sliding_window_view(A, w, axis=0)  # (T - w + 1, S, w)
+        out[w - 1 :] = win.min(axis=-1)
+        return out
+    bad = np.isnan(A)
+    c = np.vstack([np.zeros((1, A.shape[1])), np.cumsum(np.where(bad, 0.0, A), axis=0)])
+    n = np.vstack([np.zeros((1, A.shape[1])), np.cumsum(bad, axis=0)])
+    s = c[w:] - c[:-w]
+    s = np.where(n[w:] - n[:-w] > 0, np.nan, s)
+    out[w - 1 :] = s / w if reduce == "mean" else s
+    return out

@@ -13,13 +13,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .bounds import nb_upper_and_pvalue
+from .bounds import nb_upper_and_pvalue, predictive_pvalue, predictive_upper
 from .glm import design_fitter, factor_fitter, fit_farrington, season_levels
+from .grid import rolling_sum
 
-__all__ = ["decide", "glm_group"]
+__all__ = ["THRESHOLD_METHODS", "decide", "glm_group", "harmonic_group", "upper_bound", "window_pvalue"]
+
+#: How the bound allows for the estimated mean and dispersion (see ``detect_aberrations``).
+THRESHOLD_METHODS = ("nbPlugin", "muan", "nbPredictive", "predictive")
 
 
-def decide(Y, res, done, alpha, threshold_method, window, combine="bonferroni"):
+def decide(Y, res, done, alpha, threshold_method, window, combine="bonferroni", compute_upper=True):
     """Upper bounds and p-values of the evaluated cells (``(T, S)`` arrays).
 
     With ``window > 1`` the period p-value ``p1`` and the window p-value
@@ -31,6 +35,22 @@ def decide(Y, res, done, alpha, threshold_method, window, combine="bonferroni"):
     pval = np.full(Y.shape, np.nan)
     mu, phi, se = res["expected"], res["phi"], res["se"]
     a1 = alpha if window == 1 else alpha / 2
+    if threshold_method == "predictive":  # the mixture over the estimated mean and dispersion
+        raw, df = res["phi_raw"], res["df"]
+        pval[done] = predictive_pvalue(Y[done], mu[done], raw[done], se[done], df[done])
+        if compute_upper:
+            upper[done] = predictive_upper(mu[done], raw[done], se[done], df[done], a1)
+        if window > 1:
+            ys = pd.DataFrame(Y).rolling(window).sum().to_numpy()
+            ms = pd.DataFrame(mu).rolling(window).sum().to_numpy()
+            ok = done & np.isfinite(ms) & np.isfinite(ys)
+            pw = window_pvalue(ys, ms, res, done, window, threshold_method)
+            p1 = pval[ok].copy()
+            pval[done] = np.minimum(1.0, 2 * pval[done])
+            pval[ok] = np.minimum(pval[ok], np.minimum(1.0, 2 * pw[ok]))
+            if combine == "simes":
+                pval[ok] = np.minimum(pval[ok], np.maximum(p1, pw[ok]))
+        return upper, pval
     if threshold_method == "nbPredictive":
         # estimated phi: t instead of normal quantile; estimated mean: + mu^2 se^2
         with np.errstate(invalid="ignore"):
@@ -56,8 +76,15 @@ def decide(Y, res, done, alpha, threshold_method, window, combine="bonferroni"):
     return upper, pval
 
 
-def glm_group(k, sel, b, kind, Y, logE, o):
-    """Fit the GLM for the series ``sel`` at period ``k`` with ``b`` years."""
+def glm_group(k, sel, b, kind, Y, logE, o, M=None):
+    """Fit the GLM for the series ``sel`` at period ``k`` with ``b`` years.
+
+    ``M`` is the ``(T, S)`` 0/1 mask of observed cells (``None`` = all observed). Returns ``None``
+    when the design cannot be fitted, else a dict of ``(len(sel),)`` arrays: ``expected``, ``phi``
+    (floored at 1), ``phi_raw`` (the Pearson estimate), ``se`` (of ``log(expected)``), ``df``
+    (residual degrees of freedom) and ``keep`` (trend kept). Series whose baseline holds too few
+    observed cells (no degree of freedom, or no observed reference period) get NaN.
+    """
     ppy, w, p, thr = o["ppy"], o["w"], o["no_periods"], o["weights_threshold"]
     if kind == "harm":  # intercept + one annual harmonic on all `b` past periods
         lags = np.arange(o["excl"] + 1, b + 1)
@@ -88,26 +115,34 @@ def glm_group(k, sel, b, kind, Y, logE, o):
         if lags.size <= n_par:
             return None
     Yb, off = Y[k - lags][:, sel], logE[k - lags][:, sel]
+    mask = None if M is None else M[k - lags][:, sel]
     off0 = logE[k, sel]
-    fit = fit_farrington(fitter, Yb, off, thr)
+    fit = fit_farrington(fitter, Yb, off, thr, mask)
     eta0, phi, se0 = _predict(fit, off0)
-    df = np.full(sel.size, float(fit.df_resid))
+    raw = fit.dispersion.copy()
+    df = np.broadcast_to(np.asarray(fit.df_resid, dtype=float), sel.shape).copy()
     keep = np.zeros(sel.size, dtype=bool)
     if use_trend:  # farringtonFlexible's rule: significant and no extrapolation
         keep = (_trend_pvalue(fit) < p_thr) & (eta0 <= np.log(np.maximum(Yb.max(axis=0), 1e-300)))
         if (~keep).any():
             drop = ~keep
-            fit0 = fit_farrington(no_trend_fitter, Yb[:, drop], off[:, drop], thr)
+            fit0 = fit_farrington(
+                no_trend_fitter, Yb[:, drop], off[:, drop], thr, None if mask is None else mask[:, drop]
+            )
             eta0[drop], phi[drop], se0[drop] = _predict(fit0, off0[drop])
+            raw[drop] = fit0.dispersion
             df[drop] = fit0.df_resid
+    ref = np.ones(lags.size, dtype=bool) if kind == "harm" else levels == p
     if o["pseudo"] is not None:  # no event in the reference data: a pseudo-count there at least
-        ref = np.ones(lags.size, dtype=bool) if kind == "harm" else levels == p
-        floor = np.log(o["pseudo"]) + off0 - np.log(np.exp(off[ref]).sum(axis=0))
+        ref_exp = np.exp(off[ref]) if mask is None else np.exp(off[ref]) * mask[ref]
+        floor = np.log(o["pseudo"]) + off0 - np.log(np.maximum(ref_exp.sum(axis=0), 1e-300))
         low = eta0 < floor
         eta0[low], se0[low] = floor[low], np.sqrt(1.0 / o["pseudo"])  # var(log mean) ~ 1/count
-    if kind == "harm":  # short history: always widen for the estimated mean
-        return np.exp(eta0), phi + np.exp(eta0) * se0**2, keep, np.zeros_like(se0), df
-    return np.exp(eta0), phi, keep, se0, df
+    mu = np.exp(eta0)
+    if mask is not None:  # too little observed data for this series
+        bad = (df < 1) | (mask[ref].sum(axis=0) == 0)
+        mu[bad] = np.nan
+    return {"expected": mu, "phi": phi, "phi_raw": raw, "se": se0, "df": df, "keep": keep}
 
 
 def _trend_pvalue(fit) -> np.ndarray:
@@ -123,3 +158,121 @@ def _predict(fit, off0: np.ndarray):
     """Linear predictor, dispersion and standard error of the prediction."""
     eta0 = np.clip(fit.eta0 + off0, -700.0, 700.0)
     return eta0, fit.phi.copy(), np.sqrt(np.maximum(fit.var0 * fit.dispersion, 0.0))
+
+
+def window_pvalue(ys, ms, res, ok, wl, threshold_method):
+    """One-sided p-values of window sums ``ys`` (the last ``wl`` periods) against ``ms``.
+
+    ``ms`` sums the prospective expectations of the window's periods. The sum of negative binomials
+    sharing a dispersion is negative binomial with the summed mean and the same dispersion; the
+    dispersion is the window's mean ``phi_raw`` with its smallest degrees of freedom, and the
+    estimation error of the summed mean is taken as that of one period (the baselines of adjacent
+    periods share most of their data: fully correlated errors, the conservative choice). Legacy
+    methods use the current period's ``phi`` (and ``se`` with ``nbPredictive``), as before.
+    """
+    T, S = ys.shape
+    out = np.full((T, S), np.nan)
+    good = ok & np.isfinite(ys) & np.isfinite(ms)
+    if not good.any():
+        return out
+    if threshold_method == "predictive":
+        masked = {n: np.where(ok, res[n], np.nan) for n in ("phi_raw", "se", "df")}
+        raw = rolling_sum(masked["phi_raw"], wl, "mean")
+        se = rolling_sum(masked["se"], wl, "mean")
+        df = rolling_sum(masked["df"], wl, "min")
+        out[good] = predictive_pvalue(ys[good], ms[good], raw[good], se[good], df[good])
+        return out
+    ph = res["phi"] + ms * res["se"] ** 2 if threshold_method == "nbPredictive" else res["phi"]
+    _, out[good] = nb_upper_and_pvalue(ms[good], ph[good], ys[good], 0.5)
+    return out
+
+
+def harmonic_group(k, sel, n_hist, Y, logE, o, M=None):
+    """Fit the parsimonious seasonal baseline for the series ``sel`` at period ``k``.
+
+    The baseline holds every period from ``excl + 1`` to ``n_hist`` periods back (all the history
+    up to ``years_back`` years). Three nested quasi-Poisson models are fitted (with the exposure
+    offset and farringtonFlexible's down-weighting of past outbreaks): an intercept, + one annual
+    harmonic, + a second harmonic; a harmonic is kept when its quasi-likelihood F-test has
+    ``p < o["p_season"]`` (stepwise). Returns the dict of :func:`glm_group` (``keep`` = the number
+    of harmonics kept, > 0), or ``None`` when the baseline is too short.
+    """
+    ppy, thr = o["ppy"], o["weights_threshold"]
+    lags = np.arange(o["excl"] + 1, n_hist + 1)
+    if lags.size < o["min_baseline"]:
+        return None
+    ang = -2 * np.pi * lags / ppy
+    cols = [np.ones_like(ang), np.sin(ang), np.cos(ang), np.sin(2 * ang), np.cos(2 * ang)]
+    x0 = np.array([1.0, 0.0, 1.0, 0.0, 1.0])
+    Yb, off = Y[k - lags][:, sel], logE[k - lags][:, sel]
+    mask = None if M is None else M[k - lags][:, sel]
+    off0 = logE[k, sel]
+    max_h = 2 if lags.size >= 2 * ppy else (1 if lags.size >= ppy else 0)
+    fits = []
+    for h in range(max_h + 1):
+        p = 1 + 2 * h
+        fitter = design_fitter(np.column_stack(cols[:p]), x0[:p], has_trend=False)
+        fits.append(fit_farrington(fitter, Yb, off, thr, mask))
+    chosen = np.zeros(sel.size, dtype=int)
+    for h in range(1, max_h + 1):
+        small, big = fits[h - 1], fits[h]
+        dev_s = _deviance_of(Yb, small.mu, mask)
+        dev_b = _deviance_of(Yb, big.mu, mask)
+        disp = np.maximum(big.dispersion, 1e-12)
+        f = np.maximum(dev_s - dev_b, 0.0) / 2 / disp
+        pf = stats.f.sf(f, 2, np.maximum(big.df_resid, 1))
+        chosen = np.where((chosen == h - 1) & (pf < o["p_season"]), h, chosen)
+    eta0 = np.empty(sel.size)
+    phi = np.empty(sel.size)
+    raw = np.empty(sel.size)
+    se0 = np.empty(sel.size)
+    df = np.empty(sel.size)
+    for h, fit in enumerate(fits):
+        pick = chosen == h
+        if not pick.any():
+            continue
+        e, ph, s = _predict(fit, off0)
+        eta0[pick], phi[pick], se0[pick] = e[pick], ph[pick], s[pick]
+        raw[pick] = fit.dispersion[pick]
+        df[pick] = np.broadcast_to(fit.df_resid, sel.shape)[pick]
+    if o["pseudo"] is not None:  # no event in the baseline: a pseudo-count there at least
+        ref_exp = np.exp(off) if mask is None else np.exp(off) * mask
+        floor = np.log(o["pseudo"]) + off0 - np.log(np.maximum(ref_exp.sum(axis=0), 1e-300))
+        low = eta0 < floor
+        eta0[low], se0[low] = floor[low], np.sqrt(1.0 / o["pseudo"])
+    mu = np.exp(eta0)
+    if mask is not None:
+        mu[(df < 1) | (mask.sum(axis=0) == 0)] = np.nan
+    return {"expected": mu, "phi": phi, "phi_raw": raw, "se": se0, "df": df, "keep": chosen}
+
+
+def _deviance_of(Y, mu, mask):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(Y > 0, Y * np.log(Y / mu), 0.0) - (Y - mu)
+    if mask is not None:
+        term = term * mask
+    return 2.0 * np.nan_to_num(term).sum(axis=0)
+
+
+def upper_bound(expected, phi, phi_raw, se, df, alpha, threshold_method="predictive", exact=None):
+    """The ``1 - alpha`` bound of each cell (``alpha`` scalar or per cell) for a threshold method.
+
+    The same bound :func:`decide` computes for a single period: the predictive mixture (exact in the
+    cells of the mask ``exact``, default all; the moment-matched negative binomial quantile in the
+    others), the moment-matched ``nbPredictive`` (with its t/z inflation) or the plug-in ``nbPlugin``.
+    """
+    mu = np.asarray(expected, dtype=float)
+    alpha = np.broadcast_to(np.asarray(alpha, dtype=float), mu.shape)
+    if threshold_method == "predictive":
+        return predictive_upper(mu, phi_raw, se, df, alpha, exact)
+    phi = np.asarray(phi, dtype=float)
+    se = np.asarray(se, dtype=float)
+    if threshold_method == "nbPredictive":
+        with np.errstate(invalid="ignore"):
+            tq = stats.t.ppf(1 - alpha, np.where(np.asarray(df) >= 1, df, np.inf))
+            phi = phi * (tq / stats.norm.ppf(1 - alpha)) ** 2 + mu * se**2
+    out = np.full(mu.shape, np.nan)
+    for a in np.unique(alpha[np.isfinite(alpha)]):
+        pick = alpha == a
+        out[pick], _ = nb_upper_and_pvalue(mu[pick], phi[pick], np.zeros(pick.sum()), float(a))
+    return out
