@@ -104,6 +104,9 @@ EXTRA_COLUMNS = [
     "method",
     "measure",
     "phi",
+    "phi_raw",
+    "se_log_expected",
+    "phi_df",
 ]
 #: window length → name of the test in reasons and tables
 TEST_LABELS = {
@@ -199,7 +202,9 @@ def flag_hotspots(
         ``window`` (its periods, 0 when none fired), ``observed_window``, ``expected_window`` (sums
         over it), ``p_adjusted``, ``effort_explained``, ``inspections``, ``failure_rate``,
         ``failure_rate_expected`` (over the test's periods, for checked flags), ``alarm``, ``partial``,
-        ``method``, ``measure``, ``phi`` (the baseline's dispersion). Sorted by period and field.
+        ``method``, ``measure``, ``phi`` (the baseline's dispersion, floored at 1), ``phi_raw`` (its
+        estimate), ``se_log_expected``, ``phi_df`` (what the predictive distribution of the count is
+        made of, e.g. for the scan's null). Sorted by period and field.
         Exposure is ``NaN`` where none was used; for the model a licence exposure is floored at 1 (a
         field without active licences is compared with its own counts). For the failure rate a
         period without inspections is a missing observation (not evaluated, not in any baseline).
@@ -332,7 +337,8 @@ def flag_hotspots(
         upper[~show] = np.nan
     out["upper"] = upper
     out["p_value"] = stats_["p_value"].where(ok)
-    out["phi"] = stats_["phi"].where(ok)
+    for c in ("phi", "phi_raw", "se_log_expected", "phi_df"):
+        out[c] = stats_[c].where(ok)
     out["method"] = np.where(ok, stats_["method"].astype(str), "none")
     with np.errstate(divide="ignore", invalid="ignore"):
         out["rate_ratio"] = np.where(out["expected"] >= 0.01, count / out["expected"], np.nan)
@@ -624,7 +630,8 @@ def hotspots(
         ``by, field, period_start, period_end, observed, expected, upper, exposure, rate_ratio, p_value,
         q_value, flagged, reason`` then ``field_label, level, parents, test, window, observed_window,
         expected_window, p_adjusted, effort_explained, inspections, failure_rate,
-        failure_rate_expected, alarm, partial, method, measure, phi`` (see :func:`flag_hotspots`).
+        failure_rate_expected, alarm, partial, method, measure, phi, phi_raw, se_log_expected, phi_df``
+        (see :func:`flag_hotspots`).
 
     Examples
     --------

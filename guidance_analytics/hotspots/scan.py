@@ -12,11 +12,22 @@ every *zone* (a field, or a group of related fields) and every *window* of the l
 rise above).
 
 For each evaluated period ``t`` the largest LLR over all zones and windows ending at ``t`` is compared
-with its distribution under the baseline, obtained by Monte Carlo: counts are drawn from each cell's
-baseline (negative binomial with the detector's dispersion ``phi``, Poisson when ``phi = 1``) and the
-same maximum is taken. ``p_value = (1 + #{simulated max >= observed LLR}) / (n_sim + 1)``. Zones with
-``p_value <= alpha`` are reported, the most likely first; secondary zones must not share a field with a
-zone already reported for that period. Only data up to ``t`` enter the decision for ``t``.
+with its distribution under the baseline, obtained by Monte Carlo from the **predictive** distribution
+of the counts: each replicate draws, per field, the error of its estimated expectation
+(``log`` normal with the detector's ``se_log_expected``, one draw per field for the whole window, as
+adjacent baselines share most of their data) and its dispersion (scaled inverse chi-square around
+``phi_raw`` with ``phi_df`` degrees of freedom, floored at 1), then negative-binomial counts. A plug-in
+null (counts from the estimated expectations as if they were true) is too narrow: it makes clusters
+out of estimation error. With ``condition_on_total`` every replicate is conditioned like the
+observed data (its expectations rescaled to its own total of each period), so the null statistic has
+the distribution of the observed one. ``p_value = (1 + #{simulated max >= observed LLR}) /
+(n_sim + 1)``. Zones with ``p_value <= alpha`` are reported, the most likely first; secondary zones
+must not share a field with a zone already reported for that period. Only data up to ``t`` enter the
+decision for ``t``. A null simulation (``tests/hotspots/test_scan.py``) checks that at most 5 % of the
+periods of a county without any planted event report a cluster at ``alpha = 0.05``.
+
+With ``by="industry"`` (every level) the scan runs on the finest fields (those that are no other
+field's parent); their groups, divisions and sections are the zones that join them.
 """
 
 from __future__ import annotations
@@ -69,6 +80,13 @@ def scan_zones(fields: pd.DataFrame, include_all: bool = False) -> list[tuple[st
             for i in range(2):
                 tag = f"{labels[i]}{PAIR_SEP}（全部）" if i == 0 else f"（全部）{PAIR_SEP}{labels[i]}"
                 groups.setdefault((f"{parts[i]}@{i}", tag), []).append(key)
+    elif by == "industry":  # the finest fields, joined by their common prefixes (group, division, section)
+        for key in f.index:
+            if key[:1].isalpha():
+                for cut in (4, 3, 1):
+                    if len(key) > cut:
+                        name = field_labels("industry", pd.Series([key[:cut]])).iloc[0]
+                        groups.setdefault((key[:cut], f"{name}（合计）"), []).append(key)
     elif by in ("industry_class", "industry_division"):
         cut, parent = (3, "industry_division") if by == "industry_class" else (1, "industry_section")
         for key in f.index:
@@ -129,18 +147,25 @@ def scan_hotspots(
     """
     if hot.empty:
         return pd.DataFrame(columns=COLUMNS)
+    if str(hot["by"].iloc[0]) == "industry":  # the finest fields only: the zones join them
+        keys = hot["field"].astype(str).unique()
+        parents = {k[:cut] for k in keys for cut in (1, 3, 4) if len(k) > cut}
+        hot = hot[~hot["field"].isin(parents)]
     df = hot[["by", "field", "field_label", "period_start", "period_end", "observed", "expected"]].copy()
     df["phi"] = hot["phi"] if "phi" in hot.columns else 1.0
+    df["phi_raw"] = hot["phi_raw"] if "phi_raw" in hot.columns else df["phi"]
+    df["se"] = hot["se_log_expected"] if "se_log_expected" in hot.columns else 0.0
+    df["df"] = hot["phi_df"] if "phi_df" in hot.columns else np.nan
     obs = df.pivot_table(index="period_start", columns="field", values="observed", aggfunc="first")
     exp = df.pivot_table(index="period_start", columns="field", values="expected", aggfunc="first")
-    phi = df.pivot_table(index="period_start", columns="field", values="phi", aggfunc="first")
     fields = list(obs.columns)
     exp = exp.reindex(index=obs.index, columns=fields)
-    if condition_on_total:
-        total_e = exp.sum(axis=1, min_count=1)
-        scale = (obs.sum(axis=1) / total_e).where(total_e > 0)
-        exp = exp.mul(scale, axis=0)
-    phi = phi.reindex(index=obs.index, columns=fields).fillna(1.0).clip(lower=1.0)
+
+    def wide(col: str, fill: float) -> pd.DataFrame:
+        w = df.pivot_table(index="period_start", columns="field", values=col, aggfunc="first", dropna=False)
+        return w.reindex(index=obs.index, columns=fields).astype(float).fillna(fill)
+
+    phi_raw, se_log, phi_df = wide("phi_raw", 1.0), wide("se", 0.0), wide("df", np.nan)
     zones = scan_zones(df, include_all)
     member = np.zeros((len(fields), len(zones)))
     pos = {f: i for i, f in enumerate(fields)}
@@ -164,14 +189,22 @@ def scan_hotspots(
         lo = t - wmax + 1
         if lo < 0:
             continue
-        E = exp.iloc[lo : t + 1].to_numpy(float)  # (w, S), oldest first
-        if not np.isfinite(E).all():
+        E0 = exp.iloc[lo : t + 1].to_numpy(float)  # (w, S), oldest first: the estimated expectations
+        if not np.isfinite(E0).all():
             continue
         Y = obs.iloc[lo : t + 1].to_numpy(float)
-        P = phi.iloc[lo : t + 1].to_numpy(float)
+        E = _conditioned(E0, Y) if condition_on_total else E0
         stat = _window_zone_llr(Y[None], E, member, windows, min_count, min_expected)[0]  # (W, Z)
-        sims = _simulate(rng, E, P, n_sim)
-        max_null = _window_zone_llr(sims, E, member, windows, min_count, min_expected).max(axis=(1, 2))
+        sims = _simulate_predictive(
+            rng,
+            E0,
+            phi_raw.iloc[t].to_numpy(float),
+            se_log.iloc[t].to_numpy(float),
+            phi_df.iloc[t].to_numpy(float),
+            n_sim,
+        )
+        E_sim = _conditioned(E0[None], sims) if condition_on_total else E0[None]
+        max_null = _window_zone_llr(sims, E_sim, member, windows, min_count, min_expected).max(axis=(1, 2))
         used: set[str] = set()
         order = np.dstack(np.unravel_index(np.argsort(-stat, axis=None), stat.shape))[0]
         for wi, zj in order:
@@ -223,24 +256,51 @@ def _window_zone_llr(
     min_count: int,
     min_expected: float = 0.0,
 ) -> np.ndarray:
-    """LLR for every replicate × window × zone; ``Y`` is ``(R, w, S)``, ``E`` is ``(w, S)``."""
+    """LLR for every replicate × window × zone; ``Y`` is ``(R, w, S)``, ``E`` is ``(w, S)`` or ``(R, w, S)``."""
+    E = np.broadcast_to(E, Y.shape) if E.ndim == 3 else np.broadcast_to(E[None], Y.shape)
     out = []
     for w in windows:
         c = Y[:, -w:, :].sum(axis=1) @ member  # (R, Z)
-        b = E[-w:, :].sum(axis=0) @ member  # (Z,)
-        out.append(np.where((c >= min_count) & (b[None, :] >= min_expected), _llr(c, b[None, :]), 0.0))
+        b = E[:, -w:, :].sum(axis=1) @ member  # (R, Z)
+        out.append(np.where((c >= min_count) & (b >= min_expected), _llr(c, b), 0.0))
     return np.stack(out, axis=1)
 
 
-def _simulate(rng: np.random.Generator, E: np.ndarray, P: np.ndarray, n: int) -> np.ndarray:
-    """Counts under the baseline: negative binomial (gamma-Poisson) with variance ``phi × mean``."""
-    lam = np.broadcast_to(E, (n, *E.shape)).copy()
-    over = P > 1 + 1e-9
+def _conditioned(E: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Expectations rescaled so that each period's sum over fields equals its observed total."""
+    total_e = E.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(
+            total_e > 0, Y.sum(axis=-1, keepdims=True) / np.where(total_e > 0, total_e, 1.0), 1.0
+        )
+    return E * scale
+
+
+def _simulate_predictive(
+    rng: np.random.Generator, E: np.ndarray, phi_raw: np.ndarray, se: np.ndarray, df: np.ndarray, n: int
+) -> np.ndarray:
+    """``n`` replicates ``(n, w, S)`` of the counts from their predictive distribution.
+
+    Per replicate and field: a multiplier ``exp(se * z)`` of its expectations (one for the window),
+    a dispersion ``max(1, phi_raw * df / chi2_df)`` (``phi_raw`` itself without degrees of freedom),
+    then gamma-Poisson counts with variance ``phi * mean``.
+    """
+    S = E.shape[1]
+    se = np.where(np.isfinite(se), np.maximum(se, 0.0), 0.0)
+    mult = np.exp(se[None, :] * rng.standard_normal((n, S)))  # (n, S)
+    known = ~np.isfinite(df) | (df < 1)
+    chi = rng.chisquare(np.where(known, 1.0, df)[None, :], size=(n, S))
+    phi = np.maximum(
+        np.nan_to_num(phi_raw, nan=1.0)[None, :] * np.where(known[None, :], 1.0, df[None, :] / chi), 1.0
+    )
+    mean = np.maximum(E[None, :, :] * mult[:, None, :], 0.0)  # (n, w, S)
+    over = np.broadcast_to((phi > 1 + 1e-9)[:, None, :], mean.shape)
+    lam = mean.copy()
     if over.any():
-        shape = np.where(over, E / np.maximum(P - 1, 1e-9), 1.0)
-        scale = np.where(over, P - 1, 0.0)
-        g = rng.gamma(np.broadcast_to(np.maximum(shape, 1e-9), lam.shape), np.broadcast_to(scale, lam.shape))
-        lam = np.where(over, g, lam)
+        p = np.broadcast_to(phi[:, None, :], mean.shape)
+        shape = np.maximum(mean / np.maximum(p - 1, 1e-9), 1e-9)
+        g = rng.gamma(shape, np.maximum(p - 1, 1e-9))
+        lam = np.where(over, g, mean)
     return rng.poisson(lam).astype(float)
 
 

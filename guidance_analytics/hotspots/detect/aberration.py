@@ -470,15 +470,19 @@ def _pool_dispersion(res, k, active, Y, M, excl, nu0):
     """Shrink the dispersions of period ``k`` towards a negative-binomial prior pooled over series.
 
     Under a negative binomial with a common shape, the quasi-Poisson dispersion of a series with
-    mean count ``m`` is ``1 + kappa * m``. ``kappa`` is the weighted median over the fitted series
-    of ``(phi_raw - 1) / m`` (``m`` = the mean observed count of its baseline, weights = degrees of
-    freedom); each series' dispersion is then the posterior mean of a scaled inverse chi-square
-    with prior ``1 + kappa * m`` on ``nu0`` degrees of freedom: ``(nu0 * prior + df * phi_raw) /
-    (nu0 + df)`` on ``nu0 + df`` degrees of freedom. A past outbreak left in one series' baseline
-    then inflates its dispersion less, and short baselines gain precision.
+    mean count ``m`` is ``1 + kappa * m``: it grows with the mean. Each series' Pearson estimate
+    ``phi_raw`` describes its baseline (mean observed count ``m``); it is first carried to the
+    current expectation ``mu``: ``1 + (phi_raw - 1) * mu / m`` (a field that has grown by a third
+    has a third more over-dispersion). ``kappa`` is the weighted median over the fitted series of
+    ``(phi_raw - 1) / m`` (weights = degrees of freedom); the dispersion is then the posterior mean
+    of a scaled inverse chi-square with prior ``1 + kappa * mu`` on ``nu0`` degrees of freedom:
+    ``(nu0 * prior + df * phi_now) / (nu0 + df)`` on ``nu0 + df`` degrees of freedom. A past
+    outbreak left in one series' baseline then inflates its dispersion less, and short baselines
+    gain precision.
     """
     raw, df = res["phi_raw"][k, active], res["df"][k, active]
-    ok = np.isfinite(raw) & np.isfinite(df) & (df >= 1) & np.isfinite(res["expected"][k, active])
+    mu = res["expected"][k, active]
+    ok = np.isfinite(raw) & np.isfinite(df) & (df >= 1) & np.isfinite(mu)
     if ok.sum() < 3:
         return
     lo = max(k - 5 * 52, 0)
@@ -490,13 +494,15 @@ def _pool_dispersion(res, k, active, Y, M, excl, nu0):
     ok &= np.isfinite(m) & (m > 0)
     if ok.sum() < 3:
         return
-    kappa = np.maximum((raw[ok] - 1.0) / m[ok], 0.0)
+    excess = np.maximum(raw[ok] - 1.0, 0.0)
+    kappa = excess / m[ok]
     order = np.argsort(kappa)
     cw = np.cumsum(df[ok][order])
     pooled = kappa[order][np.searchsorted(cw, cw[-1] / 2)]
-    prior = 1.0 + pooled * m[ok]
+    now = 1.0 + excess * mu[ok] / m[ok]
+    prior = 1.0 + pooled * mu[ok]
     idx = active[ok]
     post_df = nu0 + df[ok]
-    res["phi_raw"][k, idx] = (nu0 * prior + df[ok] * raw[ok]) / post_df
+    res["phi_raw"][k, idx] = (nu0 * prior + df[ok] * now) / post_df
     res["phi"][k, idx] = np.maximum(res["phi_raw"][k, idx], 1.0)
     res["df"][k, idx] = post_df

@@ -193,9 +193,17 @@ def harmonic_group(k, sel, n_hist, Y, logE, o, M=None):
     The baseline holds every period from ``excl + 1`` to ``n_hist`` periods back (all the history
     up to ``years_back`` years). Three nested quasi-Poisson models are fitted (with the exposure
     offset and farringtonFlexible's down-weighting of past outbreaks): an intercept, + one annual
-    harmonic, + a second harmonic; a harmonic is kept when its quasi-likelihood F-test has
-    ``p < o["p_season"]`` (stepwise). Returns the dict of :func:`glm_group` (``keep`` = the number
-    of harmonics kept, > 0), or ``None`` when the baseline is too short.
+    harmonic, + a second harmonic (a second needs two years of baseline, a first one year). They are
+    **averaged** with quasi-AIC weights ``exp(-QAIC/2)`` (``QAIC = deviance / phi + 2 p``, ``phi``
+    of the largest model): the log expectation is the weighted mean of theirs and its variance the
+    weighted within-model variance plus the spread between the models (Burnham & Anderson's
+    model-averaging variance). A season that the data barely support thus widens the predictive
+    distribution instead of producing a confident seasonal trough; a clear season carries its model
+    alone. ``o["p_season"]`` scales the penalty per extra harmonic (``2 * 2`` parameters at the
+    default, matching AIC; a smaller value favours the simpler models more, see the code).
+
+    Returns the dict of :func:`glm_group` (``keep`` = the number of harmonics of the model with the
+    largest weight), or ``None`` when the baseline is too short.
     """
     ppy, thr = o["ppy"], o["weights_threshold"]
     lags = np.arange(o["excl"] + 1, n_hist + 1)
@@ -213,28 +221,22 @@ def harmonic_group(k, sel, n_hist, Y, logE, o, M=None):
         p = 1 + 2 * h
         fitter = design_fitter(np.column_stack(cols[:p]), x0[:p], has_trend=False)
         fits.append(fit_farrington(fitter, Yb, off, thr, mask))
-    chosen = np.zeros(sel.size, dtype=int)
-    for h in range(1, max_h + 1):
-        small, big = fits[h - 1], fits[h]
-        dev_s = _deviance_of(Yb, small.mu, mask)
-        dev_b = _deviance_of(Yb, big.mu, mask)
-        disp = np.maximum(big.dispersion, 1e-12)
-        f = np.maximum(dev_s - dev_b, 0.0) / 2 / disp
-        pf = stats.f.sf(f, 2, np.maximum(big.df_resid, 1))
-        chosen = np.where((chosen == h - 1) & (pf < o["p_season"]), h, chosen)
-    eta0 = np.empty(sel.size)
-    phi = np.empty(sel.size)
-    raw = np.empty(sel.size)
-    se0 = np.empty(sel.size)
-    df = np.empty(sel.size)
-    for h, fit in enumerate(fits):
-        pick = chosen == h
-        if not pick.any():
-            continue
-        e, ph, s = _predict(fit, off0)
-        eta0[pick], phi[pick], se0[pick] = e[pick], ph[pick], s[pick]
-        raw[pick] = fit.dispersion[pick]
-        df[pick] = np.broadcast_to(fit.df_resid, sel.shape)[pick]
+    # penalty per parameter: 2 (AIC) at p_season = 0.05; the chi-square(2) quantile of 1 - p_season
+    # per harmonic otherwise (a harmonic must gain that much quasi-deviance to be preferred)
+    pen = stats.chi2.ppf(1 - o["p_season"], 2) / 2 if o["p_season"] != 0.05 else 2.0
+    disp = np.maximum(fits[-1].dispersion, 1.0)
+    qaic = np.stack([_deviance_of(Yb, f.mu, mask) / disp + pen * (1 + 2 * h) for h, f in enumerate(fits)])
+    w = np.exp(-(qaic - qaic.min(axis=0)) / 2)
+    w /= w.sum(axis=0)
+    preds = [_predict(f, off0) for f in fits]
+    etas = np.stack([e for e, _, _ in preds])
+    ses = np.stack([s_ for _, _, s_ in preds])
+    eta0 = (w * etas).sum(axis=0)
+    se0 = np.sqrt((w * (ses**2 + (etas - eta0) ** 2)).sum(axis=0))
+    phi = (w * np.stack([ph for _, ph, _ in preds])).sum(axis=0)
+    raw = (w * np.stack([f.dispersion for f in fits])).sum(axis=0)
+    df = np.min(np.stack([np.broadcast_to(f.df_resid, sel.shape) for f in fits]), axis=0).astype(float)
+    chosen = np.argmax(w, axis=0)
     if o["pseudo"] is not None:  # no event in the baseline: a pseudo-count there at least
         ref_exp = np.exp(off) if mask is None else np.exp(off) * mask
         floor = np.log(o["pseudo"]) + off0 - np.log(np.maximum(ref_exp.sum(axis=0), 1e-300))
