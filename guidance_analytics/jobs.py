@@ -140,9 +140,11 @@ def _hotspots(ws: WorkspaceLike, echo: Callable[[str], Any], progress: bool = Fa
     for by, label in views:
         table = hotspots(ws, "violations", by)
         flagged = table[table["flagged"]].sort_values(["period_start", "p_value"], ascending=[False, True])
+        effort = int(table["effort_explained"].sum())
         echo(
-            f"按{label}：{table['field'].nunique()} 个{label} × {table['period_start'].nunique()} 个月，"
-            f"标记高发 {len(flagged)} 格"
+            f"按{label}：{table['field'].nunique()} 个{'领域（门类、大类、中类、小类）' if by == 'industry' else label}"
+            f" × {table['period_start'].nunique()} 个月，标记高发 {len(flagged)} 格"
+            + (f"（另有 {effort} 格可由检查力度解释，未列为热点）" if effort else "")
         )
         for reason in flagged["reason"].head(5):
             echo(f"  · {reason}")

@@ -199,6 +199,23 @@ class Workspace:
             **detect_options,
         )
 
+    @delegates_to(hotspot_stage.hotspot_records)
+    def hotspot_records(
+        self,
+        flag_row: Any,
+        *,
+        include_penalties: bool = True,
+        request_types: list[str] | None = None,
+        all_inspections: bool = False,
+    ) -> pd.DataFrame:
+        return hotspot_stage.hotspot_records(
+            self,
+            flag_row,
+            include_penalties=include_penalties,
+            request_types=request_types,
+            all_inspections=all_inspections,
+        )
+
     @delegates_to(hotspot_stage.seasonal_hotspots)
     def seasonal_hotspots(
         self,

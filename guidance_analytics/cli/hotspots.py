@@ -14,6 +14,7 @@ from ..hotspots import (
     hotspot_report_page,
     hotspots,
     parse_by,
+    records_of_flags,
     write_hotspot_table,
 )
 from ._app import CliError, app, open_workspace, out_file, progress_wanted, share
@@ -66,8 +67,9 @@ def hotspots_command(
     by: Annotated[
         str,
         typer.Option(
-            help="industry[_section|_division|_class] | permit_item | township | violation_type | "
-            "complaint_category, or a pair like 'industry×township'. 领域维度（行业、许可事项、乡镇、违法类型…或其组合）。"
+            help="industry (all GB/T 4754 levels) | industry_section | industry_division | industry_class | "
+            "permit_item | township | violation_type | complaint_category, or a pair like 'industry×township'. "
+            "领域维度（行业各层级、许可事项、乡镇、违法类型…或其组合）。"
         ),
     ] = "industry",
     freq: Annotated[str, typer.Option(help="Period length: W, M or Q. 期间：周、月、季。")] = "M",
@@ -75,11 +77,18 @@ def hotspots_command(
     end: Annotated[str | None, typer.Option(help="Last date used (YYYY-MM-DD). 截止日期。")] = None,
     alpha: Annotated[
         float | None,
-        typer.Option(help="Level of the upper bound (default 0.01). 预警上限的显著性水平。", callback=share),
+        typer.Option(
+            help="Per-field level, no adjustment across fields (default: the false-flag budget). "
+            "每个领域各自的显著性水平（不做跨领域校正）。",
+            callback=share,
+        ),
     ] = None,
     fdr: Annotated[
         float | None,
-        typer.Option(help="False discovery rate per period (default 0.05). 每期错误发现率。", callback=share),
+        typer.Option(
+            help="Benjamini-Hochberg across the fields of a period instead of the budget. 改用每期错误发现率校正。",
+            callback=share,
+        ),
     ] = None,
     html: Annotated[
         Path | None, typer.Option(help="Also write the HTML chart page here. 另写出图表网页（.html）。")
@@ -106,7 +115,9 @@ def hotspots_command(
         bar.update()
         page = None
         if html is not None:
-            page = hotspot_report_page(hot, find_episodes(hot), html, measure=measure)
+            page = hotspot_report_page(
+                hot, find_episodes(hot), html, measure=measure, records=records_of_flags(ws, hot)
+            )
             bar.update()
     typer.echo(f"热点 {int(hot['flagged'].sum())} 个（{hot['field'].nunique()} 个领域）：{path}")
     if page is not None:

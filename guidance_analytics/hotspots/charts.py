@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from .panels import MEASURES
+from .records import cell_name
 
 __all__ = [
     "empty_figure",
@@ -37,6 +38,7 @@ __all__ = [
 _FONT = dict(family="Microsoft YaHei, PingFang SC, Noto Sans CJK SC, SimHei, sans-serif")
 FLAG_COLOR = "#d62728"
 ALARM_COLOR = "#ff7f0e"
+EFFORT_COLOR = "#7f7f7f"
 
 
 #: plotly (d3) formats of dates on axes and in hovers
@@ -174,21 +176,15 @@ def hotspot_heatmap(
             ),
         )
     )
-    ys, xs = np.nonzero(flag.to_numpy())
-    if len(ys):
-        fig.add_trace(
-            go.Scatter(
-                x=[ptext[i] for i in xs],
-                y=[ylab[j] for j in ys],
-                mode="text",
-                text=["★"] * len(ys),
-                textfont=dict(color="black", size=14),
-                name="热点",
-                hoverinfo="skip",
-            )
+    _mark_cells(fig, flag.to_numpy(), ptext, ylab, "★", "black", 14, "热点")
+    if "effort_explained" in df.columns and df["effort_explained"].any():
+        eff = df.pivot_table(
+            index="field", columns="period_start", values="effort_explained", aggfunc="first"
         )
+        eff = eff.reindex(index=order, columns=periods).fillna(False).astype(bool)
+        _mark_cells(fig, eff.to_numpy(), ptext, ylab, "◇", "#555555", 13, "检查力度所致（非热点）")
     fig.update_layout(
-        title=title or "各领域各期间：实际数与预期数之比（★ = 热点）",
+        title=title or "各领域各期间：实际数与预期数之比（★ = 热点，◇ = 检查力度所致）",
         font=_FONT,
         xaxis_title="期间",
         yaxis_title="领域",
@@ -196,6 +192,23 @@ def hotspot_heatmap(
         plot_bgcolor="#eeeeee",
     )
     return fig
+
+
+def _mark_cells(fig, mask, xlab, ylab, symbol, color, size, name) -> None:
+    """Write ``symbol`` on the heatmap cells where ``mask`` (rows = ``ylab``, columns = ``xlab``) holds."""
+    ys, xs = np.nonzero(mask)
+    if len(ys):
+        fig.add_trace(
+            go.Scatter(
+                x=[xlab[i] for i in xs],
+                y=[ylab[j] for j in ys],
+                mode="text",
+                text=[symbol] * len(ys),
+                textfont=dict(color=color, size=size),
+                name=name,
+                hoverinfo="skip",
+            )
+        )
 
 
 def hotspot_timeseries(hot: pd.DataFrame, field: str, title: str | None = None) -> go.Figure:
@@ -227,30 +240,27 @@ def hotspot_timeseries(hot: pd.DataFrame, field: str, title: str | None = None) 
                 hovertemplate=f"%{{x|{MONTH_FORMAT}}}<br>{name} %{{y:.1f}}<extra></extra>",
             )
         )
-    alarm_only = df[df["alarm"] & ~df["flagged"]] if "alarm" in df.columns else df.iloc[:0]
-    if len(alarm_only):
-        fig.add_trace(
-            go.Scatter(
-                x=alarm_only["period_start"],
-                y=alarm_only["observed"],
-                mode="markers",
-                name="超上限（校正后不显著）",
-                marker=dict(color=ALARM_COLOR, size=10, symbol="circle-open"),
-                hovertemplate=f"%{{x|{MONTH_FORMAT}}}<br>实际 %{{y}}（超上限，校正后不显著）<extra></extra>",
+    effort = df["effort_explained"].astype(bool) if "effort_explained" in df.columns else False
+    alarm = df["alarm"].astype(bool) if "alarm" in df.columns else False
+    marks = (
+        (alarm & ~df["flagged"] & ~effort, "超上限但未列为热点", ALARM_COLOR, 10, "circle-open"),
+        (df["flagged"], "热点", FLAG_COLOR, 11, "star"),
+        (effort, "检查力度所致（非热点）", EFFORT_COLOR, 11, "diamond-open"),
+    )
+    for mask, name, color, size, symbol in marks:
+        rows = df[mask] if isinstance(mask, pd.Series) else df.iloc[:0]
+        if len(rows):
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["period_start"],
+                    y=rows["observed"],
+                    mode="markers",
+                    name=name,
+                    marker=dict(color=color, size=size, symbol=symbol),
+                    customdata=rows["reason"],
+                    hovertemplate=f"%{{x|{MONTH_FORMAT}}}<br>实际 %{{y}}（{name}）<br>%{{customdata}}<extra></extra>",
+                )
             )
-        )
-    flagged = df[df["flagged"]]
-    if len(flagged):
-        fig.add_trace(
-            go.Scatter(
-                x=flagged["period_start"],
-                y=flagged["observed"],
-                mode="markers",
-                name="热点",
-                marker=dict(color=FLAG_COLOR, size=11, symbol="star"),
-                hovertemplate=f"%{{x|{MONTH_FORMAT}}}<br>实际 %{{y}}（热点）<extra></extra>",
-            )
-        )
     fig.update_xaxes(tickformatstops=DATE_TICKS, hoverformat=MONTH_FORMAT)
     fig.update_layout(
         title=title or f"{label}：实际数、预期数与预警上限",
@@ -353,18 +363,7 @@ def seasonal_heatmap(seasonal: pd.DataFrame, max_fields: int = 30, title: str | 
             ),
         )
     )
-    ys, xs = np.nonzero(rec.to_numpy())
-    if len(ys):
-        fig.add_trace(
-            go.Scatter(
-                x=[xlab[i] for i in xs],
-                y=[ylab[j] for j in ys],
-                mode="text",
-                text=["★"] * len(ys),
-                hoverinfo="skip",
-                name="季节性热点",
-            )
-        )
+    _mark_cells(fig, rec.to_numpy(), xlab, ylab, "★", "black", 14, "季节性热点")
     fig.update_layout(
         title=title or "季节性：各月（季）与全年平均水平之比（★ = 年年偏高）",
         font=_FONT,
@@ -381,6 +380,7 @@ def write_chart_page(
     path: str | Path,
     title: str,
     intro: str | None = None,
+    appendix: str = "",
 ) -> Path:
     """Write figures into one self-contained HTML page (plotly.js embedded once).
 
@@ -391,6 +391,7 @@ def write_chart_page(
     path : the ``.html`` file to write.
     title : page title (Chinese).
     intro : a paragraph shown under the title.
+    appendix : HTML (already escaped) appended after the figures (e.g. tables of records).
     """
     items = list(figures.items()) if isinstance(figures, dict) else list(figures)
     path = Path(path)
@@ -399,7 +400,9 @@ def write_chart_page(
         "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title>",
         "<style>body{font-family:'Microsoft YaHei','PingFang SC',sans-serif;margin:24px;max-width:1280px}"
-        "p.note{color:#444;line-height:1.6}</style></head><body>",
+        "p.note{color:#444;line-height:1.6}"
+        "table.rec{border-collapse:collapse;font-size:13px;margin:8px 0}"
+        "table.rec td,table.rec th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
     ]
     if intro:
@@ -408,6 +411,8 @@ def write_chart_page(
         if note:
             parts.append(f"<p class='note'>{html.escape(note)}</p>")
         parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0), config={"locale": "zh-CN"}))
+    if appendix:
+        parts.append(appendix)
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
@@ -420,9 +425,11 @@ def hotspot_report_page(
     measure: str = "violations",
     top_fields: int = 8,
     seasonal: pd.DataFrame | None = None,
+    records: pd.DataFrame | None = None,
 ) -> Path:
     """The HTML page of the README's main job: heatmap, episode timeline, seasonal heatmap (when given),
-    time series of the top fields."""
+    time series of the top fields, and the list of flagged cells, each linking to the records counted
+    in it (``records``: :func:`~guidance_analytics.hotspots.records_of_flags`, one ``cell`` per flag)."""
     noun = MEASURES.get(measure, ("事件",))[0]
     n_flag = int(hot["flagged"].sum()) if len(hot) else 0
     figures: list[tuple[str, go.Figure]] = []
@@ -430,8 +437,9 @@ def hotspot_report_page(
         figures.append(
             (
                 "热力图：每一格是一个领域在一个期间的实际数与预期数之比，红色越深越高于预期、蓝色低于预期，灰色表示历史"
-                "数据不足未评估；★ 表示该格被列为热点（超出预警上限，且与同期其他领域一并校正后仍然显著）。",
-                hotspot_heatmap(hot, title=f"{noun}：各领域各期间实际/预期（★ = 热点）"),
+                "数据不足未评估；★ 表示该格被列为热点（单月或连续数月明显高于预期，且与同期其他领域一并校正后"
+                "仍然显著），◇ 表示件数偏高但可由检查力度（如专项检查）解释，不列为热点。",
+                hotspot_heatmap(hot, title=f"{noun}：各领域各期间实际/预期（★ = 热点，◇ = 检查力度所致）"),
             )
         )
         figures.append(
@@ -454,11 +462,77 @@ def hotspot_report_page(
         figures.append(("", empty_figure("没有数据：所选期间内没有可评估的记录")))
     intro = (
         f"共 {hot['field'].nunique() if len(hot) else 0} 个领域，{n_flag} 个热点格。预期数由该领域自身的"
-        "历史数据（同期季节、趋势、在册许可数）推算，仅使用当期及以前的数据；预警上限为预期的 99% 上限。"
-        "柱状为实际数，实线为预期数，虚线为预警上限，★ 为热点，空心圆为超上限但经多重比较校正后不显著。"
+        "历史数据（全年水平、季节起伏、在册许可数）推算，仅使用当期及以前的数据；预警上限为单月检验的上限，"
+        "连续数月偏高的热点由合计检验发现，可能每月都不超过上限。"
+        "柱状为实际数，实线为预期数，虚线为预警上限，★ 为热点，◇ 为可由检查力度解释（非热点），"
+        "空心圆为超上限但未列为热点（如件数过少或校正后不显著）。页面末尾列出每个热点格及计入它的记录。"
         "热点只是提示“这里值得关注”，是否开展提示提醒或约谈由人工决定。"
     )
-    return write_chart_page(figures, path, title=f"{noun}热点分析", intro=intro)
+    return write_chart_page(
+        figures, path, title=f"{noun}热点分析", intro=intro, appendix=_flag_tables(hot, records)
+    )
+
+
+def _flag_tables(hot: pd.DataFrame, records: pd.DataFrame | None) -> str:
+    """HTML: the flagged cells, each linking to a table of its records further down the page."""
+    if hot.empty or "flagged" not in hot.columns or not hot["flagged"].any():
+        return ""
+    flags = hot[hot["flagged"]].sort_values("period_start", ascending=False).to_dict("records")
+    groups = {} if records is None or records.empty else dict(list(records.groupby("cell", sort=False)))
+    rows, sections = [], []
+    for k, r in enumerate(flags):
+        name = cell_name(r)
+        anchor = f"rec-{k}"
+        rec = groups.get(name)
+        link = f"<a href='#{anchor}'>{len(rec)} 条记录</a>" if rec is not None else "（记录未列出）"
+        rows.append(
+            f"<tr><td>{html.escape(name)}</td><td>{int(r['observed'])}</td>"
+            f"<td>{r['expected']:.1f}</td><td>{html.escape(str(r['reason']))}</td><td>{link}</td></tr>"
+        )
+        if rec is not None:
+            cols = [c for c in _RECORD_SHOWN if c in rec.columns and rec[c].notna().any()]
+            body = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(_cell_text(v))}</td>" for v in row) + "</tr>"
+                for row in rec[cols].itertuples(index=False)
+            )
+            head = "".join(f"<th>{html.escape(_RECORD_SHOWN[c])}</th>" for c in cols)
+            sections.append(
+                f"<h3 id='{anchor}'>{html.escape(name)}：计入的记录</h3>"
+                f"<table class='rec'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                "<p><a href='#flags'>返回热点列表</a></p>"
+            )
+    return (
+        "<h2 id='flags'>热点与记录明细</h2><p class='note'>每一行是一个热点格；点击“条记录”查看计入该格的检查、"
+        "处罚或12345工单（不含个人信息），可据此核实后交相关科室。</p>"
+        "<table class='rec'><thead><tr><th>热点</th><th>实际数</th><th>预期数</th><th>说明</th>"
+        f"<th>记录</th></tr></thead><tbody>{''.join(rows)}</tbody></table>" + "".join(sections)
+    )
+
+
+#: record columns shown on the page → Chinese header
+_RECORD_SHOWN = {
+    "kind": "记录类型",
+    "record_no": "编号",
+    "known_on": "日期",
+    "name": "名称",
+    "uscc": "统一社会信用代码",
+    "township": "乡镇（街道）",
+    "industry_code": "行业代码",
+    "violation_type": "违法行为类型",
+    "category_top": "事项分类",
+    "inspection_type": "检查类型",
+    "result": "结果",
+    "penalty_types": "处罚种类",
+    "substantiated": "是否属实",
+}
+
+
+def _cell_text(v: object) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, pd.Timestamp):
+        return f"{v.year}年{v.month}月{v.day}日"
+    return str(v)
 
 
 def _fields_to_plot(hot: pd.DataFrame, n: int) -> list[str]:

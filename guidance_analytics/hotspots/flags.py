@@ -517,6 +517,16 @@ def _reasons(out, freq, measure, fdr, alpha, false_flags, min_count, same, carri
         names = child[dup].map(lambda k: f"与其唯一的下级领域 {labels.get(k, k)} 相同，见该领域")
         text[dup] = names.to_numpy()
     stat = out["window"].to_numpy() > 0
+    # a month right after a window flag of the same field, still above its expectation: the window
+    # tests restart after a flag, so a sustained rise is flagged every other month
+    prev = out.groupby("field")["window"].shift(1).fillna(0).to_numpy()
+    after = (prev > 1) & ~stat & ~none & (count > expected)
+    text[after] = [
+        f"{period_label(p_, freq)} {lab} {noun} {int(c)} {unit}，预期 {e:.1f} {unit}；与上月起的连续偏高相接（上月已列为热点）"
+        for p_, lab, c, e in zip(
+            out["period_start"][after], out["field_label"][after], count[after], expected[after], strict=True
+        )
+    ]
     todo = np.flatnonzero((stat | out["alarm"].to_numpy(bool)) & ~none)
     rows = out.iloc[todo]
     for i, r, car in zip(todo, rows.itertuples(index=False), carrier[todo], strict=True):

@@ -11,7 +11,8 @@ import pandas as pd
 from ..core import WorkspaceLike, rules, write_table
 from .charts import hotspot_report_page
 from .flags import find_episodes, hotspots
-from .panels import DIMENSIONS, MEASURES, PAIR_SEP, PANEL_KEYS, parse_by
+from .panels import DIMENSIONS, LEVEL_LABELS, MEASURES, PAIR_SEP, PANEL_KEYS, parse_by
+from .records import RECORD_HEADERS, records_of_flags
 from .seasonal import SEASONAL_HEADERS, seasonal_hotspots
 
 __all__ = ["HEADERS", "METHOD_NAMES", "readable_hotspots", "write_hotspot_report", "write_hotspot_table"]
@@ -22,6 +23,9 @@ METHOD_NAMES = {
     "farrington_noufaily": "改进 Farrington 法（含趋势）",
     "farrington_noufaily_notrend": "改进 Farrington 法（无趋势）",
     "glm_harmonic": "季节回归（历史较短）",
+    "glm_level": "全年水平回归（无季节）",
+    "glm_season1": "季节回归（一组年周期）",
+    "glm_season2": "季节回归（两组年周期）",
     "ears_c2": "EARS-C2 短基线法",
 }
 
@@ -61,7 +65,22 @@ HEADERS = {
     "mean_ratio": "平均倍数",
     "recurrent": "是否季节性热点",
     "phi": "离散系数",
+    "level": "层级",
+    "parents": "所属上级领域",
+    "test": "检验",
+    "window": "检验期数",
+    "observed_window": "检验期内实际数",
+    "expected_window": "检验期内预期数",
+    "p_adjusted": "每月误报期望（按此证据强度）",
+    "effort_explained": "可由检查力度解释",
+    "inspections": "检查次数",
+    "failure_rate": "发现问题率",
+    "failure_rate_expected": "以往发现问题率",
+    "partial": "本期数据不完整",
+    "effort_note": "检查力度说明",
 }
+#: columns of the hotspot table that are for the model, not for people
+_MODEL_COLUMNS = ("phi_raw", "se_log_expected", "phi_df", "field1", "field2", "pos", "last_start")
 
 
 def write_hotspot_table(
@@ -73,9 +92,12 @@ def write_hotspot_table(
     seasonal: pd.DataFrame | None = None,
     **kwargs: Any,
 ) -> Path:
-    """Write the hotspot spreadsheet (``.xlsx``: 热点, 全部, 连续热点, 季节性 sheets) or ``.csv`` (all rows).
+    """Write the hotspot spreadsheet (``.xlsx``: 热点, 全部, 连续热点, 季节性, 记录明细 sheets) or ``.csv``.
 
-    ``hot`` / ``seasonal``: results already computed (else computed here with ``kwargs``).
+    ``hot`` / ``seasonal``: results already computed (else computed here with ``kwargs``). The 记录明细
+    sheet lists the inspections, penalties and complaints counted in each flagged cell (its 热点
+    column names the cell; no personal data), and 检查力度所致 the violation flags explained by
+    inspection effort (not hotspots). The ``.csv`` holds every evaluated row.
     """
     if hot is None:
         hot = hotspots(ws, measure, by, **kwargs)
@@ -88,19 +110,30 @@ def write_hotspot_table(
     if seasonal is None:
         seasonal = _seasonal(ws, measure, by, kwargs)
     noun = MEASURES.get(_measure_name(measure, kwargs), ("事件",))[0]
+    records = records_of_flags(ws, hot, **_record_options(kwargs))
+    effort = hot[hot["effort_explained"]] if "effort_explained" in hot.columns else hot.iloc[:0]
+    extra = {
+        "全部": shown.rename(columns=HEADERS),
+        "连续热点": readable_hotspots(episodes),
+        "季节性": readable_hotspots(seasonal),
+        "记录明细": _for_people(records).rename(columns=RECORD_HEADERS),
+    }
+    if len(effort):
+        extra["检查力度所致"] = readable_hotspots(effort)
     return write_table(
         flagged,
         path,
         headers=HEADERS,
         sheet_name="热点",
         title=f"{noun}热点（按{_by_label(by)}）",
-        subtitle=_subtitle(hot),
-        extra_sheets={
-            "全部": shown.rename(columns=HEADERS),
-            "连续热点": readable_hotspots(episodes),
-            "季节性": readable_hotspots(seasonal),
-        },
+        subtitle=_subtitle(hot, rules(ws, "hotspots").get("flags", {}).get("false_flags")),
+        extra_sheets=extra,
     )
+
+
+def _record_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The panel options of ``hotspots`` that :func:`~guidance_analytics.hotspots.hotspot_records` needs."""
+    return {k: kwargs[k] for k in ("include_penalties", "request_types") if kwargs.get(k) is not None}
 
 
 def _seasonal(ws: WorkspaceLike, measure: str, by: Any, kwargs: dict[str, Any]) -> pd.DataFrame:
@@ -121,12 +154,14 @@ def _by_label(by: Any) -> str:
     return PAIR_SEP.join(DIMENSIONS.get(d, d) for d in parse_by(by))
 
 
-def _subtitle(hot: pd.DataFrame) -> str:
+def _subtitle(hot: pd.DataFrame, false_flags: float | None = None) -> str:
     if hot.empty:
         return "无数据"
+    budget = f"{false_flags:g}" if false_flags is not None else "约 0.3"
     return (
         f"期间 {hot['period_start'].min():%Y-%m-%d} 至 {hot['period_end'].max():%Y-%m-%d}；"
-        f"热点 = 超出预警上限且经错误发现率校正后仍显著（见“说明”列）"
+        f"热点 = 单月或连续数月明显高于该领域自身历史推算的预期，且按“每月误报平均不超过 {budget} 个”的标准"
+        "与同期所有领域一并校正后仍显著；可由检查力度（如专项检查）解释的不列为热点（见“说明”列）"
     )
 
 
@@ -163,16 +198,29 @@ def _for_people(df: pd.DataFrame) -> pd.DataFrame:
         out["method"] = out["method"].map(lambda m: METHOD_NAMES.get(m, m))
     if "measure" in out.columns:
         out["measure"] = out["measure"].map(lambda m: MEASURES.get(m, (m,))[0])
-    for col in ("flagged", "alarm", "ongoing", "recurrent"):
+    if "level" in out.columns:
+        out["level"] = out["level"].map(lambda v: LEVEL_LABELS.get(v, v))
+    for col in ("flagged", "alarm", "ongoing", "recurrent", "effort_explained", "partial", "problem"):
         if col in out.columns:
             out[col] = np.where(out[col].astype(bool), "是", "否")
-    for col in ("expected", "upper", "rate_ratio", "mean_ratio", "peak_ratio", "share_high", "phi"):
+    for col in (
+        "expected",
+        "upper",
+        "rate_ratio",
+        "mean_ratio",
+        "peak_ratio",
+        "share_high",
+        "phi",
+        "expected_window",
+        "failure_rate",
+        "failure_rate_expected",
+    ):
         if col in out.columns:
             out[col] = pd.to_numeric(out[col], errors="coerce").round(2)
-    for col in ("p_value", "q_value", "min_q"):
+    for col in ("p_value", "q_value", "min_q", "p_adjusted"):
         if col in out.columns:
             out[col] = pd.to_numeric(out[col], errors="coerce").round(4)
-    out = out.drop(columns=[c for c in ("field1", "field2", "pos", "last_start") if c in out.columns])
+    out = out.drop(columns=[c for c in _MODEL_COLUMNS if c in out.columns])
     if "field_label" in out.columns:  # the readable name next to the key
         cols = [c for c in out.columns if c != "field_label"]
         cols.insert(cols.index("field") + 1 if "field" in cols else 0, "field_label")
@@ -214,5 +262,6 @@ def write_hotspot_report(
         measure=_measure_name(measure, kwargs),
         top_fields=top,
         seasonal=seasonal,
+        records=records_of_flags(ws, hot, **_record_options(kwargs)),
     )
     return {"xlsx": xlsx, "html": html}

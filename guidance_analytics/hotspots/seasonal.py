@@ -14,6 +14,18 @@ q-values are taken over all field × season cells.
 A season is **recurrent** when the field has at least ``min_years`` complete years with events,
 the season was high in at least ``ceil(min_share_high × years_total)`` of them, the pooled q-value is
 at most ``fdr`` and the season holds at least ``min_observed`` events over those years.
+
+Violations and effort (:func:`seasonal_hotspots`): a summer inspection campaign every year makes
+summer violations high every year without any change in how often businesses break rules. For
+violations the same profile is computed for the inspections and for the failure rate (problem
+inspections with all inspections as exposure: the months' baselines follow the inspections). A
+recurrent violation season is **explained by effort** (``effort_explained``, not recurrent) when the
+inspections are recurrently high in that season too and the failure rate is not (its pooled q-value
+above ``fdr`` or its ratio at most 1).
+
+With ``by="industry"`` (every level) a parent that repeats its only child is dropped, and a parent's
+recurrent season is not reported again when a descendant has the same recurrent season (the finest
+level carries it).
 """
 
 from __future__ import annotations
@@ -27,7 +39,8 @@ from scipy import stats
 
 from ..core import WorkspaceLike, rules
 from .detect import benjamini_hochberg
-from .panels import MEASURES, hotspot_panel
+from .levels import same_as_child
+from .panels import LICENCE_DIMENSIONS, MEASURES, hotspot_panel, parse_by
 
 __all__ = ["SEASONAL_HEADERS", "seasonal_hotspots", "seasonal_profile"]
 
@@ -41,6 +54,7 @@ SEASONAL_HEADERS = {
     "expected": "合计基线数",
     "mean_ratio": "平均倍数",
     "recurrent": "是否季节性热点",
+    "effort_explained": "可由检查力度解释",
     "reason": "说明",
 }
 COLUMNS = [
@@ -58,6 +72,7 @@ COLUMNS = [
     "p_value",
     "q_value",
     "recurrent",
+    "effort_explained",
     "reason",
 ]
 
@@ -87,7 +102,8 @@ def seasonal_profile(
     pandas.DataFrame
         ``by, field, field_label, season`` (1–12 or 1–4), ``season_label`` (``7月`` / ``第3季度``),
         ``years_total, years_high, share_high, observed, expected, mean_ratio`` (observed / expected,
-        pooled), ``p_value, q_value, recurrent, reason``; recurrent rows first, then by ``mean_ratio``.
+        pooled), ``p_value, q_value, recurrent, effort_explained`` (always False here: see
+        :func:`seasonal_hotspots`), ``reason``; recurrent rows first, then by ``mean_ratio``.
     """
     freq = freq.upper()
     if freq not in ("M", "Q"):
@@ -170,6 +186,7 @@ def seasonal_profile(
         for r in out.itertuples(index=False)
     ]
     out["years_high"] = out["years_high"].astype(int)
+    out["effort_explained"] = False
     out = out.sort_values(["recurrent", "mean_ratio"], ascending=[False, False], ignore_index=True)
     return out[COLUMNS]
 
@@ -222,8 +239,8 @@ def seasonal_hotspots(
     -------
     pandas.DataFrame
         ``by, field, field_label, season, season_label, years_total, years_high, share_high,
-        observed, expected, mean_ratio, p_value, q_value, recurrent, reason`` (see
-        :func:`seasonal_profile`).
+        observed, expected, mean_ratio, p_value, q_value, recurrent, effort_explained, reason`` (see
+        :func:`seasonal_profile` and the module docstring).
 
     Examples
     --------
@@ -252,4 +269,62 @@ def seasonal_hotspots(
         request_types=request_types,
         include_penalties=include_penalties,
     )
-    return seasonal_profile(panel, freq=freq, measure=measure, **opts)
+    multi = parse_by(by) == ("industry",)
+    if multi:  # a parent that repeats its only child is the child
+        panel = panel[~panel["field"].isin(same_as_child(panel))]
+    out = seasonal_profile(panel, freq=freq, measure=measure, **opts)
+    if out.empty:
+        return out
+    if measure == "violations" and all(d in LICENCE_DIMENSIONS for d in parse_by(by)):
+        out = _effort_seasons(ws, out, by, freq, end, opts)
+    if multi:  # the finest level carries a recurrent season
+        rec = out[out["recurrent"]]
+        seasons = {(f, sn) for f, sn in zip(rec["field"], rec["season"], strict=True)}
+        carried = [
+            r.recurrent
+            and any((d, r.season) in seasons for d in rec["field"] if d != r.field and d.startswith(r.field))
+            for r in out.itertuples(index=False)
+        ]
+        out.loc[carried, "recurrent"] = False
+        out.loc[carried, "reason"] = ""
+        out = out.sort_values(["recurrent", "mean_ratio"], ascending=[False, False], ignore_index=True)
+    return out
+
+
+def _effort_seasons(ws, out, by, freq, end, opts):
+    """Mark recurrent violation seasons that recurrently higher inspection counts explain."""
+    rate_panel = hotspot_panel(ws, "inspection_failure_rate", by, freq=freq, end=end)
+    if rate_panel.empty:
+        return out
+    rate = seasonal_profile(rate_panel, freq=freq, measure="inspection_failure_rate", **opts)
+    insp_panel = rate_panel.assign(observed=rate_panel["exposure"].fillna(0).astype("int64"), exposure=np.nan)
+    insp = seasonal_profile(insp_panel, freq=freq, measure="inspection_failure_rate", **opts)
+    keys = ["field", "season"]
+    m = (
+        out[keys]
+        .merge(
+            rate[[*keys, "q_value", "mean_ratio"]].rename(
+                columns={"q_value": "rate_q", "mean_ratio": "rate_ratio"}
+            ),
+            on=keys,
+            how="left",
+        )
+        .merge(insp[[*keys, "recurrent"]].rename(columns={"recurrent": "insp_high"}), on=keys, how="left")
+    )
+    rate_high = (m["rate_q"] <= opts.get("fdr", 0.05)) & (m["rate_ratio"] > 1)
+    explained = (
+        out["recurrent"].to_numpy() & m["insp_high"].fillna(False).to_numpy(bool) & ~rate_high.to_numpy()
+    )
+    if explained.any():
+        out = out.copy()
+        out.loc[explained, "effort_explained"] = True
+        out.loc[explained, "recurrent"] = False
+        out.loc[explained, "reason"] = [
+            f"{r.field_label} 每年{r.season_label}违法偏高（合计为平均水平的 {r.mean_ratio:.1f} 倍），但每年这时检查也"
+            f"明显增多（如专项检查），每次检查发现问题的比例并不偏高（为平常的 {ratio:.1f} 倍）："
+            "可由检查力度解释，不列为季节性热点"
+            for r, ratio in zip(
+                out[explained].itertuples(index=False), m.loc[explained, "rate_ratio"], strict=True
+            )
+        ]
+    return out

@@ -43,7 +43,7 @@ def test_timeseries_has_expected_upper_and_alarms():
     assert list(pd.to_datetime(stars.x)) == [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-04-01")]
     assert list(stars.y) == [20, 18]
     f52 = charts.hotspot_timeseries(hot_frame(), "F52")
-    assert [t.name for t in f52.data] == ["实际数", "预期数", "预警上限", "超上限（校正后不显著）"]
+    assert [t.name for t in f52.data] == ["实际数", "预期数", "预警上限", "超上限但未列为热点"]
     assert list(f52.data[3].y) == [9]
     assert "零售业(F52)" in f52.layout.title.text
     with pytest.raises(ValueError):
