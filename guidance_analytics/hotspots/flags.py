@@ -565,14 +565,16 @@ def _reasons(out, freq, measure, fdr, alpha, false_flags, min_count, same, carri
     return text
 
 
-def _defaults(ws: WorkspaceLike, kwargs: dict[str, Any]) -> dict[str, Any]:
+def _defaults(ws: WorkspaceLike, kwargs: dict[str, Any], freq: str = "M") -> dict[str, Any]:
+    """The caller's options, completed from ``config/hotspots.toml`` (weekly panels: with the
+    ``[detect_weekly]`` overrides); an option the caller gives always wins."""
     cfg = rules(ws, "hotspots")
     merged = {**cfg.get("detect", {}), **cfg.get("flags", {}), **cfg.get("effort", {})}
+    if freq.upper() == "W":
+        merged.update(cfg.get("detect_weekly", {}))
     for key, value in merged.items():
         if kwargs.get(key) is None:
             kwargs[key] = value
-    if kwargs.get("alpha") is not None or kwargs.get("fdr") is not None:
-        pass  # an explicit level or FDR replaces the false-flags rule
     return kwargs
 
 
@@ -651,10 +653,8 @@ def hotspots(
     >>> hotspots(ws, "violations", "industry").columns[:4].tolist()
     ['by', 'field', 'period_start', 'period_end']
     """
-    options = _defaults(ws, {"min_count": min_count, **detect_options})
+    options = _defaults(ws, {"min_count": min_count, **detect_options}, freq)
     options.pop("alpha", None), options.pop("fdr", None)
-    if freq.upper() == "W":  # weekly overrides (config [detect_weekly])
-        options.update(rules(ws, "hotspots").get("detect_weekly", {}))
     panel = hotspot_panel(
         ws,
         measure,

@@ -397,3 +397,106 @@ def test_fallback_none_leaves_the_first_year_unevaluated():
     assert (none["method"].to_numpy()[60:] == "glm_harmonic").all()
     with pytest.raises(ValueError):
         detect_aberrations(panel, "W", fallback="c1")
+
+
+# -- predictive bounds, harmonic baseline, missing observations, window sums (issue 9) ---------------
+
+
+def test_predictive_sf_is_the_negative_binomial_when_nothing_is_estimated():
+    from scipy import stats
+
+    from guidance_analytics.hotspots.detect import predictive_sf, predictive_upper
+
+    y = np.array([5.0, 12.0, 30.0])
+    mu = np.array([4.0, 6.0, 12.0])
+    phi = np.array([1.0, 1.5, 2.5])
+    got = predictive_sf(y, mu, phi, np.zeros(3), np.full(3, np.nan))
+    size = mu[1:] / (phi[1:] - 1)
+    want = np.r_[stats.poisson.sf(4, 4.0), stats.nbinom.sf(y[1:] - 1, size, 1 / phi[1:])]
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    # estimation error of the mean, and of the dispersion, widen the tail
+    wider = predictive_sf(y, mu, phi, np.full(3, 0.2), np.full(3, 15.0))
+    assert (wider > got).all()
+    # the bound is the smallest count whose exceedance probability is at most alpha
+    u = predictive_upper(mu, phi, np.full(3, 0.2), np.full(3, 15.0), 0.01)
+    assert (predictive_sf(u + 1, mu, phi, np.full(3, 0.2), np.full(3, 15.0)) <= 0.01).all()
+    assert (predictive_sf(u, mu, phi, np.full(3, 0.2), np.full(3, 15.0)) > 0.01).all()
+
+
+def test_harmonic_baseline_follows_a_season_and_a_flat_series():
+    months = pd.date_range("2019-01-01", periods=60, freq="MS")
+    season = 20 * np.exp(0.5 * np.cos(2 * np.pi * (months.month - 7) / 12))
+    panel = pd.concat(
+        [
+            pd.DataFrame({"series": "season", "period": months, "count": np.round(season)}),
+            pd.DataFrame({"series": "flat", "period": months, "count": 20.0}),
+        ],
+        ignore_index=True,
+    )
+    out = detect_aberrations(
+        panel, "M", baseline="harmonic", evaluate_from="2022-01-01", threshold_method="predictive"
+    )
+    evaluated = out["method"] != "none"
+    assert (evaluated == (out["period"] >= "2022-01-01")).all()  # the months before are history only
+    s = out[(out["series"] == "season") & evaluated]
+    assert (s["method"] == "glm_season1").all()
+    np.testing.assert_allclose(s["expected"], np.round(season[36:]), rtol=0.08)
+    f = out[(out["series"] == "flat") & evaluated]
+    assert (f["method"] == "glm_level").all() and np.allclose(f["expected"], 20.0, rtol=1e-6)
+    assert not out["alarm"].any()
+
+
+def test_missing_observations_are_left_out_of_the_fit():
+    from guidance_analytics.hotspots.detect.glm import factor_fitter, fit_farrington
+
+    rng = np.random.default_rng(3)
+    levels = np.repeat(np.arange(1, 6), 6)
+    Y = rng.poisson(8, (30, 2)).astype(float)
+    off = np.zeros_like(Y)
+    mask = np.ones_like(Y)
+    mask[[2, 9, 17], 0] = 0  # three periods of series 0 without an observation
+    Y_junk = Y.copy()
+    Y_junk[[2, 9, 17], 0] = 0  # what a missing row holds
+    fitter = factor_fitter(levels, 5, None)
+    masked = fit_farrington(fitter, Y_junk, off, 2.58, mask)
+    keep = np.setdiff1d(np.arange(30), [2, 9, 17])
+    dropped = fit_farrington(factor_fitter(levels[keep], 5, None), Y[keep, :1], off[keep, :1], 2.58)
+    assert masked.df_resid[0] == dropped.df_resid[0] == 27 - 5
+    np.testing.assert_allclose(masked.eta0[0], dropped.eta0[0], rtol=1e-10)
+    np.testing.assert_allclose(masked.dispersion[0], dropped.dispersion[0], rtol=1e-10)
+    # and in the detector: a NaN count is no observation, not a zero
+    months = pd.date_range("2020-01-01", periods=40, freq="MS")
+    counts = rng.poisson(10, 40).astype(float)
+    gap = counts.copy()
+    gap[10:16] = np.nan
+    zero = counts.copy()
+    zero[10:16] = 0
+    opts = dict(freq="M", baseline="harmonic", evaluate_from="2023-01-01", weights_threshold=None)
+    res = {
+        name: detect_aberrations(pd.DataFrame({"series": "a", "period": months, "count": c}), **opts)
+        for name, c in (("gap", gap), ("zero", zero), ("full", counts))
+    }
+    ev = res["gap"]["method"] != "none"
+    assert res["gap"]["count"].iloc[10:16].isna().all()
+    assert (res["zero"]["expected"][ev] < res["gap"]["expected"][ev]).all()  # zeros pull it down
+    assert np.allclose(res["gap"]["expected"][ev], res["full"]["expected"][ev], rtol=0.1)
+
+
+def test_window_p_values_test_the_sum_against_the_summed_expectations():
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    counts = rng.poisson(10, 6 * 52).astype(float)
+    counts[-3:] = [15, 15, 15]  # no week alone is unusual at 0.05; their sums are
+    out = detect_aberrations(weekly(counts), "W", evaluate_from="2020-09-01", windows=(2, 3), min_count=0)
+    last = out.iloc[-1]
+    assert last["observed_w2"] == 30 and last["observed_w3"] == 45
+    e3 = out["expected"].iloc[-3:].sum()
+    assert last["expected_w3"] == pytest.approx(e3)
+    phi = last["phi"]
+    if phi <= 1:
+        want = stats.poisson.sf(44, e3)
+    else:
+        want = stats.nbinom.sf(44, e3 / (phi - 1), 1 / phi)
+    assert last["p_w3"] == pytest.approx(want, rel=1e-9)
+    assert last["p_w3"] < last["p_w2"] < 0.05 < last["p_value"]

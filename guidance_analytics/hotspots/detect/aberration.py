@@ -242,12 +242,17 @@ def detect_aberrations(
         its reference windows fall to about zero, so that a single case has
         ``p_value`` about 0.  0.5 is the Jeffreys-type choice (half an event;
         the EARS fallback always floors its mean at ``0.5 / n``).
-    threshold_method : {"nbPlugin", "muan", "nbPredictive"}
+    threshold_method : {"nbPlugin", "muan", "nbPredictive", "predictive"}
         ``"nbPlugin"`` (Noufaily): NB quantile at the fitted mean; ``"muan"``
-        plugs in the ``1 - alpha`` quantile of the fitted mean; and
+        plugs in the ``1 - alpha`` quantile of the fitted mean;
         ``"nbPredictive"`` widens the dispersion for the estimated mean and
-        the estimated dispersion (recommended for monthly data with few
-        years, where the plug-in bound is too narrow).
+        the estimated dispersion by moments; ``"predictive"`` uses the
+        predictive distribution itself, a quadrature mixture over the error of
+        ``log(expected)`` and the posterior of the dispersion
+        (:func:`~guidance_analytics.hotspots.detect.predictive_sf`): calibrated
+        where the plug-in bound of R alarms in 2-3 times the nominal share of
+        null months (monthly data, 2-4 years), without inflating a dispersion
+        that sits at its floor.
     window : int
         1 = test each period alone (R); 2 or 3 = also test the sum of the last
         ``window`` periods, both at ``alpha / 2``.
@@ -268,6 +273,33 @@ def detect_aberrations(
         history, failed fit): the EARS-C2-like one, or ``"none"`` (not
         evaluated).  On monthly seasonal data the EARS baseline cannot tell a
         seasonal peak from an aberration (see the module docstring).
+    windows : tuple of int
+        Also test the sum of the last ``w`` periods against the sum of their
+        expectations, for each ``w`` given (columns ``observed_w{w}``,
+        ``expected_w{w}``, ``p_w{w}``); the p-value uses the same bound method
+        (:func:`~guidance_analytics.hotspots.detect.model.window_pvalue`).  The
+        decision between the tests is the caller's
+        (:func:`guidance_analytics.hotspots.flag_hotspots`).
+    baseline : {"farrington", "harmonic"}
+        ``"farrington"``: the 10-level seasonal factor above (R);
+        ``"harmonic"``: intercept, + one, + two annual harmonics fitted on all
+        the history up to ``years_back`` years (except the excluded recent
+        stretch) and averaged by quasi-AIC weights, the spread between them
+        added to the variance of ``log(expected)`` (methods ``glm_level``,
+        ``glm_season1``, ``glm_season2``: the model of largest weight).  On
+        2-4 years of monthly data its expectations are about twice as precise,
+        because the level uses every month rather than the 3 months around the
+        same month of past years.  No trend (``trend`` is ignored).
+    p_season : float
+        With ``baseline="harmonic"``: 0.05 = AIC's penalty per parameter; another
+        value uses the chi-square(2) quantile of ``1 - p_season`` per harmonic.
+    dispersion_prior_df : float or None
+        Pool the dispersions of each period's series: a negative-binomial
+        prior (common shape, each series carried to its current mean) on this
+        many degrees of freedom (``_pool_dispersion``); ``None`` or 0 = off.
+    compute_upper : bool
+        Compute the ``upper`` column (callers that compute their own bound at
+        other levels skip it).
 
     Returns
     -------
@@ -276,9 +308,12 @@ def detect_aberrations(
         ``exposure`` (1 without exposure), ``expected``, ``upper``,
         ``p_value``, ``alarm``, ``method``, ``phi``, ``trend`` (trend kept),
         ``years`` (years of history used by the GLM) and ``se_log_expected``
-        (standard error of ``log(expected)``; 0 for "ears_c2" and
-        "glm_harmonic", whose ``phi`` already includes it), ``phi_df``
-        (residual degrees of freedom behind ``phi``).
+        (standard error of ``log(expected)``; 0 for "ears_c2" and, unless
+        ``threshold_method="predictive"``, "glm_harmonic", whose ``phi`` then
+        includes it), ``phi_df`` (degrees of freedom behind ``phi``),
+        ``phi_raw`` (the dispersion estimate before the floor at 1) and, per
+        window ``w``, ``observed_w{w}``, ``expected_w{w}``, ``p_w{w}``.  A row
+        whose ``count`` is NaN stays NaN (missing, not evaluated).
     """
     freq = freq.upper()
     if freq not in PERIODS_PER_YEAR:
@@ -351,7 +386,7 @@ def detect_aberrations(
         p_thr=p_threshold_trend,
         min_years_trend=min_years_trend,
         p_short=short_history_trend_p,
-        pseudo=pseudo_count,
+        pseudo=pseudo_count if pseudo_count else None,  # 0 = no floor
         p_season=p_season,
         min_baseline=ppy,
     )
