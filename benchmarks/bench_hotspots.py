@@ -7,7 +7,10 @@ processes (so peaks do not mix):
 
 * ``bare``     ``SELECT industry_code, date_trunc('month', inspected_on), count(*) … GROUP BY ALL``
 * ``panel``    the hotspot panel SQL alone (problem filter, field keys, licence running sum, grid)
-* ``hotspots`` ``ws.hotspots("violations", "industry_class")``: panel + detector (60 series) + BH + reasons
+* ``hotspots`` ``ws.hotspots("violations", "industry")``: every GB/T 4754 level (section, division,
+  group, class), single-month and window tests, the false-flag budget, reasons; with ``--planted``
+  one class gets 600 extra problem inspections in its last two months, so that a flag exists and the
+  effort check (a second, lazy scan of all inspections, for the flagged fields) runs too
 
 and prints the median wall time over ``--repeat`` runs (the three tasks alternated in one process, so
 they share the machine's state), the peak resident memory added by the run (one process per task,
@@ -60,6 +63,13 @@ SELECT 'L' || i, 'B' || (i % 200000), '食品经营许可',
             ELSE DATE '2019-01-01' + CAST(floor(random() * 2000) AS INTEGER) + 1825 END,
        '南麻街道', codes[1 + CAST(floor(random() * $fields) AS INTEGER)]
 FROM range($licences) t(i), codes;
+"""
+
+PLANT = """
+INSERT INTO inspections (inspection_no, inspected_on, business_id, result, industry_code, township)
+SELECT 'P' || i, DATE '2022-01-01' + CAST($days - 1 - (i % 55) AS INTEGER), 'B' || i,
+       '责令限期整改', '1000', '南麻街道'
+FROM range(600) t(i)
 """
 
 BARE = "SELECT industry_code, date_trunc('month', inspected_on) AS m, count(*) AS n FROM inspections GROUP BY ALL"
@@ -136,6 +146,7 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=36)
     ap.add_argument("--licences", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--planted", action="store_true", help="plant a spike so that the effort check runs")
     ap.add_argument("--child", nargs=2, metavar=("TASK", "WS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -157,6 +168,8 @@ def main() -> None:
             }
             for statement in filter(str.strip, GENERATE.split(";")):
                 con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
+            if args.planted:
+                con.execute(PLANT, {"days": days})
             n = con.execute("SELECT count(*) FROM inspections").fetchone()[0]
         print(
             f"generated {n:,} inspections, {args.licences:,} licences, {args.fields} fields, "
@@ -184,7 +197,7 @@ def main() -> None:
             )
         ratio = rows["hotspots"]["seconds"] / base["seconds"]
         print(
-            f"whole hotspot computation = {ratio:.2f} × the bare GROUP BY (aim: within 3×); "
+            f"whole hotspot computation = {ratio:.2f} × the bare GROUP BY (goal, issue 9: within 2×); "
             f"times: median of {args.repeat} alternated runs in one process; memory: one process per task"
         )
 

@@ -68,10 +68,23 @@ from sim_county import score, simulate_county, summarize  # noqa: E402
 from sim_county.r_reference import r_available, run_farrington  # noqa: E402
 
 RESULTS = HERE / "results"
-METHODS = {  # name → (measure, by)
-    "default": ("violations", "industry"),
-    "class": ("violations", "industry_class"),
-    "rate": ("inspection_failure_rate", "industry_class"),
+METHODS = {  # name → (measure, by, options of ws.hotspots)
+    "default": ("violations", "industry", {}),
+    "class": ("violations", "industry_class", {}),
+    "rate": ("inspection_failure_rate", "industry_class", {}),
+}
+#: ``--small-fields``: the default with one rule changed at a time (is each rule worth its place?)
+VARIANTS = {
+    "min_count 0": ("violations", "industry", {"min_count": 0}),
+    "no pseudo-count": ("violations", "industry", {"pseudo_count": 0}),
+    "plug-in bound": ("violations", "industry", {"threshold_method": "nbPlugin"}),
+    "nbPredictive bound": ("violations", "industry", {"threshold_method": "nbPredictive"}),
+    "single month only": ("violations", "industry", {"windows": ()}),
+    "Farrington baseline": (
+        "violations",
+        "industry",
+        {"baseline": "farrington", "trend": True, "p_threshold_trend": 1.0, "dispersion_prior_df": 0},
+    ),
 }
 R_ALPHAS = (0.05, 0.01)
 GOAL = {"pod": 0.9, "false_per_month": 0.2}
@@ -139,7 +152,32 @@ def miss_causes(hot: pd.DataFrame, truth: pd.DataFrame, events: pd.DataFrame) ->
     return pd.DataFrame(rows)
 
 
-def run_seed(seed: int, tmp: Path, with_r: bool) -> dict:
+def decoy_rates(hot: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
+    """Flags per cell in decoy windows against flags per clean cell (neither event nor decoy).
+
+    A cell is a field × evaluated month; the fields of a decoy are its class and the parents holding
+    it. A decoy mechanism that the detector does not see through shows as a decoy rate well above the
+    clean one; noise alone gives about the same rate in both.
+    """
+    lo, hi = truth.attrs["eval_start"], truth.attrs["eval_end"]
+    cells = hot[(hot["method"] != "none") & hot["period_start"].between(lo, hi)][
+        ["field", "period_start", "flagged"]
+    ]
+    kind = pd.Series("clean", index=cells.index)
+    for it in truth.itertuples(index=False):
+        classes = it.classes.split(";")
+        inside = cells["field"].map(lambda k, cl=classes: any(c.startswith(k) for c in cl))
+        during = cells["period_start"].between(it.start, it.end)
+        kind[inside & during] = "event" if it.role == "event" else "decoy"
+    out = {}
+    for k in ("decoy", "clean"):
+        pick = kind == k
+        out[f"{k}_cells"] = int(pick.sum())
+        out[f"{k}_rate"] = float(cells.loc[pick, "flagged"].mean()) if pick.any() else float("nan")
+    return out
+
+
+def run_seed(seed: int, tmp: Path, with_r: bool, methods: dict | None = None) -> dict:
     t0 = time.perf_counter()
     files, truth = simulate_county(seed, tmp / f"seed{seed}" / "files")
     t_sim = time.perf_counter() - t0
@@ -160,14 +198,16 @@ def run_seed(seed: int, tmp: Path, with_r: bool) -> dict:
         "causes": {},
         "times": {"simulate": t_sim, "import": t_import},
     }
-    for name, (measure, by) in METHODS.items():
+    out["decoys"] = {}
+    for name, (measure, by, options) in (methods or METHODS).items():
         t0 = time.perf_counter()
-        hot = ws.hotspots(measure, by)
+        hot = ws.hotspots(measure, by, **options)
         out["times"][name] = time.perf_counter() - t0
         if name == "class":
             check_panel(hot, series)
         out["scores"][name] = score(hot, truth)
         out["causes"][name] = miss_causes(hot, truth, out["scores"][name]["events"])
+        out["decoys"][name] = decoy_rates(hot, truth)
     if with_r:
         for alpha in R_ALPHAS:
             t0 = time.perf_counter()
@@ -178,6 +218,7 @@ def run_seed(seed: int, tmp: Path, with_r: bool) -> dict:
 
 
 def save(runs: list[dict], directory: Path) -> None:
+    """Write the per-seed results; rows of methods not run now (e.g. R without ``--with-r``) are kept."""
     directory.mkdir(parents=True, exist_ok=True)
     summ, events, flags = [], [], []
     for run in runs:
@@ -190,7 +231,12 @@ def save(runs: list[dict], directory: Path) -> None:
             events.append(sc["events"].assign(method=name, seed=run["seed"]))
             flags.append(sc["flags"].assign(method=name, seed=run["seed"]))
     first = ["method", "seed"]
+    ran = {name for run in runs for name in run["scores"]}
     for frames, stem in ((summ, "summary"), (events, "events"), (flags, "flags")):
+        old = directory / f"eval_hotspots_domain_{stem}.csv"
+        if old.exists():  # keep what this run did not recompute
+            kept = pd.read_csv(old)
+            frames = [*frames, kept[~kept["method"].isin(ran)]]
         df = pd.concat(frames, ignore_index=True)
         df = df[first + [c for c in df.columns if c not in first]]
         for col in df.columns:
@@ -242,6 +288,12 @@ def main() -> None:
     ap.add_argument("--with-r", action="store_true", help="also run R surveillance::farringtonFlexible")
     ap.add_argument("--save", action="store_true", help="write the per-seed results to benchmarks/results/")
     ap.add_argument("--keep", type=Path, help="keep the files and workspaces in this folder")
+    ap.add_argument(
+        "--small-fields",
+        action="store_true",
+        help="also run the default with one rule changed at a time (minimum count, pseudo-count, bound, "
+        "window tests, baseline)",
+    )
     args = ap.parse_args()
     n = 1 if args.quick else args.seeds
     seeds = list(range(args.first_seed, args.first_seed + n))
@@ -257,19 +309,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = args.keep or Path(tmp_name)
         for seed in seeds:
-            run = run_seed(seed, tmp, args.with_r)
+            run = run_seed(seed, tmp, args.with_r, {**METHODS, **(VARIANTS if args.small_fields else {})})
             runs.append(run)
             times = ", ".join(f"{k} {v:.1f}s" for k, v in run["times"].items())
             print(f"seed {seed}: {times}", flush=True)
-    if args.save:
-        save(runs, RESULTS)
-
     per_method: dict[str, list[dict]] = {}
     for run in runs:
         for name, sc in run["scores"].items():
             per_method.setdefault(name, []).append(sc)
     if not args.with_r:
         per_method.update(saved_r(RESULTS, seeds))
+    if args.save:
+        save(runs, RESULTS)
 
     truth = runs[0]["truth"]
     print(
@@ -287,6 +338,15 @@ def main() -> None:
     print("\nGoal (POD ≥ 0.9, ≤ 0.2 false flags/month, no decoy flag):")
     for name, res in per_method.items():
         print(f"  {name:<20} {goal_line(res)}")
+
+    print("\nFlags per cell in decoy windows and in clean cells (noise alone: about equal):")
+    for name in runs[0]["decoys"]:
+        d = pd.DataFrame([r["decoys"][name] for r in runs])
+        dec = (d["decoy_rate"] * d["decoy_cells"]).sum() / d["decoy_cells"].sum()
+        cln = (d["clean_rate"] * d["clean_cells"]).sum() / d["clean_cells"].sum()
+        print(
+            f"  {name:<22} decoy cells {100 * dec:.2f} % ({int(d['decoy_cells'].sum())}), clean cells {100 * cln:.2f} %"
+        )
 
     print("\nMissed events by cause (cell with the smallest p-value in the detection window):")
     for name in METHODS:

@@ -37,7 +37,7 @@ def main() -> None:
     pd.set_option("display.width", 200)
 
     import guidance_analytics as ga
-    from guidance_analytics.hotspots import exposure_only_check, recall_table, seasonal_check
+    from guidance_analytics.hotspots import exposure_only_check, industry_recall, recall_table, seasonal_check
 
     kwargs = {
         k: v
@@ -53,6 +53,14 @@ def main() -> None:
         else:
             ws = ga.Workspace(args.workspace)
         truth = args.samples / "truth"
+        print("== the demo's view: violations by industry (every level), the default ws.hotspots ==")
+        for measure in ("violations", "complaints", "substantiated_complaints"):
+            per, summ = industry_recall(ws, truth, measure=measure, **kwargs)
+            print(
+                f"-- {measure}: "
+                + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in summ.items())
+            )
+            print(per.to_string(index=False))
         table = recall_table(
             ws, truth, measures=("violations", "complaints", "substantiated_complaints"), **kwargs
         )

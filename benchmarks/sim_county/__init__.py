@@ -2,6 +2,7 @@
 
 from .classes import class_table
 from .events import DEFAULT_ITEMS, ItemSpec
+from .panel import industry_panel
 from .scoring import score, summarize
 from .simulate import Design, simulate, simulate_county, small_design
 
@@ -10,6 +11,7 @@ __all__ = [
     "Design",
     "ItemSpec",
     "class_table",
+    "industry_panel",
     "score",
     "simulate",
     "simulate_county",

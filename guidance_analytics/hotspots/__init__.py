@@ -24,7 +24,14 @@ from .charts import (
 )
 from .detect import benjamini_hochberg, detect_aberrations
 from .effort import effort_check
-from .evaluate import exposure_only_check, planted_cells, recall_table, scan_recall_table, seasonal_check
+from .evaluate import (
+    exposure_only_check,
+    industry_recall,
+    planted_cells,
+    recall_table,
+    scan_recall_table,
+    seasonal_check,
+)
 from .flags import (
     EXTRA_COLUMNS,
     FLAG_OPTIONS,
@@ -83,6 +90,7 @@ __all__ = [
     "hotspot_timeseries",
     "hotspots",
     "industry_parents",
+    "industry_recall",
     "parse_by",
     "period_label",
     "planted_cells",

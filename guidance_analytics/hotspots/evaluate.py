@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..core import WorkspaceLike, rules
@@ -25,6 +26,7 @@ from .seasonal import seasonal_hotspots
 __all__ = [
     "BY_TRUTH",
     "exposure_only_check",
+    "industry_recall",
     "planted_cells",
     "recall_table",
     "scan_recall_table",
@@ -246,3 +248,66 @@ def scan_recall_table(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def industry_recall(
+    ws: WorkspaceLike,
+    truth_dir: str | Path,
+    measure: str = "violations",
+    start: str = "2021-07-01",
+    **kwargs: Any,
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The planted industry hotspots through the default multi-level ``hotspots(ws, measure, "industry")``.
+
+    A planted division hotspot (``by == industry_division`` in ``planted_hotspots.csv``) is found when a
+    flag of that division or of one of its groups or classes falls in one of its months. A flag is
+    false when it lies in no planted industry cell (the recurrent season included); false flags that
+    fall in a month and township or violation type of another planted hotspot (whose higher rate
+    touches every industry there) are counted apart as ``spillover``.
+
+    Returns
+    -------
+    tuple
+        ``(per_hotspot, summary)``: one row per planted industry hotspot (``hotspot_id, field, months,
+        recurrent, found, flags``) and ``{"hotspots", "found", "recall", "flags", "false_flags",
+        "spillover", "months", "false_per_month"}``.
+    """
+    cells = planted_cells(truth_dir)
+    cells = cells[cells["period_start"] >= pd.Timestamp(start)]
+    hot = hotspots(ws, measure, "industry", start=start, **kwargs)
+    flagged = hot[hot["flagged"]]
+    ind = cells[cells["by"] == "industry_division"]
+    rows, covered = [], np.zeros(len(flagged), dtype=bool)
+    for hid, grp in ind.groupby("hotspot_id"):
+        div = str(grp["key"].iloc[0])
+        inside = flagged["field"].str[1:].str.startswith(div) & flagged["period_start"].isin(
+            grp["period_start"]
+        )
+        covered |= inside.to_numpy()
+        rows.append(
+            {
+                "hotspot_id": hid,
+                "field": div,
+                "months": len(grp),
+                "recurrent": bool(grp["recurrent"].iloc[0]),
+                "found": bool(inside.any()),
+                "flags": int(inside.sum()),
+            }
+        )
+    per = pd.DataFrame(rows)
+    others = cells[cells["by"] != "industry_division"]
+    spill = flagged["period_start"].isin(others["period_start"]).to_numpy() & ~covered
+    months = hot["period_start"].nunique()
+    one_off = per[~per["recurrent"]]
+    false = int((~covered).sum())
+    summary = {
+        "hotspots": len(one_off),
+        "found": int(one_off["found"].sum()),
+        "recall": float(one_off["found"].mean()) if len(one_off) else float("nan"),
+        "flags": len(flagged),
+        "false_flags": false,
+        "spillover": int(spill.sum()),
+        "months": months,
+        "false_per_month": false / max(months, 1),
+    }
+    return per, summary

@@ -22,7 +22,7 @@ from guidance_analytics.hotspots import flag_hotspots, scan_hotspots
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
-from sim_county import Design, score, simulate, simulate_county, small_design  # noqa: E402
+from sim_county import Design, industry_panel, score, simulate, simulate_county, small_design  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -80,31 +80,6 @@ def test_records_of_the_flags_add_up_to_their_counts(county):
         )
 
 
-def _panel(series: pd.DataFrame) -> pd.DataFrame:
-    """The multi-level industry panel of a simulated county's class series (no import needed)."""
-    rows = [series.assign(field=series["class_key"])]
-    for n in (4, 3, 1):
-        rows.append(
-            series.assign(field=series["class_key"].str[:n])
-            .groupby(["field", "period"], as_index=False)[["violations", "exposure"]]
-            .sum()
-        )
-    df = pd.concat(rows, ignore_index=True).drop_duplicates(["field", "period"])
-    start = pd.to_datetime(df["period"])
-    return pd.DataFrame(
-        {
-            "by": "industry",
-            "field": df["field"],
-            "level": df["field"].str.len().map({1: "section", 3: "division", 4: "group", 5: "class"}),
-            "parent": df["field"].map(lambda k: {5: k[:4], 4: k[:3], 3: k[:1]}.get(len(k))),
-            "period_start": start,
-            "period_end": start + pd.offsets.MonthEnd(0),
-            "observed": df["violations"].astype(int),
-            "exposure": df["exposure"].astype(float),
-        }
-    )
-
-
 def test_scan_null_false_clusters_in_at_most_5_percent_of_periods():
     """Six counties without any planted event (25 classes, 5 years): the share of evaluated periods in
     which the scan reports a cluster at alpha = 0.05 is at most 5 % (here 5 of 192; 15 of 384 = 3.9 %
@@ -114,7 +89,9 @@ def test_scan_null_false_clusters_in_at_most_5_percent_of_periods():
     opts = {**cfg["detect"], **cfg["flags"], **cfg["effort"]}
     hits = plug_hits = total = 0
     for seed in range(6):
-        hot = flag_hotspots(_panel(simulate(seed, Design(items=()))["series"]), start="2022-03-01", **opts)
+        hot = flag_hotspots(
+            industry_panel(simulate(seed, Design(items=()))["series"]), start="2022-03-01", **opts
+        )
         periods = hot.loc[
             hot["period_start"] >= "2022-05-01", "period_start"
         ].unique()  # all windows evaluated

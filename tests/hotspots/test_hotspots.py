@@ -742,6 +742,42 @@ def test_samples_planted_hotspots_recall_and_false_flags(sample_workspace, sampl
     assert r1["effort_explained"].any() and not r1["recurrent"].any(), r1
 
 
+def test_industry_recall_counts_finer_flags_inside_a_planted_division(monkeypatch, tmp_path):
+    """A flag of the division or of one of its groups or classes in a planted month finds it; a flag
+    elsewhere is false, and counted as spillover when it shares a month with another planted hotspot."""
+    from guidance_analytics.hotspots import evaluate
+
+    header = "hotspot_id,by,field,field_label,township,industry_division,violation_type,period_start,period_end,factor,recurrent"
+    (tmp_path / "planted_hotspots.csv").write_text(
+        header
+        + "\nA,industry_division,52,F52,,52,,2022-11,2022-12,2.5,False"
+        + "\nB,industry_division,80,O80,,80,,2022-06,2022-07,3.0,False"
+        + "\nT,township,东里镇,东里镇,东里镇,,,2023-03,2023-03,3.0,False\n",
+        encoding="utf-8",
+    )
+    months = pd.date_range("2022-01-01", "2023-12-01", freq="MS")
+    flags = {  # field, month → flagged
+        ("F5212", "2022-12-01"),  # a class inside A in its second month: A found
+        ("F52", "2022-10-01"),  # A's division the month before: false
+        ("O80", "2022-09-01"),  # B's division after its months: false (B not found)
+        ("C13", "2023-03-01"),  # another industry in the township hotspot's month: false, spillover
+    }
+    hot = pd.DataFrame(
+        [
+            {"field": f, "period_start": m, "flagged": (f, str(m.date())) in flags}
+            for f in ("F52", "F5212", "O80", "C13")
+            for m in months
+        ]
+    )
+    monkeypatch.setattr(evaluate, "hotspots", lambda *a, **k: hot)
+    per, summary = evaluate.industry_recall(None, tmp_path, start="2022-01-01")
+    assert per.set_index("hotspot_id")["found"].to_dict() == {"A": True, "B": False}
+    assert per.set_index("hotspot_id")["flags"].to_dict() == {"A": 1, "B": 0}
+    assert summary["hotspots"] == 2 and summary["found"] == 1 and summary["recall"] == 0.5
+    assert summary["flags"] == 4 and summary["false_flags"] == 3 and summary["spillover"] == 1
+    assert summary["months"] == 24 and summary["false_per_month"] == pytest.approx(3 / 24)
+
+
 # -- scan statistic -----------------------------------------------------------------------------------
 
 
