@@ -155,12 +155,17 @@ def _as_dict(row: Any) -> dict[str, Any]:
 
 
 def cell_name(row: dict[str, Any]) -> str:
-    """The name of a hotspot cell in the records sheet and page: ``领域 2024-07（连续3个月）``.
+    """The name of a hotspot cell in the records sheet and page: ``领域 2024年7月（连续3个月）``
+    (a week: ``领域 2024年7月1日起（单周）``).
 
     >>> cell_name({"field": "H62", "field_label": "餐饮业(H62)", "period_start": "2024-07-01", "test": "单月"})
-    '餐饮业(H62) 2024-07（单月）'
+    '餐饮业(H62) 2024年7月（单月）'
     """
-    name = f"{row.get('field_label', row['field'])} {pd.Timestamp(row['period_start']):%Y-%m}"
+    t = pd.Timestamp(row["period_start"])
+    end = row.get("period_end")
+    weekly = end is not None and pd.notna(end) and (pd.Timestamp(end) - t).days < 10
+    when = f"{t.year}年{t.month}月{t.day}日起" if weekly else f"{t.year}年{t.month}月"
+    name = f"{row.get('field_label', row['field'])} {when}"
     return name + (f"（{row['test']}）" if row.get("test") else "")
 
 

@@ -667,7 +667,7 @@ def test_cli_and_report_write_files_with_chinese_headers(ws, tmp_path):
     assert "说明" in [c.value for c in wb["热点"][3]]
     # the records sheet lists the 45 inspections of the flagged cell, named in its 热点 column
     rec = pd.read_excel(files["xlsx"], sheet_name="记录明细", engine="calamine")
-    assert (rec["热点"] == "正餐服务(H6210) 2023-05（单月）").sum() == 45
+    assert (rec["热点"] == "正餐服务(H6210) 2023年5月（单月）").sum() == 45
     assert set(rec["记录类型"]) == {"检查"} and "检查人员" not in rec.columns
     page = files["html"].read_text(encoding="utf-8")
     # plotly embeds the figure JSON with or without \u-escapes depending on the JSON engine installed
