@@ -11,7 +11,8 @@ public API, the package's class panel is checked to equal the simulated series, 
 flags are scored with ``sim_county.score`` (definitions in ``sim_county/scoring.py``) over the
 evaluated months 2022-03..2024-12 (34 months):
 
-* ``default``  ``ws.hotspots("violations", "industry")`` — today's default (GB/T 4754 divisions);
+* ``default``  ``ws.hotspots("violations", "industry")`` — the default (every GB/T 4754 level, single-month
+               and window tests, the false-flag budget, the effort check);
 * ``class``    ``ws.hotspots("violations", "industry_class")`` — the class-level option;
 * ``rate``     ``ws.hotspots("inspection_failure_rate", "industry_class")`` — problems per inspection
                (shown for the campaign decoy; not a violation-count view);
@@ -30,25 +31,47 @@ Usage::
 method; the printed report of the committed run is ``eval_hotspots_domain.txt``); without ``--with-r``
 the R columns are read back from the saved files when they hold the same seeds.
 
-Measured (seeds 1–5, 80 events, package at commit 0b344fd, R 4.2.2 / surveillance 1.20.3; POD with
-95 % Wilson interval, false flags a month mean ± sd over seeds, decoy flags over all seeds):
+Measured (issue 9, 2026-12-03; R 4.2.2 / surveillance 1.20.3; POD with 95 % Wilson interval, false
+flags a month mean ± sd over seeds, decoy flags summed over seeds; full report in
+``results/eval_hotspots_domain.txt``). Seeds 1–5 are the seeds this benchmark was run on while the
+detector was developed; seeds 6–10 were first run after its defaults were fixed (held out):
 
 =========================  ==================  ==================  ==================  ==================
-                           default (division)  class               R a=0.05            R a=0.01
+seeds 1–5 (development)    default             class               R a=0.05            R a=0.01
 =========================  ==================  ==================  ==================  ==================
-POD                        0.44 [0.33, 0.55]   0.60 [0.49, 0.70]   0.93 [0.85, 0.97]   0.81 [0.71, 0.88]
-spikes small/medium/large  0.40 / 0.53 / 0.73  0.60 / 0.87 / 0.93  0.93 / 1.00 / 1.00  0.87 / 1.00 / 0.93
-rises within 2 months      0.20 (6/30)         0.23 (7/30)         0.83 (25/30)        0.60 (18/30)
-rise delay (detected)      1.5 months          1.6 months          0.6 months          0.8 months
-false flags / month        0.02 ± 0.02         0.02 ± 0.02         1.21 ± 0.13         0.29 ± 0.06
-decoy flags shock/camp/ssn 1 / 1 / 0           0 / 3 / 0           11 / 9 / 1          2 / 4 / 0
+POD                        0.88 [0.78, 0.93]   0.86 [0.77, 0.92]   0.93 [0.85, 0.97]   0.81 [0.71, 0.88]
+spikes small/medium/large  0.87 / 1.00 / 1.00  0.87 / 1.00 / 1.00  0.93 / 1.00 / 1.00  0.87 / 1.00 / 0.93
+rises within 2 months      0.73 (22/30)        0.70 (21/30)        0.83 (25/30)        0.60 (18/30)
+rise delay (detected)      1.1 months          1.1 months          0.6 months          0.8 months
+false flags / month        0.08 ± 0.04         0.10 ± 0.04         1.21 ± 0.13         0.29 ± 0.06
+decoy flags shock/camp/ssn 0 / 0 / 0           0 / 0 / 0           11 / 9 / 1          2 / 4 / 0
 =========================  ==================  ==================  ==================  ==================
 
-Neither reaches the goal. The package is conservative (about 0.02 false flags a month) and misses
-most rises (single-month test, "below bound") and, at division level, small-class spikes (diluted);
-at class level most missed small spikes raised an alarm that Benjamini–Hochberg across the 25 classes
-removed. R at its default alpha finds 0.93 of the events but flags ~1.2 cells a month outside them
-(25 classes × ~5 %) and every campaign.
+=========================  ==================  ==================  ==================  ==================
+seeds 6–10 (held out)      default             class               R a=0.05            R a=0.01
+=========================  ==================  ==================  ==================  ==================
+POD                        0.86 [0.77, 0.92]   0.86 [0.77, 0.92]   0.90 [0.81, 0.95]   0.84 [0.74, 0.90]
+spikes small/medium/large  0.93 / 1.00 / 1.00  0.93 / 1.00 / 1.00  1.00 / 1.00 / 1.00  0.93 / 1.00 / 1.00
+rises within 2 months      0.67 (20/30)        0.67 (20/30)        0.73 (22/30)        0.60 (18/30)
+rise delay (detected)      1.4 months          1.4 months          0.7 months          0.8 months
+false flags / month        0.08 ± 0.06         0.07 ± 0.04         1.16 ± 0.20         0.41 ± 0.14
+decoy flags shock/camp/ssn 2 / 0 / 0           1 / 0 / 0           10 / 8 / 3          5 / 5 / 0
+=========================  ==================  ==================  ==================  ==================
+
+(held-out report: ``results/eval_hotspots_domain_heldout.txt``; the two decoy flags are single
+months of seed 6's two licence doublings, at the rate of flags in clean cells: 0.27 % of decoy
+cells against 0.17 % of clean ones.)
+
+The goal is not reached: POD is just under 0.9 (both intervals include it) and, on the held-out
+seeds, two decoy flags. The misses are mostly rises of about ×1.5 in medium classes (below the
+window tests' bounds) and spikes in small classes. The false-flag budget trades POD for false
+flags along one curve (held-out seeds 6–10, ``false_flags`` 0.3 / 0.5 / 0.8, the calls of
+``--budgets 0.5,0.8``: POD 0.86 / 0.89 / 0.91 at 0.08 / 0.12 / 0.22 false flags a month, 2 / 2 / 3
+decoy flags), so no setting of it reaches all three goals; the default stays 0.3. R at its
+default alpha finds 0.93 of the events but flags ~1.2 cells a month outside them and every campaign.
+``--small-fields`` (seeds 1–5): minimum count 0 or no pseudo-count change nothing (0.88 / 0.08);
+the plug-in bound 0.89 / 0.18 with a decoy flag; the single-month test alone 0.82 / 0.14 with 2
+decoy flags; R's Farrington baseline 0.69 / 0.04.
 """
 
 from __future__ import annotations
@@ -294,7 +317,16 @@ def main() -> None:
         help="also run the default with one rule changed at a time (minimum count, pseudo-count, bound, "
         "window tests, baseline)",
     )
+    ap.add_argument(
+        "--budgets",
+        default="",
+        help="also run the default with these false-flag budgets (comma-separated, e.g. 0.5,0.8)",
+    )
     args = ap.parse_args()
+    budgets = {
+        f"false_flags {b}": ("violations", "industry", {"false_flags": float(b)})
+        for b in filter(None, args.budgets.split(","))
+    }
     n = 1 if args.quick else args.seeds
     seeds = list(range(args.first_seed, args.first_seed + n))
     if args.with_r and not r_available():
@@ -309,7 +341,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = args.keep or Path(tmp_name)
         for seed in seeds:
-            run = run_seed(seed, tmp, args.with_r, {**METHODS, **(VARIANTS if args.small_fields else {})})
+            run = run_seed(
+                seed, tmp, args.with_r, {**METHODS, **(VARIANTS if args.small_fields else {}), **budgets}
+            )
             runs.append(run)
             times = ", ".join(f"{k} {v:.1f}s" for k, v in run["times"].items())
             print(f"seed {seed}: {times}", flush=True)
