@@ -285,7 +285,13 @@ def _businesses(p: Params, rng: np.random.Generator, months: pd.PeriodIndex) -> 
     )
 
 
-def _simulate(p: Params, rng: np.random.Generator, biz: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+def _simulate(
+    p: Params,
+    rng: np.random.Generator,
+    biz: pd.DataFrame,
+    months: pd.PeriodIndex,
+    trace: list[np.ndarray] | None = None,
+) -> pd.DataFrame:
     n, n_months = len(biz), len(months)
     size = biz["size"].to_numpy()
     latent = biz["latent"].to_numpy().copy()
@@ -312,6 +318,8 @@ def _simulate(p: Params, rng: np.random.Generator, biz: pd.DataFrame, months: pd
         recent *= 0.945
         age = m - open_m
         shift = latent + state + p.new_business_shift * (age < 12)
+        if trace is not None:  # the risk this month's inspections face (diagnostics only; no draw)
+            trace.append((shift + size_s[size]).astype(np.float32))
         planned: dict[str, np.ndarray] = {}
         planned["复查"] = alive & (follow_at == m)
         planned["日常检查"] = alive & (rng.random(n) < routine + p.new_business_routine / 12 * (age < 12))
@@ -494,14 +502,15 @@ def _permit_table(
 
 
 def generate(out_dir: str | Path, params: Params | None = None) -> dict[str, Path]:
-    """Write ``permits.csv``, ``inspections.csv`` and ``truth.csv`` into ``out_dir``."""
+    """Write ``permits.csv``, ``inspections.csv``, ``truth.csv`` and ``risk_state.npz`` into ``out_dir``."""
     p = params or Params()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(p.seed)
     months = pd.period_range(p.start, p.end, freq="M")
     biz = _businesses(p, rng, months)
-    ev = _simulate(p, rng, biz, months)
+    trace: list[np.ndarray] = []
+    ev = _simulate(p, rng, biz, months, trace)
     insp = _inspection_table(p, rng, biz, ev)
     permits = _permit_table(p, rng, biz, months)
     paths = {
@@ -515,6 +524,15 @@ def generate(out_dir: str | Path, params: Params | None = None) -> dict[str, Pat
         ["uscc", "name", "industry", "size", "individual", "latent", "township", "open_month", "close_month"]
     ]
     truth.to_csv(paths["truth"], index=False, encoding="utf-8-sig")
+    # the full state of the world each month (latent + transient + new-business + size shift of the
+    # serious-finding log-odds), for the "knows everything" ceiling of the benchmark; no scorer reads it
+    paths["state"] = out / "risk_state.npz"
+    np.savez_compressed(
+        paths["state"],
+        shift=np.stack(trace),
+        uscc=np.asarray(truth["uscc"], dtype=str),
+        months=np.asarray(months.astype(str), dtype=str),
+    )
     return paths
 
 
