@@ -264,6 +264,7 @@ class Workspace:
         *,
         use_hotspots: bool = True,
         with_features: bool = False,
+        explain: int | None = None,
         **model_settings: Any,
     ) -> pd.DataFrame:
         return targeting_stage.risk_scores(
@@ -272,6 +273,7 @@ class Workspace:
             horizon_months,
             use_hotspots=use_hotspots,
             with_features=with_features,
+            explain=explain,
             **model_settings,
         )
 
@@ -285,11 +287,41 @@ class Workspace:
         k: list[float] | None = None,
         observe: str | None = None,
         *,
+        n_boot: int | None = None,
         progress: bool = False,
         **model_settings: Any,
     ) -> pd.DataFrame:
         return targeting_stage.backtest(
-            self, start, end, horizon_months, step_months, k, observe, progress=progress, **model_settings
+            self, start, end, horizon_months, step_months, k, observe, n_boot=n_boot, progress=progress, **model_settings
+        )
+
+    @delegates_to(targeting_stage.backtest_records)
+    def backtest_records(
+        self,
+        start: Any,
+        end: Any,
+        horizon_months: int = 3,
+        step_months: int = 1,
+        *,
+        models: list[str] | None = None,
+        baselines: list[str] | None = None,
+        cache: targeting_stage.PanelCache | None = None,
+        with_actions: bool = False,
+        progress: bool = False,
+        **model_settings: Any,
+    ) -> pd.DataFrame:
+        return targeting_stage.backtest_records(
+            self,
+            start,
+            end,
+            horizon_months,
+            step_months,
+            models=models,
+            baselines=baselines,
+            cache=cache,
+            with_actions=with_actions,
+            progress=progress,
+            **model_settings,
         )
 
     @delegates_to(targeting_stage.candidates)

@@ -1,30 +1,52 @@
-"""Risk model: calibrated probability of a problem in the next months, with Chinese explanations.
+"""Risk model: a continuous ranking score and, beside it, a calibrated probability.
 
-The target for a business at a planning date ``as_of`` is: an inspection that found a problem
-(result severity >= 1), a penalty decision, or a substantiated (属实/部分属实) complaint within
-``[as_of, as_of + horizon_months)``. The model is trained only on planning dates whose outcome window
-ends by ``as_of``, with labels known before ``as_of`` (no leakage). By default it is trained on the
-businesses whose outcome could be observed (inspected in the window): the score reads "the chance
-that a look at this business in the coming months finds a problem".
+Target (``[label]`` in ``routing.toml``, see :func:`~guidance_analytics.targeting.label_settings`):
+for a business at a planning date ``as_of``, an inspection in ``[as_of, as_of + horizon_months)``
+whose result is at least ``min_severity`` (default 2: 责令限期整改 or 移送立案, not a minor
+on-the-spot correction), or a penalty decision. The model is trained on monthly planning dates
+whose outcome windows end by ``as_of``, with labels known before ``as_of`` (no leakage), on the
+businesses whose outcome could be observed (inspected in the window).
 
-Probabilities are calibrated on the latest training planning dates (a later time slice), isotonic
-when there are enough positives, else sigmoid. Explanations name the signal groups that raise the
-score most: for trees, the score drop when the group's features are set to the training population's median
-(for the logistic regression this equals the sum of coefficient × standardised difference from
-the median, passed through the calibrated link).
+Two numbers per business:
 
-The backtest lives in :mod:`guidance_analytics.targeting.backtest`.
+- ``rank_score`` — the fitted model's own probability: continuous, used for the ranking (no
+  calibration step can create ties);
+- ``score`` — the calibrated probability: Platt scaling (a logistic curve of the model's
+  log-odds, strictly increasing, so it keeps the order) fitted on a *later held-out window*: the
+  latest ``calibration_months`` training dates, with a gap of one horizon between the windows the
+  model was fitted on and the calibration windows. When the calibration window holds enough
+  双随机抽查 (the unbiased random draw), the curve is fitted on those: ``score`` then reads "if this
+  business were drawn at random, the chance its inspection finds a serious problem"
+  (``calibrated_to == "random"``); otherwise on every inspected business
+  (``calibrated_to == "inspected"``: the chance among businesses that get inspected, mostly by
+  targeted checks, which is higher than a random draw finds).
+
+Model kinds (``[model] kind``; the backtest compares them on the same planning dates):
+``"logit"`` (logistic regression on log counts, recency weights and logit rates), ``"hgb"``
+(scikit-learn's ``HistGradientBoostingClassifier`` with monotonic constraints where the direction
+is known), and the simple rules as named baselines: ``"last_severity"`` (result of the latest
+inspection) and ``"past_orders"`` (count of past 责令限期整改 or worse). With too few positive
+examples the score is the ``"prior"``: the business's own serious-finding rate smoothed towards its
+field's (a new business gets its field's rate).
+
+Explanations name the signal groups that raise the score most (the score drop when a group's
+features are set to the training population's median); they are built only for the rows that are
+shown or listed (``explain``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits  # scikit-learn's own dependency, light to import
 
 from ..core import WorkspaceLike, planning_grid, rules, to_date
 from .explain import GROUPS, describe
@@ -32,8 +54,10 @@ from .feature_table import (
     COUNT_COLUMNS,
     DAYS_COLUMNS,
     FEATURE_COLUMNS,
+    RATE_COLUMNS,
+    SEVERITY_COLUMNS,
+    business_info,
     feature_panel,
-    features,
     outcomes,
 )
 
@@ -41,8 +65,23 @@ log = logging.getLogger(__name__)
 
 #: Days-since value standing for "never" in the tree model's input.
 NEVER_DAYS = 9999.0
+#: Fitted model kinds.
+MODEL_KINDS = ("logit", "hgb")
+#: The simple rules, scored like models (named baselines of the backtest).
+RULE_KINDS = ("last_severity", "past_orders")
+#: Rows scored at a time (bounds the memory of the design matrices).
+CHUNK_ROWS = 100_000
 
-SCORE_COLUMNS = ("business_id", "uscc", "name", "township", "industry", "score", "rank", "explanation")
+SCORE_COLUMNS = (
+    "business_id",
+    "uscc",
+    "name",
+    "township",
+    "industry",
+    "score",
+    "rank",
+    "explanation",
+)
 
 #: Chinese headers of the score table people read.
 SCORE_HEADERS = {
@@ -51,52 +90,123 @@ SCORE_HEADERS = {
     "name": "行政相对人名称",
     "township": "所属乡镇",
     "industry": "行业代码",
-    "score": "风险分",
+    "score": "风险概率（校准）",
     "rank": "排名",
     "explanation": "主要风险信号",
+    "rank_score": "排序分（模型原始分）",
     "industry_name": "行业",
     "subject_type": "行政相对人类别",
 }
 
+#: Monotonic constraints of the tree model: +1 where more of the feature can only mean more risk.
+MONOTONE_UP = (
+    "serious_rate",
+    "order_12m",
+    "order_24m",
+    "order_60m",
+    "referral_24m",
+    "sub_12m",
+    "sub_24m",
+    "pen_24m",
+    "pen_serious_24m",
+    "field_serious_rate",
+    "township_serious_rate",
+)
+
+
+@dataclass(frozen=True)
+class Platt:
+    """Platt scaling: ``p = 1 / (1 + exp(-(a + b · logit(raw))))`` with ``b > 0`` (keeps the order)."""
+
+    a: float
+    b: float
+
+    @staticmethod
+    def logit(raw: np.ndarray) -> np.ndarray:
+        p = np.clip(np.asarray(raw, dtype=float), 1e-9, 1 - 1e-9)
+        return np.log(p / (1 - p))
+
+    @classmethod
+    def fit(cls, raw: np.ndarray, y: np.ndarray) -> Platt:
+        """Maximum-likelihood fit (Newton steps on two parameters); the slope is kept positive.
+
+        >>> rng = np.random.default_rng(0)
+        >>> raw = rng.uniform(0.01, 0.99, 20000)
+        >>> y = rng.random(20000) < 1 / (1 + np.exp(-(0.5 + 2 * np.log(raw / (1 - raw)))))
+        >>> c = Platt.fit(raw, y)
+        >>> bool(abs(c.a - 0.5) < 0.15 and abs(c.b - 2.0) < 0.15)
+        True
+        """
+        x = cls.logit(raw)
+        y = np.asarray(y, dtype=float)
+        a, b = 0.0, 1.0
+        for _ in range(100):
+            p = 1 / (1 + np.exp(-np.clip(a + b * x, -50, 50)))
+            w = p * (1 - p) + 1e-12
+            g = np.array([np.sum(y - p), np.sum((y - p) * x)])
+            h = np.array([[np.sum(w), np.sum(w * x)], [np.sum(w * x), np.sum(w * x * x)]]) + 1e-9 * np.eye(2)
+            step = np.linalg.solve(h, g)
+            a, b = a + step[0], b + step[1]
+            if np.abs(step).max() < 1e-10:
+                break
+        return cls(float(a), float(max(b, 0.05)))
+
+    def __call__(self, raw: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-np.clip(self.a + self.b * self.logit(raw), -50, 50)))
+
 
 @dataclass
 class RiskModel:
-    """A fitted, calibrated model (or the fallback rule when there were too few examples)."""
+    """A fitted model (or a rule) with its calibration curve and training summary.
+
+    ``ranking`` gives the continuous score the list is ordered by; ``predict`` the calibrated
+    probability (the same order). Fitted models never change, so copies of a frame's ``attrs``
+    share the model instead of copying it.
+    """
 
     kind: str
     estimator: Any = None
+    calibrator: Platt | None = None
     medians: pd.Series | None = None
     info: dict[str, Any] = field(default_factory=dict)
-    base: Any = None
+    threads: int | None = 1
 
-    def predict(self, panel: pd.DataFrame) -> np.ndarray:
-        """Calibrated probabilities for the rows of a feature panel."""
-        if self.kind == "rule":
-            return fallback_score(panel).to_numpy(dtype=float)
-        return self.estimator.predict_proba(design(panel, self.kind))[:, 1]
+    def __deepcopy__(self, memo: dict) -> RiskModel:
+        return self
 
     def ranking(self, panel: pd.DataFrame) -> np.ndarray:
-        """The uncalibrated model score: same order as :meth:`predict` (isotonic calibration is
-        monotone) but without the ties of its steps, so it ranks within a calibrated step."""
-        if self.kind == "rule" or self.base is None:
-            return self.predict(panel)
-        return self.base.predict_proba(design(panel, self.kind))[:, 1]
+        """The ranking score (higher = riskier), scored in chunks of :data:`CHUNK_ROWS` rows."""
+        if self.kind in RULE_KINDS or self.kind == "prior":
+            return rule_scores(panel, self.kind)
+        out = np.empty(len(panel), dtype=float)
+        with _threads(self.threads):
+            for lo in range(0, len(panel), CHUNK_ROWS):
+                part = panel.iloc[lo : lo + CHUNK_ROWS]
+                out[lo : lo + len(part)] = self.estimator.predict_proba(design(part, self.kind))[:, 1]
+        return out
+
+    def predict(self, panel: pd.DataFrame) -> np.ndarray:
+        """The calibrated probability (the ranking score itself when there is no calibration)."""
+        raw = self.ranking(panel)
+        return self.calibrator(raw) if self.calibrator is not None else raw
 
     def contributions(self, panel: pd.DataFrame) -> pd.DataFrame:
-        """Per-row contribution of each signal group (positive = raises the risk).
+        """Per-row contribution of each signal group (positive = raises the score).
 
-        Measured on the uncalibrated model score (:meth:`ranking`): the isotonic calibration is a
-        step function, so resetting a group often leaves the calibrated score on the same step
-        and would hide the signals of exactly the top-ranked businesses."""
-        out = {}
-        if self.kind == "rule":
-            used = {"problems": "prob_12m", "substantiated": "sub_12m", "penalties": "pen_12m"}
-            for group in GROUPS:
-                out[group] = (
-                    panel[used[group]].to_numpy(dtype=float) if group in used else np.zeros(len(panel))
-                )
-            return pd.DataFrame(out, index=panel.index)
+        Measured on the uncalibrated ranking score (:meth:`ranking`), the score the list is
+        ordered by: what a group adds is what moves the business up the list, whatever the
+        calibration (a step-function calibration would hide the signals of the top-ranked rows)."""
+        if self.medians is None:
+            used = {"severity": "last_severity", "problems": "problem_rate"}
+            return pd.DataFrame(
+                {
+                    g: panel[used[g]].fillna(0).to_numpy(dtype=float) if g in used else np.zeros(len(panel))
+                    for g in GROUPS
+                },
+                index=panel.index,
+            )
         base = self.ranking(panel)
+        out = {}
         for group, cols in GROUPS.items():
             changed = panel.copy()
             for col in cols:
@@ -105,36 +215,50 @@ class RiskModel:
         return pd.DataFrame(out, index=panel.index)
 
 
-def rule_score(panel: pd.DataFrame) -> pd.Series:
-    """The simple rule: substantiated complaints in the last 12 months (more = riskier)."""
-    return panel["sub_12m"].astype(float)
+def rule_scores(panel: pd.DataFrame, kind: str) -> np.ndarray:
+    """Scores of the simple rules (higher = riskier; equal histories tie).
+
+    ``"last_severity"``: result (0–3) of the latest inspection, -1 = never inspected;
+    ``"past_orders"``: 责令限期整改 or worse in the last 60 months; ``"prior"``: the business's
+    serious-finding rate smoothed towards its field's, ties broken by the problem rate.
+    """
+    if kind == "last_severity":
+        return panel["last_severity"].fillna(-1.0).to_numpy(dtype=float)
+    if kind == "past_orders":
+        return panel["order_60m"].to_numpy(dtype=float)
+    if kind == "prior":
+        return panel["serious_rate"].to_numpy(dtype=float) + 1e-3 * panel["problem_rate"].to_numpy(
+            dtype=float
+        )
+    raise ValueError(f"unknown rule {kind!r}")
 
 
-def fallback_score(panel: pd.DataFrame) -> pd.Series:
-    """Score used when there are too few examples to fit a model (not calibrated): with ``n`` =
-    problems found + substantiated complaints + penalties in the last 12 months, ``n / (1 + n)``."""
-    n = panel["prob_12m"] + panel["sub_12m"] + panel["pen_12m"]
-    return (n / (1.0 + n)).astype(float)
-
-
-def design(panel: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """The model's input matrix. Trees take the raw features ("never" = 9999 days); the logistic
-    regression takes log counts, recency weights exp(-days/180) and logit rates."""
+def design(panel: pd.DataFrame, kind: str) -> np.ndarray:
+    """The model's input matrix (float64). Trees take the raw features ("never" = 9999 days,
+    a missing severity stays missing); the logistic regression takes log counts, recency weights
+    exp(-days/180), logit rates and severities with "no inspection" as its own indicator."""
     x = panel.loc[:, list(FEATURE_COLUMNS)].astype(float)
-    if kind != "logit":
+    if kind == "hgb":
         for col in DAYS_COLUMNS:  # never happened = longer ago than anything observed
             x[col] = x[col].fillna(NEVER_DAYS)
-        return x.fillna(0.0)
+        return x.to_numpy()
     for col in COUNT_COLUMNS:
         x[col] = np.log1p(x[col].clip(lower=0))
     for col in DAYS_COLUMNS:
         scale = 720.0 if col in ("licence_age_days", "days_since_permit") else 180.0
         x[col] = np.exp(-x[col] / scale).fillna(0.0)
-    x["last_severity"] = x["last_severity"].fillna(0.0)
-    for col in ("field_problem_rate", "division_problem_rate", "township_problem_rate"):
+    for col in RATE_COLUMNS:
         p = x[col].clip(1e-3, 1 - 1e-3)
         x[col] = np.log(p / (1 - p))
-    return x
+    x["never_inspected"] = x["last_severity"].isna().astype(float)
+    for col in SEVERITY_COLUMNS:
+        x[col] = x[col].fillna(0.0)
+    return x.to_numpy()
+
+
+def _threads(n: int | None) -> Any:
+    """A context limiting the OpenMP / BLAS threads to ``n`` (no limit for ``None``)."""
+    return threadpool_limits(limits=n) if n else contextlib.nullcontext()
 
 
 def _estimator(kind: str, random_state: int) -> Any:
@@ -144,55 +268,20 @@ def _estimator(kind: str, random_state: int) -> Any:
         from sklearn.preprocessing import StandardScaler
 
         return make_pipeline(StandardScaler(), LogisticRegression(C=0.3, max_iter=2000))
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    if kind == "hgb":
+        from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(
-        learning_rate=0.05,
-        max_iter=250,
-        max_leaf_nodes=15,
-        min_samples_leaf=50,
-        l2_regularization=1.0,
-        early_stopping=False,
-        random_state=random_state,
-    )
-
-
-class Calibrated:
-    """A fitted model whose probabilities are recalibrated on a later time slice.
-
-    ``method="isotonic"`` fits a monotone step function of the model's score; ``"sigmoid"`` a
-    logistic curve of its log-odds (Platt scaling), for calibration sets with few positives.
-    """
-
-    def __init__(self, base: Any, method: str = "isotonic") -> None:
-        self.base = base
-        self.method = method
-        self.calibrator: Any = None
-
-    @staticmethod
-    def _logit(p: np.ndarray) -> np.ndarray:
-        p = np.clip(p, 1e-6, 1 - 1e-6)
-        return np.log(p / (1 - p)).reshape(-1, 1)
-
-    def fit(self, raw: np.ndarray, y: np.ndarray) -> Calibrated:
-        if self.method == "isotonic":
-            from sklearn.isotonic import IsotonicRegression
-
-            self.calibrator = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, y)
-        else:
-            from sklearn.linear_model import LogisticRegression
-
-            self.calibrator = LogisticRegression(C=1e6).fit(self._logit(raw), y)
-        return self
-
-    def calibrate(self, raw: np.ndarray) -> np.ndarray:
-        if self.method == "isotonic":
-            return np.asarray(self.calibrator.predict(raw), dtype=float)
-        return self.calibrator.predict_proba(self._logit(raw))[:, 1]
-
-    def predict_proba(self, x: Any) -> np.ndarray:
-        p = self.calibrate(self.base.predict_proba(x)[:, 1])
-        return np.column_stack([1 - p, p])
+        return HistGradientBoostingClassifier(
+            learning_rate=0.05,
+            max_iter=200,
+            max_leaf_nodes=15,
+            min_samples_leaf=80,
+            l2_regularization=1.0,
+            monotonic_cst=[1 if c in MONOTONE_UP else 0 for c in FEATURE_COLUMNS],
+            early_stopping=False,
+            random_state=random_state,
+        )
+    raise ValueError(f"unknown model kind {kind!r}: use one of {MODEL_KINDS + RULE_KINDS}")
 
 
 def fit_model(
@@ -201,42 +290,148 @@ def fit_model(
     calibration_dates: int = 4,
     min_positives: int = 20,
     random_state: int = 0,
+    *,
+    horizon_months: int = 3,
+    min_random_positives: int = 20,
+    threads: int | None = 1,
 ) -> RiskModel:
-    """Fit and calibrate on a training panel (features + ``y`` + ``as_of``).
+    """Fit and calibrate on a training panel (features, ``as_of``, ``y``; ``y_random`` optional).
 
-    The latest ``calibration_dates`` planning dates calibrate the probabilities; the earlier ones fit
-    the model. With fewer than ``min_positives`` positives the fallback rule is returned
-    (:func:`fallback_score`, not calibrated; ``kind == "rule"``).
+    Parameters
+    ----------
+    train : pandas.DataFrame
+        From :func:`training_panel`.
+    kind : str
+        One of :data:`MODEL_KINDS` or :data:`RULE_KINDS`.
+    calibration_dates : int
+        The latest planning dates held out for the calibration curve. The model is fitted on the
+        dates whose outcome windows end by the first of them (a gap of ``horizon_months``), so
+        no fitted window overlaps a calibration window. With too few dates for that, the model
+        is fitted on every date and left uncalibrated (``calibration == "none"``).
+    min_positives : int
+        Fewest positives needed to fit a model; below it the ``"prior"`` rule is returned.
+    horizon_months : int
+        The outcome window (the gap between fitted and calibration windows).
+    min_random_positives : int
+        Fewest positives among 双随机-inspected rows of the calibration window needed to
+        calibrate to the random draw (else to every inspected business).
+    threads : int, optional
+        Threads for fitting and scoring (OpenMP / BLAS); ``None`` = the libraries' default.
+        One is fastest on a shared machine (idle threads of the tree model spin).
+
+    Returns
+    -------
+    RiskModel
+        ``info``: ``n_train``, ``n_positive``, ``train_dates``, ``n_fit``, ``calibration``
+        (``platt`` / ``none``), ``calibrated_to`` (``random`` / ``inspected`` / ``None``),
+        ``n_calibration``, ``calibration_dates``, ``calibration_a``/``_b``.
     """
-    y = train["y"].astype(int)
-    info = {
+    y = train["y"].astype(int) if len(train) else pd.Series(dtype=int)
+    dates = sorted(pd.to_datetime(train["as_of"]).unique()) if len(train) else []
+    info: dict[str, Any] = {
         "n_train": int(len(train)),
         "n_positive": int(y.sum()),
-        "train_dates": sorted({d.date() for d in pd.to_datetime(train["as_of"])}),
+        "train_dates": [pd.Timestamp(d).date() for d in dates],
+        "calibration": "none",
+        "calibrated_to": None,
     }
+    if kind in RULE_KINDS:
+        return RiskModel(kind, info=info)
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"unknown model kind {kind!r}: use one of {MODEL_KINDS + RULE_KINDS}")
     if y.sum() < min_positives or y.nunique() < 2:
-        log.warning("too few positive examples (%s): using the simple rule", int(y.sum()))
-        return RiskModel("rule", info=info)
-    dates = sorted(train["as_of"].unique())
-    cal_dates = dates[-calibration_dates:] if len(dates) > calibration_dates + 1 else []
-    fit_part = train[~train["as_of"].isin(cal_dates)]
-    cal_part = train[train["as_of"].isin(cal_dates)]
-    if fit_part["y"].nunique() < 2:
-        fit_part, cal_part = train, train.iloc[0:0]
-    base = _estimator(kind, random_state).fit(design(fit_part, kind), fit_part["y"].astype(int))
-    n_cal_pos = int(cal_part["y"].sum()) if len(cal_part) else 0
+        log.warning("too few positive examples (%s): using the field prior", int(y.sum()))
+        return RiskModel("prior", info=info)
+    cal_dates = dates[-calibration_dates:] if calibration_dates > 0 else []
+    fit_dates = [d for d in dates if cal_dates and d <= cal_dates[0] - pd.DateOffset(months=horizon_months)]
+    as_of = pd.to_datetime(train["as_of"])
+    fit_part = train[as_of.isin(fit_dates)]
+    if len(fit_dates) < 3 or fit_part["y"].nunique() < 2:
+        fit_part, cal_dates = train, []
+    cal_part = train[as_of.isin(cal_dates)]
+    with _threads(threads):
+        base = _estimator(kind, random_state).fit(
+            design(fit_part, kind), fit_part["y"].astype(int).to_numpy()
+        )
+    model = RiskModel(kind, estimator=base, info=info, threads=threads)
+    info["n_fit"] = int(len(fit_part))
+    info["fit_dates"] = len({*pd.to_datetime(fit_part["as_of"])})
     if len(cal_part) and cal_part["y"].nunique() == 2:
-        method = "isotonic" if n_cal_pos >= 50 else "sigmoid"
-        raw = base.predict_proba(design(cal_part, kind))[:, 1]
-        est = Calibrated(base, method).fit(raw, cal_part["y"].to_numpy(dtype=int))
-    else:
-        method = "none"
-        est = base
-    info.update(calibration=method, n_calibration=int(len(cal_part)), calibration_dates=len(cal_dates))
+        target, to = cal_part, "inspected"
+        if "y_random" in cal_part.columns:
+            rnd = cal_part[cal_part["y_random"].notna()]
+            if rnd["y_random"].sum() >= min_random_positives and rnd["y_random"].nunique() == 2:
+                target, to = rnd.assign(y=rnd["y_random"]), "random"
+        model.calibrator = Platt.fit(model.ranking(target), target["y"].astype(int).to_numpy())
+        info.update(
+            calibration="platt",
+            calibrated_to=to,
+            n_calibration=int(len(target)),
+            calibration_dates=len(cal_dates),
+            calibration_a=model.calibrator.a,
+            calibration_b=model.calibrator.b,
+        )
     values = train.loc[:, list(FEATURE_COLUMNS)].astype(float)
     medians = values.median()
     medians[values.isna().mean() > 0.5] = np.nan  # the typical business never had that event
-    return RiskModel(kind, estimator=est, medians=medians, info=info, base=base)
+    model.medians = medians
+    return model
+
+
+class PanelCache:
+    """Feature panels by planning date, reused across the planning dates of a backtest.
+
+    Keyed by (date, options); training panels use a sample share from a power-of-two grid (so
+    neighbouring dates share it) and never depend on the scoring date. Holds at most
+    ``max_entries`` dates (least recently used dropped): a backtest grows by about one panel per
+    extra date. ``hits`` / ``misses`` count lookups.
+    """
+
+    def __init__(self, max_entries: int = 40) -> None:
+        self.max_entries = int(max_entries)
+        self.store: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def panel(self, ws: WorkspaceLike, dates: list[dt.date], **options: Any) -> pd.DataFrame:
+        """Panel rows for ``dates`` (computed in one query for the missing ones)."""
+        tag = tuple(sorted(options.items()))
+        missing = [d for d in dates if (d, tag) not in self.store]
+        self.hits += len(dates) - len(missing)
+        self.misses += len(missing)
+        if missing:
+            fresh = feature_panel(ws, missing, **options)
+            groups = dict(iter(fresh.groupby(fresh["as_of"].dt.date))) if len(fresh) else {}
+            for d in missing:
+                self.store[(d, tag)] = groups.get(d, fresh.iloc[0:0]).reset_index(drop=True)
+        parts = []
+        for d in dates:
+            self.store.move_to_end((d, tag))
+            parts.append(self.store[(d, tag)])
+        while len(self.store) > self.max_entries:
+            self.store.popitem(last=False)
+        return pd.concat(parts, ignore_index=True) if parts else feature_panel(ws, [], **options)
+
+
+def sample_share(
+    ws: WorkspaceLike, first: Any, last: Any, horizon_months: int, max_rows: int | None
+) -> float:
+    """Share of training rows to keep so that about ``max_rows`` remain: a power of two (1, 1/2,
+    1/4 …), so that planning dates near each other share it (and their cached panels)."""
+    if not max_rows:
+        return 1.0
+    row = ws.store.query(
+        "targeting/inspection_count",
+        a=to_date(first),
+        b=(pd.Timestamp(last) + pd.DateOffset(months=horizon_months)).date(),
+    )
+    bound = int(row["n"].iloc[0]) * max(int(horizon_months), 1)  # an inspection is in ~horizon windows
+    if bound <= max_rows:
+        return 1.0
+    return 2.0 ** -math.ceil(math.log2(bound / max_rows))
 
 
 def training_panel(
@@ -245,22 +440,31 @@ def training_panel(
     horizon_months: int = 3,
     train_months: int = 24,
     train_on: str = "inspected",
-    panel_cache: dict | None = None,
+    panel_cache: PanelCache | None = None,
     max_rows: int | None = None,
+    *,
+    share: float | None = None,
 ) -> pd.DataFrame:
     """Features at monthly planning dates before ``as_of`` with their outcome ``y``.
 
     The last planning date is ``as_of - horizon_months``, so every outcome window ends by
-    ``as_of``; outcomes count only if known before ``as_of``. ``train_on="inspected"`` keeps the
-    businesses inspected in the outcome window (selected in SQL). With ``max_rows``, a deterministic
-    hash sample keeps about that many rows (large workspaces).
+    ``as_of``; outcomes count only if known before ``as_of`` (a complaint verdict given later
+    does not). ``train_on="inspected"`` keeps the businesses inspected in the outcome window.
+    ``y`` is the configured label; ``y_random`` what the window's 双随机抽查 found (NaN when the
+    business had none). With ``max_rows``, a deterministic hash sample keeps about that many rows
+    (``share`` fixes the sample share instead).
     """
     day = to_date(as_of)
     last = (pd.Timestamp(day) - pd.DateOffset(months=horizon_months)).date()
     dates = list(planning_grid(last, train_months))
     observed = horizon_months if train_on == "inspected" else None
-    share = _sample_share(ws, dates, horizon_months, max_rows)
-    panel = panel_for(ws, dates, panel_cache, observed_horizon=observed, known_before=day, sample_share=share)
+    if share is None:
+        share = sample_share(ws, dates[0], dates[-1], horizon_months, max_rows)
+    options: dict[str, Any] = {"observed_horizon": observed, "sample_share": share}
+    if panel_cache is None:
+        panel = feature_panel(ws, dates, known_before=day, **options)
+    else:  # every training window ends by ``as_of``: the panel of a date never depends on it
+        panel = panel_cache.panel(ws, dates, **options)
     outs = outcomes(
         ws,
         dates,
@@ -270,52 +474,31 @@ def training_panel(
         sample_share=share,
     )
     merged = panel.merge(outs, on=["business_id", "as_of"], how="left")
-    for col in ("inspected", "observed_any", "positive"):
+    for col in ("inspected", "observed_any", "positive", "random_inspected", "random_positive"):
         merged[col] = merged[col].astype("boolean").fillna(False).astype(bool)
     if train_on == "inspected":
         merged = merged[merged["inspected"]]
     merged["y"] = merged["positive"].astype(int)
+    merged["y_random"] = merged["random_positive"].astype(float).where(merged["random_inspected"])
     return merged.reset_index(drop=True)
 
 
-def _sample_share(
-    ws: WorkspaceLike, dates: list[dt.date], horizon_months: int, max_rows: int | None
-) -> float:
-    if not max_rows:
-        return 1.0
-    row = ws.store.query(
-        "targeting/inspection_count",
-        a=dates[0],
-        b=(pd.Timestamp(dates[-1]) + pd.DateOffset(months=horizon_months)).date(),
-    )
-    bound = int(row["n"].iloc[0]) * max(horizon_months, 1)
-    return 1.0 if bound <= max_rows else max_rows / bound
-
-
-def panel_for(ws: WorkspaceLike, dates: list[dt.date], cache: dict | None, **kwargs: Any) -> pd.DataFrame:
-    """Feature panel for ``dates``, reusing and filling ``cache`` (keyed by date and options)."""
-    if cache is None:
-        return feature_panel(ws, dates, **kwargs)
-    tag = (kwargs.get("observed_horizon"), kwargs.get("sample_share", 1.0))
-    missing = [d for d in dates if (d, tag) not in cache]
-    if missing:
-        fresh = feature_panel(ws, missing, **kwargs)
-        for d, part in fresh.groupby(fresh["as_of"].dt.date):
-            cache[(d, tag)] = part
-        for d in missing:
-            cache.setdefault((d, tag), fresh.iloc[0:0])
-    return pd.concat([cache[(d, tag)] for d in dates], ignore_index=True)
+def model_config(ws: WorkspaceLike, **overrides: Any) -> dict[str, Any]:
+    """The ``[model]`` settings of ``routing.toml`` with overrides."""
+    return {**rules(ws, "routing")["model"], **{k: v for k, v in overrides.items() if v is not None}}
 
 
 def train(
     ws: WorkspaceLike,
     as_of: Any,
     horizon_months: int = 3,
-    panel_cache: dict | None = None,
-    **model_settings: Any,
+    panel_cache: PanelCache | None = None,
+    share: float | None = None,
+    **settings: Any,
 ) -> RiskModel:
-    """Train the configured model for scoring at ``as_of`` (settings from ``routing.toml``)."""
-    cfg = {**rules(ws, "routing")["model"], **model_settings}
+    """Train the configured model for scoring at ``as_of`` (settings from ``routing.toml``;
+    ``share`` fixes the training sample share, see :func:`training_panel`)."""
+    cfg = model_config(ws, **settings)
     data = training_panel(
         ws,
         as_of,
@@ -324,13 +507,22 @@ def train(
         cfg.get("train_on", "inspected"),
         panel_cache,
         cfg.get("max_train_rows"),
+        share=share,
     )
+    return fit(data, cfg, horizon_months)
+
+
+def fit(data: pd.DataFrame, cfg: dict[str, Any], horizon_months: int, kind: str | None = None) -> RiskModel:
+    """:func:`fit_model` with the ``[model]`` settings ``cfg`` (``kind`` overrides ``cfg["kind"]``)."""
     return fit_model(
         data,
-        kind=cfg.get("kind", "hgb"),
+        kind=kind or cfg.get("kind", "logit"),
         calibration_dates=int(cfg.get("calibration_months", 4)),
         min_positives=int(cfg.get("min_positives", 20)),
         random_state=int(cfg.get("random_state", 0)),
+        horizon_months=horizon_months,
+        min_random_positives=int(cfg.get("min_random_positives", 20)),
+        threads=int(cfg["threads"]) if cfg.get("threads") else None,
     )
 
 
@@ -341,68 +533,83 @@ def risk_scores(
     *,
     use_hotspots: bool = True,
     with_features: bool = False,
+    explain: int | None = None,
     **model_settings: Any,
 ) -> pd.DataFrame:
-    """Calibrated risk per business as of ``as_of``, ranked, with Chinese explanations.
+    """Risk per business as of ``as_of``: ranking score, calibrated probability, rank, explanation.
 
     Parameters
     ----------
     ws : WorkspaceLike
         The workspace.
     as_of : date-like
-        Date-like
         Planning date; nothing dated on or after it is used, for features or for training.
     horizon_months : int
         Outcome window of the target (default 3).
     use_hotspots : bool
-        Add the hotspot feature when the hotspot module is installed (only for the
-        explanation and routing; the model itself uses the smoother field rates).
+        Use the hotspot flags (a model feature and the explanation's note).
     with_features : bool
         Also return every feature column (used by the candidate routing).
+    explain : int, optional
+        Build explanations for the first ``explain`` rows by rank (default ``[model]
+        explain_rows``; ``-1`` = every row); the others are left empty (NaN). See
+        :func:`explain_scores` for more rows later.
     **model_settings
-        Model settings overriding ``[model]`` in ``routing.toml`` (``kind``,
-        ``train_months``, ``calibration_months``, ``train_on`` …).
+        Settings overriding ``[model]`` in ``routing.toml`` (``kind``, ``train_months``,
+        ``calibration_months``, ``train_on`` …).
 
     Returns
     -------
     pandas.DataFrame
         One row per business known before ``as_of``: ``business_id``, ``uscc``, ``name``,
-        ``township``, ``industry`` (GB/T 4754 class code), ``score`` (probability, 0–1), ``rank``
-        (1 = riskiest; within a calibration step by the uncalibrated model score; exact ties share the
-        lowest rank), ``explanation`` (Chinese), then ``industry_name``,
-        ``subject_type``. ``df.attrs["model"]`` holds the model's kind and training summary.
+        ``township``, ``industry`` (GB/T 4754 class code), ``score`` (calibrated probability,
+        0–1; see the module docstring for what it means), ``rank`` (1 = riskiest, by
+        ``rank_score``; only identical histories share a rank), ``explanation`` (Chinese), then
+        ``rank_score``, ``industry_name``, ``subject_type``. ``df.attrs["model"]`` holds the model's
+        kind and training summary (``calibrated_to`` says what ``score`` means);
+        ``df.attrs["risk_model"]`` the fitted :class:`RiskModel`.
     """
-    feats = features(ws, as_of, use_hotspots=use_hotspots)
-    model = train(ws, as_of, horizon_months, **model_settings)
+    day = to_date(as_of)
+    cfg = model_config(ws, **model_settings)
+    panel = feature_panel(ws, [day], use_hotspots=use_hotspots)
+    model = train(ws, day, horizon_months, **model_settings)
+    rows = int(cfg.get("explain_rows", 1000)) if explain is None else int(explain)
     return score_frame(
-        feats,
+        panel,
         model,
         with_features=with_features,
-        top=int(rules(ws, "routing")["model"].get("explain_top", 3)),
+        top=int(cfg.get("explain_top", 3)),
+        explain=rows,
+        info=business_info(ws),
     )
 
 
 def score_frame(
-    feats: pd.DataFrame, model: RiskModel, with_features: bool = False, top: int = 3
+    feats: pd.DataFrame,
+    model: RiskModel,
+    with_features: bool = False,
+    top: int = 3,
+    explain: int = -1,
+    info: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Score and explain a feature frame from :func:`~guidance_analytics.targeting.features`."""
-    out = feats.copy()
-    if out.empty:
-        out["score"] = pd.Series(dtype=float)
-        out["rank"] = pd.Series(dtype="Int64")
-        out["explanation"] = pd.Series(dtype="str")
-    else:
-        in_hotspot = out["in_hotspot"].copy()
-        out["in_hotspot"] = 0.0  # the model does not use the hotspot flag (see risk_scores)
-        out["score"] = model.predict(out)
-        raw = model.ranking(out)
-        contrib = model.contributions(out)
-        out["in_hotspot"] = in_hotspot
-        out["explanation"] = describe(out, contrib, top=top)
-        # rank by the calibrated score, ties within a calibration step broken by the model's own score
-        out["rank"] = pd.array(rank_min(out["score"].to_numpy(dtype=float), raw), dtype="Int64")
-        out = out.sort_values(["rank", "business_id"], ignore_index=True)
-    cols = [*SCORE_COLUMNS, "industry_name", "subject_type"]
+    """Score, rank and explain a feature frame (:func:`~guidance_analytics.targeting.features` or a
+    :func:`~guidance_analytics.targeting.feature_panel` of one date with ``info`` =
+    :func:`~guidance_analytics.targeting.business_info`)."""
+    out = feats.reset_index(drop=True)
+    if info is not None:
+        out = info.merge(out.drop(columns=["township"]), on="business_id", how="inner")
+    raw = model.ranking(out) if len(out) else np.zeros(0)
+    out["rank_score"] = raw
+    out["score"] = model.calibrator(raw) if model.calibrator is not None and len(out) else raw
+    out["rank"] = pd.array(rank_min(raw, raw), dtype="Int64")
+    out = out.sort_values(["rank", "business_id"], ignore_index=True)
+    out["explanation"] = pd.Series(np.nan, index=out.index, dtype="str")
+    n = len(out) if explain < 0 else min(int(explain), len(out))
+    if n:
+        head = out.iloc[:n]
+        out.loc[: n - 1, "explanation"] = describe(head, model.contributions(head), top=top).to_numpy()
+    cols = [*SCORE_COLUMNS, "rank_score", "industry_name", "subject_type"]
+    cols = [c for c in cols if c in out.columns]
     if with_features:
         cols += [c for c in out.columns if c not in cols]
     result = out[cols].copy()
@@ -410,7 +617,33 @@ def score_frame(
         "kind": model.kind,
         **{k: v for k, v in model.info.items() if k != "train_dates"},
     }
+    result.attrs["risk_model"] = model
+    result.attrs["explain_top"] = top
     return result
+
+
+def explain_scores(
+    scores: pd.DataFrame, rows: Any = None, *, model: RiskModel | None = None, top: int | None = None
+) -> pd.DataFrame:
+    """Fill the explanations of ``rows`` (index labels; default every row still without one).
+
+    ``scores`` must hold the feature columns (:func:`risk_scores` with ``with_features=True``, or
+    rows derived from it); the model is ``model`` or ``scores.attrs["risk_model"]``. Returns a
+    copy with ``explanation`` filled there.
+    """
+    model = model if model is not None else scores.attrs.get("risk_model")
+    if model is None:
+        raise ValueError("no risk model: pass model= or use risk_scores(..., with_features=True)")
+    out = scores.copy()
+    if "explanation" not in out.columns:
+        out["explanation"] = pd.Series(np.nan, index=out.index, dtype="str")
+    idx = out.index if rows is None else pd.Index(rows)
+    todo = idx[out.loc[idx, "explanation"].isna().to_numpy()]
+    if len(todo):
+        part = out.loc[todo]
+        n = int(top if top is not None else scores.attrs.get("explain_top", 3))
+        out.loc[todo, "explanation"] = describe(part, model.contributions(part), top=n).to_numpy()
+    return out
 
 
 def rank_min(score: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:

@@ -180,7 +180,9 @@ def _reasons(r: Any, cfg: dict[str, Any], as_of: dt.date) -> tuple[list[str], st
             out.append(f"近12个月投诉举报{int(r.cmp_12m)}件（未经核实属实{int(r.unsub_12m)}件）")
         if hotspot:
             out.append(hotspot)
-        out.append(f"风险分{r.score:.2f}（第{int(r.rank)}位）：{r.explanation}")
+        risk = f"风险分{r.score:.2f}（第{int(r.rank)}位）"
+        # explanations are built for the listed rows only; the selection adds the missing ones
+        out.append(f"{risk}：{r.explanation}" if isinstance(r.explanation, str) else risk)
         matter = matter or "风险提示"
     return out, matter
 

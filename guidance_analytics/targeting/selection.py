@@ -32,7 +32,9 @@ import pandas as pd
 
 from ..core import WorkspaceLike, rules, to_date
 from .catalogue import match_catalog
-from .risk import risk_scores
+from .fairness import population_counts
+from .feature_table import business_info
+from .risk import explain_scores, risk_scores
 from .routing import ENFORCEMENT, route
 
 log = logging.getLogger(__name__)
@@ -263,6 +265,7 @@ def candidates(
     pool["inclusion_prob"] = 0.0
     pool.loc[chosen.index, "inclusion_prob"] = chosen["inclusion_prob"]
     guidance = pool[pool["status"] == "入选"].copy()
+    guidance = _explain_reminders(guidance, scores)
     enforcement["inclusion_prob"] = 1.0
     order = {a: i for i, a in enumerate((*GUIDANCE_ACTIONS, ENFORCEMENT))}
     out = pd.concat([guidance, enforcement], ignore_index=True)
@@ -277,8 +280,32 @@ def candidates(
         cooldown_days=days,
         draw=use_draw,
         model=scores.attrs.get("model", {}),
+        population=population_counts(_with_section(ws, scores)),
     )
     return result
+
+
+def _with_section(ws: WorkspaceLike, scores: pd.DataFrame) -> pd.DataFrame:
+    cols = [
+        c for c in ("business_id", "township", "subject_type", "industry", "section") if c in scores.columns
+    ]
+    frame = scores[cols]
+    if "section" not in frame.columns:
+        frame = frame.merge(business_info(ws)[["business_id", "section"]], on="business_id", how="left")
+    return frame
+
+
+def _explain_reminders(guidance: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """Add the risk explanation to the reasons of selected 提示提醒 rows that lack one (scores
+    explain only the top rows; the rest are explained once they are listed)."""
+    model = scores.attrs.get("risk_model")
+    todo = guidance.index[(guidance["action"] == "提示提醒") & guidance["explanation"].isna()]
+    if model is None or not len(todo):
+        return guidance
+    done = explain_scores(guidance.loc[todo], model=model, top=int(scores.attrs.get("explain_top", 3)))
+    guidance.loc[todo, "explanation"] = done["explanation"]
+    guidance.loc[todo, "reasons"] = guidance.loc[todo, "reasons"] + "：" + done["explanation"]
+    return guidance
 
 
 def routing_params(cfg: dict[str, Any], day: Any) -> dict[str, Any]:

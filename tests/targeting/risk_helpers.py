@@ -32,12 +32,30 @@ def business(
     )
 
 
-def permit(con: Any, bid: str, decided: str, item: str = "食品经营许可", valid_to: str | None = None) -> None:
+# Records carry the township and industry class of their business (as bureau exports do): the
+# features read a business's field from its records as of the planning date.
+
+
+def permit(
+    con: Any,
+    bid: str,
+    decided: str,
+    item: str = "食品经营许可",
+    valid_to: str | None = None,
+    industry: str | None = None,
+) -> None:
+    """A licence; ``industry`` overrides the class written on it (default: the business's)."""
     con.execute(
-        "INSERT INTO permits (permit_key, business_id, permit_item, certificate_name, decision_date, valid_to) "
-        "VALUES ($k, $b, $i, $i, $d, $v)",
+        "INSERT INTO permits (permit_key, business_id, permit_item, certificate_name, decision_date, valid_to, "
+        "township, industry_code) SELECT $k, $b, $i, $i, $d, $v, b.township, b.industry_code "
+        "FROM (SELECT 1) LEFT JOIN businesses b ON b.business_id = $b",
         {"k": f"P{next(_ids)}", "b": bid, "i": item, "d": decided, "v": valid_to},
     )
+    if industry is not None:
+        con.execute(
+            "UPDATE permits SET industry_code = $c WHERE business_id = $b AND decision_date = $d",
+            {"c": industry, "b": bid, "d": decided},
+        )
 
 
 def inspection(
@@ -47,11 +65,14 @@ def inspection(
     result: str = "未发现问题",
     violation: str | None = None,
     problems: int | None = None,
+    kind: str = "日常检查",
 ) -> None:
     con.execute(
-        "INSERT INTO inspections (inspection_no, inspected_on, business_id, result, violation_type, problem_count) "
-        "VALUES ($k, $d, $b, $r, $v, $p)",
+        "INSERT INTO inspections (inspection_no, inspected_on, business_id, result, violation_type, problem_count, "
+        "inspection_type, township, industry_code) SELECT $k, $d, $b, $r, $v, $p, $t, b.township, b.industry_code "
+        "FROM (SELECT 1) LEFT JOIN businesses b ON b.business_id = $b",
         {
+            "t": kind,
             "k": f"I{next(_ids)}",
             "d": day,
             "b": bid,
@@ -97,8 +118,9 @@ def penalty(
 
 
 def populate_history(con: Any, n: int = 80, start_year: int = 2022, end_year: int = 2024) -> set[str]:
-    """A seeded population: every 5th business is risky (a problem at 70 % of inspections, a
-    substantiated complaint after a third of them); others have a problem at 12 % of inspections.
+    """A seeded population: every 5th business is risky (a problem at 70 % of inspections, 60 % of
+    them 责令限期整改, a substantiated complaint after a third of them); others have a problem at
+    12 % of inspections (a quarter of them 责令限期整改).
     Each business is inspected every two months.
 
     Returns the ids of the risky businesses.
@@ -124,9 +146,8 @@ def populate_history(con: Any, n: int = 80, start_year: int = 2022, end_year: in
                 visit += 1
                 day = f"{year}-{month:02d}-{1 + k % 27:02d}"
                 bad = rng.random() < (0.7 if is_risky else 0.12)
-                result = (
-                    ("责令限期整改" if rng.random() < 0.4 else "发现问题已当场整改") if bad else "未发现问题"
-                )
+                serious = rng.random() < (0.6 if is_risky else 0.25)
+                result = ("责令限期整改" if serious else "发现问题已当场整改") if bad else "未发现问题"
                 inspection(con, bid, day, result)
                 if is_risky and bad and rng.random() < 0.33:
                     complaint(con, bid, day, "属实")

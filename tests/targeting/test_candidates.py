@@ -14,6 +14,7 @@ from guidance_analytics.targeting import (
     REVIEW_HEADERS,
     audit_groups,
     candidates,
+    fairness_audit,
     inclusion_probabilities,
     parse_capacity,
     systematic_draw,
@@ -119,10 +120,12 @@ def test_open_case_is_excluded_from_guidance(ws):
 def test_capacity_keeps_the_highest_scores(ws):
     cands = candidates(ws, AS_OF, capacity={"约谈": 1}, use_hotspots=False)
     interviews = cands[cands["action"] == "约谈"]
-    # fallback scores n/(1+n): SUB3 has 3 substantiated complaints (0.75), CASEDONE 2 events (0.67)
-    assert list(interviews["business_id"]) == ["SUB3"]
+    # too few examples: the field prior ranks. CASEDONE's one inspection was serious: (1 + 3r) / 4;
+    # SUB3 was never inspected: its field's rate r < 1, lower
+    assert cands.attrs["model"]["kind"] == "prior"
+    assert list(interviews["business_id"]) == ["CASEDONE"]
     pool = cands.attrs["pool"].set_index("business_id")
-    assert pool.loc["CASEDONE", "status"] == "超出容量"
+    assert pool.loc["SUB3", "status"] == "超出容量"
     assert interviews["inclusion_prob"].eq(1.0).all()
 
 
@@ -234,7 +237,13 @@ def test_review_file_layout(ws, tmp_path):
     headers = [c.value for c in sheet[3]]
     assert headers == list(REVIEW_HEADERS)
     rows = [dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(min_row=4, values_only=True)]
-    assert {r["主体标识"] for r in rows} == {"SUB3", "MINOR", "MAJOR", "EXPIRE", "UNSUB"}
+    assert {r["主体标识"] for r in rows} == {
+        "CASEDONE",
+        "MINOR",
+        "MAJOR",
+        "EXPIRE",
+        "UNSUB",
+    }  # 约谈 capacity 1
     assert all(r["建议方式"] != "移送执法" and r["是否采纳"] is None for r in rows)
     dv = sheet.data_validations.dataValidation[0]
     column = openpyxl.utils.get_column_letter(headers.index("是否采纳") + 1)
@@ -264,3 +273,13 @@ def test_cli_writes_the_review_file(ws, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert out.exists() and "约谈：1 户" in result.output and "移送执法：3 户" in result.output
+
+
+def test_audit_compares_the_pool_with_every_business_scored(ws):
+    cands = candidates(ws, AS_OF, capacity=100, use_hotspots=False)
+    audit = fairness_audit(ws, cands).set_index(["action", "dimension", "group"])
+    # all 14 businesses of the scenario are known before as_of, all in 南麻街道 (the default)
+    town = audit.loc[("全部", "乡镇", "南麻街道")]
+    assert town["n_population"] == 14 and town["share_population"] == 1.0
+    assert town["pool_ratio"] == pytest.approx(1.0) and not town["pool_flagged"]
+    assert town["n_at_risk"] == len(cands.attrs["pool"])
