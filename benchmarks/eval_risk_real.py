@@ -304,7 +304,7 @@ def default_model(ws: object, **overrides: object) -> dict[str, Scorer]:
     def scores(as_of: pd.Timestamp) -> pd.DataFrame:
         day = pd.Timestamp(as_of)
         if day not in cache:  # one call per date serves both scorers (a few MB per date)
-            cache[day] = ws.risk_scores(day.date(), **overrides)  # type: ignore[attr-defined]
+            cache[day] = ws.risk_scores(day.date(), explain=0, **overrides)  # type: ignore[attr-defined]
         return cache[day]
 
     def by_score(as_of: pd.Timestamp) -> pd.DataFrame:
@@ -550,8 +550,9 @@ def pooled_table(res: dict[str, pd.DataFrame]) -> str:
     ratio = res["ratio"]
     lines = [
         "| scorer | lift@5% | lift@10% [95% CI] | lift@20% | precision@10% | recall@10% | "
-        "ties at 10% cut (max / mean per date) | ÷ best rule @10% [95% CI] | distinct scores (min) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "ties at 10% cut (max / mean per date) | ties at 5/10/20% (max) | ÷ best rule @10% [95% CI] | "
+        "distinct scores (min) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in p["scorer"].unique():
         rows = {r.share: r for r in p[p["scorer"] == name].itertuples()}
@@ -565,7 +566,8 @@ def pooled_table(res: dict[str, pd.DataFrame]) -> str:
         lines.append(
             f"| {name} | {rows[0.05].lift:.2f} | {r10.lift:.2f} [{r10.lift_lo:.2f}–{r10.lift_hi:.2f}] | "
             f"{rows[0.2].lift:.2f} | {r10.precision:.3f} | {r10.recall:.3f} | "
-            f"{r10.ties_at_cut} / {r10.ties_mean:.0f} | {qtxt} | {r10.distinct} |"
+            f"{r10.ties_at_cut} / {r10.ties_mean:.0f} | "
+            f"{rows[0.05].ties_at_cut}/{r10.ties_at_cut}/{rows[0.2].ties_at_cut} | {qtxt} | {r10.distinct} |"
         )
     base = p[(p["share"] == 0.1)].iloc[0]
     best = ratio[ratio["share"] == 0.1]["best_rule"].iloc[0] if len(ratio) else "?"
@@ -604,6 +606,92 @@ def planning_dates(first: str, count: int) -> list[pd.Timestamp]:
     return [pd.Timestamp(first) + pd.DateOffset(months=i) for i in range(count)]
 
 
+def oracles(ws: object, data_dir: Path) -> dict[str, Scorer]:
+    """Ceilings from the simulation's truth (no real register has them; no model reads them).
+
+    ``oracle_latent``: the business's persistent risk only (``truth.csv``). ``oracle_state``: the
+    full serious-finding log-odds of the planning month (``risk_state.npz``: latent + transient
+    state + new-business + size shift): what a scorer that knew everything about the world on the
+    planning date would rank by — a fair ceiling, since the label depends on the transient state.
+    """
+    out: dict[str, Scorer] = {}
+    ids = ws.table("businesses")[["business_id", "uscc"]]  # type: ignore[attr-defined]
+    if (data_dir / "truth.csv").exists():
+        truth = pd.read_csv(data_dir / "truth.csv", encoding="utf-8-sig")
+        latent = ids.merge(truth[["uscc", "latent"]], on="uscc").rename(columns={"latent": "score"})
+
+        def oracle_latent(as_of: pd.Timestamp) -> pd.DataFrame:
+            return latent[["business_id", "score"]]
+
+        out["oracle_latent"] = oracle_latent
+    if (data_dir / "risk_state.npz").exists():
+        z = np.load(data_dir / "risk_state.npz")
+        months = list(z["months"])
+        column = pd.Series(np.arange(len(z["uscc"])), index=z["uscc"])
+        known = ids[ids["uscc"].isin(column.index)]
+        cols = column.loc[known["uscc"]].to_numpy()
+
+        def oracle_state(as_of: pd.Timestamp) -> pd.DataFrame:
+            m = months.index(str(pd.Timestamp(as_of).to_period("M")))
+            return pd.DataFrame(
+                {"business_id": known["business_id"].to_numpy(), "score": z["shift"][m, cols]}
+            )
+
+        out["oracle_state"] = oracle_state
+    return out
+
+
+def run_one(args: argparse.Namespace, seed: int, dates: list[pd.Timestamp], n_boot: int) -> dict:
+    """Build one world (seed), score every date with every scorer, evaluate both populations."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="eval_risk_") as tmp:
+        work = Path(args.workspace) / f"seed{seed}" if args.workspace else Path(tmp)
+        ws, data_dir = build_workspace(work, args.data, businesses=args.businesses, seed=seed)
+        t_import = time.perf_counter() - t0
+        scorers = baselines(ws, args.horizon)
+        if args.hgb:
+            scorers["package_hgb"] = cached(default_model(ws, kind="hgb")["default"])
+        if args.oracle:
+            scorers.update(oracles(ws, data_dir))
+        results = {}
+        for population in ("inspected", "random"):
+            results[population] = evaluate(
+                ws, scorers, dates, horizon_months=args.horizon, n_boot=n_boot, population=population
+            )
+    return {"seed": seed, "results": results, "t_import": t_import, "total": time.perf_counter() - t0}
+
+
+def seeds_table(runs: list[dict], population: str = "inspected", share: float = 0.1) -> str:
+    """Pooled lift at ``share`` and its ratio to the best rule, per scorer and seed (with CIs)."""
+    seeds = [r["seed"] for r in runs]
+    names = list(runs[0]["results"][population]["pooled"]["scorer"].unique())
+    head = (
+        ["scorer"] + [f"seed {s}: lift [CI]" for s in seeds] + [f"seed {s}: ÷ best rule [CI]" for s in seeds]
+    )
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in names:
+        lifts, ratios = [], []
+        for r in runs:
+            res = r["results"][population]
+            p = res["pooled"]
+            row = p[(p["scorer"] == name) & np.isclose(p["share"], share)].iloc[0]
+            lifts.append(f"{row.lift:.2f} [{row.lift_lo:.2f}–{row.lift_hi:.2f}]")
+            q = res["ratio"][(res["ratio"]["scorer"] == name) & np.isclose(res["ratio"]["share"], share)]
+            ratios.append(
+                f"{q['ratio'].iloc[0]:.2f} [{q['ratio_lo'].iloc[0]:.2f}–{q['ratio_hi'].iloc[0]:.2f}]"
+                if len(q)
+                else ""
+            )
+        lines.append("| " + " | ".join([name, *lifts, *ratios]) + " |")
+    best = [r["results"][population]["ratio"] for r in runs]
+    rules = [b[np.isclose(b["share"], share)]["best_rule"].iloc[0] if len(b) else "?" for b in best]
+    lines.append("")
+    lines.append(
+        "Best simple rule per seed: " + ", ".join(f"{s}: {b}" for s, b in zip(seeds, rules, strict=True))
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Risk ranking vs simple rules (issue 10 evidence).")
     ap.add_argument("--quick", action="store_true", help="4 planning dates, 200 bootstrap replicates")
@@ -611,57 +699,61 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workspace", help="work folder (default: a temporary one)")
     ap.add_argument("--businesses", type=int, default=12000)
     ap.add_argument("--seed", type=int, default=7, help="seed of the generated data")
+    ap.add_argument("--seeds", help="several seeds, comma-separated (e.g. 7,11,3): one world each")
     ap.add_argument("--first", default="2023-07-01", help="first planning date")
     ap.add_argument("--dates", type=int, default=13)
     ap.add_argument("--horizon", type=int, default=3)
     ap.add_argument("--boot", type=int, default=1000)
-    ap.add_argument("--oracle", action="store_true", help="add the simulation's latent risk (truth.csv)")
+    ap.add_argument(
+        "--oracle", action="store_true", help="add the simulation's ceilings (truth.csv, risk_state.npz)"
+    )
+    ap.add_argument("--hgb", action="store_true", help="also the package's tree model (kind='hgb')")
     ap.add_argument("--out", help="write the tables (markdown) and CSVs with this path prefix")
     args = ap.parse_args(argv)
     n_dates, n_boot = (4, 200) if args.quick else (args.dates, args.boot)
     dates = planning_dates(args.first, n_dates)
+    seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else [args.seed]
+    if args.data and len(seeds) > 1:
+        ap.error("--seeds generates worlds; it cannot be combined with --data")
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="eval_risk_") as tmp:
-        work = Path(args.workspace or tmp)
-        ws, data_dir = build_workspace(work, args.data, businesses=args.businesses, seed=args.seed)
-        t_import = time.perf_counter() - t0
-        scorers = baselines(ws, args.horizon)
-        if args.oracle and (data_dir / "truth.csv").exists():
-            truth = pd.read_csv(data_dir / "truth.csv", encoding="utf-8-sig")
-            ids = ws.table("businesses")[["business_id", "uscc"]]
-            latent = ids.merge(truth[["uscc", "latent"]], on="uscc")
-
-            def oracle(as_of: pd.Timestamp) -> pd.DataFrame:
-                return latent.rename(columns={"latent": "score"})[["business_id", "score"]]
-
-            scorers["oracle_latent"] = oracle
-        out = []
+    runs = [run_one(args, seed, dates, n_boot) for seed in seeds]
+    out = []
+    for run in runs:
+        label = f"seed {run['seed']}" if not args.data else args.data
         for population in ("inspected", "random"):
-            res = evaluate(
-                ws, scorers, dates, horizon_months=args.horizon, n_boot=n_boot, population=population
-            )
+            res = run["results"][population]
             title = (
                 "All inspected businesses (mostly targeted inspections)"
                 if population == "inspected"
                 else "双随机抽查 only (unbiased random draw)"
             )
-            out.append(f"## {title}\n\n{pooled_table(res)}\n")
+            out.append(f"## {label} — {title}\n\n{pooled_table(res)}\n")
             if population == "inspected":
-                out.append(f"### Lift at the top 10 % per planning date\n\n{per_date_table(res)}\n")
+                out.append(f"### {label} — lift at the top 10 % per planning date\n\n{per_date_table(res)}\n")
                 secs = res["pooled"].drop_duplicates("scorer").set_index("scorer")["seconds"]
+                out.append(
+                    f"Import {run['t_import']:.1f} s; scoring seconds over all dates: "
+                    + ", ".join(f"{k} {v:.1f}" for k, v in secs.items())
+                    + f"; total {run['total']:.0f} s.\n"
+                )
             if args.out:
                 prefix = Path(args.out)
                 prefix.parent.mkdir(parents=True, exist_ok=True)
-                res["per_date"].to_csv(f"{prefix}_{population}_per_date.csv", index=False)
-                res["pooled"].to_csv(f"{prefix}_{population}_pooled.csv", index=False)
-                res["ratio"].to_csv(f"{prefix}_{population}_ratio.csv", index=False)
+                tag = f"_seed{run['seed']}" if len(runs) > 1 else ""
+                res["per_date"].to_csv(f"{prefix}{tag}_{population}_per_date.csv", index=False)
+                res["pooled"].to_csv(f"{prefix}{tag}_{population}_pooled.csv", index=False)
+                res["ratio"].to_csv(f"{prefix}{tag}_{population}_ratio.csv", index=False)
+    if len(runs) > 1:
+        summary = [
+            f"## Over seeds — {population}: pooled top-10 % lift and ratio to the best rule\n\n"
+            f"{seeds_table(runs, population)}\n"
+            for population in ("inspected", "random")
+        ]
+        out = summary + out
     header = (
         f"# Risk ranking vs simple rules — {'generated' if not args.data else args.data} data, "
         f"{n_dates} planning dates from {args.first}, horizon {args.horizon} months, "
-        f"{n_boot} bootstrap replicates (clustered by business)\n\n"
-        f"Import {t_import:.1f} s; scoring seconds over all dates: "
-        + ", ".join(f"{k} {v:.1f}" for k, v in secs.items())
-        + f"; total {time.perf_counter() - t0:.0f} s.\n"
+        f"{n_boot} bootstrap replicates (clustered by business); total {time.perf_counter() - t0:.0f} s\n"
     )
     text = header + "\n" + "\n".join(out)
     print(text)
