@@ -292,7 +292,16 @@ class Workspace:
         **model_settings: Any,
     ) -> pd.DataFrame:
         return targeting_stage.backtest(
-            self, start, end, horizon_months, step_months, k, observe, n_boot=n_boot, progress=progress, **model_settings
+            self,
+            start,
+            end,
+            horizon_months,
+            step_months,
+            k,
+            observe,
+            n_boot=n_boot,
+            progress=progress,
+            **model_settings,
         )
 
     @delegates_to(targeting_stage.backtest_records)

@@ -558,7 +558,9 @@ def backtest(
     pops = ("inspected", "random") if observe == "both" else (observe,)
     if observe == "any":  # the earlier name of the inspected population
         pops = ("inspected",)
-    records = backtest_records(ws, start, end, horizon_months, step_months, progress=progress, **model_settings)
+    records = backtest_records(
+        ws, start, end, horizon_months, step_months, progress=progress, **model_settings
+    )
     out = backtest_metrics(
         records,
         k,
