@@ -24,6 +24,7 @@ from . import ingest as ingest_stage
 from . import register as register_stage
 from . import targeting as targeting_stage
 from .core import Store, prepare_folders
+from .effects import EffectStudy, WorkReport
 from .ingest import ImportResult
 
 DB_NAME = "workspace.duckdb"
@@ -484,7 +485,7 @@ class Workspace:
         *,
         as_of: Any = None,
         methods: Any = None,
-        controls_per_case: int = 3,
+        controls_per_case: int | None = None,
         n_boot: int = 500,
         seed: int = 0,
         cases: pd.DataFrame | None = None,
@@ -501,3 +502,46 @@ class Workspace:
             cases=cases,
             caliper=caliper,
         )
+
+    @delegates_to(effects_stage.effect_study)
+    def effect_study(
+        self,
+        window_months: int = 6,
+        *,
+        as_of: Any = None,
+        methods: Any = None,
+        controls_per_case: int | None = None,
+        n_boot: int = 500,
+        seed: int = 0,
+        cases: pd.DataFrame | None = None,
+        caliper: float | None = None,
+        censoring: str | None = None,
+        use_risk_score: bool | None = None,
+    ) -> EffectStudy:
+        return effects_stage.effect_study(
+            self,
+            window_months,
+            as_of=as_of,
+            methods=methods,
+            controls_per_case=controls_per_case,
+            n_boot=n_boot,
+            seed=seed,
+            cases=cases,
+            caliper=caliper,
+            censoring=censoring,
+            use_risk_score=use_risk_score,
+        )
+
+    @delegates_to(effects_stage.randomised_effects)
+    def randomised_effects(self, window_months: int = 6, *, as_of: Any = None) -> pd.DataFrame:
+        return effects_stage.randomised_effects(self, window_months, as_of=as_of)
+
+    @delegates_to(effects_stage.follow_up_due)
+    def follow_up_due(
+        self, as_of: Any = None, *, result_days: int | None = None, revisit_days: int | None = None
+    ) -> pd.DataFrame:
+        return effects_stage.follow_up_due(self, as_of, result_days=result_days, revisit_days=revisit_days)
+
+    @delegates_to(effects_stage.work_report)
+    def work_report(self, start: Any, end: Any, *, window_months: int = 6, n_boot: int = 300) -> WorkReport:
+        return effects_stage.work_report(self, start, end, window_months=window_months, n_boot=n_boot)

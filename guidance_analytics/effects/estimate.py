@@ -1,7 +1,7 @@
-"""Difference-in-differences estimates, bootstrap intervals and honest Chinese sentences.
+"""Verdicts and Chinese sentences of the effect figures: never an effect the interval does not carry.
 
-Works on the per-case table of :func:`guidance_analytics.effects.follow_up_cases` (no DuckDB, no
-workspace). Part of :mod:`guidance_analytics.effects`.
+Works on the summary rows built by :func:`guidance_analytics.effects.guidance_effects` (no
+DuckDB, no workspace). Part of :mod:`guidance_analytics.effects`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Outcomes counted per business and window; ``violations_per_inspection`` is derived from two.
+#: Outcomes counted per business and month.
 COUNT_OUTCOMES = ("violations", "penalties", "substantiated_complaints", "inspections")
-RATIO_OUTCOME = "violations_per_inspection"
 ALL_METHODS = "全部"
+#: The verdicts, in the order people read them.
+EFFECTIVE, NO_CHANGE, NOT_REDUCED, UNDECIDED = "有效", "无显著变化", "未见减少", "数据不足以判断"
+VERDICTS = (EFFECTIVE, NO_CHANGE, NOT_REDUCED, UNDECIDED)
 
 SUMMARY_COLUMNS = [
     "method",
@@ -25,6 +27,7 @@ SUMMARY_COLUMNS = [
     "n_entries",
     "n_pending",
     "n_unmatched",
+    "n_excluded",
     "n_cases",
     "n_controls",
     "guided_pre",
@@ -36,218 +39,129 @@ SUMMARY_COLUMNS = [
     "naive_ci_high",
     "control_change",
     "did",
+    "estimate",
     "ci_low",
     "ci_high",
+    "relative_change",
+    "rel_ci_low",
+    "rel_ci_high",
+    "pretrend_p",
+    "placebo",
+    "placebo_ci_low",
+    "placebo_ci_high",
     "significant",
+    "verdict",
+    "reason",
     "interpretation",
 ]
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """Ratio of sums along the last axis; NaN where nothing was inspected."""
-    top, bottom = num.sum(axis=-1), den.sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.nan)
+def _finite(*values: Any) -> bool:
+    return all(v is not None and np.isfinite(float(v)) for v in values)
 
 
-def _values(cases: pd.DataFrame, outcome: str) -> dict[str, np.ndarray]:
-    """Arrays gp, gq, cp, cq (guided/control, pre/post) of one count outcome."""
-    return {
-        key: cases[f"{group}_{when}_{outcome}"].to_numpy(dtype=float)
-        for key, group, when in (
-            ("gp", "guided", "pre"),
-            ("gq", "guided", "post"),
-            ("cp", "control", "pre"),
-            ("cq", "control", "post"),
+def verdict(row: dict[str, Any], *, min_cases: int, check_level: float = 0.05) -> tuple[str, str]:
+    """(verdict, Chinese reason) of one summary row.
+
+    有效 only when the interval lies below 0, at least ``min_cases`` cases were evaluated, the
+    pre-trend test does not reject (p ≥ ``check_level``) and the placebo shows no effect of the
+    same sign. 未见减少: the interval lies above 0. 无显著变化: the interval contains 0.
+    数据不足以判断: too few cases, no interval, or a failed check.
+
+    >>> verdict({"n_cases": 3, "ci_low": -2.0, "ci_high": -1.0}, min_cases=10)[0]
+    '数据不足以判断'
+    >>> verdict({"n_cases": 40, "ci_low": -0.5, "ci_high": 0.2, "pretrend_p": 0.6}, min_cases=10)[0]
+    '无显著变化'
+    """
+    n = int(row.get("n_cases", 0) or 0)
+    if n == 0:
+        return UNDECIDED, "尚无随访期已满且找到可比对照的指导记录"
+    if n < min_cases:
+        return UNDECIDED, f"可评估户次仅{n}（少于{min_cases}），样本过少，不能据此得出结论"
+    low, high = row.get("ci_low"), row.get("ci_high")
+    if not _finite(low, high):
+        return UNDECIDED, "无法计算置信区间"
+    p = row.get("pretrend_p")
+    if _finite(p) and float(p) < check_level:
+        return UNDECIDED, (
+            f"指导前被指导主体与对照主体的走势不一致（前趋势检验 p={float(p):.3f}），"
+            "对照组不能代表“未受指导时会怎样”"
         )
-    }
-
-
-def _stats(cases: pd.DataFrame, outcome: str, idx: np.ndarray | None) -> dict[str, Any]:
-    """Group means, naive change and DiD of one outcome; with ``idx`` (resamples × n) their draws."""
-    if outcome == RATIO_OUTCOME:
-        v, i = _values(cases, "violations"), _values(cases, "inspections")
-        take = (lambda a: a[idx]) if idx is not None else (lambda a: a)
-        means = {k: _ratio(take(v[k]), take(i[k])) for k in v}
-    else:
-        v = _values(cases, outcome)
-        means = {k: (a[idx] if idx is not None else a).mean(axis=-1) for k, a in v.items()}
-    naive = means["gq"] - means["gp"]
-    control = means["cq"] - means["cp"]
-    return {**means, "naive": naive, "control": control, "did": naive - control}
-
-
-def _interval(draws: np.ndarray, level: float) -> tuple[float, float]:
-    draws = draws[np.isfinite(draws)]
-    if draws.size == 0:
-        return np.nan, np.nan
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(draws, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-def _trend(before: float, after: float, unit: str, w: int) -> str:
-    if after < before:
-        return f"由指导前{w}个月的{before:.2f}{unit}降至指导后{w}个月的{after:.2f}{unit}"
-    if after > before:
-        return f"由指导前{w}个月的{before:.2f}{unit}升至指导后{w}个月的{after:.2f}{unit}"
-    return f"指导前后{w}个月均为{before:.2f}{unit}"
+    pl, ph = row.get("placebo_ci_low"), row.get("placebo_ci_high")
+    placebo_same_sign = _finite(pl, ph) and ((high < 0 and ph < 0) or (low > 0 and pl > 0))
+    if placebo_same_sign:
+        return (
+            UNDECIDED,
+            "安慰剂检验（未受指导的主体充当被指导主体）也得出同方向的“效果”，比较方法在这批数据上不可靠",
+        )
+    if high < 0:
+        return EFFECTIVE, "置信区间整体小于0：指导后问题数显著少于可比的未受指导主体"
+    if low > 0:
+        return NOT_REDUCED, "置信区间整体大于0：指导后问题数反而多于可比的未受指导主体，不能认定有效"
+    return NO_CHANGE, "置信区间包含0：数据与“没有效果”相符，不能认定指导有效，也不能认定无效"
 
 
 def interpret(
-    row: dict[str, Any], *, label: str, unit: str, min_cases: int, level: float, subject: str = "被指导主体"
+    row: dict[str, Any], *, label: str, unit: str, level: float, subject: str = "被指导主体"
 ) -> str:
-    """The Chinese sentence of one summary row (see :func:`summarise_effects`)."""
-    w, who = row["window_months"], "" if row["method"] == ALL_METHODS else f"「{row['method']}」"
+    """The Chinese sentence of one summary row (figures, verdict and its reason)."""
+    w = row["window_months"]
+    who = "" if row["method"] == ALL_METHODS else f"「{row['method']}」"
     as_of = f"{pd.Timestamp(row['as_of']):%Y-%m-%d}"
     if row["n_entries"] == 0:
-        return f"登记簿中尚无{who}行政指导记录，暂无可评估的效果。"
+        return f"登记簿中尚无{who}行政指导记录，暂无可评估的效果。结论：{row['verdict']}。"
     if row["n_cases"] == 0:
         text = (
             f"共{row['n_entries']}条{who}指导记录，其中{row['n_pending']}条指导后{w}个月的随访期"
             f"截至{as_of}尚未期满"
         )
         if row["n_unmatched"]:
-            text += f"，{row['n_unmatched']}条找不到同行业未受指导的对照主体"
-        return text + "；尚无可评估的记录，请待随访期满后再评估。"
+            text += f"，{row['n_unmatched']}条找不到可比的未受指导主体"
+        if row.get("n_excluded"):
+            text += f"，{row['n_excluded']}条因指导前已受指导或指导前数据不足未评估"
+        return text + f"。结论：{row['verdict']}（{row['reason']}）。"
     pct = f"{level:.0%}"
-    means = [row[k] for k in ("guided_pre", "guided_post", "control_pre", "control_post")]
-    if not np.all(np.isfinite(means)):
-        return (
-            f"{label}：{subject}{who}（{row['n_cases']}户次）或其对照主体在指导前或指导后{w}个月内没有检查记录，"
-            "无法计算此项。"
-        )
-    if max(abs(m) for m in means) == 0:
-        return (
-            f"{label}：{subject}{who}（{row['n_cases']}户次）及其对照主体指导前后{w}个月均无此类记录，"
-            "无法据此评估效果。"
-        )
     parts = [
-        f"{label}：{subject}{who}（{row['n_cases']}户次）平均"
-        f"{_trend(row['guided_pre'], row['guided_post'], unit, w)}（简单前后对比{row['naive_change']:+.2f}{unit}）；"
-        f"匹配的未受指导对照主体同期{_trend(row['control_pre'], row['control_post'], unit, w)}。"
+        f"{label}：{subject}{who}（{row['n_cases']}户次）指导后{w}个月平均{row['guided_post']:.2f}{unit}"
+        f"（指导前同等时长{row['guided_pre']:.2f}{unit}，简单前后对比{row['naive_change']:+.2f}{unit}）；"
+        f"可比的未受指导主体（按指导前记录和风险匹配并校正）同期{row['control_post']:.2f}{unit}。"
     ]
-    low, high, did = row["ci_low"], row["ci_high"], row["did"]
-    if np.isfinite(did):
-        ci = f"{pct}置信区间{low:+.2f}至{high:+.2f}" if np.isfinite(low) else "样本太少，无法计算置信区间"
-        parts.append(f"扣除对照组同期变化后，双重差分估计为{did:+.2f}{unit}（{ci}）。")
-    if row["n_cases"] < min_cases:
-        parts.append(
-            f"可评估记录仅{row['n_cases']}条（少于{min_cases}条），样本过少，以上数字仅用于演示方法，"
-            "不能据此得出结论。"
+    if _finite(row["estimate"]):
+        ci = (
+            f"{pct}置信区间{row['ci_low']:+.2f}至{row['ci_high']:+.2f}"
+            if _finite(row["ci_low"], row["ci_high"])
+            else "无法计算置信区间"
         )
-    elif not (np.isfinite(low) and np.isfinite(high)) or low <= 0 <= high:
-        parts.append("差异不显著，不能据此认定指导有效。")
-    elif row["outcome"] == "inspections":
+        rel = f"，约{row['relative_change']:+.0%}" if _finite(row["relative_change"]) else ""
+        parts.append(f"指导效果估计为{row['estimate']:+.2f}{unit}{rel}（{ci}）。")
+    if _finite(row.get("pretrend_p")):
+        parts.append(f"前趋势检验 p={row['pretrend_p']:.2f}。")
+    if row["outcome"] == "inspections":
+        parts.append("被检查次数反映的是执法力度，不作为指导效果的结论，解读违法问题数时应一并参考。")
+        return "".join(parts)
+    parts.append(f"结论：{row['verdict']}（{row['reason']}）。")
+    naive = row["naive_change"]
+    if _finite(naive, row["control_change"]) and naive < 0 and row["control_change"] < 0:
         parts.append(
-            f"{subject}被检查次数相对对照组有显著变化；违法问题数取决于是否被检查，"
-            "应结合“每次检查发现问题数”一并解读。"
-        )
-    elif high < 0:
-        parts.append(
-            "指导后下降幅度显著大于对照组，提示指导可能减少了问题；但这是观察性比较，仍可能受未观测因素影响。"
-        )
-    else:
-        parts.append("指导后相对对照组反而增加（可能是指导后检查更频繁、发现更多问题），不能认定指导有效。")
-    naive, common = row["naive_change"], row["control_change"]
-    if row["outcome"] != "inspections" and naive < 0 and common < 0.05 * naive:
-        parts.append(
-            f"注意：{subject}多因近期记录较差而被选中，其指标本会自然回落（向均值回归）；对照组同期也变化了"
-            f"{common:+.2f}{unit}，简单前后对比中约{min(common / naive, 1):.0%}的下降并非指导所致，"
-            "应以扣除对照组后的估计为准。"
-        )
-    elif row["outcome"] != "inspections" and naive < 0:
-        parts.append(
-            f"注意：{subject}多因近期记录较差而被选中，只看指导前后的简单对比容易因向均值回归而夸大效果。"
-        )
-    gap = abs(row["guided_pre"] - row["control_pre"])
-    if np.isfinite(gap) and gap > max(0.5, 0.2 * abs(row["guided_pre"])):
-        parts.append(
-            f"匹配后两组指导前水平仍有差距（{row['guided_pre']:.2f} 对 {row['control_pre']:.2f}），"
-            "同行业中找不到记录同样差的未受指导主体，上述估计可能有偏（方向不定），宜谨慎看待。"
+            f"注意：{subject}多因近期记录较差而被选中，其问题数本会自然回落（向均值回归）；可比主体同期也变化了"
+            f"{row['control_change']:+.2f}{unit}，简单前后对比会夸大效果。"
         )
     return "".join(parts)
 
 
-def _group_rows(
-    group: pd.DataFrame,
-    method: str,
-    rules: dict[str, Any],
-    n_boot: int,
-    rng: np.random.Generator,
-    meta: dict[str, Any],
-    subject: str,
-) -> list[dict[str, Any]]:
-    evaluated = group[group["status"] == "已评估"]
-    n = len(evaluated)
-    idx = rng.integers(0, n, size=(n_boot, n)) if n >= 2 and n_boot > 0 else None
-    ids = {i for text in evaluated["control_ids"].dropna() for i in str(text).split(";")}
-    level = float(rules.get("ci_level", 0.95))
-    rows = []
-    for outcome, (label, unit) in rules["outcomes"].items():
-        row: dict[str, Any] = {
-            "method": method,
-            "outcome": outcome,
-            "outcome_label": label,
-            **meta,
-            "n_entries": len(group),
-            "n_pending": int((group["status"] == "随访期未满").sum()),
-            "n_unmatched": int((group["status"] == "无可比对照").sum()),
-            "n_cases": n,
-            "n_controls": len(ids),
-        }
-        point = _stats(evaluated, outcome, None) if n else {}
-        row.update(
-            {
-                key: float(point[src]) if n else np.nan
-                for key, src in (
-                    ("guided_pre", "gp"),
-                    ("guided_post", "gq"),
-                    ("control_pre", "cp"),
-                    ("control_post", "cq"),
-                    ("naive_change", "naive"),
-                    ("control_change", "control"),
-                    ("did", "did"),
-                )
-            }
+def verdict_row(
+    row: dict[str, Any], *, rules: dict[str, Any], label: str, unit: str, subject: str
+) -> dict[str, Any]:
+    """Add ``verdict``, ``reason``, ``significant`` and ``interpretation`` to a summary row."""
+    if row["outcome"] == "inspections":
+        v, why = "—", "检查次数不作效果判断"
+    else:
+        v, why = verdict(
+            row, min_cases=int(rules.get("min_cases", 10)), check_level=float(rules.get("check_level", 0.05))
         )
-        for key in ("naive_ci_low", "naive_ci_high", "ci_low", "ci_high"):
-            row[key] = np.nan
-        if idx is not None:
-            draws = _stats(evaluated, outcome, idx)
-            row["naive_ci_low"], row["naive_ci_high"] = _interval(draws["naive"], level)
-            row["ci_low"], row["ci_high"] = _interval(draws["did"], level)
-        row["significant"] = bool(
-            np.isfinite(row["ci_low"])
-            and n >= int(rules.get("min_cases", 10))
-            and (row["ci_low"] > 0 or row["ci_high"] < 0)
-        )
-        row["interpretation"] = interpret(
-            row,
-            label=label,
-            unit=unit,
-            subject=subject,
-            min_cases=int(rules.get("min_cases", 10)),
-            level=level,
-        )
-        rows.append(row)
-    return rows
-
-
-def summarise_effects(
-    cases: pd.DataFrame, *, rules: dict[str, Any], n_boot: int = 500, seed: int = 0
-) -> pd.DataFrame:
-    """Summarise a per-case table into one row per (method, outcome).
-
-    See :func:`guidance_analytics.effects.guidance_effects` for the columns. Each group's bootstrap
-    resamples its evaluated cases with replacement (the same resamples for every outcome).
-    """
-    meta = {"window_months": cases.attrs.get("window_months"), "as_of": cases.attrs.get("as_of")}
-    order = [m for m in rules.get("methods", []) if m in set(cases["method"])]
-    order += sorted(set(cases["method"].dropna()) - set(order))
-    rng = np.random.default_rng(seed)
-    subject = "假设挑选的未指导主体" if cases.attrs.get("hypothetical") else "被指导主体"
-    rows = _group_rows(cases, ALL_METHODS, rules, n_boot, rng, meta, subject)
-    for method in order:
-        rows += _group_rows(cases[cases["method"] == method], method, rules, n_boot, rng, meta, subject)
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    row["verdict"], row["reason"] = v, why
+    row["significant"] = v in (EFFECTIVE, NOT_REDUCED)
+    row["interpretation"] = interpret(
+        row, label=label, unit=unit, level=float(rules.get("ci_level", 0.95)), subject=subject
+    )
+    return row

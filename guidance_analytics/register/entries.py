@@ -248,6 +248,10 @@ def _check_rows(
                 "reasons": row["reasons"],
                 "evidence": row["evidence"],
                 "score": None if pd.isna(row["score"]) else float(row["score"]),
+                "draw_id": row.get("draw_id"),
+                "inclusion_prob": None
+                if pd.isna(row.get("inclusion_prob"))
+                else float(row["inclusion_prob"]),
                 "as_of": optional_date(row["as_of"]),
                 "remarks": row["remarks"],
                 "starts_at": planned_at.to_pydatetime()
@@ -491,6 +495,7 @@ def _add(
         for row in frame[frame["adopted_unclear"]].to_dict("records")
     ]
     not_adopted = int((~frame["adopted"] & ~frame["adopted_unclear"]).sum())
+    decisions = frame[frame["draw_id"].notna() & ~frame["adopted_unclear"]]
     frame = frame[frame["adopted"]].reset_index(drop=True)
     items = catalog(ws)
     today = today or dt.date.today()
@@ -523,6 +528,16 @@ def _add(
                 new=f"{entry['method']}：{entry['matter']}；" + "、".join(numbers),
             )
             created.append((entry["year"], seq))
+        for row in decisions.to_dict("records"):  # 是否采纳 of drawn rows: intention-to-treat
+            con.execute(
+                sql.load("register/draw_adoption"),
+                {
+                    "adopted": bool(row["adopted"]),
+                    "draw_id": row["draw_id"],
+                    "business_id": row["business_id"],
+                    "action": row["action"],
+                },
+            )
     out = register(ws)
     keys = set(created)
     out = out[[(y, s) in keys for y, s in zip(out["year"], out["seq"], strict=True)]].reset_index(drop=True)
@@ -584,6 +599,8 @@ def register(
         reasons, evidence, score, as_of, effect, remarks, opinion_no, record_no, notice_no,
         catalog_content, catalog_contact, catalog_phone, source, created_by, created_at,
         result_at, void_by, void_at, void_reason, starts_at`` (the interview's time, 约谈 only),
+        ``draw_id``, ``inclusion_prob`` (the risk-weighted draw the row came from and its inclusion
+        probability; NULL when the list was not drawn),
         ``result_recorded`` (bool). ``problem`` (存在问题) is what letters tell the business;
         ``reasons``, ``evidence`` and ``score`` are the reviewer's, never printed.
 

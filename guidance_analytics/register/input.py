@@ -52,6 +52,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "permit_item": ("许可事项", "关联许可事项", "permit_item"),
     "place": ("指导地点", "place"),
     "list_no": ("序号", "list_no"),
+    "draw_id": ("抽取批次", "draw_id"),
+    "inclusion_prob": ("入选概率", "inclusion_prob"),
 }
 TEXT_COLUMNS = (
     "business_id",
@@ -70,6 +72,7 @@ TEXT_COLUMNS = (
     "permit_item",
     "place",
     "list_no",
+    "draw_id",
 )
 YES = {"是", "y", "yes", "true", "1", "√", "采纳", "同意"}
 NO = {"否", "n", "no", "false", "0", "×", "x", "不采纳", "不同意"}
@@ -200,6 +203,12 @@ def read_chosen(chosen: Any) -> tuple[pd.DataFrame, str]:
     )
     score = frame["score"] if "score" in frame.columns else pd.Series(dtype=float, index=frame.index)
     out["score"] = pd.to_numeric(score, errors="coerce")
+    prob = (
+        frame["inclusion_prob"]
+        if "inclusion_prob" in frame.columns
+        else pd.Series(dtype=float, index=frame.index)
+    )
+    out["inclusion_prob"] = pd.to_numeric(prob, errors="coerce")
     if "adopted" in frame.columns:
         written = pd.Series([_clean_text(v) for v in frame["adopted"]], index=frame.index, dtype=object)
         key = written.map(lambda v: str(v).lower() if v is not None else None)

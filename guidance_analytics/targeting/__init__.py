@@ -47,6 +47,7 @@ from .catalogue import (
     publishable,
     read_catalog_file,
 )
+from .draws import DRAW_COLUMNS, DRAW_DESIGN, draw_id, draw_pool, record_draw
 from .explain import GROUPS, describe
 from .fairness import (
     AUDIT_COLUMNS,
@@ -129,6 +130,11 @@ from .selection import (
 )
 
 __all__ = [
+    "DRAW_COLUMNS",
+    "DRAW_DESIGN",
+    "draw_id",
+    "draw_pool",
+    "record_draw",
     "AUDIT_COLUMNS",
     "AUDIT_HEADERS",
     "BACKTEST_COLUMNS",

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..core import WorkspaceLike, to_date, write_table
+from .draws import DRAW_DESIGN, draw_pool, record_draw
 from .fairness import AUDIT_HEADERS, fairness_audit
 from .selection import candidates, latest_planning_date, summary_text
 
@@ -41,6 +42,8 @@ REVIEW_HEADERS = (
     "指导人员",
     "计划时间",
     "备注",
+    "入选概率",
+    "抽取批次",
     "主体标识",
 )
 ENFORCEMENT_SHEET = "移送执法（不作为行政指导）"
@@ -68,6 +71,7 @@ def review_frame(cands: pd.DataFrame) -> pd.DataFrame:
     """The guidance rows of a candidate list with the review sheet's Chinese headers."""
     rows = cands[cands["is_guidance"]].reset_index(drop=True)
     empty = pd.Series([None] * len(rows), dtype="object")
+    drawn = bool(cands.attrs.get("draw")) and "inclusion_prob" in rows
     return pd.DataFrame(
         {
             "序号": range(1, len(rows) + 1),
@@ -87,6 +91,10 @@ def review_frame(cands: pd.DataFrame) -> pd.DataFrame:
             "指导人员": empty,
             "计划时间": empty,
             "备注": empty,
+            "入选概率": rows["inclusion_prob"].round(6) if drawn else empty,
+            "抽取批次": pd.Series([cands.attrs.get("draw_id")] * len(rows), dtype="object")
+            if drawn
+            else empty,
             "主体标识": rows["business_id"],
         },
         columns=list(REVIEW_HEADERS),
@@ -127,7 +135,13 @@ def settings_frame(cands: pd.DataFrame) -> pd.DataFrame:
         ),
         ("各方式容量", "；".join(f"{k}{'不限' if v is None else str(v) + '户'}" for k, v in caps.items())),
         ("冷却期", f"同一主体同一事项{a.get('cooldown_days', '')}天内不重复推荐"),
-        ("抽取方式", "风险加权随机抽取（记录入选概率）" if a.get("draw") else "按风险分从高到低"),
+        (
+            "抽取方式",
+            f"{DRAW_DESIGN}；随机种子{a.get('seed', '')}；抽取批次{a.get('draw_id') or '（未记录）'}；"
+            "各行入选概率见“入选概率”列，未抽中的候选一并记入工作区，供随访时作随机对照"
+            if a.get("draw")
+            else "按风险分从高到低",
+        ),
         (
             "说明",
             "本名单仅为建议：是否采纳由工作人员审核决定；行政指导不得强制，不得代替行政执法。"
@@ -172,7 +186,8 @@ def write_review_file(
     -------
     pathlib.Path
         The path written: sheets 候选名单 (序号, 统一社会信用代码, 行政相对人名称, 所属乡镇, 行业, 建议方式,
-        风险分, 理由, 证据, 事项编码, 指导依据, 是否采纳, 指导人员, 计划时间, 备注, 主体标识), 公平性审查,
+        风险分, 理由, 证据, 事项编码, 指导依据, 是否采纳, 指导人员, 计划时间, 备注, 入选概率, 抽取批次 (the risk-weighted draw: the draw is
+        recorded whole in guidance_draws), 主体标识), 公平性审查,
         移送执法（不作为行政指导） and 说明.
     """
     day = to_date(as_of)
@@ -189,6 +204,8 @@ def write_review_file(
         )
     if audit is None:
         audit = fairness_audit(ws, cands)
+    if cands.attrs.get("draw") and not cands.attrs.get("draw_id"):  # the randomised route: keep the pool
+        cands.attrs["draw_id"] = record_draw(ws, draw_pool(cands), day, int(cands.attrs.get("seed", 0)))
     main = review_frame(cands)
     audit_sheet = audit.rename(columns=AUDIT_HEADERS)
     audit_sheet["是否超出范围"] = audit_sheet["是否超出范围"].map({True: "是", False: "否"})

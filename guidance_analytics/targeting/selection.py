@@ -254,13 +254,8 @@ def candidates(
     use_draw = bool(draw_cfg.get("enabled", False) if draw is None else draw)
     caps = parse_capacity(capacity, cfg.get("capacity", {}))
     eligible = pool[pool["status"] == "入选"]
-    chosen = select(
-        eligible,
-        caps,
-        use_draw,
-        float(draw_cfg.get("floor", 0.02)),
-        int(draw_cfg.get("seed", 0) if seed is None else seed),
-    )
+    draw_seed = int(draw_cfg.get("seed", 0) if seed is None else seed)
+    chosen = select(eligible, caps, use_draw, float(draw_cfg.get("floor", 0.02)), draw_seed)
     pool.loc[chosen.index[~chosen["selected"]], "status"] = "超出容量"
     pool["inclusion_prob"] = 0.0
     pool.loc[chosen.index, "inclusion_prob"] = chosen["inclusion_prob"]
@@ -279,6 +274,7 @@ def candidates(
         capacity=caps,
         cooldown_days=days,
         draw=use_draw,
+        seed=draw_seed,
         model=scores.attrs.get("model", {}),
         population=population_counts(_with_section(ws, scores)),
     )

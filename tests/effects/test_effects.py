@@ -1,18 +1,32 @@
-"""Follow-up effects: hand-built workspaces with planted changes and known answers."""
+"""Follow-up effects: hand-built workspaces with planted changes and known answers (no output of the
+estimator is used as an expected value)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-import guidance_analytics
 from guidance_analytics import Workspace
-from guidance_analytics.effects import follow_up_cases, guidance_effects, top_offenders
+from guidance_analytics.effects import (
+    effect_study,
+    follow_up_cases,
+    follow_up_due,
+    guidance_effects,
+    hajek_itt,
+    randomised_effects,
+    top_offenders,
+    verdict,
+    work_report,
+    write_work_report,
+)
+from guidance_analytics.targeting import record_draw
 
-T0 = dt.date(2024, 7, 1)  # pre window [2024-01-01, 2024-07-01), post [2024-07-01, 2025-01-01)
+#: Workspaces are built and risk models trained per guidance month: every test here is slow.
+pytestmark = pytest.mark.slow
+
+T0 = dt.date(2024, 7, 1)  # pre-period 2023-07 … 2024-06 (bins of 3 months), post 2024-07 … 2024-12
 AS_OF = dt.date(2025, 6, 30)
 PRE_DAY, POST_DAY = dt.date(2024, 3, 1), dt.date(2024, 10, 1)
 
@@ -97,6 +111,16 @@ class Builder:
         )
 
     def build(self, path) -> Workspace:
+        # the records start in 2022 (a clean inspection elsewhere): the pre-period is data, not a gap
+        self.rows["businesses"].append(
+            {
+                "business_id": "DATA0",
+                "name": "测试DATA0",
+                "industry_code": "9999",
+                "first_seen": dt.date(2020, 1, 1),
+            }
+        )
+        self.inspect("DATA0", dt.date(2022, 1, 3), "未发现问题")
         ws = Workspace(path)
         with ws.store.transaction() as con:
             for table, rows in self.rows.items():
@@ -118,10 +142,9 @@ def _world(drop_guided: int, drop_controls: int, noise: bool) -> Builder:
         pre = 3 + i % 2
         wiggle = ((i // 2) % 3 - 1) if noise else 0  # -1, 0, +1 equally often within each pre level
         b.record(b.business(f"C{i:02d}"), pre, pre - drop_controls + wiggle)
-    for i in range(20):  # same record, other industry division / other township: worse afterwards
+    for i in range(20):  # same record, other industry division: worse afterwards
         b.record(b.business(f"X{i:02d}", industry="5211"), 3 + i % 2, 10)
-        b.record(b.business(f"Y{i:02d}", township="张家坡镇"), 3 + i % 2, 10)
-        b.record(b.business(f"Z{i:02d}"), 0, 5)  # same cell, far on the pre-window record
+        b.record(b.business(f"Z{i:02d}"), 0, 5)  # same division, far on the pre-period record
     return b
 
 
@@ -129,214 +152,284 @@ def _row(res: pd.DataFrame, method: str = "全部", outcome: str = "violations")
     return res[(res["method"] == method) & (res["outcome"] == outcome)].iloc[0]
 
 
-def test_planted_drop_is_recovered_and_controls_stay_flat(tmp_path):
+def test_planted_drop_is_recovered_against_clean_matched_controls(tmp_path):
     ws = _world(drop_guided=2, drop_controls=0, noise=True).build(tmp_path)
     res = guidance_effects(ws, 6, as_of=AS_OF, n_boot=300)
     row = _row(res)
-    assert row["n_cases"] == 20 and row["n_pending"] == 0
-    assert row["guided_pre"] == pytest.approx(3.5) and row["guided_post"] == pytest.approx(1.5)
-    assert row["control_pre"] == pytest.approx(3.5)  # exact on division+township, nearest on pre
-    assert row["did"] == pytest.approx(-2.0, abs=0.4)
-    assert row["ci_high"] < 0 and row["significant"]
-    assert "不显著" not in row["interpretation"]
+    assert row["n_cases"] == 20 and row["n_pending"] == 0 and row["n_unmatched"] == 0
+    # pre-period scaled to the 6-month window: (3.5 + 2 clean) … only violations count: 3.5 / 2
+    assert row["guided_pre"] == pytest.approx(3.5 * 6 / 12) and row["guided_post"] == pytest.approx(1.5)
+    assert row["estimate"] == pytest.approx(-2.0, abs=0.4)  # controls' wiggle averages out
+    assert row["ci_high"] < 0 and row["verdict"] == "有效" and row["significant"]
+    assert "有效" in row["interpretation"] and "置信区间" in row["interpretation"]
     for method in ("提示提醒", "约谈"):
         assert _row(res, method)["n_cases"] == 10
-        assert _row(res, method)["did"] == pytest.approx(-2.0, abs=0.6)
+        assert _row(res, method)["estimate"] == pytest.approx(-2.0, abs=0.6)
     only = guidance_effects(ws, 6, as_of=AS_OF, methods="约谈", n_boot=50)
     assert set(only["method"]) == {"全部", "约谈"} and _row(only)["n_cases"] == 10
     cases = follow_up_cases(ws, 6, as_of=AS_OF)
     used = {c for ids in cases["control_ids"] for c in ids.split(";")}
-    assert all(c.startswith("C") for c in used)  # no guided, other-division, other-township or far ones
-    assert (cases["n_controls"] == 3).all() and (cases["matched_on"] == "行业+乡镇").all()
+    assert used and all(c.startswith("C") for c in used)  # no guided, other-division or far ones
+    assert (cases["n_controls"] == 5).all()
 
 
-def test_common_drop_regression_to_mean_gives_zero_did(tmp_path):
-    ws = _world(drop_guided=3, drop_controls=3, noise=False).build(tmp_path)
-    res = guidance_effects(ws, 6, as_of=AS_OF, n_boot=200)
-    row = _row(res)
-    assert row["naive_change"] == pytest.approx(-3.0)
-    assert row["naive_ci_high"] < 0  # the naive before/after comparison "shows" an effect
-    assert row["did"] == pytest.approx(0.0)
-    assert row["ci_low"] <= 0 <= row["ci_high"] and not row["significant"]
-    assert "不能据此认定指导有效" in row["interpretation"] and "向均值回归" in row["interpretation"]
-    ratio = _row(res, outcome="violations_per_inspection")  # guided: pre 3.5/4.5, post 0.5/1.5
-    assert ratio["guided_pre"] == pytest.approx(70 / 90)
-    assert ratio["guided_post"] == pytest.approx(10 / 30)
-    assert ratio["did"] == pytest.approx(0.0)
+def test_common_drop_regression_to_the_mean_is_no_effect(tmp_path):
+    # everybody's record falls by 3 (bad spells end by themselves); guidance does nothing
+    ws = _world(drop_guided=3, drop_controls=3, noise=True).build(tmp_path)
+    row = _row(guidance_effects(ws, 6, as_of=AS_OF, n_boot=300))
+    assert row["naive_change"] < -0.5  # the before/after comparison "finds" an improvement
+    assert row["estimate"] == pytest.approx(0.0, abs=0.4)
+    assert row["ci_low"] <= 0 <= row["ci_high"]
+    assert row["verdict"] == "无显著变化" and not row["significant"]
+    assert "不能认定指导有效" in row["interpretation"] and "向均值回归" in row["interpretation"]
+
+
+def test_a_pre_trend_violation_is_reported_and_no_effect_is_claimed(tmp_path):
+    """Same 12-month record, but the guided businesses' problems came late, the controls' early."""
+    b = Builder()
+    for i in range(20):
+        g = b.business(f"G{i:02d}")
+        b.inspect(g, dt.date(2024, 2, 1), n=3 + i % 2)  # bin −2
+        b.inspect(g, POST_DAY, n=i % 2)
+        b.guide(g)
+    for i in range(60):
+        c = b.business(f"C{i:02d}")
+        b.inspect(c, dt.date(2023, 8, 1), n=3 + i % 2)  # bin −4
+        b.inspect(c, POST_DAY, n=2 + i % 2)
+    ws = b.build(tmp_path)
+    study = effect_study(ws, 6, as_of=AS_OF, n_boot=300)
+    row = _row(study.summary)
+    assert row["pretrend_p"] < 0.01
+    assert row["verdict"] == "数据不足以判断" and "走势不一致" in row["reason"] and not row["significant"]
+    ev = study.event_study[study.event_study["outcome"] == "violations"].set_index("bin")
+    assert ev.loc[-4, "diff"] == pytest.approx(-3.5) and ev.loc[-2, "diff"] == pytest.approx(3.5)
+    assert list(ev.index) == [-4, -3, -2, -1, 0, 1] and ev.loc[0, "months"] == "指导后0至3个月"
+
+
+def test_a_tiny_sample_gives_no_verdict(tmp_path):
+    b = Builder()
+    for i in range(3):
+        b.record(b.business(f"G{i}"), 6, 0)
+        b.guide(f"G{i}")
+    for i in range(10):
+        b.record(b.business(f"C{i}"), 6, 6)
+    row = _row(guidance_effects(ws := b.build(tmp_path), 6, as_of=AS_OF, n_boot=100))
+    assert row["n_cases"] == 3 and row["estimate"] == pytest.approx(-6.0)
+    assert row["verdict"] == "数据不足以判断" and "样本过少" in row["reason"] and not row["significant"]
+    assert "数据不足以判断" in row["interpretation"]
+    assert ws.guidance_effects(6, as_of=AS_OF, n_boot=0)["verdict"].iloc[0] == "数据不足以判断"
+
+
+def test_verdict_rules():
+    base = {"n_cases": 40, "ci_low": -1.0, "ci_high": -0.2, "pretrend_p": 0.5}
+    assert verdict(base, min_cases=10)[0] == "有效"
+    assert verdict({**base, "ci_low": 0.1, "ci_high": 0.5}, min_cases=10)[0] == "未见减少"
+    assert verdict({**base, "pretrend_p": 0.01}, min_cases=10)[0] == "数据不足以判断"
+    # a placebo that "finds" the same effect without guidance vetoes the claim
+    assert (
+        verdict({**base, "placebo_ci_low": -0.9, "placebo_ci_high": -0.1}, min_cases=10)[0]
+        == "数据不足以判断"
+    )
+    assert verdict({**base, "ci_low": float("nan")}, min_cases=10)[0] == "数据不足以判断"
 
 
 def test_unfinished_follow_up_is_pending_not_estimated(tmp_path):
     b = _world(drop_guided=2, drop_controls=0, noise=False)
-    b.business("L00")
-    b.inspect("L00", dt.date(2025, 3, 1), n=5)
-    b.guide("L00", dt.date(2025, 4, 30), method="约谈")  # post window ends 2025-10-29 > as_of
-    b.guide("G00", dt.date(2024, 5, 1), status="已作废")  # voided: ignored
+    b.record(b.business("LATE"), 3, 3)
+    b.guide("LATE", day=dt.date(2025, 3, 1))  # post window ends 2025-08-31 > AS_OF
     ws = b.build(tmp_path)
-    res = guidance_effects(ws, 6, as_of=AS_OF, n_boot=50)
-    row = _row(res)
-    assert row["n_entries"] == 21 and row["n_pending"] == 1 and row["n_cases"] == 20
-    assert _row(res, "约谈")["n_pending"] == 1 and _row(res, "约谈")["n_cases"] == 10
     cases = follow_up_cases(ws, 6, as_of=AS_OF)
-    pending = cases[cases["business_id"] == "L00"].iloc[0]
-    assert pending["status"] == "随访期未满" and pd.isna(pending["guided_pre_violations"])
-    assert pending["follow_up_ends"] == pd.Timestamp("2025-10-29")
+    late = cases[cases["business_id"] == "LATE"].iloc[0]
+    assert late["status"] == "随访期未满" and late["follow_up_ends"] == pd.Timestamp("2025-08-31")
+    row = _row(guidance_effects(ws, 6, as_of=AS_OF, n_boot=50))
+    assert row["n_entries"] == 21 and row["n_pending"] == 1 and row["n_cases"] == 20
 
 
 def test_no_leakage_of_events_after_as_of(tmp_path):
     b = _world(drop_guided=2, drop_controls=0, noise=True)
-    ws = b.build(tmp_path / "before")
-    later = Builder()
-    later.rows = {k: list(v) for k, v in b.rows.items()}
-    for bid in [f"G{i:02d}" for i in range(20)] + [f"C{i:02d}" for i in range(60)]:
-        later.inspect(bid, dt.date(2025, 7, 1), n=4)
-        later.complaint(bid, dt.date(2025, 8, 1))
-        later.penalty(bid, dt.date(2025, 7, 15))
-    later.guide("C00", dt.date(2025, 7, 2))
-    ws_later = later.build(tmp_path / "after")
-    first = guidance_effects(ws, 6, as_of=AS_OF, n_boot=100)
-    second = guidance_effects(ws_later, 6, as_of=AS_OF, n_boot=100)
-    drop = ["n_entries", "n_pending", "interpretation"]  # the later entry is a pending entry
-    pd.testing.assert_frame_equal(first.drop(columns=drop), second.drop(columns=drop))
-    assert _row(second)["n_pending"] == 1
-
-
-def test_window_boundaries_and_outcome_definitions(tmp_path):
-    b = Builder()
-    b.business("G00")
-    for i in range(3):
-        b.business(f"C{i}")
-    b.guide("G00")
-    b.inspect("G00", dt.date(2024, 1, 1), "发现问题已当场整改")  # first day of pre: counted
-    b.inspect("G00", dt.date(2023, 12, 31), "移送立案")  # before the pre window: not counted
-    b.inspect("G00", dt.date(2024, 6, 30), "未发现问题")  # inspection, no violation
-    b.penalty("G00", dt.date(2024, 2, 1))
-    b.complaint("G00", dt.date(2024, 2, 2), "部分属实")
-    b.complaint("G00", dt.date(2024, 2, 3), "不属实")  # not substantiated
-    b.inspect("G00", T0, "责令限期整改")  # guidance day belongs to the post window
-    b.inspect("G00", dt.date(2025, 1, 1), "责令限期整改")  # first day after the post window
+    for i in range(60):
+        b.inspect(f"C{i:02d}", dt.date(2025, 7, 15), n=5)  # after the cut-off
+    b.guide("G00", day=dt.date(2025, 8, 1))  # a guidance after the cut-off is not known either
     ws = b.build(tmp_path)
-    exact = follow_up_cases(ws, 6, as_of=AS_OF).iloc[0]  # default caliper 0: no control this bad
-    assert exact["status"] == "无可比对照" and exact["n_controls"] == 0
-    case = follow_up_cases(ws, 6, as_of=AS_OF, caliper=float("inf")).iloc[0]
-    assert case["status"] == "已评估" and case["n_controls"] == 3
-    assert case["guided_pre_violations"] == 2 and case["guided_pre_penalties"] == 1
-    assert case["guided_pre_inspections"] == 2 and case["guided_pre_substantiated_complaints"] == 1
-    assert case["guided_post_violations"] == 1 and case["guided_post_inspections"] == 1
-    assert case["control_pre_violations"] == 0
-    row = _row(guidance_effects(ws, 6, as_of=AS_OF, n_boot=50, caliper=float("inf")))
-    assert row["n_cases"] == 1 and pd.isna(row["ci_low"])
-    assert "样本过少" in row["interpretation"]
+    before = guidance_effects(_world(2, 0, True).build(tmp_path / "clean"), 6, as_of=AS_OF, n_boot=100)
+    after = guidance_effects(ws, 6, as_of=AS_OF, n_boot=100)
+    cols = ["estimate", "ci_low", "ci_high", "guided_post", "control_post"]
+    pd.testing.assert_frame_equal(_row(before)[cols].to_frame(), _row(after)[cols].to_frame())
+
+
+def test_controls_guided_during_the_post_window_leave_the_comparison(tmp_path):
+    """Controls guided in October stop counting then; kept, their guided months would pass for
+    unguided ones."""
+    b = Builder()
+    late = dt.date(2024, 11, 1)  # post bin 1 (Oct–Dec)
+    for i in range(20):
+        g = b.business(f"G{i:02d}")
+        b.inspect(g, PRE_DAY, n=2 + i % 2)
+        b.inspect(g, dt.date(2024, 8, 1))
+        b.inspect(g, late)
+        b.guide(g)
+    for i in range(40):
+        c = b.business(f"C{i:02d}")
+        b.inspect(c, PRE_DAY, n=2 + i % 2)
+        b.inspect(c, dt.date(2024, 8, 1))
+        if i % 2:
+            b.guide(c, day=dt.date(2024, 10, 1), method="约谈")  # their guidance "works"
+        else:
+            b.inspect(c, late)
+    ws = b.build(tmp_path)
+    kept = _row(effect_study(ws, 6, as_of=AS_OF, methods="提示提醒", n_boot=100, censoring="keep").summary)
+    censored = _row(effect_study(ws, 6, as_of=AS_OF, methods="提示提醒", n_boot=100).summary)
+    assert kept["estimate"] > 0.3  # half the controls' post window was under guidance
+    assert censored["estimate"] == pytest.approx(0.0, abs=0.1)
+    assert censored["verdict"] != "有效"
+
+
+def test_randomised_route_recovers_a_planted_effect_of_being_drawn(tmp_path):
+    b = Builder()
+    pool = []
+    for i in range(48):
+        bid = b.business(f"P{i:02d}")
+        drawn = i % 3 == 0 if i < 24 else i % 2 == 0  # π 1/3 in the first half, 1/2 in the second
+        pre = 1 + i % 4
+        b.inspect(bid, dt.date(2024, 4, 1), n=pre)
+        b.inspect(bid, dt.date(2024, 9, 1), n=pre - 1 if drawn else pre)  # drawn: one problem fewer
+        pool.append(
+            {
+                "business_id": bid,
+                "action": "提示提醒",
+                "inclusion_prob": 1 / 3 if i < 24 else 0.5,
+                "drawn": drawn,
+                "adopted": drawn and i != 0,
+            }
+        )
+        if drawn and i != 0:
+            b.guide(bid)
+    ws = b.build(tmp_path)
+    record_draw(ws, pd.DataFrame(pool), T0, seed=7)
+    res = randomised_effects(ws, 6, as_of=AS_OF)
+    top = res[res["method"] == "全部"].iloc[0]
+    assert top["n_pool"] == 48 and top["n_drawn"] == 20 and top["n_declined"] == 1 and top["n_adopted"] == 19
+    assert top["estimate"] == pytest.approx(-1.0)
+    assert top["verdict"] == "有效" and "随机" in top["interpretation"]
+    assert len(effect_study(ws, 6, as_of=AS_OF, n_boot=0).randomised) == 2  # 全部 and 提示提醒
+
+
+def test_hajek_difference_by_hand():
+    # stratum a: drawn y=2 (π=.5), 4 (π=.25) → (4 + 16) / (2 + 4) = 10/3; not drawn y=1 (1−π=.5) → 1
+    y = pd.Series([2.0, 4.0, 1.0]).to_numpy()
+    r = hajek_itt(
+        y,
+        pd.Series([True, True, False]).to_numpy(),
+        pd.Series([0.5, 0.25, 0.5]).to_numpy(),
+        pd.Series(["a", "a", "a"]).to_numpy(),
+        pd.Series(["x", "y", "z"]).to_numpy(),
+    )
+    assert r["estimate"] == pytest.approx(10 / 3 - 1) and r["mean_drawn"] == pytest.approx(10 / 3)
 
 
 def test_empty_register_and_hypothetical_cases(tmp_path):
-    b = _world(drop_guided=3, drop_controls=3, noise=False)
-    b.rows["register_entries"] = []
-    ws = b.build(tmp_path)
-    empty = guidance_effects(ws, as_of=AS_OF)
-    assert (empty["n_entries"] == 0).all() and empty["did"].isna().all()
-    assert "尚无" in empty["interpretation"].iloc[0]
-    picked = pd.DataFrame({"business_id": [f"G{i:02d}" for i in range(20)], "guided_on": [T0] * 20})
-    res = guidance_effects(ws, as_of=AS_OF, cases=picked, n_boot=100)
-    row = _row(res)
-    assert row["n_cases"] == 20 and row["naive_change"] == pytest.approx(-3.0)
-    assert row["did"] == pytest.approx(0.0) and not row["significant"]
-    assert set(res["method"]) == {"全部", "假设指导"}
+    ws = _world(drop_guided=0, drop_controls=0, noise=False).build(tmp_path / "a")
+    empty = Workspace(tmp_path / "b")
+    res = guidance_effects(empty, 6, as_of=AS_OF, n_boot=10)
+    assert (res["n_entries"] == 0).all() and (res["verdict"].isin(["数据不足以判断", "—"])).all()
+    picks = top_offenders(ws, T0, 6, top=10, min_violations=3)
+    assert len(picks) == 10 and (picks["pre_violations"] >= 3).all()
+    hyp = guidance_effects(ws, 6, as_of=AS_OF, cases=picks[["business_id", "guided_on"]], n_boot=50)
+    assert _row(hyp)["n_cases"] == 10 and "假设" in _row(hyp)["interpretation"]
 
 
-def test_caliper_refuses_controls_with_a_milder_record(tmp_path):
-    """Worst-record cases vs milder controls: no caliper lets regression to the mean look like an effect."""
+def test_follow_up_list(tmp_path):
     b = Builder()
-    for i in range(12):
-        b.record(b.business(f"G{i:02d}"), 6, 2)  # fall back from a bad half-year, no guidance effect
-        b.guide(f"G{i:02d}")
-    for i in range(12):
-        b.record(b.business(f"C{i:02d}"), 6, 2)  # as bad before, the same fall
-        b.record(b.business(f"M{i:02d}"), 2, 2)  # milder and steady
+    for bid in ("A", "B", "C"):
+        b.business(bid)
+    b.guide("A", day=dt.date(2025, 1, 6), method="约谈")  # no result, no 回访
+    b.guide("B", day=dt.date(2025, 1, 6), method="提示提醒")
+    b.guide("C", day=dt.date(2025, 1, 6), method="约谈")
+    b.guide("C", day=dt.date(2025, 3, 3), method="案件回访")  # revisit done
     ws = b.build(tmp_path)
-    exact = _row(guidance_effects(ws, as_of=AS_OF, n_boot=100))
-    assert exact["n_cases"] == 12 and exact["control_pre"] == pytest.approx(6.0)
-    assert exact["did"] == pytest.approx(0.0) and not exact["significant"]
-    b2 = Builder()
-    b2.rows = {
-        k: [r for r in v if not str(r.get("business_id", "")).startswith("C")] for k, v in b.rows.items()
-    }
-    ws2 = b2.build(tmp_path / "no_equal_controls")
-    refused = _row(guidance_effects(ws2, as_of=AS_OF, n_boot=100))
-    assert refused["n_cases"] == 0 and refused["n_unmatched"] == 12
-    assert "找不到" in refused["interpretation"]
-    loose = _row(guidance_effects(ws2, as_of=AS_OF, n_boot=100, caliper=float("inf")))
-    assert loose["did"] == pytest.approx(-4.0) and loose["significant"]  # the bias a caliper prevents
-    assert "仍有差距" in loose["interpretation"]
+    with ws.store.connect() as con:
+        con.execute(
+            "UPDATE register_entries SET result = '已整改到位' WHERE business_id IN ('B', 'C') AND method <> '案件回访'"
+        )
+    due = follow_up_due(ws, "2025-05-01")
+    got = {(r.business_id, r.method, "回访" in r.reason) for r in due.itertuples()}
+    assert got == {("A", "约谈", False), ("A", "约谈", True), ("C", "案件回访", False)}
+    a_result = due[(due["business_id"] == "A") & ~due["reason"].str.contains("回访")].iloc[0]
+    assert a_result["due_on"] == pd.Timestamp("2025-02-05") and a_result["days_overdue"] == 85
+    assert follow_up_due(ws, "2025-01-20").empty  # nothing due yet
+    assert len(ws.follow_up_due("2025-05-01", revisit_days=200)) == 2
 
 
-def test_top_offenders_export_and_cli(tmp_path):
+@pytest.mark.slow
+def test_work_report_in_three_formats_and_the_docx_renders(tmp_path):
+    import shutil
+    import subprocess
+
+    import docx
+    import openpyxl
+
+    ws = _world(drop_guided=2, drop_controls=0, noise=True).build(tmp_path / "ws")
+    with ws.store.connect() as con:
+        con.execute("UPDATE register_entries SET result = '已整改到位', unit = '政策法规科' WHERE seq <= 5")
+    rep = work_report(ws, "2024-01-01", "2025-06-30", n_boot=100)
+    assert rep.by_method.set_index("指导方式")["指导次数"].to_dict() == {"提示提醒": 10, "约谈": 10}
+    assert rep.by_unit.set_index("实施科室")["指导次数"].to_dict() == {"政策法规科": 5, "（未填写）": 15}
+    assert len(rep.typical_cases) == 5 and (rep.typical_cases["指导结果"] == "已整改到位").all()
+    assert rep.effects.set_index("指导方式").loc["全部", "结论"] == "有效"
+    xlsx = write_work_report(rep, tmp_path / "报告.xlsx")
+    assert "指导效果评估" in openpyxl.load_workbook(xlsx).sheetnames
+    page = write_work_report(rep, tmp_path / "报告.html").read_text(encoding="utf-8")
+    assert "行政指导工作情况报告" in page and "有效" in page and "<script src=" not in page  # offline
+    path = write_work_report(rep, tmp_path / "报告.docx")
+    d = docx.Document(path)
+    title = d.paragraphs[0].runs[0]
+    assert title.font.name == "方正小标宋简体" and d.styles["Normal"].font.name == "仿宋_GB2312"
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is needed to render the report"
+    subprocess.run(
+        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    pdf = tmp_path / "报告.pdf"
+    assert pdf.exists() and pdf.stat().st_size > 5000
+    with pytest.raises(ValueError, match="报告格式不支持"):
+        write_work_report(rep, tmp_path / "报告.txt")
+
+
+@pytest.mark.slow
+def test_cli_effects_follow_up_and_report(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from guidance_analytics.cli import app
 
-    b = _world(drop_guided=2, drop_controls=0, noise=False)
-    ws = b.build(tmp_path / "ws")
-    picks = top_offenders(ws, T0, 6, top=5, min_violations=4)
-    assert len(picks) == 5 and (picks["pre_violations"] == 4).all()  # only the 4-violation ones
-    assert (picks["guided_on"] == pd.Timestamp(T0)).all() and (picks["method"] == "假设指导").all()
-    out = tmp_path / "效果.xlsx"
-    result = CliRunner().invoke(
+    ws = _world(drop_guided=2, drop_controls=0, noise=True).build(tmp_path / "ws")
+    runner = CliRunner()
+    base = ["--workspace", str(ws.path)]
+    out = runner.invoke(app, [*base, "effects", "--as-of", str(AS_OF), "--boot", "50"])
+    assert out.exit_code == 0 and "[全部]" in out.output and "结论" in out.output
+    out = runner.invoke(
+        app, [*base, "follow-up", "--as-of", "2025-06-30", "--out", str(tmp_path / "due.xlsx")]
+    )
+    assert out.exit_code == 0 and "约谈" in out.output and (tmp_path / "due.xlsx").exists()
+    out = runner.invoke(
         app,
         [
-            "--workspace",
-            str(ws.path),
-            "effects",
-            "--window",
-            "6",
-            "--as-of",
+            *base,
+            "report",
+            "--from",
+            "2024-01-01",
+            "--to",
             "2025-06-30",
+            "--out",
+            str(tmp_path / "r.html"),
             "--boot",
             "50",
-            "--out",
-            str(out),
         ],
     )
-    assert result.exit_code == 0, result.output
-    assert "[全部]" in result.output and "[约谈]" in result.output
-    sheet = pd.read_excel(out, header=2, engine="openpyxl")
-    assert {"指导方式", "双重差分估计", "解读"} <= set(sheet.columns)
-    assert sheet.loc[sheet["指标"].str.startswith("违法问题数"), "双重差分估计"].iloc[0] == pytest.approx(
-        -2.0
+    assert out.exit_code == 0 and (tmp_path / "r.html").exists(), out.output
+    bad = runner.invoke(
+        app, [*base, "report", "--from", "2024-01-01", "--to", "2025-06-30", "--out", "r.pdf"]
     )
-
-
-def test_same_subject_type_then_township_preferred_among_equal_records(tmp_path):
-    b = Builder()
-    b.record(b.business("G00"), 2, 1)
-    b.guide("G00")
-    for i in range(3):
-        b.record(b.business(f"I{i}", subject_type="个体工商户"), 2, 5)  # same township, other type
-        b.record(b.business(f"F{i}", township="张家坡镇"), 2, 0)  # same type, other township
-        b.record(b.business(f"N{i}"), 2, 3)  # same type and township
-    ws = b.build(tmp_path)
-    case = follow_up_cases(ws, 6, as_of=AS_OF, controls_per_case=3).iloc[0]
-    assert sorted(case["control_ids"].split(";")) == ["N0", "N1", "N2"]  # same type and township
-    assert case["matched_on"] == "行业+乡镇" and case["control_post_violations"] == 3
-    wider = follow_up_cases(ws, 6, as_of=AS_OF, controls_per_case=6).iloc[0]
-    assert sorted(wider["control_ids"].split(";")) == ["F0", "F1", "F2", "N0", "N1", "N2"]
-    assert wider["matched_on"] == "行业"
-
-
-def test_controls_guided_later_are_eligible_unless_the_rule_says_otherwise(tmp_path):
-    b = Builder()
-    b.record(b.business("G00"), 2, 0)
-    b.guide("G00")
-    b.record(b.business("A00"), 2, 4)
-    b.guide("A00", dt.date(2024, 9, 1))  # guided inside the case's post window
-    b.record(b.business("B00"), 2, 4)
-    b.guide("B00", dt.date(2024, 3, 1))  # guided inside the case's pre window: never a control
-    ws = b.build(tmp_path)
-    case = follow_up_cases(ws, 6, as_of=AS_OF).query("business_id == 'G00'").iloc[0]
-    assert case["control_ids"] == "A00"
-    rules = (Path(guidance_analytics.__file__).parent / "config" / "effects.toml").read_text(encoding="utf-8")
-    ws.config_dir.mkdir(exist_ok=True)
-    (ws.config_dir / "effects.toml").write_text(
-        rules.replace("exclude_guided_after = false", "exclude_guided_after = true"), encoding="utf-8"
-    )
-    strict = follow_up_cases(ws, 6, as_of=AS_OF).query("business_id == 'G00'").iloc[0]
-    assert strict["status"] == "无可比对照" and strict["n_controls"] == 0
+    assert bad.exit_code != 0 and "不支持" in bad.output

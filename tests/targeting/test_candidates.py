@@ -181,6 +181,42 @@ def test_risk_weighted_draw_records_inclusion_probabilities(ws):
     assert (cands["action"] == "提示提醒").sum() == 1
 
 
+def test_inclusion_probabilities_round_trip_from_the_draw_to_the_register(ws, tmp_path):
+    """The drawn list keeps its whole pool (π, seed, design); the review file and the register
+    entry carry π and the draw id; 是否采纳 is recorded for drawn rows (intention-to-treat)."""
+    path = ws.write_candidates(tmp_path / "抽取.xlsx", AS_OF, capacity={"提示提醒": 1}, draw=True, seed=11)
+    draws = ws.query("SELECT * FROM guidance_draws ORDER BY business_id")
+    reminders = draws[draws["action"] == "提示提醒"]
+    assert len(reminders) >= 2 and reminders["inclusion_prob"].sum() == pytest.approx(1.0)
+    assert reminders["drawn"].sum() == 1 and (draws["seed"] == 11).all() and draws["adopted"].isna().all()
+    assert draws["design"].str.contains("PPS").all()
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["候选名单"]
+    headers = [c.value for c in sheet[3]]
+    rows = [dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(min_row=4, values_only=True)]
+    drawn_row = next(r for r in rows if r["建议方式"] == "提示提醒")
+    expected = reminders.set_index("business_id").loc[drawn_row["主体标识"]]
+    assert drawn_row["入选概率"] == pytest.approx(expected["inclusion_prob"], abs=1e-6)
+    assert drawn_row["抽取批次"] == expected["draw_id"]
+    settings = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True) if r and r[0]}
+    assert "随机种子11" in settings["抽取方式"] and expected["draw_id"] in settings["抽取方式"]
+    # the reviewer adopts the drawn reminder and declines everything else
+    col = {h: i + 1 for i, h in enumerate(headers)}
+    for n, r in enumerate(rows, start=4):
+        yes = r is drawn_row
+        sheet.cell(n, col["是否采纳"], "是" if yes else "否")
+        sheet.cell(n, col["指导人员"], "张三、李四")
+        sheet.cell(n, col["计划时间"], "2024-07-08")
+    wb.save(path)
+    new = ws.add_to_register(path, today=pd.Timestamp("2024-07-05").date(), by="测试员")
+    assert len(new) == 1
+    entry = new.iloc[0]
+    assert entry["inclusion_prob"] == pytest.approx(expected["inclusion_prob"], abs=1e-6)
+    assert entry["draw_id"] == expected["draw_id"]
+    after = ws.query("SELECT business_id, adopted FROM guidance_draws WHERE drawn").set_index("business_id")
+    assert bool(after.loc[drawn_row["主体标识"], "adopted"]) is True
+
+
 def test_inclusion_probabilities_and_systematic_draw():
     pi = inclusion_probabilities(np.array([8.0, 1.0, 1.0, 2.0]), 2)
     # 8 would get 2·8/12 > 1: it is taken for sure, the other place shared 1:1:2

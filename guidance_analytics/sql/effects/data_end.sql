@@ -1,10 +1,11 @@
--- The newest outcome date in the workspace (inspections, penalties, complaints): the default
--- follow-up cut-off, so that months without data are never read as months without violations.
+-- The oldest and the newest outcome date in the workspace (inspections, penalties, complaints):
+-- data_end is the default follow-up cut-off, so that months without data are never read as months
+-- without violations; data_start is the first month of the follow-up's monthly panel.
 WITH days AS (
-    SELECT max(inspected_on) AS day FROM inspections
+    SELECT min(inspected_on) AS first_day, max(inspected_on) AS last_day FROM inspections
     UNION ALL
-    SELECT max(decided_on) FROM penalties
+    SELECT min(decided_on), max(decided_on) FROM penalties
     UNION ALL
-    SELECT max(received_at)::DATE FROM complaints
+    SELECT min(received_at)::DATE, max(received_at)::DATE FROM complaints
 )
-SELECT max(day) AS data_end FROM days
+SELECT max(last_day) AS data_end, min(first_day) AS data_start FROM days

@@ -1,0 +1,551 @@
+"""The comparison design of the follow-up: staggered adoption, matched on what selection used.
+
+Pure numpy / pandas (no workspace, no DuckDB); :mod:`.follow_up` feeds it the workspace's
+monthly counts. Part of :mod:`guidance_analytics.effects`.
+
+Design (one *cohort* per guidance month ``g``; each register entry is a case of its month):
+
+1. **Features at t0** for every business, from records before ``g`` only: violations in the 12
+   months before (``v12``), in the last 3 months (``v3``), in the 12 months before those
+   (``v_prior``), substantiated complaints, inspections and penalties in the 12 months, and the
+   risk score of ``g`` when the caller gives one — what the risk ranking and the routing rules
+   select on.
+2. **Clean controls** (not-yet-treated or never treated): same industry division (``exact``),
+   first seen before ``g``, licences running through the post window (or unknown) and not
+   cancelled (注销/吊销: a closed business records no violations; closed cases are not
+   evaluated either, so both sides are businesses that kept operating), and not under
+   guidance in the case's pre window nor within the time guidance acts (``act_months``) before
+   it. A control guided *during* the post window is censored at its guidance month and the
+   controls still unguided are reweighted by the inverse probability of staying unguided
+   (IPCW, hazard by trailing 12-month record): dropping them outright would select controls on
+   their post-window record, keeping them would count guided months as unguided.
+3. **Matching**: the ``k`` nearest controls on the standardised features (within ``caliper``
+   pooled SDs); a case without any is 无可比对照 and not estimated. The matching error left is
+   removed by a regression adjustment fitted on the matched controls (Abadie–Imbens bias
+   correction), so a slightly milder control does not pass its regression to the mean off as
+   an effect.
+4. **Event study**: per 3-month bin ``e`` (−4…−1 before, 0… after) the mean over cases of
+   ``y_case − adjusted control mean``; cases of all cohorts are averaged with equal weight
+   (Callaway–Sant'Anna's aggregation by group size). The effect is the sum over the post bins
+   (violations per case and post window); the pre bins are the pre-trend test (joint Wald with
+   the bootstrap covariance).
+5. **Intervals**: a cluster bootstrap over businesses — cases' and controls' businesses
+   resampled in two strata, a control shared by several cases carries the same weight in each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+#: Feature columns of the matching, in order (``score`` only when scores are given).
+FEATURES = ("v12", "v3", "v_prior", "complaints12", "inspections12", "penalties12", "open_referrals")
+FEATURE_LABELS = {
+    "v12": "前12个月违法问题数",
+    "v3": "前3个月违法问题数",
+    "v_prior": "13–24个月前违法问题数",
+    "complaints12": "前12个月属实投诉数",
+    "inspections12": "前12个月被检查次数",
+    "penalties12": "前12个月行政处罚数",
+    "open_referrals": "近6个月移送立案尚未处罚数",
+    "score": "风险分",
+}
+
+
+@dataclass
+class Panel:
+    """Monthly counts of every business: ``counts[outcome]`` is (businesses × months)."""
+
+    business_ids: np.ndarray
+    counts: dict[str, np.ndarray]
+    #: month number of every business's guidance (register entries), one sorted array per business
+    guided: list[np.ndarray]
+    division: np.ndarray
+    first_month: np.ndarray  # month of the first record (large when unknown)
+    operating_until: np.ndarray  # last month licences run to (large when unknown)
+    n_months: int
+    #: every licence 注销/吊销/撤销 by the cut-off (closed at a date the exports do not give)
+    closed: np.ndarray | None = None
+
+    def window(self, outcome: str, start: np.ndarray | int, length: int) -> np.ndarray:
+        """Sum of ``outcome`` over months ``[start, start + length)`` of every business (clipped)."""
+        y = self.counts[outcome]
+        cum = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(y, axis=1)], axis=1)
+        a = np.clip(np.broadcast_to(start, (y.shape[0],)), 0, self.n_months)
+        b = np.clip(a + length, 0, self.n_months)
+        rows = np.arange(y.shape[0])
+        return cum[rows, b] - cum[rows, a]
+
+
+@dataclass
+class Design:
+    """Cases, their matched controls (pairs) and the binned outcomes of both."""
+
+    cases: pd.DataFrame  # case_id, method, unit, g, status (已评估 / 无可比对照 / …), n_controls
+    bins: list[int]  # event-time bin of each column (…, -1, 0, 1, …)
+    bin_months: int
+    case_y: dict[str, np.ndarray] = field(default_factory=dict)  # outcome → (cases × bins)
+    pair_case: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    pair_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    pair_w: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # pairs × bins
+    pair_y: dict[str, np.ndarray] = field(default_factory=dict)  # outcome → (pairs × bins)
+    case_x: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    pair_x: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    features: list[str] = field(default_factory=list)
+    #: the wider neighbourhood (``fit_controls`` nearest per case) the regression adjustment is fitted on
+    fit_x: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    fit_w: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    fit_y: dict[str, np.ndarray] = field(default_factory=dict)
+    fit_case: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    balance: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def features_at(panel: Panel, g: int, scores: np.ndarray | None = None) -> pd.DataFrame:
+    """The matching features of every business at cohort month ``g`` (records before ``g`` only)."""
+    out = pd.DataFrame(
+        {
+            "v12": panel.window("violations", g - 12, 12),
+            "v3": panel.window("violations", g - 3, 3),
+            "v_prior": panel.window("violations", g - 24, 12),
+            "complaints12": panel.window("substantiated_complaints", g - 12, 12),
+            "inspections12": panel.window("inspections", g - 12, 12),
+            "penalties12": panel.window("penalties", g - 12, 12),
+        }
+    )
+    if "referrals" in panel.counts:  # a 移送立案 not yet followed by its penalty: a violation to come
+        out["open_referrals"] = np.maximum(
+            panel.window("referrals", g - 6, 6) - panel.window("penalties", g - 6, 6), 0
+        )
+    if scores is not None:
+        out["score"] = np.nan_to_num(np.asarray(scores, dtype=float), nan=0.0)
+    return out
+
+
+def _guided_between(panel: Panel, lo: int, hi: int) -> np.ndarray:
+    """First guidance month of every business within ``[lo, hi)`` (−1 when none)."""
+    first = np.full(len(panel.guided), -1)
+    for u, months in enumerate(panel.guided):
+        if len(months):
+            inside = months[(months >= lo) & (months < hi)]
+            if len(inside):
+                first[u] = inside[0]
+    return first
+
+
+def guidance_hazard(panel: Panel, quiet_months: int, cap: int = 6) -> np.ndarray:
+    """Monthly probability of being guided, by trailing 12-month violations (0 … ``cap``+).
+
+    Estimated over every business-month not under guidance in the previous ``quiet_months``:
+    the probability a control leaves the comparison, for the censoring weights.
+    """
+    n_u, n_m = panel.counts["violations"].shape
+    guided = np.zeros((n_u, n_m))
+    for u, months in enumerate(panel.guided):
+        months = months[(months >= 0) & (months < n_m)]
+        guided[u, months] = 1
+    cum_v = np.concatenate([np.zeros((n_u, 1)), np.cumsum(panel.counts["violations"], axis=1)], axis=1)
+    cum_g = np.concatenate([np.zeros((n_u, 1)), np.cumsum(guided, axis=1)], axis=1)
+    m = np.arange(n_m)
+    v12 = cum_v[:, m] - cum_v[:, np.clip(m - 12, 0, None)]
+    recent = cum_g[:, m] - cum_g[:, np.clip(m - quiet_months, 0, None)]
+    band = np.minimum(v12, cap).astype(int)
+    at_risk = (recent == 0) & (m >= 12)
+    h = np.zeros(cap + 1)
+    for k in range(cap + 1):
+        sel = at_risk & (band == k)
+        h[k] = guided[sel].sum() / sel.sum() if sel.sum() else 0.0
+    return np.clip(h, 0.0, 0.5)
+
+
+def _survival(panel: Panel, hazard: np.ndarray, units: np.ndarray, g: int, months: int) -> np.ndarray:
+    """Probability of staying unguided from ``g`` through each of the next ``months`` months."""
+    cap = len(hazard) - 1
+    surv = np.ones((len(units), months))
+    s = np.ones(len(units))
+    for t in range(months):
+        band = np.minimum(panel.window("violations", g + t - 12, 12)[units], cap).astype(int)
+        s = s * (1 - hazard[band])
+        surv[:, t] = s
+    return surv
+
+
+def build_design(
+    panel: Panel,
+    cases: pd.DataFrame,
+    *,
+    window_months: int,
+    pre_months: int = 12,
+    act_months: int = 12,
+    controls_per_case: int = 5,
+    caliper: float | None = 1.0,
+    exact_division: bool = True,
+    scores: dict[int, np.ndarray] | None = None,
+    censoring: str = "ipcw",
+    fit_controls: int = 50,
+    seed: int = 0,
+) -> Design:
+    """Match every case (``case_id``, ``method``, ``unit``, ``g``) to clean controls; bin outcomes.
+
+    ``scores`` maps a cohort month to every business's risk score at that month (optional).
+    ``censoring``: ``ipcw`` (default, see the module docstring), ``drop`` (controls guided in the
+    post window refused) or ``keep`` (kept, their guided months counted as unguided).
+    Returns a :class:`Design`; ``cases["status"]`` is 已评估 or 无可比对照.
+    """
+    bin_months = 3 if window_months % 3 == 0 and pre_months % 3 == 0 else 1
+    bins = list(range(-pre_months // bin_months, window_months // bin_months))
+    n_bins = len(bins)
+    cases = cases.reset_index(drop=True).copy()
+    cases["status"] = "已评估"
+    cases["n_controls"] = 0
+    cases["match_distance"] = np.nan
+    design = Design(cases=cases, bins=bins, bin_months=bin_months)
+    outcomes = [o for o in panel.counts if o != "referrals"]
+    rng = np.random.default_rng(seed)
+    hazard = guidance_hazard(panel, pre_months + act_months) if censoring == "ipcw" else None
+    feats_by_g: dict[int, pd.DataFrame] = {}
+    for g in sorted(set(cases["g"])):
+        feats_by_g[g] = features_at(panel, g, None if scores is None else scores.get(g))
+    names = list(next(iter(feats_by_g.values())).columns) if feats_by_g else list(FEATURES)
+    design.features = names
+    pooled = pd.concat(feats_by_g.values()) if feats_by_g else pd.DataFrame(columns=names)
+    sd = np.maximum(pooled[names].std().fillna(1.0).to_numpy(dtype=float), 0.25) if len(pooled) else 1.0
+    pairs: list[tuple[int, int, float]] = []
+    weights: list[np.ndarray] = []
+    fits: list[tuple[int, int, float]] = []
+    fit_weights: list[np.ndarray] = []
+    case_x = np.zeros((len(cases), len(names)))
+    for g, feats in feats_by_g.items():
+        x = feats[names].to_numpy(dtype=float)
+        post_end = g + window_months
+        fresh = _guided_between(panel, g - pre_months - act_months, g)
+        later = _guided_between(panel, g, post_end)
+        ok = (
+            (fresh < 0)
+            & (panel.first_month < g)
+            & (panel.operating_until >= post_end - 1)
+            & (later != g)  # guided in the case's month: a case of the same cohort, not a control
+        )
+        if panel.closed is not None:
+            ok &= ~panel.closed
+        if censoring == "drop":
+            ok &= later < 0
+        in_cohort = cases.index[cases["g"] == g]
+        ok[cases.loc[in_cohort, "unit"].to_numpy()] = False
+        surv = (
+            _survival(panel, hazard, np.arange(len(ok)), g, window_months)
+            if hazard is not None
+            else np.ones((len(ok), window_months))
+        )
+        for i in in_cohort:
+            u = int(cases.at[i, "unit"])
+            case_x[i] = x[u]
+            cand = ok.copy()
+            if exact_division:
+                cand &= panel.division == panel.division[u]
+            idx = np.flatnonzero(cand)
+            if len(idx) == 0:
+                cases.at[i, "status"] = "无可比对照"
+                continue
+            dist = np.sqrt((((x[idx] - x[u]) / sd) ** 2).sum(axis=1))
+            order = np.lexsort((rng.random(len(idx)), dist))
+            take = order[: int(controls_per_case)]
+            if caliper is not None:
+                take = take[dist[take] <= caliper]
+            if len(take) == 0:
+                cases.at[i, "status"] = "无可比对照"
+                continue
+            cases.at[i, "n_controls"] = len(take)
+            cases.at[i, "match_distance"] = float(dist[take].mean())
+
+            def weight(j: int, share: float, g: int = g, later=later, surv=surv) -> np.ndarray:
+                w = np.full(n_bins, share)
+                if censoring in ("ipcw", "drop") and later[j] >= 0:
+                    for b, e in enumerate(bins):
+                        if e >= 0 and later[j] < g + (e + 1) * bin_months:
+                            w[b] = 0.0
+                if hazard is not None:
+                    for b, e in enumerate(bins):
+                        if e >= 0 and w[b] > 0:
+                            w[b] /= surv[j, (e + 1) * bin_months - 1]
+                return w
+
+            for j in idx[take]:
+                pairs.append((i, int(j), float(g)))
+                weights.append(weight(int(j), 1.0 / len(take)))
+            for j in idx[order[: max(int(fit_controls), len(take))]]:
+                fits.append((i, int(j), float(g)))
+                fit_weights.append(weight(int(j), 1.0))
+    design.cases = cases
+    design.case_x = case_x
+    n_pairs = len(pairs)
+    design.pair_case = np.array([p[0] for p in pairs], dtype=int)
+    design.pair_unit = np.array([p[1] for p in pairs], dtype=int)
+    design.pair_w = np.array(weights).reshape(n_pairs, n_bins)
+    pair_g = np.array([int(p[2]) for p in pairs], dtype=int)
+    design.pair_x = np.zeros((n_pairs, len(names)))
+    fit_unit = np.array([p[1] for p in fits], dtype=int)
+    fit_g = np.array([int(p[2]) for p in fits], dtype=int)
+    design.fit_case = np.array([p[0] for p in fits], dtype=int)
+    design.fit_w = np.array(fit_weights).reshape(len(fits), n_bins)
+    design.fit_x = np.zeros((len(fits), len(names)))
+    for g, feats in feats_by_g.items():
+        sel = pair_g == g
+        design.pair_x[sel] = feats[names].to_numpy(dtype=float)[design.pair_unit[sel]]
+        design.fit_x[fit_g == g] = feats[names].to_numpy(dtype=float)[fit_unit[fit_g == g]]
+    case_units = cases["unit"].to_numpy(dtype=int)
+    case_g = cases["g"].to_numpy(dtype=int)
+    for o in outcomes:
+        design.case_y[o] = np.zeros((len(cases), n_bins))
+        design.pair_y[o] = np.zeros((n_pairs, n_bins))
+        design.fit_y[o] = np.zeros((len(fits), n_bins))
+        for b, e in enumerate(bins):
+            for gg in sorted(set(case_g)):
+                start = gg + e * bin_months
+                sums = panel.window(o, start, bin_months)
+                design.case_y[o][case_g == gg, b] = sums[case_units[case_g == gg]]
+                sel = pair_g == gg
+                design.pair_y[o][sel, b] = sums[design.pair_unit[sel]]
+                design.fit_y[o][fit_g == gg, b] = sums[fit_unit[fit_g == gg]]
+    design.balance = balance_table(design)
+    return design
+
+
+def balance_table(design: Design) -> pd.DataFrame:
+    """Standardised differences of the matching features: cases vs all eligible, vs matched.
+
+    Columns ``feature``, ``label`` (Chinese), ``guided_mean``, ``matched_mean`` (weighted by the
+    matching), ``std_diff`` (difference / pooled SD of cases and matched controls; |d| < 0.1 is
+    the usual sign of good balance).
+    """
+    used = design.cases.index[design.cases["status"] == "已评估"]
+    rows = []
+    if len(used) == 0 or len(design.pair_case) == 0:
+        return pd.DataFrame(columns=["feature", "label", "guided_mean", "matched_mean", "std_diff"])
+    w0 = design.pair_w[:, 0]
+    for k, name in enumerate(design.features):
+        xc = design.case_x[used, k]
+        xm = design.pair_x[:, k]
+        mean_c = float(xc.mean())
+        mean_m = float(np.average(xm, weights=w0)) if w0.sum() else np.nan
+        var_m = float(np.cov(xm, aweights=w0)) if len(xm) > 1 and w0.sum() > 0 else 0.0
+        pooled = np.sqrt((xc.var() + var_m) / 2)
+        d = (mean_c - mean_m) / pooled if pooled > 0 else 0.0
+        rows.append(
+            {
+                "feature": name,
+                "label": FEATURE_LABELS.get(name, name),
+                "guided_mean": mean_c,
+                "matched_mean": mean_m,
+                "std_diff": float(d),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def bootstrap_weights(
+    design: Design, mask: np.ndarray, n_boot: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster-bootstrap weights (replicates × cases, replicates × pairs) over businesses.
+
+    The businesses of the cases in ``mask`` and those of their controls are resampled with
+    replacement in two strata; a business drawn ``n`` times weighs ``n`` wherever it appears.
+    """
+    rng = np.random.default_rng(seed)
+    case_units = design.cases["unit"].to_numpy(dtype=int)
+    cu = np.unique(case_units[mask])
+    in_pairs = mask[design.pair_case]
+    pu = np.setdiff1d(np.unique(design.pair_unit[in_pairs]), cu)
+    units = np.concatenate([cu, pu])
+    counts = np.zeros((n_boot, len(units)))
+    if len(cu):
+        counts[:, : len(cu)] = rng.multinomial(len(cu), np.ones(len(cu)) / len(cu), size=n_boot)
+    if len(pu):
+        counts[:, len(cu) :] = rng.multinomial(len(pu), np.ones(len(pu)) / len(pu), size=n_boot)
+    pos = {u: k for k, u in enumerate(units)}
+    ci = np.array([pos.get(u, 0) for u in case_units])
+    pi = np.array([pos.get(u, 0) for u in design.pair_unit])
+    return counts[:, ci], counts[:, pi]
+
+
+def _adjustment(design: Design, outcome: str, b: int, mask: np.ndarray) -> np.ndarray:
+    """Bias correction of each pair in bin ``b``: ``(x_case − x_control) · β``.
+
+    β is fitted by least squares on the wider neighbourhood of the cases in ``mask`` (their
+    ``fit_controls`` nearest eligible controls, censoring-weighted), so that its slope is
+    estimated over the range the matched controls and the cases span.
+    """
+    if len(design.fit_case) == 0:
+        return np.zeros(len(design.pair_case))
+    w = design.fit_w[:, b] * mask[design.fit_case]
+    keep = w > 0
+    if keep.sum() <= design.fit_x.shape[1] + 1:
+        return np.zeros(len(design.pair_case))
+    a = np.column_stack([np.ones(keep.sum()), design.fit_x[keep]])
+    sw = np.sqrt(w[keep])
+    beta, *_ = np.linalg.lstsq(a * sw[:, None], design.fit_y[outcome][keep, b] * sw, rcond=None)
+    gap = design.case_x[design.pair_case] - design.pair_x
+    return gap @ beta[1:]
+
+
+def effect_bins(
+    design: Design,
+    outcome: str,
+    mask: np.ndarray,
+    case_w: np.ndarray | None = None,
+    pair_w: np.ndarray | None = None,
+    adjust: bool = True,
+) -> dict[str, np.ndarray]:
+    """Per bin: the case mean, the adjusted control mean and their difference.
+
+    Without weights one row of estimates; with bootstrap weights (replicates × cases / pairs)
+    one row per replicate. Returns ``case``, ``control``, ``diff`` (replicates × bins).
+    """
+    n_bins = len(design.bins)
+    cw = np.ones((1, len(design.cases))) if case_w is None else case_w
+    pw = np.ones((1, len(design.pair_case))) if pair_w is None else pair_w
+    cw = cw * mask[None, :]
+    onehot = np.zeros((len(design.pair_case), len(design.cases)))
+    onehot[np.arange(len(design.pair_case)), design.pair_case] = 1.0
+    case_m = np.full((cw.shape[0], n_bins), np.nan)
+    ctrl_m = np.full((cw.shape[0], n_bins), np.nan)
+    yc, yp = design.case_y[outcome], design.pair_y[outcome]
+    for b in range(n_bins):
+        adj = _adjustment(design, outcome, b, mask) if adjust else np.zeros(len(design.pair_case))
+        w = pw * design.pair_w[:, b][None, :]
+        num = (w * (yp[:, b] + adj)[None, :]) @ onehot
+        den = w @ onehot
+        ok = (den > 0) & (cw > 0)
+        wc = np.where(ok, cw, 0.0)
+        tot = wc.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ctrl = np.where(ok, num / np.where(den > 0, den, 1), 0.0)
+            case_m[:, b] = (wc * yc[:, b][None, :]).sum(axis=1) / np.where(tot > 0, tot, np.nan)
+            ctrl_m[:, b] = (wc * ctrl).sum(axis=1) / np.where(tot > 0, tot, np.nan)
+    return {"case": case_m, "control": ctrl_m, "diff": case_m - ctrl_m}
+
+
+def wald_p(point: np.ndarray, draws: np.ndarray) -> float:
+    """p-value of the joint test that every element of ``point`` is 0 (bootstrap covariance)."""
+    draws = draws[np.all(np.isfinite(draws), axis=1)]
+    if len(draws) < 10 or not np.all(np.isfinite(point)):
+        return float("nan")
+    cov = np.atleast_2d(np.cov(draws, rowvar=False))
+    stat = float(point @ np.linalg.pinv(cov) @ point)
+    df = int(np.linalg.matrix_rank(cov))
+    return float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
+
+
+def placebo_design(design: Design) -> Design:
+    """Pseudo-cases: each evaluated case's nearest control (unguided through the window) takes the
+    case's place and is compared with the case's other controls. Nobody was guided, so the
+    estimate should be 0; a clear difference means the matching or the adjustment is off.
+    """
+    n_bins, n_feat = len(design.bins), len(design.features)
+    rows: list[dict] = []
+    case_x: list[np.ndarray] = []
+    case_y: dict[str, list[np.ndarray]] = {o: [] for o in design.case_y}
+    pair_idx: list[int] = []
+    pair_case: list[int] = []
+    fit_idx: list[int] = []
+    fit_case: list[int] = []
+    for i in design.cases.index[design.cases["status"] == "已评估"]:
+        mine = np.flatnonzero(design.pair_case == i)
+        if len(mine) < 2 or (design.pair_w[mine[0]] == 0).any():
+            continue
+        first, rest = mine[0], mine[1:]
+        near = np.flatnonzero(design.fit_case == i)
+        fit_idx += list(near)
+        fit_case += [len(rows)] * len(near)
+        pair_case += [len(rows)] * len(rest)
+        pair_idx += list(rest)
+        rows.append({**design.cases.loc[i].to_dict(), "unit": int(design.pair_unit[first])})
+        case_x.append(design.pair_x[first])
+        for o in design.case_y:
+            case_y[o].append(design.pair_y[o][first])
+    idx = np.array(pair_idx, dtype=int)
+    out = Design(
+        cases=pd.DataFrame(rows, columns=design.cases.columns), bins=design.bins, bin_months=design.bin_months
+    )
+    out.features = list(design.features)
+    out.case_x = np.array(case_x, dtype=float).reshape(len(rows), n_feat)
+    out.case_y = {o: np.array(v, dtype=float).reshape(len(rows), n_bins) for o, v in case_y.items()}
+    out.pair_case = np.array(pair_case, dtype=int)
+    out.pair_unit = design.pair_unit[idx]
+    out.pair_w = design.pair_w[idx].reshape(len(idx), n_bins)
+    out.pair_x = design.pair_x[idx].reshape(len(idx), n_feat)
+    out.pair_y = {o: design.pair_y[o][idx].reshape(len(idx), n_bins) for o in design.pair_y}
+    fi = np.array(fit_idx, dtype=int)
+    out.fit_case = np.array(fit_case, dtype=int)
+    out.fit_x = design.fit_x[fi].reshape(len(fi), n_feat)
+    out.fit_w = design.fit_w[fi].reshape(len(fi), n_bins)
+    out.fit_y = {o: design.fit_y[o][fi].reshape(len(fi), n_bins) for o in design.fit_y}
+    return out
+
+
+def summarise(
+    design: Design,
+    outcome: str,
+    mask: np.ndarray,
+    *,
+    window_months: int,
+    pre_months: int,
+    n_boot: int,
+    seed: int,
+    level: float = 0.95,
+) -> dict[str, Any]:
+    """Point estimates and bootstrap intervals of one outcome over the cases in ``mask``."""
+    bins = np.array(design.bins)
+    post, pre = bins >= 0, bins < 0
+    point = effect_bins(design, outcome, mask)
+    case_pre = float(np.nansum(point["case"][0, pre]) * window_months / pre_months)
+    case_post = float(np.nansum(point["case"][0, post]))
+    ctrl_pre = float(np.nansum(point["control"][0, pre]) * window_months / pre_months)
+    ctrl_post = float(np.nansum(point["control"][0, post]))
+    out: dict[str, Any] = {
+        "guided_pre": case_pre,
+        "guided_post": case_post,
+        "control_pre": ctrl_pre,
+        "control_post": ctrl_post,
+        "naive_change": case_post - case_pre,
+        "control_change": ctrl_post - ctrl_pre,
+        "estimate": case_post - ctrl_post,
+        "did": (case_post - case_pre) - (ctrl_post - ctrl_pre),
+        "relative_change": (case_post - ctrl_post) / ctrl_post if ctrl_post > 0 else np.nan,
+        "pre_diffs": point["diff"][0, pre],
+        "bins": point,
+    }
+    tail = (1 - level) / 2 * 100
+    nan2 = (np.nan, np.nan)
+    out.update(
+        dict.fromkeys(
+            ["ci_low", "ci_high", "rel_ci_low", "rel_ci_high", "naive_ci_low", "naive_ci_high"], np.nan
+        )
+    )
+    out["pretrend_p"] = np.nan
+    out["boot"] = None
+    if mask.sum() >= 2 and n_boot > 0:
+        cw, pw = bootstrap_weights(design, mask, n_boot, seed)
+        draws = effect_bins(design, outcome, mask, cw, pw)
+        est = np.nansum(draws["diff"][:, post], axis=1)
+        ctrl = np.nansum(draws["control"][:, post], axis=1)
+        naive = (
+            np.nansum(draws["case"][:, post], axis=1)
+            - np.nansum(draws["case"][:, pre], axis=1) * window_months / pre_months
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = np.where(ctrl > 0, est / ctrl, np.nan)
+
+        def interval(x: np.ndarray) -> tuple[float, float]:
+            x = x[np.isfinite(x)]
+            return tuple(np.percentile(x, [tail, 100 - tail])) if len(x) else nan2
+
+        out["ci_low"], out["ci_high"] = interval(est)
+        out["rel_ci_low"], out["rel_ci_high"] = interval(rel)
+        out["naive_ci_low"], out["naive_ci_high"] = interval(naive)
+        out["pretrend_p"] = wald_p(point["diff"][0, pre], draws["diff"][:, pre])
+        out["boot"] = draws
+    return out
