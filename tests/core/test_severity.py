@@ -41,7 +41,7 @@ def test_features_routing_hotspots_and_effects_read_the_view() -> None:
         "targeting/features_outcomes",
         "targeting/routing_evidence",
         "hotspots/panel",
-        "effects/pool",
+        "effects/monthly_panel",
         "effects/top_offenders",
     ):
         text = (PACKAGE / "sql" / f"{name}.sql").read_text(encoding="utf-8")
