@@ -64,7 +64,8 @@ def follow_up_due(
     --------
     >>> import tempfile
     >>> from guidance_analytics import Workspace
-    >>> follow_up_due(Workspace(tempfile.mkdtemp()), "2025-01-01").empty
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> follow_up_due(ws, "2025-01-01").empty
     True
     """
     cfg = rules(ws, "effects").get("follow_up", {})

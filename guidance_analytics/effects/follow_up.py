@@ -276,9 +276,10 @@ def effect_study(
     --------
     >>> import tempfile
     >>> from guidance_analytics import Workspace
-    >>> study = effect_study(Workspace(tempfile.mkdtemp()), as_of="2024-12-31")
-    >>> study.summary.loc[0, ["n_entries", "verdict"]].tolist()
-    [0, '数据不足以判断']
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> study = effect_study(ws, as_of="2024-12-31")
+    >>> int(study.summary.loc[0, "n_entries"]), study.summary.loc[0, "verdict"]
+    (0, '数据不足以判断')
     """
     cfg = rules(ws, "effects")["effects"]
     as_of = resolve_as_of(ws, as_of)
@@ -380,7 +381,8 @@ def randomised_effects(ws: WorkspaceLike, window_months: int = 6, *, as_of: Any 
     --------
     >>> import tempfile
     >>> from guidance_analytics import Workspace
-    >>> randomised_effects(Workspace(tempfile.mkdtemp()), as_of="2024-12-31").empty
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> randomised_effects(ws, as_of="2024-12-31").empty
     True
     """
     day = resolve_as_of(ws, as_of)

@@ -56,7 +56,7 @@ def hajek_itt(
 
     >>> y = np.array([1.0, 3.0, 2.0, 4.0])
     >>> r = hajek_itt(y, np.array([True, False, True, False]), np.full(4, 0.5), np.zeros(4), np.arange(4))
-    >>> round(r["estimate"], 3)
+    >>> round(float(r["estimate"]), 3)
     -2.0
     """
     est, phi, m1s, m0s = 0.0, np.zeros(len(y)), 0.0, 0.0

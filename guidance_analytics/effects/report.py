@@ -134,8 +134,9 @@ def work_report(
     --------
     >>> import tempfile
     >>> from guidance_analytics import Workspace
-    >>> rep = work_report(Workspace(tempfile.mkdtemp()), "2024-01-01", "2024-12-31")
-    >>> rep.overview.iloc[0, 1]
+    >>> ws = Workspace(tempfile.mkdtemp())
+    >>> rep = work_report(ws, "2024-01-01", "2024-12-31")
+    >>> rep.overview.set_index("项目").loc["行政指导次数", "内容"]
     '0'
     """
     s, e = to_date(start), to_date(end)
