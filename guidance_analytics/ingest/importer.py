@@ -145,7 +145,8 @@ def import_file(
     path : str or Path
         An .xlsx/.xls/.csv export (CSV in UTF-8, UTF-8 with BOM or GB18030/GBK).
     kind : str
-        ``"permits"``, ``"complaints"``, ``"inspections"`` or ``"penalties"``.
+        ``"permits"``, ``"complaints"``, ``"inspections"``, ``"penalties"`` or ``"credit_classes"``
+        (企业信用风险分类: 统一社会信用代码, 风险分类 A–E, 分类日期, 分类机关; kept with its date).
     sheet : str, optional
         Sheet name (xlsx); default: the sheet whose header fits the kind.
     progress : bool
@@ -178,6 +179,7 @@ def import_file(
     spec = KIND_SPECS[kind]
     path = Path(path)
     settings = rules(ws, "ingest").get("import", {})
+    count_waivers = bool(rules(ws, "ingest").get("penalties", {}).get("count_waivers_as_violations", False))
     table = _open(path, kind, sheet, int(settings.get("batch_rows", 50_000)))
     _check_columns(spec, table, path)
     today_ts = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
@@ -212,6 +214,8 @@ def import_file(
                 checked = check_batch(spec, canon, table.source_label, today=today_ts, version=version)
                 warnings.update(checked.warnings)
                 rows = checked.rows
+                if kind == "penalties":
+                    rows["waiver_counted"] = rows["waiver"].notna() & count_waivers
                 if kind != "complaints":
                     rows["business_id"] = ingest_rows.business_ids(rows, names)
                 rows["source_file"] = path.name
@@ -220,7 +224,7 @@ def import_file(
                 if extra is not None:
                     rows["extra"] = extra
                 counts, final, replace = ingest_rows.classify(con, kind, rows, today_ts, touched)
-                if kind != "complaints":
+                if kind in BUSINESS_SOURCES:
                     touched.update(final["business_id"].dropna().astype(str))
                 if businesses is not None and not final.empty:
                     final = ingest_rows.with_matches(final, businesses)
@@ -236,7 +240,7 @@ def import_file(
             result.rejected = out.count
             if result.read == 0:
                 raise InputFileError(f"文件 {path.name} 在表头之下没有数据行，未导入任何内容。")
-            if kind != "complaints":
+            if kind in BUSINESS_SOURCES:
                 ingest_rows.refresh_businesses(con, touched)
                 ingest_rows.rematch_complaints(con, touched)
             if kind == "complaints":
@@ -272,6 +276,9 @@ def import_file(
     result.rejects_complete = out.count <= len(result.rejects)
     return result
 
+
+#: Kinds whose records make up the businesses table (credit classes only describe known ones).
+BUSINESS_SOURCES = ("permits", "inspections", "penalties")
 
 #: Warning counted when a work order is updated because it was re-opened (工单状态 重办 …).
 REOPENED = "重办工单（已办结后重新办理）已更新为最新状态"

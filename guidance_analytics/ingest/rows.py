@@ -191,6 +191,7 @@ WRITE_SQL = {
     "complaints": ("ingest/insert_complaints", "ingest/upsert_complaints"),
     "inspections": ("ingest/insert_inspections", "ingest/upsert_inspections"),
     "penalties": ("ingest/insert_penalties", "ingest/upsert_penalties"),
+    "credit_classes": ("ingest/insert_credit_classes", "ingest/upsert_credit_classes"),
 }
 
 

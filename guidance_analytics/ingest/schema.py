@@ -1,4 +1,4 @@
-"""The four record kinds: canonical columns, header aliases, enumerations, required fields.
+"""The five record kinds: canonical columns, header aliases, enumerations, required fields.
 
 Headers are matched by label, never by position. A header is first normalised with
 :func:`header_key` (NFKC, no spaces, no ``*`` required-markers, lower case, ASCII brackets), then
@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-KINDS = ("permits", "complaints", "inspections", "penalties")
+KINDS = ("permits", "complaints", "inspections", "penalties", "credit_classes")
 
 
 def header_key(label: object) -> str:
@@ -307,6 +307,11 @@ PENALTIES = Kind(
             dtype="enum",
             enum="penalty_type",
         ),
+        Column(
+            "decision_type",
+            "决定类型",
+            ("决定类型", "处罚决定类型", "案件处理结果", "处理决定", "decision_type"),
+        ),
         Column("content", "处罚内容", ("处罚内容", "处罚结果", "content")),
         Column(
             "fine_yuan",
@@ -346,7 +351,49 @@ PENALTIES = Kind(
     ),
 )
 
-KIND_SPECS: dict[str, Kind] = {k.name: k for k in (PERMITS, COMPLAINTS, INSPECTIONS, PENALTIES)}
+CREDIT_CLASSES = Kind(
+    name="credit_classes",
+    label="企业信用风险分类",
+    key=("class_key",),
+    signature=("风险分类", "信用风险分类", "分类日期", "分类机关", "信用风险类别"),
+    columns=(
+        Column(
+            "uscc",
+            "统一社会信用代码",
+            ("统一社会信用代码", "社会信用代码", "信用代码", "行政相对人代码_1(统一社会信用代码)", "uscc"),
+            required=True,
+        ),
+        Column("name", "企业名称", ("企业名称", "市场主体名称", "主体名称", "单位名称", "行政相对人名称", "name")),
+        Column(
+            "risk_class",
+            "风险分类",
+            ("风险分类", "信用风险分类", "信用风险类别", "风险类别", "分类结果", "风险等级", "risk_class"),
+            dtype="enum",
+            enum="risk_class",
+            required=True,
+        ),
+        Column(
+            "classified_on",
+            "分类日期",
+            ("分类日期", "分类时间", "评定日期", "分类结果日期", "classified_on"),
+            dtype="date",
+            required=True,
+        ),
+        Column("authority", "分类机关", ("分类机关", "评定机关", "分类单位", "authority")),
+    ),
+)
+
+KIND_SPECS: dict[str, Kind] = {
+    k.name: k for k in (PERMITS, COMPLAINTS, INSPECTIONS, PENALTIES, CREDIT_CLASSES)
+}
+
+#: Wording of a 不予行政处罚 decision (行政处罚法 第三十三条) in 处罚类别 / 决定类型 / 处罚内容,
+#: most specific first: (pattern, the kind stored in ``penalties.waiver``).
+WAIVER_PATTERNS = (
+    (r"首违不罚|(?:首次|初次)违法.{0,40}(?:不予|免予)", "首违不罚"),
+    (r"轻微(?:违法)?不罚|(?:违法行为)?轻微.{0,40}(?:不予|免予)", "轻微违法不罚"),
+    (r"(?:不予|免予)(?:行政)?处罚|不罚", "不予处罚"),
+)
 
 #: Canonical enumeration values and their accepted spellings (keys normalised by header_key).
 ENUMS: dict[str, dict[str, str]] = {
@@ -416,6 +463,13 @@ ENUMS: dict[str, dict[str, str]] = {
         "勘验": "许可勘验",
         "日常检查": "日常检查",
     },
+    "risk_class": {c: c for c in "ABCDE"}
+    | {f"{c}类": c for c in "ABCDE"}
+    | {f"{c}级": c for c in "ABCDE"}
+    | {f"{c}类企业": c for c in "ABCDE"}
+    | {f"{c}({w})": c for c, w in zip("ABCD", ("信用风险低", "信用风险一般", "信用风险较高", "信用风险高"))}
+    | {f"{w}({c}类)": c for c, w in zip("ABCD", ("信用风险低", "信用风险一般", "信用风险较高", "信用风险高"))}
+    | {"信用风险低": "A", "信用风险一般": "B", "信用风险较高": "C", "信用风险高": "D"},
     "penalty_type": {
         v: v
         for v in (

@@ -24,6 +24,7 @@ from .readers import CALLER_NAMES, ROW_NUMBER, SOURCE_ROW
 from .schema import (
     ENUMS,
     LATEST_VALID_TO,
+    WAIVER_PATTERNS,
     LONG_TERM_DATES,
     LONG_TERM_WORDS,
     MULTI_VALUED,
@@ -46,7 +47,12 @@ CODE_COLUMNS = (
     "industry_code",
 )
 #: Event dates that cannot lie in the future (relative to the import day).
-EVENT_DATES = ("decision_date", "received_at", "inspected_on", "decided_on", "closed_at")
+EVENT_DATES = ("decision_date", "received_at", "inspected_on", "decided_on", "closed_at", "classified_on")
+#: Columns added after rows were first stored: left out of the content hash when the file has no
+#: such column (so a re-import of an old export is still a duplicate, not an update).
+LATER_COLUMNS = ("decision_type",)
+#: Derived columns that are not content (never hashed).
+DERIVED = ("uscc_check_ok", "updated_at", "waiver")
 EARLIEST = pd.Timestamp("1980-01-01")
 REASON = "reason"
 
@@ -123,6 +129,8 @@ def check_batch(
         )
     reasons = _Reasons(canon.index)
     warnings: dict[str, int] = {}
+    if kind.name == "penalties":
+        _waivers(df, warnings)
 
     # required fields (permits: licence number, else decision document number)
     for col in kind.required:
@@ -208,7 +216,8 @@ def check_batch(
 
     bad = reasons.bad
     rows = df.loc[~bad].copy()
-    content = [c for c in rows.columns if c not in ("uscc_check_ok", "updated_at")]
+    later = [c for c in LATER_COLUMNS if c not in canon]
+    content = [c for c in rows.columns if c not in DERIVED and c not in later]
     rows["key"] = _key(kind, rows)
     rows["row_hash"] = _hash(rows[content])
     rows[ROW_NUMBER] = canon.loc[~bad, ROW_NUMBER].astype("int64")
@@ -232,6 +241,41 @@ def _updated_at(
     future = parsed.dt.normalize() > today + pd.Timedelta(days=1)
     warnings["数据更新时间无法识别或晚于导入当天，未用于判断新旧（仅提示）"] = int((bad | future).sum())
     return parsed.where(~future)
+
+
+def waiver_kind(text: pd.Series) -> pd.Series:
+    """The kind of 不予行政处罚 a text names (首违不罚 / 轻微违法不罚 / 不予处罚), else NaN.
+
+    >>> waiver_kind(pd.Series(["首违不罚", "依法不予行政处罚", "违法行为轻微，不予处罚", "罚款"])).tolist()
+    ['首违不罚', '不予处罚', '轻微违法不罚', nan]
+    """
+    out = pd.Series(np.nan, index=text.index, dtype="str")
+    for pattern, name in WAIVER_PATTERNS:
+        hit = text.str.contains(pattern, regex=True, na=False) & out.isna()
+        out = out.mask(hit, name)
+    return out
+
+
+def _waivers(df: pd.DataFrame, warnings: dict[str, int]) -> None:
+    """Recognise 不予行政处罚 decisions (行政处罚法 第三十三条) from 处罚类别 / 决定类型 / 处罚内容.
+
+    Sets ``waiver``; a 处罚类别 that only says so is moved to 决定类型 (when that is empty) and
+    cleared, so it is not rejected as an unknown penalty kind. 处罚内容 counts only when 处罚类别
+    is empty or 其他 (a 警告 whose text mentions 不予处罚 of another matter stays a penalty).
+    """
+    kinds = df["penalty_types"]
+    by_kind = _on_uniques(waiver_kind, kinds)
+    by_type = _on_uniques(waiver_kind, df["decision_type"])
+    plain = kinds.isna() | (kinds.str.strip() == "其他")
+    by_content = _on_uniques(waiver_kind, df["content"]).where(plain)
+    found = by_kind.notna() | by_type.notna() | by_content.notna()
+    joined = kinds.fillna("") + " " + df["decision_type"].fillna("") + " " + df["content"].fillna("")
+    waiver = _on_uniques(waiver_kind, joined.where(found))
+    df["waiver"] = waiver
+    moved = by_kind.notna()
+    df["decision_type"] = df["decision_type"].mask(moved & df["decision_type"].isna(), kinds)
+    df["penalty_types"] = kinds.mask(moved)
+    warnings["不予行政处罚决定（首违不罚/轻微违法不罚）：已导入，不计为违法（仅提示）"] = int(waiver.notna().sum())
 
 
 def _kind_rules(
@@ -259,6 +303,12 @@ def _kind_rules(
         df["category_top"] = _on_uniques(
             lambda u: u.str.extract(r"^\s*([^/／>＞\-—|、]+)", expand=False).str.strip(), df["category"]
         )
+    elif kind == "credit_classes":
+        raw = canon["uscc"] if "uscc" in canon else pd.Series(np.nan, index=df.index, dtype="str")
+        reasons.add_quoted(
+            raw.notna() & df["uscc"].isna(), raw, "统一社会信用代码", "统一社会信用代码为占位码，无法对应企业"
+        )
+        df["class_key"] = df["uscc"] + "|" + df["classified_on"].dt.strftime("%Y-%m-%d")
     elif kind == "inspections":
         no_problem = df["result"] == "未发现问题"
         df["problem_count"] = (

@@ -7,7 +7,7 @@ WITH violations AS (
     WHERE business_id IS NOT NULL AND severity >= 1
     UNION ALL
     SELECT business_id, decided_on
-    FROM penalties
+    FROM penalty_violations
     WHERE business_id IS NOT NULL
 ),
 recent AS (

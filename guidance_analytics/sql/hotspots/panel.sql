@@ -63,7 +63,7 @@ other_rows AS NOT MATERIALIZED (
         business_id,
         ($use_item OR ($use_industry AND industry_code IS NULL)
             OR ($use_township AND township IS NULL)) AS needs_biz
-    FROM penalties
+    FROM penalty_violations
     WHERE $measure = 'violations' AND coalesce($include_penalties::BOOLEAN, true)
       AND decided_on IS NOT NULL
       AND ($end::DATE IS NULL OR decided_on <= $end::DATE)

@@ -5,6 +5,7 @@ WITH counts AS (
     UNION ALL SELECT 'complaints', count(*) FROM complaints
     UNION ALL SELECT 'inspections', count(*) FROM inspections
     UNION ALL SELECT 'penalties', count(*) FROM penalties
+    UNION ALL SELECT 'credit_classes', count(*) FROM credit_classes
     UNION ALL SELECT 'rejects', count(*) FROM rejects
 ),
 matched AS (

@@ -18,7 +18,7 @@ insp AS (
       AND NOT list_contains($skip_types::VARCHAR[], coalesce(inspection_type, ''))
 ),
 pen AS (
-    SELECT business_id, decided_on AS d FROM penalties
+    SELECT business_id, decided_on AS d FROM penalty_violations
     WHERE business_id IS NOT NULL AND decided_on IS NOT NULL AND decided_on < $known_before
 ),
 cmp AS (

@@ -25,7 +25,7 @@ first_known AS (
     FROM (
         SELECT business_id, decision_date AS d FROM permits
         UNION ALL SELECT business_id, inspected_on FROM inspections
-        UNION ALL SELECT business_id, decided_on FROM penalties
+        UNION ALL SELECT business_id, decided_on FROM penalty_violations
         UNION ALL SELECT business_id, CAST(received_at AS DATE) FROM complaints
     )
     WHERE business_id IS NOT NULL AND d IS NOT NULL
@@ -168,7 +168,7 @@ pen AS (
     SELECT business_id, decided_on AS d, coalesce(fine_yuan, 0) AS fine_yuan,
            regexp_matches(coalesce(penalty_types, ''),
                           '暂扣|吊销|责令停产停业|责令关闭|限制开展生产经营活动|限制从业|降低资质等级') AS serious
-    FROM penalties
+    FROM penalty_violations
     WHERE business_id IS NOT NULL AND decided_on IS NOT NULL
 ),
 pen_f AS (

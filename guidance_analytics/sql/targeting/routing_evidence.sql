@@ -12,7 +12,7 @@ WITH insp AS (
 ),
 pen AS (
     SELECT business_id, decided_on AS d, coalesce(violation_type, '') AS violation_type
-    FROM penalties
+    FROM penalty_violations
     WHERE business_id IS NOT NULL AND decided_on IS NOT NULL AND decided_on < $as_of
 ),
 sub AS (
