@@ -357,6 +357,14 @@ class Workspace:
             seed=seed,
         )
 
+    @delegates_to(targeting_stage.contacts)
+    def contacts(self, year: int | None = None, as_of: Any = None) -> pd.DataFrame:
+        return targeting_stage.contacts(self, year, as_of)
+
+    @delegates_to(targeting_stage.write_contacts)
+    def write_contacts(self, year: int | None = None, path: Any = None, as_of: Any = None) -> Path:
+        return targeting_stage.write_contacts(self, year, path, as_of)
+
     @delegates_to(targeting_stage.fairness_audit)
     def fairness_audit(
         self, candidates: pd.DataFrame, pool: pd.DataFrame | None = None, by_action: bool = True

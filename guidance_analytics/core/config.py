@@ -37,6 +37,7 @@ RULE_FILES = {
     "filing_columns": "the city filing batch's columns",
     "effects": "follow-up evaluation of guidance",
     "ingest": "import batch size and memory cap",
+    "contacts": "contact ledger and caps, channels, education after 不予处罚, 信用修复, credit classes",
 }
 
 

@@ -363,7 +363,9 @@ CREDIT_CLASSES = Kind(
             ("统一社会信用代码", "社会信用代码", "信用代码", "行政相对人代码_1(统一社会信用代码)", "uscc"),
             required=True,
         ),
-        Column("name", "企业名称", ("企业名称", "市场主体名称", "主体名称", "单位名称", "行政相对人名称", "name")),
+        Column(
+            "name", "企业名称", ("企业名称", "市场主体名称", "主体名称", "单位名称", "行政相对人名称", "name")
+        ),
         Column(
             "risk_class",
             "风险分类",
@@ -394,6 +396,9 @@ WAIVER_PATTERNS = (
     (r"轻微(?:违法)?不罚|(?:违法行为)?轻微.{0,40}(?:不予|免予)", "轻微违法不罚"),
     (r"(?:不予|免予)(?:行政)?处罚|不罚", "不予处罚"),
 )
+
+#: The national classes' names (国市监信发〔2022〕6号).
+_RISK_WORDS = {"A": "信用风险低", "B": "信用风险一般", "C": "信用风险较高", "D": "信用风险高"}
 
 #: Canonical enumeration values and their accepted spellings (keys normalised by header_key).
 ENUMS: dict[str, dict[str, str]] = {
@@ -467,9 +472,9 @@ ENUMS: dict[str, dict[str, str]] = {
     | {f"{c}类": c for c in "ABCDE"}
     | {f"{c}级": c for c in "ABCDE"}
     | {f"{c}类企业": c for c in "ABCDE"}
-    | {f"{c}({w})": c for c, w in zip("ABCD", ("信用风险低", "信用风险一般", "信用风险较高", "信用风险高"))}
-    | {f"{w}({c}类)": c for c, w in zip("ABCD", ("信用风险低", "信用风险一般", "信用风险较高", "信用风险高"))}
-    | {"信用风险低": "A", "信用风险一般": "B", "信用风险较高": "C", "信用风险高": "D"},
+    | {f"{c}({w})": c for c, w in _RISK_WORDS.items()}
+    | {f"{w}({c}类)": c for c, w in _RISK_WORDS.items()}
+    | {w: c for c, w in _RISK_WORDS.items()},
     "penalty_type": {
         v: v
         for v in (

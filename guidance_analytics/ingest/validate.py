@@ -24,11 +24,11 @@ from .readers import CALLER_NAMES, ROW_NUMBER, SOURCE_ROW
 from .schema import (
     ENUMS,
     LATEST_VALID_TO,
-    WAIVER_PATTERNS,
     LONG_TERM_DATES,
     LONG_TERM_WORDS,
     MULTI_VALUED,
     USCC_PLACEHOLDER,
+    WAIVER_PATTERNS,
     Kind,
     header_key,
 )
@@ -275,7 +275,9 @@ def _waivers(df: pd.DataFrame, warnings: dict[str, int]) -> None:
     moved = by_kind.notna()
     df["decision_type"] = df["decision_type"].mask(moved & df["decision_type"].isna(), kinds)
     df["penalty_types"] = kinds.mask(moved)
-    warnings["不予行政处罚决定（首违不罚/轻微违法不罚）：已导入，不计为违法（仅提示）"] = int(waiver.notna().sum())
+    warnings["不予行政处罚决定（首违不罚/轻微违法不罚）：已导入，不计为违法（仅提示）"] = int(
+        waiver.notna().sum()
+    )
 
 
 def _kind_rules(

@@ -26,7 +26,14 @@ from docx.shared import Pt
 
 from ..core import WorkspaceLike, rules
 from ..errors import RegisterError
-from ..targeting import check_outward, placeholder_contacts, placeholder_message
+from ..targeting import (
+    catalog,
+    check_outward,
+    guide_for,
+    industry_guides,
+    placeholder_contacts,
+    placeholder_message,
+)
 from .entries import register
 from .layout import Form, safe_filename
 
@@ -123,6 +130,9 @@ def write_opinion(entry: dict, path: Path, rules: dict[str, Any], draft: bool = 
     if basis:
         p = form.para("指导依据：", indent=True, bold=True)
         form.run(p, f"{basis}。")
+    if _text(entry.get("guide")):
+        p = form.para("合规指引：", indent=True, bold=True)
+        form.run(p, f"请参照{_text(entry.get('guide'))}（一业一册）开展自查，依法规范经营。")
     p = form.para("法定义务提示：", indent=True, bold=True)
     form.run(p, "法律、法规规定的义务，你（单位）应当依法履行，不因本意见书而改变。")
     form.para("本意见书属行政指导，不具有强制力，是否采纳由你（单位）自愿决定。", indent=True)
@@ -162,6 +172,8 @@ def write_record(entry: dict, path: Path, rules: dict[str, Any], draft: bool = F
     ]
     if _text(entry.get("legal_basis")):
         lines.append(f"指导依据：{_sentence(entry.get('legal_basis'))}")
+    if _text(entry.get("guide")):
+        lines.append(f"合规指引（一业一册）：{_text(entry.get('guide'))}。")
     issued = [
         f"{k}{_text(entry.get(c))}"
         for k, c in (("行政指导意见书", "opinion_no"), ("约谈通知书", "notice_no"))
@@ -247,6 +259,22 @@ def _check_contacts(selected: pd.DataFrame, config: dict[str, Any]) -> None:
         raise RegisterError(placeholder_message("文书", places))
 
 
+def with_guides(ws: WorkspaceLike, entries: pd.DataFrame) -> pd.DataFrame:
+    """Add ``guide`` (一业一册): the 行业合规指引 of the business's division, else those of the
+    catalogue matter's industries (``config/industry_guides.csv``); empty when none is listed."""
+    out = entries.copy()
+    if out.empty:
+        out["guide"] = pd.Series(dtype="str")
+        return out
+    guides = industry_guides(ws)
+    items = catalog(ws).set_index("item_code")["industries"].to_dict()
+    out["guide"] = [
+        guide_for(guides, code) or guide_for(guides, None, items.get(item))
+        for code, item in zip(out["industry_code"], out["catalog_item"], strict=True)
+    ]
+    return out
+
+
 def write_documents(
     ws: WorkspaceLike,
     out_dir: str | Path,
@@ -299,7 +327,7 @@ def write_documents(
     if not draft and len(selected):
         _check_contacts(selected, config)
     out.mkdir(parents=True, exist_ok=True)
-    records = selected.to_dict("records")
+    records = with_guides(ws, selected).to_dict("records")
     if progress:
         from tqdm import tqdm
 

@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..core import WorkspaceLike, optional_date, rules, sql
 from ..errors import RegisterError
-from ..targeting import catalog, covers, internal_words, match_item
+from ..targeting import catalog, channel_of, contact_rules, covers, internal_words, match_item
 from .input import join_officers, read_chosen, row_label
 
 if TYPE_CHECKING:
@@ -167,6 +167,8 @@ def _check_rows(
     # a hand-made sheet may carry only the name: accepted when exactly one business has it
     by_name = {r["name"]: r for r in known.to_dict("records") if r["n_same_name"] == 1}
     cat = {r["item_code"]: r for r in items.to_dict("records")}
+    channels = contact_rules(ws)
+    known_channels = set(channels["channels"]["known"])
     planned, refused = [], []
     for row in frame.to_dict("records"):
         reasons: list[str] = []
@@ -213,6 +215,11 @@ def _check_rows(
                 reasons.append(
                     f"目录清单中没有适用于「{action}」和该主体行业（{industry or '不详'}）的指导事项，请先补充目录清单"
                 )
+        channel = row.get("channel") or (channel_of(action, channels) if action else None)
+        if channel and channel not in known_channels:
+            reasons.append(
+                f"指导渠道「{channel}」无法识别（可填写 {'、'.join(channels['channels']['known'])}）"
+            )
         facts = row["facts"]
         if facts and internal_words(facts, rules):
             words = "」「".join(internal_words(facts, rules))
@@ -258,6 +265,8 @@ def _check_rows(
                 if action == "约谈" and row["planned_has_time"]
                 else None,
                 "dedup_key": f"{biz['business_id']}|{action}|{code}|{anchor:%Y-%m-%d}",
+                "channel": channel,
+                "decision_no": row.get("decision_no"),
             }
         )
     return planned, refused

@@ -54,6 +54,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "list_no": ("序号", "list_no"),
     "draw_id": ("抽取批次", "draw_id"),
     "inclusion_prob": ("入选概率", "inclusion_prob"),
+    "channel": ("指导渠道", "渠道", "channel"),
+    "decision_no": ("关联决定书文号", "关联决定书", "decision_no"),
 }
 TEXT_COLUMNS = (
     "business_id",
@@ -73,6 +75,8 @@ TEXT_COLUMNS = (
     "place",
     "list_no",
     "draw_id",
+    "channel",
+    "decision_no",
 )
 YES = {"是", "y", "yes", "true", "1", "√", "采纳", "同意"}
 NO = {"否", "n", "no", "false", "0", "×", "x", "不采纳", "不同意"}

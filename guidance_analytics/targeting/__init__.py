@@ -30,16 +30,13 @@ from .catalogue import (
     COLUMNS as CATALOG_COLUMNS,
 )
 from .catalogue import (
-    HEADERS as CATALOG_HEADERS,
-)
-from .catalogue import (
-    TRIGGERS as CATALOG_TRIGGERS,
-)
-from .catalogue import (
+    DUTY_TRIGGERS,
     catalog,
     catalog_items,
     covers,
     export_catalog,
+    guide_for,
+    industry_guides,
     load_catalog,
     match_catalog,
     match_item,
@@ -48,6 +45,26 @@ from .catalogue import (
     read_catalog_file,
 )
 from .draws import DRAW_COLUMNS, DRAW_DESIGN, draw_id, draw_pool, record_draw
+from .catalogue import (
+    HEADERS as CATALOG_HEADERS,
+)
+from .catalogue import (
+    TRIGGERS as CATALOG_TRIGGERS,
+)
+from .contacts import (
+    AT_CAP,
+    CONTACT_COLUMNS,
+    CONTACT_HEADERS,
+    CREDIT_LEVELS,
+    apply_contact_caps,
+    channel_of,
+    class_weights,
+    contact_rules,
+    contacts,
+    credit_classes_as_of,
+    duty_params,
+    write_contacts,
+)
 from .explain import GROUPS, describe
 from .fairness import (
     AUDIT_COLUMNS,
@@ -82,10 +99,12 @@ from .outward import (
     placeholder_message,
 )
 from .review import (
+    AT_CAP_SHEET,
     ENFORCEMENT_HEADERS,
     ENFORCEMENT_SHEET,
     FACTS_HEADER,
     REVIEW_HEADERS,
+    at_cap_frame,
     enforcement_frame,
     review_frame,
     settings_frame,
@@ -135,6 +154,8 @@ __all__ = [
     "draw_id",
     "draw_pool",
     "record_draw",
+    "AT_CAP",
+    "AT_CAP_SHEET",
     "AUDIT_COLUMNS",
     "AUDIT_HEADERS",
     "BACKTEST_COLUMNS",
@@ -145,6 +166,10 @@ __all__ = [
     "CATALOG_COLUMNS",
     "CATALOG_HEADERS",
     "CATALOG_TRIGGERS",
+    "CONTACT_COLUMNS",
+    "DUTY_TRIGGERS",
+    "CONTACT_HEADERS",
+    "CREDIT_LEVELS",
     "ENFORCEMENT",
     "ENFORCEMENT_HEADERS",
     "ENFORCEMENT_SHEET",
@@ -164,6 +189,8 @@ __all__ = [
     "PanelCache",
     "Platt",
     "RiskModel",
+    "apply_contact_caps",
+    "at_cap_frame",
     "apply_cooldown",
     "audit_groups",
     "backtest",
@@ -175,6 +202,12 @@ __all__ = [
     "candidates",
     "catalog",
     "catalog_items",
+    "channel_of",
+    "class_weights",
+    "contact_rules",
+    "contacts",
+    "credit_classes_as_of",
+    "duty_params",
     "check_outward",
     "covers",
     "days_earlier",
@@ -187,6 +220,8 @@ __all__ = [
     "export_catalog",
     "fairness_audit",
     "fairness_backtest",
+    "guide_for",
+    "industry_guides",
     "feature_panel",
     "features",
     "fit",
@@ -233,6 +268,7 @@ __all__ = [
     "systematic_draw",
     "train",
     "training_panel",
+    "write_contacts",
     "write_latest",
     "write_review_file",
 ]

@@ -52,7 +52,21 @@ COLUMNS = (
 )
 
 #: Situations a candidate action arises from (routing), and that an item may be limited to.
-TRIGGERS = ("许可到期", "投诉", "属实投诉", "处罚", "轻微违法", "重大许可", "风险信号", "领域高发")
+TRIGGERS = (
+    "许可到期",
+    "投诉",
+    "属实投诉",
+    "处罚",
+    "轻微违法",
+    "重大许可",
+    "风险信号",
+    "领域高发",
+    "不予处罚",
+    "信用修复",
+)
+#: Situations that are duties of their own (education after 不予处罚, the 信用修复 reminder): an
+#: item made for one of them is preferred to an item that only fits the industry.
+DUTY_TRIGGERS = ("不予处罚", "信用修复")
 
 #: Chinese headers of the publishable layout (and accepted when loading an edited sheet).
 HEADERS = {
@@ -178,7 +192,9 @@ def catalog(ws: WorkspaceLike) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`COLUMNS` plus ``loaded_from`` and ``loaded_at``, in publication order.
+        Columns :data:`COLUMNS` plus ``loaded_from``, ``loaded_at`` and ``guides`` (一业一册: the
+        行业合规指引 of the divisions the item covers, from ``config/industry_guides.csv``), in
+        publication order.
 
     Examples
     --------
@@ -190,8 +206,46 @@ def catalog(ws: WorkspaceLike) -> pd.DataFrame:
     """
     items = ws.store.query("targeting/catalogue_items")
     if items.empty:
-        return load_catalog(ws)
+        items = load_catalog(ws)
+    guides = industry_guides(ws)
+    items["guides"] = pd.Series(
+        [guide_for(guides, None, industries) for industries in items["industries"]],
+        index=items.index,
+        dtype="str",
+    )
     return items
+
+
+def industry_guides(ws: WorkspaceLike | None) -> pd.DataFrame:
+    """一业一册: the industry compliance guides (行业合规指引) per GB/T 4754 division
+    (``config/industry_guides.csv``, editable; a workspace copy wins): ``division``, ``title``,
+    ``issuer``, ``remarks``.
+
+    >>> industry_guides(None).set_index("division").loc["62", "title"]
+    '《沂源县餐饮业合规经营指引》'
+    """
+    out = table(ws, "industry_guides")
+    out["division"] = out["division"].str.strip().str.zfill(2)
+    return out
+
+
+def guide_for(guides: pd.DataFrame, industry_code: Any = None, industries: Any = None) -> str:
+    """The guide titles for a business (its division) or, without one, for a matter's industries.
+
+    >>> g = pd.DataFrame({"division": ["62", "52"], "title": ["《餐饮》", "《零售》"]})
+    >>> guide_for(g, "6210"), guide_for(g, None, "512;521;62"), guide_for(g, "8930", "62"), guide_for(g, None, "")
+    ('《餐饮》', '《零售》、《餐饮》', '', '')
+    """
+    titles = dict(zip(guides["division"], guides["title"], strict=True))
+    code = _text(industry_code)
+    if code:
+        return str(titles.get(code[:2], ""))
+    found: list[str] = []
+    for prefix in _split(industries):
+        title = titles.get(prefix[:2])
+        if len(prefix) >= 2 and title and title not in found:
+            found.append(str(title))
+    return "、".join(found)
 
 
 def publishable(items: pd.DataFrame) -> pd.DataFrame:
@@ -215,6 +269,8 @@ def publishable(items: pd.DataFrame) -> pd.DataFrame:
         for c, p in zip(items["contact"], items["phone"], strict=True)
     ]
     out["关联许可事项"] = items["permit_items"].fillna("").astype(str).str.replace(";", "；").to_numpy()
+    if "guides" in items:
+        out["行业合规指引（一业一册）"] = items["guides"].fillna("").astype(str).to_numpy()
     out["备注"] = items["remarks"].fillna("").astype(str).to_numpy()
     return out
 
@@ -365,6 +421,8 @@ def match_item(
         if not prefixes and not permits:
             score = 0.5
         score -= unsure
+        if limited & situations & set(DUTY_TRIGGERS):
+            score += 4
         if wanted:
             found = _bigrams(f"{row.get('item_name', '')}{row.get('situations', '')}")
             score += 0.09 * len(wanted & found) / len(wanted)

@@ -33,6 +33,8 @@ Feature columns (counts over the last N months unless said otherwise):
   ``township_problem_rate`` / ``township_serious_rate`` (smoothed shares of the inspections of the
   last 12 months that found a problem / a serious one), ``field_sub_per_business`` (substantiated
   complaints in 12 months per active licence of the class);
+- credit: ``credit_class_level`` (企业信用风险分类 classified before ``as_of``: A 1 … E 5, 0 = none;
+  never named in an explanation or anything a business receives);
 - hotspot: ``in_hotspot`` (the business's field was flagged by
   :func:`guidance_analytics.hotspots.hotspots` in a period that ended before ``as_of`` and at most
   ``hotspot_recent_days`` before it) and ``hotspot_note`` (Chinese, e.g.
@@ -54,6 +56,7 @@ import pandas as pd
 
 from ..core import WorkspaceLike, rules, sql, table, to_date
 from ..hotspots import hotspots
+from .contacts import CREDIT_LEVELS, credit_classes_as_of
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +125,7 @@ RATE_COLUMNS = (
 )
 #: Severity (0–3) of the latest inspections; NaN when there were fewer.
 SEVERITY_COLUMNS = ("last_severity", "severity_2", "severity_3", "mean_severity_3")
-OTHER_COLUMNS = ("clean_after_problem", "prob_trend", "in_hotspot")
+OTHER_COLUMNS = ("clean_after_problem", "prob_trend", "in_hotspot", "credit_class_level")
 #: Every numeric feature column (the model's candidate inputs).
 FEATURE_COLUMNS = COUNT_COLUMNS + DAYS_COLUMNS + RATE_COLUMNS + SEVERITY_COLUMNS + OTHER_COLUMNS
 #: Descriptive columns of a panel row besides the features.
@@ -217,7 +220,7 @@ def feature_panel(
         hot = hotspot_feature(ws, panel, hotspot_flags(ws, days[-1]))
         panel["in_hotspot"] = hot["in_hotspot"].to_numpy(dtype="float32")
         panel["hotspot_note"] = hot["hotspot_note"].to_numpy()
-    return panel
+    return with_credit_class(ws, panel, days)
 
 
 @contextlib.contextmanager
@@ -228,6 +231,21 @@ def _connect(ws: WorkspaceLike) -> Iterator[Any]:
         if limit:
             con.execute(sql.load("targeting/memory_limit"), {"limit": str(limit)})
         yield con
+
+
+def with_credit_class(ws: WorkspaceLike, panel: pd.DataFrame, days: list[dt.date]) -> pd.DataFrame:
+    """Add ``credit_class_level``: the 企业信用风险分类 known before each planning date as a level
+    (A 1 … E 5, 0 = never classified). Internal: explanations never name it (不公开)."""
+    classes = credit_classes_as_of(ws, days) if days else pd.DataFrame()
+    if classes.empty or panel.empty:
+        panel["credit_class_level"] = 0.0
+        return panel
+    level = classes.assign(credit_class_level=classes["risk_class"].map(CREDIT_LEVELS).astype(float))
+    out = panel.merge(
+        level[["business_id", "as_of", "credit_class_level"]], on=["business_id", "as_of"], how="left"
+    )
+    out["credit_class_level"] = out["credit_class_level"].fillna(0.0)
+    return out
 
 
 def _finish(panel: pd.DataFrame) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..core import WorkspaceLike, to_date, write_table
 from .draws import DRAW_DESIGN, draw_pool, record_draw
+from .contacts import AT_CAP
 from .fairness import AUDIT_HEADERS, fairness_audit
 from .selection import candidates, latest_planning_date, summary_text
 
@@ -31,13 +32,16 @@ REVIEW_HEADERS = (
     "所属乡镇",
     "行业",
     "建议方式",
+    "指导渠道",
     "风险分",
     "理由",
     "证据",
+    "本年入企次数/上限",
     FACTS_HEADER,
     "事项编码",
     "事项名称",
     "指导依据",
+    "关联决定书文号",
     "是否采纳",
     "指导人员",
     "计划时间",
@@ -47,6 +51,10 @@ REVIEW_HEADERS = (
     "主体标识",
 )
 ENFORCEMENT_SHEET = "移送执法（不作为行政指导）"
+#: Sheet of the businesses left out because their only fitting form is on-site and they reached
+#: the annual on-site cap (国办发〔2024〕54号).
+AT_CAP_SHEET = "已达入企上限（本次不安排）"
+CHANNELS = ("入企", "到局", "书面", "电话", "短信")
 ENFORCEMENT_HEADERS = (
     "序号",
     "统一社会信用代码",
@@ -67,6 +75,15 @@ def _industry_label(frame: pd.DataFrame) -> pd.Series:
     return (code + " " + name).str.strip().astype("str")
 
 
+def _ledger_figures(rows: pd.DataFrame) -> pd.Series:
+    """``1/2`` (on-site contacts this year / the annual cap) from the contact ledger's figures."""
+    if "on_site_counted" not in rows or "cap" not in rows:
+        return pd.Series([None] * len(rows), dtype="object")
+    used = rows["on_site_counted"].fillna(0).astype(int).astype(str)
+    cap = rows["cap"].fillna(0).astype(int).astype(str)
+    return (used + "/" + cap).astype("str")
+
+
 def review_frame(cands: pd.DataFrame) -> pd.DataFrame:
     """The guidance rows of a candidate list with the review sheet's Chinese headers."""
     rows = cands[cands["is_guidance"]].reset_index(drop=True)
@@ -80,13 +97,16 @@ def review_frame(cands: pd.DataFrame) -> pd.DataFrame:
             "所属乡镇": rows["township"],
             "行业": _industry_label(rows),
             "建议方式": rows["action"],
+            "指导渠道": rows["channel"] if "channel" in rows else empty,
             "风险分": rows["score"].round(3),
             "理由": rows["reasons"],
             "证据": rows["evidence"],
+            "本年入企次数/上限": _ledger_figures(rows),
             FACTS_HEADER: rows["facts"] if "facts" in rows else empty,
             "事项编码": rows["catalog_item"],
             "事项名称": rows["catalog_name"] if "catalog_name" in rows else empty,
             "指导依据": rows["legal_basis"],
+            "关联决定书文号": rows["decision_no"] if "decision_no" in rows else empty,
             "是否采纳": empty,
             "指导人员": empty,
             "计划时间": empty,
@@ -121,6 +141,28 @@ def enforcement_frame(cands: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def at_cap_frame(cands: pd.DataFrame) -> pd.DataFrame:
+    """The pool rows with status 已达入企上限 (business, proposed method, the count in 理由)."""
+    pool = cands.attrs.get("pool")
+    rows = (
+        pool[pool["status"] == AT_CAP].reset_index(drop=True)
+        if isinstance(pool, pd.DataFrame) and "status" in pool
+        else pd.DataFrame(columns=["uscc", "name", "township", "action", "reasons", "business_id"])
+    )
+    return pd.DataFrame(
+        {
+            "序号": range(1, len(rows) + 1),
+            "统一社会信用代码": rows["uscc"],
+            "行政相对人名称": rows["name"],
+            "所属乡镇": rows["township"],
+            "建议方式": rows["action"],
+            "状态": AT_CAP,
+            "理由": rows["reasons"],
+            "主体标识": rows["business_id"],
+        }
+    )
+
+
 def settings_frame(cands: pd.DataFrame) -> pd.DataFrame:
     """The 说明 sheet: how the list was made."""
     a = cands.attrs
@@ -135,6 +177,11 @@ def settings_frame(cands: pd.DataFrame) -> pd.DataFrame:
         ),
         ("各方式容量", "；".join(f"{k}{'不限' if v is None else str(v) + '户'}" for k, v in caps.items())),
         ("冷却期", f"同一主体同一事项{a.get('cooldown_days', '')}天内不重复推荐"),
+        (
+            "入企上限",
+            f"每户每年入企{a.get('contact_cap', '')}次（国办发〔2024〕54号；日常检查和入企指导计入，"
+            "投诉核查等个案检查、上级部署的专项检查不计入）；已达上限的改用非现场方式（无事不扰）",
+        ),
         (
             "抽取方式",
             f"{DRAW_DESIGN}；随机种子{a.get('seed', '')}；抽取批次{a.get('draw_id') or '（未记录）'}；"
@@ -229,10 +276,11 @@ def write_review_file(
             "指导依据": 40,
             "行政相对人名称": 30,
         },
-        validations={"是否采纳": ["是", "否"]},
+        validations={"是否采纳": ["是", "否"], "指导渠道": list(CHANNELS)},
         extra_sheets={
             "公平性审查": audit_sheet,
             ENFORCEMENT_SHEET: enforcement_frame(cands),
+            AT_CAP_SHEET: at_cap_frame(cands),
             "说明": settings_frame(cands),
         },
     )

@@ -51,7 +51,9 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
     DataFrame with the score columns plus ``action``, ``is_guidance``, ``reasons``, ``evidence``,
     ``matter``, ``facts``, ``triggers`` (the situations behind the action: 许可到期, 属实投诉 …,
     ``;``-joined, matched against the catalogue's 适用触发情形), ``open_case`` (bool),
-    ``permit_items``; one row per business with an action. ``reasons`` are for the reviewer (the rule that fired, with scores and ranks);
+    ``permit_items``, ``duty`` (不予处罚 / 信用修复 / empty: a duty of ``cfg["contacts"]``),
+    ``decision_no`` (the decision a duty answers), ``channel`` (set by a duty, else NaN),
+    ``overdue`` (an education past ``overdue_days``); one row per business with an action. ``reasons`` are for the reviewer (the rule that fired, with scores and ranks);
     ``facts`` are for the business (:func:`facts_text`: dates and what was found, never a score).
     """
     df = scores.merge(evidence, on="business_id", how="left")
@@ -65,6 +67,10 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
             facts=pd.Series(dtype="str"),
             triggers=pd.Series(dtype="str"),
             open_case=pd.Series(dtype=bool),
+            duty=pd.Series(dtype="str"),
+            decision_no=pd.Series(dtype="str"),
+            channel=pd.Series(dtype="str"),
+            overdue=pd.Series(dtype=bool),
         )
     e, i, r = cfg["enforcement"], cfg["interview"], cfg["reminder"]
     order_open = df["order_on"].notna()
@@ -75,7 +81,13 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
 
     sub_matter = df["sub_matter_count"] >= int(i["substantiated_same_matter"])
     pen_recent = df["recent_penalty_on"].notna()
-    interview = sub_matter | pen_recent
+    # duties of the 2024–2025 rules (config/contacts.toml): education after a 不予处罚 decision
+    # (行政处罚法 第三十三条) comes right after enforcement; a 信用修复 reminder replaces the
+    # interview about the same penalty once its display period has passed without a repeat.
+    duties = cfg.get("contacts") or {}
+    education = _present(df, "edu_no") & bool(duties)
+    repair = _present(df, "repair_no") & bool(duties)
+    interview = sub_matter | (pen_recent & ~repair)
     warning = df["onspot_on"].notna()
     followup = df["major_on"].notna()
 
@@ -93,14 +105,21 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
     )
     clean = df[list(clean_cols)].sum(axis=1) == 0
     reminder = clean & (top | expiring | unsub | hotspot)
+    edu_action = str(duties.get("education", {}).get("action", "劝导警示"))
+    repair_action = str(duties.get("credit_repair", {}).get("action", "提示提醒"))
 
     action = np.select(
-        [enforce, interview, warning, followup, reminder],
-        [ENFORCEMENT, "约谈", "劝导警示", "案件回访", "提示提醒"],
+        [enforce, education, interview, warning, followup, repair, reminder],
+        [ENFORCEMENT, edu_action, "约谈", "劝导警示", "案件回访", repair_action, "提示提醒"],
         default="",
     )
     df["action"] = action
     df["open_case"] = open_case
+    df["duty"] = np.select(
+        [enforce, education, interview | warning | followup, repair],
+        ["", "不予处罚", "", "信用修复"],
+        default="",
+    )
     tags = {
         "约谈": [("属实投诉", sub_matter), ("处罚", pen_recent)],
         "劝导警示": [("轻微违法", warning)],
@@ -108,7 +127,8 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
         "提示提醒": [("许可到期", expiring), ("投诉", unsub), ("领域高发", hotspot), ("风险信号", top)],
     }
     df["triggers"] = [
-        ";".join(tag for tag, mask in tags.get(a, []) if bool(mask.iloc[i])) for i, a in enumerate(action)
+        duty if duty else ";".join(tag for tag, mask in tags.get(a, []) if bool(mask.iloc[i]))
+        for i, (a, duty) in enumerate(zip(action, df["duty"], strict=True))
     ]
     df = df[df["action"] != ""].copy()
     texts, matters = [], []
@@ -122,10 +142,72 @@ def route(scores: pd.DataFrame, evidence: pd.DataFrame, cfg: dict[str, Any], as_
         [facts_text(x, cfg, as_of) for x in df.itertuples(index=False)], index=df.index, dtype="str"
     )
     df["evidence"] = pd.Series(
-        [evidence_text(x) for x in df.itertuples(index=False)], index=df.index, dtype="str"
+        [evidence_text(x) + _duty_evidence(x, duties) for x in df.itertuples(index=False)],
+        index=df.index,
+        dtype="str",
     )
+    df["decision_no"] = pd.Series(
+        [_decision_no(x) for x in df.itertuples(index=False)], index=df.index, dtype="str"
+    )
+    edu_channel = str(duties.get("education", {}).get("channel", "") or "")
+    repair_channel = str(duties.get("credit_repair", {}).get("channel", "") or "")
+    df["channel"] = pd.Series(
+        np.select(
+            [df["duty"] == "不予处罚", df["duty"] == "信用修复"], [edu_channel, repair_channel], default=""
+        ),
+        index=df.index,
+        dtype="str",
+    ).replace("", np.nan)
+    df["overdue"] = [_overdue(x, duties, as_of) for x in df.itertuples(index=False)]
     df["is_guidance"] = df["action"] != ENFORCEMENT
     return df.reset_index(drop=True)
+
+
+def _present(df: pd.DataFrame, col: str) -> pd.Series:
+    return df[col].notna() if col in df else pd.Series(False, index=df.index)
+
+
+def _decision_no(r: Any) -> Any:
+    duty = getattr(r, "duty", "")
+    if duty == "不予处罚":
+        return r.edu_no
+    if duty == "信用修复":
+        return r.repair_no
+    return np.nan
+
+
+def _overdue(r: Any, duties: dict[str, Any], as_of: dt.date) -> bool:
+    if getattr(r, "duty", "") != "不予处罚":
+        return False
+    days = (pd.Timestamp(as_of) - pd.Timestamp(r.edu_on)).days
+    return days > int(duties.get("education", {}).get("overdue_days", 15))
+
+
+def _duty_evidence(r: Any, duties: dict[str, Any]) -> str:
+    duty = getattr(r, "duty", "")
+    if duty == "不予处罚":
+        basis = duties.get("education", {}).get("legal_basis", "《中华人民共和国行政处罚法》第三十三条")
+        more = f"（另有{int(r.edu_open) - 1}件待教育）" if int(r.edu_open) > 1 else ""
+        return f"；不予行政处罚决定书文号：{r.edu_no}{more}；依据：{basis}"
+    if duty == "信用修复":
+        basis = duties.get("credit_repair", {}).get("legal_basis", "")
+        return f"；行政处罚决定书文号：{r.repair_no}；最短公示期{int(r.repair_months)}个月；依据：{basis}"
+    return ""
+
+
+def _duty_reasons(r: Any, duties: dict[str, Any], as_of: dt.date) -> tuple[list[str], str]:
+    if r.duty == "不予处罚":
+        days = (pd.Timestamp(as_of) - pd.Timestamp(r.edu_on)).days
+        limit = int(duties.get("education", {}).get("overdue_days", 15))
+        late = f"，已超过{limit}天，逾期" if days > limit else ""
+        return [
+            f"{_d(r.edu_on)}作出不予行政处罚决定（{_of(r.edu_kind) or '不予处罚'}，{r.edu_no}）{_t(r.edu_type)}："
+            f"依《行政处罚法》第三十三条应当对当事人进行教育，决定后已{days}天{late}"
+        ], (_of(r.edu_type) or "不予处罚后的教育")
+    return [
+        f"{_d(r.repair_decided_on)}行政处罚（{r.repair_no}）的最短公示期{int(r.repair_months)}个月已于"
+        f"{_d(r.repair_on)}届满，此后无违法记录：可提示其申请信用修复"
+    ], "信用修复"
 
 
 def _reasons(r: Any, cfg: dict[str, Any], as_of: dt.date) -> tuple[list[str], str]:
@@ -133,6 +215,8 @@ def _reasons(r: Any, cfg: dict[str, Any], as_of: dt.date) -> tuple[list[str], st
     out: list[str] = []
     matter = ""
     hotspot = r.hotspot_note if isinstance(r.hotspot_note, str) else ""
+    if getattr(r, "duty", ""):
+        return _duty_reasons(r, cfg.get("contacts") or {}, as_of)
     if r.action == ENFORCEMENT:
         if pd.notna(r.referral_on):
             out.append(f"{_d(r.referral_on)}检查结果为移送立案{_t(r.referral_type)}，尚无处罚决定，案件在办")
@@ -202,6 +286,14 @@ def facts_text(r: Any, cfg: dict[str, Any], as_of: dt.date) -> str:
     out: list[str] = []
     if r.action == ENFORCEMENT:
         return ""
+    if getattr(r, "duty", "") == "不予处罚":
+        what = f"{_of(r.edu_type)}的" if _of(r.edu_type) else ""
+        return f"{_d(r.edu_on)}，你（单位）{what}违法行为经依法决定不予行政处罚（{r.edu_no}）"
+    if getattr(r, "duty", "") == "信用修复":
+        return (
+            f"你（单位）于{_d(r.repair_decided_on)}受到的行政处罚（{r.repair_no}）最短公示期已于"
+            f"{_d(r.repair_on)}届满，可依法申请信用修复"
+        )
     if r.action == "约谈":
         if r.sub_matter_count >= int(cfg["interview"]["substantiated_same_matter"]):
             when = _d(getattr(r, "sub_first_on", None))

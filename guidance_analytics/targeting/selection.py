@@ -32,6 +32,14 @@ import pandas as pd
 
 from ..core import WorkspaceLike, rules, to_date
 from .catalogue import match_catalog
+from .contacts import (
+    apply_contact_caps,
+    class_weights,
+    contact_rules,
+    contacts,
+    credit_classes_as_of,
+    duty_params,
+)
 from .fairness import population_counts
 from .feature_table import business_info
 from .risk import explain_scores, risk_scores
@@ -62,6 +70,12 @@ CANDIDATE_COLUMNS = (
     "catalog_name",
     "legal_basis",
     "inclusion_prob",
+    "channel",
+    "decision_no",
+    "overdue",
+    "on_site_counted",
+    "cap",
+    "credit_class",
 )
 
 
@@ -149,10 +163,16 @@ def systematic_draw(pi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def select(
-    pool: pd.DataFrame, caps: dict[str, int | None], draw: bool, floor: float, seed: int
+    pool: pd.DataFrame,
+    caps: dict[str, int | None],
+    draw: bool,
+    floor: float,
+    seed: int,
+    weights: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Apply the capacity per action: top by rank (score, ties by the model's own score), or a
-    risk-weighted draw (``draw=True``, weights ``floor + score``).
+    risk-weighted draw (``draw=True``, weights ``(floor + score) × weights``; ``weights`` aligned
+    with ``pool``, e.g. the credit-risk class weights, default 1).
 
     Returns the pool with ``selected`` (bool) and ``inclusion_prob`` (1 for deterministic picks,
     0 for rows left out, the design probability for a draw).
@@ -171,7 +191,8 @@ def select(
             continue
         part = pool.loc[idx].sort_values(["rank", "business_id"])  # rank: score, then model tie-break
         if draw:
-            pi = inclusion_probabilities(part["score"].fillna(0).to_numpy() + floor, cap)
+            factor = np.ones(len(part)) if weights is None else weights.loc[part.index].to_numpy(dtype=float)
+            pi = inclusion_probabilities((part["score"].fillna(0).to_numpy() + floor) * factor, cap)
             chosen = systematic_draw(pi, rng)
             pool.loc[part.index, "inclusion_prob"] = pi
             pool.loc[part.index[chosen], "selected"] = True
@@ -226,10 +247,22 @@ def candidates(
         that none fits), ``legal_basis``, ``inclusion_prob``. Guidance rows first (by action priority, then score), then 移送执法 rows.
 
         ``df.attrs`` holds ``as_of``, ``enforcement`` (the 移送执法 rows), ``pool`` (every business a
-        guidance rule fired for, with ``status``: 入选 / 超出容量 / 冷却期内 / 在办案件) and the
+        guidance rule fired for, with ``status``: 入选 / 超出容量 / 冷却期内 / 在办案件 / 已达入企上限) and the
         settings used; :func:`~guidance_analytics.targeting.fairness_audit` reads ``pool``.
+
+        The 2024–2025 rules (``config/contacts.toml``, :mod:`~guidance_analytics.targeting.contacts`):
+        ``channel`` (入企 / 到局 / 书面 / 电话 / 短信; off-site first, and never 入企 for a business
+        whose on-site contacts this year reached the cap: its off-site form, else pool status
+        已达入企上限), ``on_site_counted`` and ``cap`` (the contact ledger's figures);
+        a 不予处罚 decision not yet answered by a register entry is an education row
+        (``decision_no``, the legal basis and the number in ``evidence``, ``overdue`` past
+        ``[education] overdue_days``; never cooled down or capacity-limited); a penalty past its
+        minimum display period with no repeat is a 信用修复 reminder from its first eligible date;
+        ``credit_class`` (企业信用风险分类 known before ``as_of``: internal, it multiplies the draw
+        weight and is never written to a letter, record or filing batch).
     """
     cfg = rules(ws, "routing")
+    duties = contact_rules(ws)
     day = to_date(as_of)
     if scores is None:
         scores = risk_scores(
@@ -239,29 +272,47 @@ def candidates(
             use_hotspots=use_hotspots,
             with_features=True,
         )
-    evidence = ws.store.query("targeting/routing_evidence", **routing_params(cfg, day))
-    routed = route(scores, evidence, cfg, day)
+    evidence = ws.store.query("targeting/routing_evidence", **routing_params(cfg, day), **duty_params(duties))
+    routed = route(scores, evidence, {**cfg, "contacts": duties}, day)
     routed = match_catalog(ws, routed)
+    routed = _with_duty_basis(routed, duties)
+    classes = credit_classes_as_of(ws, day)
+    routed["credit_class"] = routed["business_id"].map(classes.set_index("business_id")["risk_class"])
     enforcement = routed[routed["action"] == ENFORCEMENT].copy()
     pool = routed[routed["action"].isin(GUIDANCE_ACTIONS)].copy()
     pool["status"] = "入选"
     open_case = pool["business_id"].isin(enforcement.loc[enforcement["open_case"], "business_id"])
     pool.loc[open_case, "status"] = "在办案件"
     days = int(cfg["cooldown"].get("days", 180) if cooldown_days is None else cooldown_days)
-    cooling = apply_cooldown(pool, recent_actions(ws, day, days)) & ~open_case
+    duty = pool["duty"] == "不予处罚"  # the duty to educate: never cooled down nor capacity-limited
+    cooling = apply_cooldown(pool, recent_actions(ws, day, days)) & ~open_case & ~duty
     pool.loc[cooling, "status"] = "冷却期内"
+    pool = apply_contact_caps(pool, contacts(ws, day.year, as_of=day), duties)
     draw_cfg = cfg.get("draw", {})
     use_draw = bool(draw_cfg.get("enabled", False) if draw is None else draw)
     caps = parse_capacity(capacity, cfg.get("capacity", {}))
-    eligible = pool[pool["status"] == "入选"]
+    duty = pool["duty"] == "不予处罚"
+    eligible = pool[(pool["status"] == "入选") & ~duty]
     draw_seed = int(draw_cfg.get("seed", 0) if seed is None else seed)
-    chosen = select(eligible, caps, use_draw, float(draw_cfg.get("floor", 0.02)), draw_seed)
+    chosen = select(
+        eligible,
+        caps,
+        use_draw,
+        float(draw_cfg.get("floor", 0.02)),
+        draw_seed,
+        weights=class_weights(eligible["credit_class"], duties),
+    )
     pool.loc[chosen.index[~chosen["selected"]], "status"] = "超出容量"
     pool["inclusion_prob"] = 0.0
     pool.loc[chosen.index, "inclusion_prob"] = chosen["inclusion_prob"]
+    pool.loc[duty & (pool["status"] == "入选"), "inclusion_prob"] = 1.0
     guidance = pool[pool["status"] == "入选"].copy()
     guidance = _explain_reminders(guidance, scores)
     enforcement["inclusion_prob"] = 1.0
+    enforcement["on_site_counted"] = enforcement["business_id"].map(
+        pool.set_index("business_id")["on_site_counted"] if not pool.empty else {}
+    )
+    enforcement["cap"] = int(duties["cap"]["on_site_per_year"])
     order = {a: i for i, a in enumerate((*GUIDANCE_ACTIONS, ENFORCEMENT))}
     out = pd.concat([guidance, enforcement], ignore_index=True)
     out["_o"] = out["action"].map(order)
@@ -273,6 +324,7 @@ def candidates(
         pool=pool[[*CANDIDATE_COLUMNS, "status"]].reset_index(drop=True),
         capacity=caps,
         cooldown_days=days,
+        contact_cap=int(duties["cap"]["on_site_per_year"]),
         draw=use_draw,
         seed=draw_seed,
         model=scores.attrs.get("model", {}),
@@ -302,6 +354,18 @@ def _explain_reminders(guidance: pd.DataFrame, scores: pd.DataFrame) -> pd.DataF
     guidance.loc[todo, "explanation"] = done["explanation"]
     guidance.loc[todo, "reasons"] = guidance.loc[todo, "reasons"] + "：" + done["explanation"]
     return guidance
+
+
+def _with_duty_basis(routed: pd.DataFrame, duties: dict[str, Any]) -> pd.DataFrame:
+    """The legal basis of a duty (行政处罚法 第三十三条 / 信用修复) first in ``legal_basis``."""
+    routed = routed.copy()
+    for duty, section in (("不予处罚", "education"), ("信用修复", "credit_repair")):
+        basis = str(duties.get(section, {}).get("legal_basis", "") or "")
+        rows = routed["duty"] == duty
+        if basis and rows.any():
+            old = routed.loc[rows, "legal_basis"].fillna("").astype("str")
+            routed.loc[rows, "legal_basis"] = (basis + "；" + old).str.rstrip("；")
+    return routed
 
 
 def routing_params(cfg: dict[str, Any], day: Any) -> dict[str, Any]:

@@ -31,6 +31,6 @@ SELECT seq, year, guided_on, matter, result, officers, method, target_name, uscc
        problem, opinion, place, reasons, evidence, score, as_of, effect, remarks,
        opinion_no, record_no, notice_no, catalog_content, catalog_contact, catalog_phone,
        source, created_by, created_at, result_at, void_by, void_at, void_reason, starts_at,
-       draw_id, inclusion_prob
+       draw_id, inclusion_prob, channel, decision_no
 FROM joined
 ORDER BY year, seq

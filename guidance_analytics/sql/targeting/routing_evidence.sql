@@ -3,7 +3,9 @@
 -- $order_grace_days, $order_lookback_days, $open_case_days, $repeat_after_penalty_days,
 -- $repeat_min_severity, $repeat_counts_substantiated, $repeated_days, $substantiated_days,
 -- $penalty_days, $warning_recent_days, $warning_clean_days, $followup_after_days,
--- $followup_within_days, $major_items (VARCHAR[]), $expiring_days.
+-- $followup_within_days, $major_items (VARCHAR[]), $expiring_days; from config/contacts.toml:
+-- $edu_lookback_days, $repair_enabled, $small_kinds (VARCHAR[]), $small_fine_yuan, $small_months,
+-- $other_months, $long_months, $long_industries, $long_words (VARCHAR[]), $remind_days.
 WITH insp AS (
     SELECT business_id, inspection_no, inspected_on AS d, coalesce(violation_type, '') AS violation_type,
            severity
@@ -114,6 +116,54 @@ expiring AS (
       AND valid_to >= $as_of AND valid_to < $as_of + $expiring_days
     GROUP BY business_id
 ),
+-- Education after 不予处罚 (行政处罚法 第三十三条): 不予行政处罚 decisions from the day after the
+-- decision until a register entry (not voided) names the decision number (in 关联决定书文号 or its
+-- evidence); the earliest open one per business, and how many are open.
+waiver_due AS (
+    SELECT p.business_id, arg_min(p.decision_no, p.decided_on) AS edu_no, min(p.decided_on) AS edu_on,
+           arg_min(p.waiver, p.decided_on) AS edu_kind,
+           arg_min(coalesce(p.violation_type, ''), p.decided_on) AS edu_type, count(*) AS edu_open
+    FROM penalties p
+    WHERE p.waiver IS NOT NULL AND p.business_id IS NOT NULL AND p.decided_on < $as_of
+      AND p.decided_on >= $as_of - $edu_lookback_days
+      AND NOT EXISTS (SELECT 1 FROM register_entries e
+                      WHERE coalesce(e.status, '') <> '已作废'
+                        AND (e.decision_no = p.decision_no OR contains(coalesce(e.evidence, ''), p.decision_no)))
+    GROUP BY p.business_id
+),
+-- 信用修复: a penalty (not a 不予处罚 decision) whose minimum display period has passed on or
+-- before $as_of (at most $remind_days ago), with no violation since and no register entry naming it.
+repair_base AS (
+    SELECT p.business_id, p.decision_no, p.decided_on, p.penalty_types,
+           CASE WHEN len(list_filter($long_industries::VARCHAR[],
+                         lambda x: starts_with(coalesce(p.industry_code, b.industry_code, ''), x))) > 0
+                  OR len(list_filter($long_words::VARCHAR[],
+                         lambda w: contains(coalesce(p.violation_type, '') || coalesce(p.facts, ''), w))) > 0
+                THEN $long_months
+                WHEN p.penalty_types IS NOT NULL
+                  AND list_has_all($small_kinds::VARCHAR[], string_split(p.penalty_types, ';'))
+                  AND coalesce(p.fine_yuan, 0) <= $small_fine_yuan
+                THEN $small_months
+                ELSE $other_months END AS months
+    FROM penalties p
+    LEFT JOIN businesses b USING (business_id)
+    WHERE $repair_enabled AND p.waiver IS NULL AND p.business_id IS NOT NULL AND p.decided_on < $as_of
+),
+repair_due AS (
+    SELECT r.business_id, r.decision_no AS repair_no, r.decided_on AS repair_decided_on,
+           CAST(r.decided_on + to_months(r.months) AS DATE) AS repair_on, r.months AS repair_months,
+           r.penalty_types AS repair_kinds
+    FROM repair_base r
+    WHERE CAST(r.decided_on + to_months(r.months) AS DATE) <= $as_of
+      AND CAST(r.decided_on + to_months(r.months) AS DATE) > $as_of - $remind_days
+      AND NOT EXISTS (SELECT 1 FROM insp i WHERE i.business_id = r.business_id AND i.severity >= 1
+                        AND i.d > r.decided_on)
+      AND NOT EXISTS (SELECT 1 FROM pen q WHERE q.business_id = r.business_id AND q.d > r.decided_on)
+      AND NOT EXISTS (SELECT 1 FROM register_entries e
+                      WHERE coalesce(e.status, '') <> '已作废'
+                        AND (e.decision_no = r.decision_no OR contains(coalesce(e.evidence, ''), r.decision_no)))
+    QUALIFY row_number() OVER (PARTITION BY r.business_id ORDER BY r.decided_on DESC, r.decision_no) = 1
+),
 permit_items AS (
     SELECT business_id, string_agg(DISTINCT coalesce(permit_item, certificate_name), ';') AS permit_items
     FROM permits WHERE business_id IS NOT NULL AND decision_date < $as_of
@@ -129,7 +179,9 @@ SELECT b.business_id,
        fm.onspot_on, fm.onspot_type,
        mj.major_on, mj.major_item,
        ex.expires_on, ex.expiring_item,
-       pi.permit_items
+       pi.permit_items,
+       wd.edu_no, wd.edu_on, wd.edu_kind, wd.edu_type, coalesce(wd.edu_open, 0) AS edu_open,
+       rd.repair_no, rd.repair_decided_on, rd.repair_on, rd.repair_months, rd.repair_kinds
 FROM businesses b
 LEFT JOIN order_open oo USING (business_id)
 LEFT JOIN open_case oc USING (business_id)
@@ -141,3 +193,5 @@ LEFT JOIN first_minor fm USING (business_id)
 LEFT JOIN major mj USING (business_id)
 LEFT JOIN expiring ex USING (business_id)
 LEFT JOIN permit_items pi USING (business_id)
+LEFT JOIN waiver_due wd USING (business_id)
+LEFT JOIN repair_due rd USING (business_id)
