@@ -1,14 +1,15 @@
 """Synthetic data generator with ground truth.
 
 Writes a set of files shaped like the county's real exports — licences (two 双公示 generations),
-12345 hotline work orders, inspection records and penalties — for a few thousand synthetic
+12345 hotline work orders, inspection records, penalties (with 不予行政处罚 decisions) and
+credit-risk classes — for a few thousand synthetic
 businesses in 沂源县's 12 townships, with planted structure (hotspots, risky businesses, a licence
 boom) and deliberate defects, and a ``truth/`` directory that records what was planted.
 
 >>> import tempfile
 >>> paths = generate_samples(tempfile.mkdtemp(), seed=20210510, n_businesses=60)  # a small set
 >>> sorted(paths)
-['complaints', 'inspections', 'penalties', 'permits', 'truth']
+['complaints', 'credit_classes', 'inspections', 'penalties', 'permits', 'truth']
 
 Same seed and arguments → byte-identical CSV files and identical xlsx cell values.
 Command line: ``python -m guidance_analytics.samples OUT_DIR [--seed N] [--n-businesses N]``.
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import VIOLATION_NAMES
+from .duties import credit_classes_table, routine_at_cap, waiver_decisions, write_credit_classes
 from .enforce import finish_penalties, make_inspections
 from .events import CAMPAIGNS, Hotspot, World, make_complaints, make_permits, simulate_violations
 from .files import write_complaints, write_inspections, write_penalties, write_permits
@@ -107,7 +109,7 @@ def generate_samples(
     """Generate the sample files and their ground truth into ``out_dir``.
 
     Returns ``{"permits": [...], "complaints": [...], "inspections": [...], "penalties": [...],
-    "truth": Path(out_dir / "truth")}``. The period must span at least two calendar years (the
+    "credit_classes": [...], "truth": Path(out_dir / "truth")}``. The period must span at least two calendar years (the
     first year goes to the legacy licence export, the last year to the newer complaint export).
     """
     spec = spec or SampleSpec(seed, n_businesses, start, end, scale)
@@ -142,6 +144,11 @@ def generate_samples(
     comp = complaints_table(r_text, w)
     insp = inspections_table(r_text, w)
     pen = penalties_table(r_text, w)
+    # the 2024–2025 rules (issue 12): a stream of its own, so the other files' draws are unchanged
+    r_duties = np.random.default_rng(root.spawn(1)[0])
+    waivers = waiver_decisions(r_duties, w, insp)
+    classes = credit_classes_table(r_duties, w)
+    pen_all = pd.concat([pen, waivers.drop(columns=["waiver"])], ignore_index=True) if len(waivers) else pen
 
     defects = Defects(r_files)
     d0, d1 = t0.date(), t1.date()
@@ -150,10 +157,19 @@ def generate_samples(
     }
     paths["complaints"], labels = write_complaints(out, r_files, comp, d0, d1, defects, spec.scale)
     paths["inspections"] = write_inspections(out, r_files, insp, d0, d1, defects, spec.scale)
-    paths["penalties"] = write_penalties(out, r_files, pen, d0, d1, defects, spec.scale)
+    paths["penalties"] = write_penalties(out, r_files, pen_all, d0, d1, defects, spec.scale)
+    paths["credit_classes"] = write_credit_classes(out, classes)
     paths["truth"] = write_truth(
-        out / "truth", w, hotspots, boom, comp, labels, insp, pen, permits, defects, spec, CAMPAIGNS
+        out / "truth", w, hotspots, boom, comp, labels, insp, pen_all, permits, defects, spec, CAMPAIGNS
     )
+    truth = out / "truth"
+    waivers.reindex(columns=["decision_no", "truth_id", "decided_on", "waiver", "violation_type"]).to_csv(
+        truth / "waivers.csv", index=False, lineterminator="\n"
+    )
+    classes.reindex(columns=["truth_id", "统一社会信用代码", "分类日期", "risk_class"]).rename(
+        columns={"统一社会信用代码": "uscc", "分类日期": "classified_on"}
+    ).to_csv(truth / "credit_classes.csv", index=False, lineterminator="\n")
+    routine_at_cap(insp).to_csv(truth / "routine_at_cap.csv", index=False, lineterminator="\n")
     return paths
 
 
