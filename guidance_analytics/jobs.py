@@ -21,7 +21,7 @@ from .targeting import write_latest
 from .workspace import Workspace
 
 #: Import order: licences first so that work orders can be matched to licence holders.
-IMPORT_ORDER = ("permits", "inspections", "penalties", "complaints")
+IMPORT_ORDER = ("permits", "inspections", "penalties", "credit_classes", "complaints")
 DATA_SUFFIXES = (".xlsx", ".xls", ".csv")
 
 

@@ -28,7 +28,10 @@ def init() -> None:
 def import_(
     kind: Annotated[
         str,
-        typer.Argument(help="permits | complaints | inspections | penalties（许可、12345工单、检查、处罚）"),
+        typer.Argument(
+            help="permits | complaints | inspections | penalties | credit_classes"
+            "（许可、12345工单、检查、处罚、企业信用风险分类）"
+        ),
     ],
     file: Annotated[
         Path,

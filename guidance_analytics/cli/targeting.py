@@ -1,5 +1,5 @@
-"""``guidance-analytics candidates | risk | backtest``: the candidate review file, risk scores and
-the backtest. No logic here: each command calls the package and prints a short summary."""
+"""``guidance-analytics candidates | risk | backtest | contacts``: the candidate review file, risk
+scores, the backtest and the contact ledger. No logic here: each command calls the package and prints a short summary."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 
 from ..core import to_date, write_table
-from ..targeting import BACKTEST_HEADERS, SCORE_HEADERS, backtest_report, risk_scores, write_latest
+from ..targeting import (
+    BACKTEST_HEADERS,
+    SCORE_HEADERS,
+    backtest_report,
+    risk_scores,
+    write_contacts,
+    write_latest,
+)
 from ._app import CliError, app, non_negative, open_workspace, out_file, positive, progress_wanted
 
 
@@ -133,3 +140,41 @@ def backtest_command(
         typer.echo(
             f"回测表：{write_table(table, out, headers=BACKTEST_HEADERS, title='风险模型回测（汇总）')}"
         )
+
+
+@app.command(
+    "contacts",
+    short_help="Write the contact ledger against the annual on-site cap. 写出涉企接触台账（入企次数与上限）。",
+)
+def contacts_command(
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Calendar year (default: every year). 年度。", callback=positive),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Output file (.xlsx/.csv); default exports/接触台账_<year>.xlsx. 输出文件。"
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Count contacts before this date YYYY-MM-DD. 统计截止日期。"),
+    ] = None,
+) -> None:
+    """Write the contact ledger: per business and year, inspections by type (日常/专项/个案) and
+    guidance by channel, the on-site contacts counted against the cap and what is left.
+
+    写出涉企接触台账：每户每年的检查（日常、专项、个案）和行政指导（入企、到局、书面、电话、短信）次数，
+    计入年度入企上限的次数和剩余次数（国办发〔2024〕54号；上限和计入口径见 contacts.toml）。
+    """
+    ws = open_workspace()
+    _date(as_of, "--as-of")
+    if out is not None:
+        out_file(out)
+    path = write_contacts(ws, year, out, as_of=as_of)
+    ledger = ws.contacts(year, as_of=as_of)
+    capped = int(ledger["at_cap"].sum())
+    typer.echo(
+        f"接触台账 {len(ledger)} 行（{year or '全部年度'}），已达年度入企上限（{ledger.attrs['cap']}次）{capped} 户：{path}"
+    )

@@ -265,3 +265,38 @@ def import_folder_quiet(ws: object) -> None:
     from guidance_analytics.jobs import import_folder
 
     import_folder(ws, ROOT / "data_samples", echo=lambda _t: None)
+
+
+def test_contacts_writes_the_ledger(ws: Path, tmp_path: Path) -> None:
+    """``contacts --year … --out …``: the ledger with Chinese headers and the count at the cap."""
+    import guidance_analytics as ga
+
+    workspace = ga.Workspace(ws)
+    with workspace.store.transaction() as con:
+        con.execute(
+            "INSERT INTO businesses (business_id, name) VALUES ('B1', '沂源县甲店'), ('B2', '沂源县乙店')"
+        )
+        for k, (bid, day, kind) in enumerate(
+            [
+                ("B1", "2025-03-01", "双随机抽查"),
+                ("B1", "2025-05-01", "日常检查"),
+                ("B2", "2025-04-01", "投诉核查"),
+            ]
+        ):
+            con.execute(
+                "INSERT INTO inspections (inspection_no, inspected_on, business_id, inspection_type, result)"
+                " VALUES ($k, $d, $b, $t, '未发现问题')",
+                {"k": f"I{k}", "d": day, "b": bid, "t": kind},
+            )
+    out = tmp_path / "ledger.csv"
+    result = run("--workspace", str(ws), "contacts", "--year", "2025", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "接触台账 2 行" in result.output and "已达年度入企上限（2次）1 户" in result.output
+    import pandas as pd
+
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    rows = table.set_index("主体标识")
+    assert rows.loc["B1", "计入上限的入企次数"] == "2" and rows.loc["B1", "已达上限"] == "是"
+    assert rows.loc["B2", "个案检查（次）"] == "1" and rows.loc["B2", "剩余次数"] == "2"
+    bad = run("--workspace", str(ws), "contacts", "--year", "0")
+    assert bad.exit_code != 0
