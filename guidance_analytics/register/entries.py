@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..core import WorkspaceLike, optional_date, rules, sql
 from ..errors import RegisterError
-from ..targeting import catalog, channel_of, contact_rules, covers, internal_words, match_item
+from ..targeting import catalog, channel_of, contact_rules, contacts, covers, internal_words, match_item
 from .input import join_officers, read_chosen, row_label
 
 if TYPE_CHECKING:
@@ -169,6 +169,16 @@ def _check_rows(
     cat = {r["item_code"]: r for r in items.to_dict("records")}
     channels = contact_rules(ws)
     known_channels = set(channels["channels"]["known"])
+    on_site = set(channels["cap"]["counted_guidance_channels"])
+    cap = int(channels["cap"]["on_site_per_year"])
+    used: dict[int, dict[str, int]] = {}  # year → business → on-site contacts (ledger + this batch)
+
+    def on_site_used(year: int, business_id: str) -> int:
+        if year not in used:
+            ledger = contacts(ws, year)
+            used[year] = dict(zip(ledger["business_id"], ledger["on_site_counted"], strict=True))
+        return int(used[year].get(business_id, 0))
+
     planned, refused = [], []
     for row in frame.to_dict("records"):
         reasons: list[str] = []
@@ -220,6 +230,15 @@ def _check_rows(
             reasons.append(
                 f"指导渠道「{channel}」无法识别（可填写 {'、'.join(channels['channels']['known'])}）"
             )
+        if channel in on_site and biz is not None and when is not None and not reasons:
+            count = on_site_used(when.year, biz["business_id"])
+            if count >= cap:
+                reasons.append(
+                    f"该主体{when.year}年计入上限的入企次数已有{count}次（每户每年上限{cap}次，国办发〔2024〕54号），"
+                    "不能再登记入企指导：请改为电话、书面等非现场方式（指导渠道）"
+                )
+            else:
+                used[when.year][biz["business_id"]] = count + 1
         facts = row["facts"]
         if facts and internal_words(facts, rules):
             words = "」「".join(internal_words(facts, rules))
