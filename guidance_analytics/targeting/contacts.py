@@ -177,7 +177,8 @@ def write_contacts(ws: WorkspaceLike, year: int | None = None, path: Any = None,
     """
     ledger = contacts(ws, year, as_of=as_of)
     target = Path(path) if path is not None else ws.exports_dir / f"接触台账_{year or '全部'}.xlsx"
-    frame = ledger.assign(at_cap=ledger["at_cap"].map({True: "是", False: "否"})).rename(
+    people_order = [c for c in CONTACT_COLUMNS if c != "business_id"] + ["business_id"]
+    frame = ledger.assign(at_cap=ledger["at_cap"].map({True: "是", False: "否"}))[people_order].rename(
         columns=CONTACT_HEADERS
     )
     title = (
