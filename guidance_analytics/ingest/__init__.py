@@ -55,7 +55,7 @@ from .schema import (
     alias_map,
     header_key,
 )
-from .validate import REASON, Checked, check_batch
+from .validate import REASON, Checked, check_batch, waiver_kind
 
 __all__ = [
     "CALLER_NAMES",
@@ -81,6 +81,7 @@ __all__ = [
     "business_id_for",
     "business_ids",
     "check_batch",
+    "waiver_kind",
     "header_key",
     "import_file",
     "match_targets",

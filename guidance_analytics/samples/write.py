@@ -153,6 +153,7 @@ EXTRA_HEADERS = {
         "公示截止期",
         "备注",
     ),
+    "credit_classes": (),
 }
 
 

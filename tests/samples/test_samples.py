@@ -106,7 +106,7 @@ def small_pair(tmp_path_factory):
 # --------------------------------------------------------------------------- tests
 def test_paths_and_names(full):
     out, paths = full
-    assert set(paths) == {"permits", "complaints", "inspections", "penalties", "truth"}
+    assert set(paths) == {"permits", "complaints", "inspections", "penalties", "credit_classes", "truth"}
     names = sorted(p.name for _, p in all_files(paths))
     assert names == sorted(
         [
@@ -116,6 +116,7 @@ def test_paths_and_names(full):
             "complaints_12345_2024.xlsx",
             "inspections_2021-2024.xlsx",
             "penalties_2021-2024.csv",
+            "credit_classes_2023-2024.csv",
         ]
     )
     truth = paths["truth"]
@@ -128,6 +129,9 @@ def test_paths_and_names(full):
         "README.md",
         "businesses.csv",
         "violations.csv",
+        "waivers.csv",
+        "credit_classes.csv",
+        "routine_at_cap.csv",
     ):
         assert (truth / f).is_file(), f
     total = sum(p.stat().st_size for _, p in all_files(paths))
@@ -513,15 +517,21 @@ def test_records_belong_to_the_business_of_the_truth(which, full, small_pair):
                 ),
                 "decided": pd.to_datetime(pen["处罚决定日期"], format="%Y年%m月%d日", errors="coerce"),
                 "vtype": pen["违法行为类型"],
+                "waiver": pen["处罚类别"] == "不予行政处罚",
             }
         )
         .dropna(subset=["decided"])
         .reset_index()
     )
     assert pen["truth_id"].notna().all() and len(pen) > 5
-    q = pen.merge(prob, on="truth_id")
-    typed = np.array([t in s for t, s in zip(q["vtype"], q["types"], strict=True)], dtype=bool)
-    assert set(q.loc[_within(q, 15, 80, "day", "decided") & typed, "index"]) == set(pen["index"])
+    # penalties follow a problem inspection by 15–80 days; 不予处罚 decisions an on-the-spot
+    # correction (the business's first violation) by 3–20 days
+    for waiver, (lo, hi) in ((False, (15, 80)), (True, (3, 20))):
+        part = pen[pen["waiver"] == waiver]
+        assert len(part) > (5 if not waiver else 0 if which == "full" else -1)
+        q = part.merge(prob, on="truth_id")
+        typed = np.array([t in s for t, s in zip(q["vtype"], q["types"], strict=True)], dtype=bool)
+        assert set(q.loc[_within(q, lo, hi, "day", "decided") & typed, "index"]) == set(part["index"])
 
     targets = pd.read_csv(paths["truth"] / "complaint_targets.csv", dtype=str, keep_default_na=False)
     caused = targets[targets["origin"] == "violation"].merge(
