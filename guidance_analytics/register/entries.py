@@ -132,12 +132,19 @@ def _default_problem(item: dict) -> str:
     return f"{who}根据本局行政指导事项目录清单「{item['item_name']}」，现就{issue}有关要求予以提示"
 
 
-def _place(row: dict, biz: dict, action: str, config: dict[str, Any]) -> str:
-    """指导地点: as reviewed, else the interview room (约谈), else the business's address."""
+#: 指导地点 of a contact by telephone or text message (a letter still goes to the business's address).
+OFF_SITE_PLACES = {"电话": "电话联系", "短信": "短信告知"}
+
+
+def _place(row: dict, biz: dict, action: str, config: dict[str, Any], channel: Any = None) -> str:
+    """指导地点: as reviewed, else the interview room (约谈 or any 到局 contact), else 电话联系 /
+    短信告知 for those channels, else the business's address."""
     if row.get("place"):
         return row["place"]
-    if action == "约谈":
+    if action == "约谈" or channel == "到局":
         return config["interview"]["place"]
+    if channel in OFF_SITE_PLACES:
+        return OFF_SITE_PLACES[channel]
     return (biz or {}).get("address") or config["unit"]["default_place"]
 
 
@@ -270,7 +277,7 @@ def _check_rows(
                 "issue": item["issue"] or item["item_name"],
                 "problem": facts or _default_problem(item),
                 "opinion": item["content"],
-                "place": _place(row, biz, action, rules),
+                "place": _place(row, biz, action, rules, channel),
                 "reasons": row["reasons"],
                 "evidence": row["evidence"],
                 "score": None if pd.isna(row["score"]) else float(row["score"]),

@@ -46,7 +46,7 @@ def test_on_site_entry_beyond_the_cap_is_refused(tmp_path: Path) -> None:
     phone = ws.add_to_register(
         pd.DataFrame([_row("B1", "电话")]), officers="张三、李四", by="录入员", today=dt.date(2024, 5, 1)
     )
-    assert phone["channel"].tolist() == ["电话"]
+    assert phone["channel"].tolist() == ["电话"] and phone["place"].tolist() == ["电话联系"]
     ledger = ws.contacts(2024).set_index("business_id")
     assert ledger.loc["B1", ["guidance_phone", "on_site_counted"]].tolist() == [1, 2]
     assert ledger.loc["B2", ["guidance_on_site", "on_site_counted"]].tolist() == [1, 1]
