@@ -25,7 +25,7 @@ def imports(sample_workspace: ga.Workspace) -> pd.DataFrame:
 
 
 def test_every_file_reconciles(imports: pd.DataFrame) -> None:
-    assert len(imports) == 6
+    assert len(imports) == 7  # 2 licence, 2 work-order, inspection, penalty and credit-class files
     parts = imports["accepted"] + imports["updated"] + imports["duplicates"] + imports["rejected"]
     assert (imports["read"] == parts).all()
 

@@ -177,8 +177,14 @@ def test_export_is_publishable_and_reloads_after_editing(tmp_path: Path) -> None
         "实施科室",
         "联系人/电话",
         "关联许可事项",
+        "行业合规指引（一业一册）",
         "备注",
     ]
+    # 一业一册: the guides of the divisions of the item's industries (512;521;522;5292;6110;62)
+    assert sheet["L4"].value == "、".join(
+        f"《沂源县{x}合规经营指引》"
+        for x in ("批发业（食品、药品批发）", "零售业（食品销售、药品零售）", "住宿业", "餐饮业")
+    )
     assert sheet["A4"].value == 1 and sheet["B4"].value == "YYSP-ZD-001"
     assert "、" in str(sheet["D5"].value)  # 提示提醒、约谈 as people read it
     sheet["C4"].value = "食品经营许可证延续提示（修订）"
