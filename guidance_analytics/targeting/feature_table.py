@@ -237,6 +237,7 @@ def with_credit_class(ws: WorkspaceLike, panel: pd.DataFrame, days: list[dt.date
     """Add ``credit_class_level``: the 企业信用风险分类 known before each planning date as a level
     (A 1 … E 5, 0 = never classified). Internal: explanations never name it (不公开)."""
     classes = credit_classes_as_of(ws, days) if days else pd.DataFrame()
+    panel = panel.drop(columns=["credit_class_level"], errors="ignore")
     if classes.empty or panel.empty:
         panel["credit_class_level"] = 0.0
         return panel
