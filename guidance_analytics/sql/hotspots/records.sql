@@ -44,7 +44,7 @@ records AS (
            coalesce(p.industry_code, b.industry_code), coalesce(p.township, b.township),
            p.violation_type, NULL, NULL, NULL, NULL, p.penalty_types, p.fine_yuan, NULL, NULL,
            NULL, NULL, true
-    FROM penalties p
+    FROM penalty_violations p
     LEFT JOIN businesses b ON b.business_id = p.business_id
     WHERE $measure = 'violations' AND coalesce($include_penalties::BOOLEAN, true)
       AND p.decided_on BETWEEN $first::DATE AND $last::DATE
