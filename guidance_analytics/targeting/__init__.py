@@ -44,7 +44,6 @@ from .catalogue import (
     publishable,
     read_catalog_file,
 )
-from .draws import DRAW_COLUMNS, DRAW_DESIGN, draw_id, draw_pool, record_draw
 from .catalogue import (
     HEADERS as CATALOG_HEADERS,
 )
@@ -65,6 +64,7 @@ from .contacts import (
     duty_params,
     write_contacts,
 )
+from .draws import DRAW_COLUMNS, DRAW_DESIGN, draw_id, draw_pool, record_draw
 from .explain import GROUPS, describe
 from .fairness import (
     AUDIT_COLUMNS,

@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from ..core import WorkspaceLike, to_date, write_table
-from .draws import DRAW_DESIGN, draw_pool, record_draw
 from .contacts import AT_CAP
+from .draws import DRAW_DESIGN, draw_pool, record_draw
 from .fairness import AUDIT_HEADERS, fairness_audit
 from .selection import candidates, latest_planning_date, summary_text
 

@@ -13,7 +13,7 @@ WITH events AS (
     WHERE business_id IS NOT NULL AND inspected_on >= $start AND inspected_on <= $as_of
     UNION ALL
     SELECT business_id, decided_on, 1, 1, 0, 0, 0
-    FROM penalties
+    FROM penalty_violations
     WHERE business_id IS NOT NULL AND decided_on >= $start AND decided_on <= $as_of
     UNION ALL
     SELECT business_id, received_at::DATE, 0, 0, 1, 0, 0
