@@ -120,7 +120,7 @@ def test_every_violation_count_reads_the_view() -> None:
         "targeting/features_outcomes",
         "targeting/routing_evidence",
         "hotspots/panel",
-        "effects/pool",
+        "effects/monthly_panel",
         "effects/top_offenders",
     ):
         text = (PACKAGE / "sql" / f"{name}.sql").read_text(encoding="utf-8")
