@@ -334,10 +334,8 @@ def refresh_businesses(con: duckdb.DuckDBPyConnection, ids: set[str] | None = No
     """
     if ids is not None and not ids:
         return
-    if ids is None:
-        biz = con.execute(sql.load("ingest/business_sources")).df()
-    else:
-        biz = con.execute(sql.load("ingest/business_sources_for"), {"ids": sorted(ids)}).df()
+    picked = None if ids is None else sorted(ids)
+    biz = con.execute(sql.load("ingest/business_sources"), {"ids": picked}).df()
     biz["name_norm"] = identity.normalize_name(biz["name"])
     biz["name_core"] = identity.name_core(biz["name"])
     codes = biz["uscc"].where(biz["uscc"].notna())

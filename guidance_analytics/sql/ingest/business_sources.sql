@@ -1,6 +1,7 @@
 -- Everything known about each business from licences, inspections and penalties; the newest
 -- licence wins for descriptive fields, other records fill gaps.
-WITH sources AS (
+--   $ids  VARCHAR[] or NULL: only these businesses (an import's new or changed ones); NULL = all
+WITH all_sources AS (
     SELECT business_id, uscc, name, subject_type, legal_rep, address, township, industry_code,
            decision_date AS seen_on, 1 AS priority
     FROM permits
@@ -12,11 +13,16 @@ WITH sources AS (
     SELECT business_id, uscc, name, NULL, NULL, address, township, industry_code, inspected_on, 3
     FROM inspections
 ),
+sources AS (
+    SELECT *
+    FROM all_sources
+    WHERE business_id IS NOT NULL
+      AND ($ids::VARCHAR[] IS NULL OR business_id IN (SELECT unnest($ids::VARCHAR[])))
+),
 ranked AS (
     SELECT *,
            row_number() OVER (PARTITION BY business_id ORDER BY priority, seen_on DESC NULLS LAST) AS rn
     FROM sources
-    WHERE business_id IS NOT NULL
 ),
 spans AS (
     SELECT business_id, min(seen_on) AS first_seen, max(seen_on) AS last_seen,
@@ -27,7 +33,6 @@ spans AS (
            arg_max(township, seen_on) FILTER (WHERE township IS NOT NULL) AS any_township,
            arg_max(industry_code, seen_on) FILTER (WHERE industry_code IS NOT NULL) AS any_industry
     FROM sources
-    WHERE business_id IS NOT NULL
     GROUP BY business_id
 )
 SELECT r.business_id,
