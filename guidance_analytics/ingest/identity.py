@@ -327,10 +327,134 @@ def name_core(s: pd.Series | str | None) -> pd.Series | str | None:
     pandas.Series (``str`` dtype) or str or None
     """
     if isinstance(s, pd.Series):
-        return _map_unique(s, lambda v: _core_one(_normalize_name_one(v)))
+        return _cores(s)
     if s is None or (isinstance(s, float) and np.isnan(s)):
         return None
     return _core_one(_normalize_name_one(str(s))) or None
+
+
+def cores_of_norms(norms: pd.Series) -> pd.Series:
+    """:func:`name_core` of names that are :func:`normalize_name` results already (not normalised again).
+
+    >>> cores_of_norms(pd.Series(["沂源县南麻街道老王家常菜馆", "山东沂源鲁村镇李四五金有限公司"])).tolist()
+    ['老王家常菜馆', '李四五金']
+    """
+    return _cores(norms, normalized=True)
+
+
+def _cores(s: pd.Series, normalized: bool = False) -> pd.Series:
+    """Vectorised ``_core_one(_normalize_name_one(v))`` over the distinct names (arrow kernels).
+
+    The same loop as :func:`_core_one`, column-wise: each round strips, per name, the longest
+    leading region word when at least 2 characters that are not only a shop type remain; else
+    cuts the longest legal-form suffix, else the longest region(+店/分店) suffix, else the
+    longest branch-number suffix (``_SHOP_NUMBER``), each only when its rest passes the same test
+    and the suffix is not 中店. Names still changing go round again. (The regexes' alternatives
+    are listed longest first, and at one position only one word of a length can match, so "the
+    first alternative that matches" is "the longest word that matches".)
+    """
+    norm = _normalize_names(s)
+    if getattr(norm.dtype, "storage", None) != "pyarrow" or norm.isna().all():
+        return _map_unique(s, lambda v: _core_one(_normalize_name_one(v)))
+    encoded = pc.dictionary_encode(pa.chunked_array(norm.array.__arrow_array__())).combine_chunks()
+    cur = encoded.dictionary.cast(pa.string())
+    generic = pa.array(sorted(GENERIC_SHOP_WORDS), pa.string())
+    prefixes = _by_length(_region_words())
+    legal = _by_length(_LEGAL_FORMS)
+    tails = _by_length({r + x for r in _region_words() for x in ("", "店", "分店")})
+    number_tail = r"(?:第?[一二三四五六七八九十0-9]+号?|[东西南北中]+)店$"
+    number_split = r"^(?P<head>.*?)(?P<tail>(?:第?[一二三四五六七八九十0-9]+号?|[东西南北中]+)店)$"
+
+    def ok(rest: Any, suffix: Any = None) -> np.ndarray:
+        good = pc.utf8_length(rest).to_numpy(zero_copy_only=False) >= 2
+        good &= ~pc.is_in(rest, value_set=generic).to_numpy(zero_copy_only=False)
+        if suffix is not None:
+            good &= pc.not_equal(suffix, "中店").to_numpy(zero_copy_only=False)
+        return good
+
+    active = np.arange(len(cur))
+    while len(active):
+        sub = cur.take(pa.array(active))
+        new: list[tuple[np.ndarray, pa.Array]] = []
+        done = np.zeros(len(sub), dtype=bool)
+        plen = _longest(sub, prefixes, start=True)
+        for k in np.unique(plen[plen > 0]).tolist():
+            rows = np.flatnonzero(plen == k)
+            rest = pc.utf8_slice_codeunits(sub.take(pa.array(rows)), k)
+            good = ok(rest)
+            _put(new, done, rows[good], rest.filter(pa.array(good)))
+        for words in (legal, tails, None):
+            left = np.flatnonzero(~done)
+            if not len(left):
+                break
+            part = sub.take(pa.array(left))
+            if words is None:
+                hit = pc.fill_null(pc.match_substring_regex(part, number_tail), False)
+                rows = left[hit.to_numpy(zero_copy_only=False)]
+                if len(rows):
+                    split = pc.extract_regex(sub.take(pa.array(rows)), number_split)
+                    heads = split.field("head")
+                    good = ok(heads, split.field("tail"))
+                    _put(new, done, rows[good], heads.filter(pa.array(good)))
+                continue
+            slen = _longest(part, words, start=False)
+            for k in np.unique(slen[slen > 0]).tolist():
+                rows = left[slen == k]
+                piece = sub.take(pa.array(rows))
+                heads = pc.utf8_slice_codeunits(piece, 0, -k)
+                good = ok(heads, pc.utf8_slice_codeunits(piece, -k))
+                _put(new, done, rows[good], heads.filter(pa.array(good)))
+        changed = np.flatnonzero(done)
+        if len(changed):
+            rows = np.concatenate([r for r, _ in new])
+            values = pa.concat_arrays([v for _, v in new]).take(pa.array(np.argsort(rows, kind="stable")))
+            mask = np.zeros(len(cur), dtype=bool)
+            mask[active[changed]] = True
+            cur = pc.replace_with_mask(cur, pa.array(mask), values)
+        active = active[changed]
+    cores = cur.take(encoded.indices)
+    cores = pc.if_else(pc.equal(cores, ""), pa.scalar(None, pa.string()), cores)
+    return pd.Series(pd.array(cores, dtype="str"), index=s.index)
+
+
+def _by_length(words: Any) -> dict[int, pa.Array]:
+    """Words grouped by length, longest first (as arrow value sets)."""
+    groups: dict[int, list[str]] = {}
+    for w in words:
+        groups.setdefault(len(w), []).append(w)
+    return {n: pa.array(sorted(groups[n]), pa.string()) for n in sorted(groups, reverse=True)}
+
+
+def _longest(arr: pa.Array, words: dict[int, pa.Array], start: bool) -> np.ndarray:
+    """Per string, the length of the longest of ``words`` it starts (or ends) with; 0 for none."""
+    found = np.zeros(len(arr), dtype=np.int64)
+    for n, value_set in words.items():
+        piece = pc.utf8_slice_codeunits(arr, 0, n) if start else pc.utf8_slice_codeunits(arr, -n)
+        hit = pc.fill_null(pc.is_in(piece, value_set=value_set), False).to_numpy(zero_copy_only=False)
+        found[hit & (found == 0)] = n
+    return found
+
+
+def _put(new: list[tuple[np.ndarray, pa.Array]], done: np.ndarray, rows: np.ndarray, values: Any) -> None:
+    """Record ``values`` as the next state of ``rows`` (positions in this round's names)."""
+    if len(rows):
+        new.append((rows, pa.array(values, pa.string()) if not isinstance(values, pa.Array) else values))
+        done[rows] = True
+
+
+def _renormalized(s: pd.Series) -> pd.Series:
+    """:func:`normalize_name` results as they are where ASCII or Han only (idempotent there), else
+    normalised again."""
+    text = s if s.dtype == "str" else text_series(s).map(str, na_action="ignore").astype("str")
+    if getattr(text.dtype, "storage", None) != "pyarrow":
+        return _normalize_names(s)
+    arr = pa.chunked_array(text.array.__arrow_array__())
+    plain = pc.fill_null(pc.match_substring_regex(arr, r"^[\x{0}-\x{7f}\p{Han}]*$"), True)
+    plain = plain.to_numpy(zero_copy_only=False)
+    out = text.copy()
+    if not plain.all():
+        out[~plain] = _normalize_names(text[~plain])
+    return out.mask(out == "")
 
 
 def _normalize_address_one(text: str) -> str:
@@ -352,7 +476,25 @@ def normalize_address(s: str | None) -> str | None: ...
 def normalize_address(s: pd.Series | str | None) -> pd.Series | str | None:
     """Address key: normalised like a name, with leading province/city/county/township removed."""
     if isinstance(s, pd.Series):
-        return _map_unique(s, _normalize_address_one)
+        return _normalize_addresses(s)
     if s is None or (isinstance(s, float) and np.isnan(s)):
         return None
     return _normalize_address_one(str(s)) or None
+
+
+def _normalize_addresses(s: pd.Series) -> pd.Series:
+    """Vectorised :func:`_normalize_address_one`: :func:`_normalize_names`, then the leading region
+    words removed in one regex pass (the same choices as the loop: at each step the first listed
+    word that matches); a key the pass would empty is recomputed with the scalar function (the
+    loop keeps the last word)."""
+    norm = _normalize_names(s)
+    if getattr(norm.dtype, "storage", None) != "pyarrow" or norm.isna().all():
+        return _map_unique(s, _normalize_address_one)
+    regions = "|".join(map(re.escape, _region_words()))
+    arr = pa.chunked_array(norm.array.__arrow_array__())
+    arr = pc.replace_substring_regex(arr, rf"^(?:{regions})+", "", max_replacements=1)
+    out = pd.Series(pd.array(arr, dtype="str"), index=s.index)
+    emptied = (out == "").to_numpy(dtype=bool, na_value=False)
+    if emptied.any():
+        out[emptied] = _map_unique(s[emptied], _normalize_address_one)
+    return out.mask(out == "")

@@ -8,6 +8,7 @@ page against them.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from .codes import USCC_IN_TEXT
 from .identity import (
     GENERIC_SHOP_WORDS,
     OTHER_TOWNSHIP,
+    cores_of_norms,
     name_core,
     normalize_address,
     normalize_name,
@@ -66,6 +68,7 @@ _VAGUE_WORDS = (
     "不知名",
     "无名",
 )
+_VAGUE_RE = re.compile("|".join(map(re.escape, _VAGUE_WORDS)))
 
 
 def _bigrams(text: str) -> set[str]:
@@ -75,6 +78,44 @@ def _bigrams(text: str) -> set[str]:
 def _is_subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(ch in it for ch in short)
+
+
+def _present(values: np.ndarray, min_len: int = 1) -> np.ndarray:
+    """Mask of the non-empty strings (of at least ``min_len`` characters) of an object array."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    text = pd.Series(values, dtype="object")
+    ok = text.map(lambda v: isinstance(v, str), na_action="ignore").eq(True)
+    lengths = text.where(ok).str.len().fillna(0).to_numpy()
+    return ok.to_numpy(dtype=bool) & (lengths >= min_len)
+
+
+def _isin(values: pd.Series, keys: Iterable[str]) -> np.ndarray:
+    """``values.isin(keys)`` as a bool array, with arrow's hash look-up (pandas' is slow on many keys)."""
+    if getattr(values.dtype, "storage", None) == "pyarrow":
+        arr = pa.chunked_array(values.array.__arrow_array__())
+    else:
+        arr = pa.array(text_series(values).to_numpy(dtype=object), pa.string(), from_pandas=True)
+    found = pc.is_in(arr, value_set=pa.array(list(keys), pa.string()))
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False).astype(bool, copy=True)
+
+
+def _group_ids(keys: np.ndarray, ids: np.ndarray, min_len: int = 1) -> dict[str, list[str]]:
+    """key → ids having it, in row order, for the non-empty keys (of ``min_len`` characters or more)."""
+    keep = _present(keys, min_len)
+    k, b = keys[keep], ids[keep]
+    codes, uniques = pd.factorize(k)
+    if len(uniques) == len(k):  # nearly always: one business per key
+        return {key: [bid] for key, bid in zip(k.tolist(), b.tolist(), strict=True)}
+    counts = np.bincount(codes, minlength=len(uniques))
+    alone = counts[codes] == 1
+    out = {key: [bid] for key, bid in zip(k[alone].tolist(), b[alone].tolist(), strict=True)}
+    shared: dict[str, list[str]] = {}
+    for key, bid in zip(k[~alone].tolist(), b[~alone].tolist(), strict=True):
+        shared.setdefault(key, []).append(bid)
+    out.update(shared)
+    # first-appearance order of the keys, as a loop over the rows would give
+    return {key: out[key] for key in uniques.tolist()}
 
 
 def _pick(
@@ -189,36 +230,28 @@ class BusinessIndex:
             else np.full(len(biz), np.nan, dtype=object)
         )
         self.size = len(biz)
-        self.town_of: dict[str, str | None] = {
-            b: (t if isinstance(t, str) else None) for b, t in zip(b_id, b_town, strict=True)
-        }
+        self.town_of: dict[str, str | None] = dict(
+            zip(b_id, np.where(pd.notna(b_town), b_town, None).tolist(), strict=True)
+        )
         self.known_ids = set(b_id)
-        by_norm: dict[str, list[str]] = defaultdict(list)
-        by_core: dict[str, list[str]] = defaultdict(list)
-        by_addr: dict[str, list[str]] = defaultdict(list)
-        for b, nn, cc, aa in zip(b_id, b_norm, b_core, b_addr, strict=True):
-            if isinstance(nn, str) and nn:
-                by_norm[nn].append(b)
-            if isinstance(cc, str) and cc:
-                by_core[cc].append(b)
-            if isinstance(aa, str) and len(aa) >= MIN_ADDRESS_LEN:
-                by_addr[aa].append(b)
-        self.core_of: dict[str, str] = {
-            b: cc for b, cc in zip(b_id, b_core, strict=True) if isinstance(cc, str) and cc
-        }
-        self.by_norm = dict(by_norm)
-        self.by_core = dict(by_core)
+        # built column-wise (pandas / arrow), not by appending to dicts business by business
+        self.by_norm = _group_ids(b_norm, b_id)
+        self.by_core = _group_ids(b_core, b_id)
+        by_addr = _group_ids(b_addr, b_id, min_len=MIN_ADDRESS_LEN)
+        has_core = _present(b_core)
+        self.core_of: dict[str, str] = dict(zip(b_id[has_core], b_core[has_core], strict=True))
         #: names and cores that belong to exactly one business (the column-wise stages)
         self.single_norm = {k: ids[0] for k, ids in self.by_norm.items() if len(ids) == 1}
         self.single_core = {k: ids[0] for k, ids in self.by_core.items() if len(ids) == 1}
+        cores = list(self.by_core)
+        brands = _brands(cores)
         by_brand: dict[str, list[str]] = defaultdict(list)
-        for core, ids in self.by_core.items():
-            brand = _brand(core)
+        for core, brand in zip(cores, brands, strict=True):
             if brand is not None:
-                by_brand[brand].extend(ids)
+                by_brand[brand].extend(self.by_core[core])
         self.by_brand = dict(by_brand)
         self.fuzzy = _FuzzyIndex(self.by_core)
-        self.addresses = _AddressIndex(dict(by_addr))
+        self.addresses = _AddressIndex(by_addr)
 
     @staticmethod
     def _column(biz: pd.DataFrame, name: str, fn: Any) -> np.ndarray:
@@ -262,7 +295,7 @@ class BusinessIndex:
         res_id[hit], res_method[hit], res_conf[hit] = exact[hit], "exact", 1.0
         open_ &= ~hit
         # a norm shared by several businesses: ambiguity is for the staged matcher to settle
-        known_norm = norm.isin(self.by_norm).to_numpy(dtype=bool)
+        known_norm = _isin(norm, self.by_norm)
         slow |= open_ & known_norm
         open_ &= ~known_norm & given
         if open_.any():
@@ -405,7 +438,7 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
     empty = pd.Series(np.nan, index=targets.index, dtype="object")
     names = text_series(targets["target_name"]) if "target_name" in targets else empty
     norm = normalize_name(names)
-    keep = norm.isin(new.by_norm).to_numpy(dtype=bool, copy=True)
+    keep = _isin(norm, new.by_norm)
     keep |= norm.str.contains(r"[0-9A-Z]{18}", regex=True).to_numpy(dtype=bool, na_value=False)
     towns = township_canonical(text_series(targets["township"])) if "township" in targets else empty
     addr = text_series(targets["address"]) if "address" in targets else empty
@@ -414,7 +447,7 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
 
     # name cores of the distinct names, against the new cores
     uniq = pd.Series(pd.unique(norm.dropna()), dtype="object")
-    t_cores = name_core(uniq.astype("str")).to_numpy(dtype=object)
+    t_cores = cores_of_norms(uniq.astype("str")).to_numpy(dtype=object)
     b_cores = list(new.by_core)
     hit_core = np.zeros(len(uniq), dtype=bool)
     bm, tm = _bigram_matrices(b_cores, list(t_cores))
@@ -446,10 +479,11 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
     keep |= norm.map(hit).eq(True).to_numpy(dtype=bool)
 
     # trade name in the same township (or anywhere when the target has none)
-    brands = {}
-    for i, c in enumerate(t_cores):
-        if isinstance(c, str) and (brand := _brand(c)) is not None and brand in new.by_brand:
-            brands[uniq[i]] = brand
+    brands = {
+        name: brand
+        for name, brand in zip(uniq.tolist(), _brands(list(t_cores)), strict=True)
+        if brand is not None and brand in new.by_brand
+    }
     if brands:
         pairs = {(brand, new.town_of.get(b)) for brand in set(brands.values()) for b in new.by_brand[brand]}
         t_brand = norm.map(brands).to_numpy(dtype=object)
@@ -469,18 +503,19 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
 
 
 class _FuzzyIndex:
-    """Bigram inverted index over business cores, for candidate collection."""
+    """Bigram inverted index over business cores, for candidate collection (built column-wise)."""
 
     def __init__(self, by_core: dict[str, list[str]]) -> None:
         self.cores = list(by_core)
         self.ids = [by_core[c] for c in self.cores]
-        self.grams = [_bigrams(c) for c in self.cores]
-        self.sizes = np.array([len(g) for g in self.grams], dtype=np.int64)
-        posting: dict[str, list[int]] = defaultdict(list)
-        for j, grams in enumerate(self.grams):
-            for g in grams:
-                posting[g].append(j)
-        self.posting = {g: np.array(p, dtype=np.int64) for g, p in posting.items()}
+        self.grams = _LazyGrams(self.cores)
+        if self.cores:
+            (matrix,), vocabulary = _gram_matrices((self.cores,), 2)
+            self.sizes = np.diff(matrix.indptr).astype(np.int64)
+            self.posting: Any = _Postings(matrix, vocabulary)
+        else:
+            self.sizes = np.zeros(0, dtype=np.int64)
+            self.posting = {}
 
     def candidates(self, core: str, limit: int = 200) -> list[int]:
         """Cores sharing at least half of ``core``'s bigrams, or all of their own."""
@@ -553,10 +588,25 @@ def _brand(core: str) -> str | None:
     form are gone the trade name leads. Descriptions rather than names (城北路一家饭店,
     某小区物业) have none.
     """
-    if len(core) < 3 or any(word in core for word in _VAGUE_WORDS):
+    if len(core) < 3 or _VAGUE_RE.search(core):
         return None
     brand = core[:2]
     return None if brand in GENERIC_SHOP_WORDS else brand
+
+
+def _brands(cores: list[Any]) -> list[str | None]:
+    """:func:`_brand` of many cores (None for missing ones), column-wise."""
+    if not cores:
+        return []
+    text = pd.Series(cores, dtype="object")
+    ok = text.map(lambda v: isinstance(v, str), na_action="ignore").eq(True)
+    text = text.where(ok).astype("str")
+    brand = text.str.slice(0, 2)
+    vague = text.str.contains(_VAGUE_RE.pattern, regex=True).fillna(False).to_numpy(dtype=bool)
+    bad = (text.str.len() < 3).fillna(True).to_numpy(dtype=bool) | vague
+    bad |= brand.isin(GENERIC_SHOP_WORDS).to_numpy(dtype=bool) | ~ok.to_numpy(dtype=bool)
+    values = brand.to_numpy(dtype=object, na_value=None)
+    return [None if b else v for v, b in zip(values.tolist(), bad.tolist(), strict=True)]
 
 
 def _brand_stage(core: str, town: str | None, idx: BusinessIndex) -> tuple[str, str, float, None] | None:
@@ -581,17 +631,26 @@ def _brand_stage(core: str, town: str | None, idx: BusinessIndex) -> tuple[str, 
 def _bigram_matrices(*groups: list[Any]) -> list[Any]:
     """One binary sparse matrix (cores × character bigrams, shared vocabulary) per group of cores,
     built with arrow kernels: the bigram sets of :func:`_bigrams` (a 1-character core is its own)."""
+    return _gram_matrices(groups, 2)[0]
+
+
+def _gram_matrices(groups: tuple[list[Any], ...], n: int) -> tuple[list[Any], pa.Array]:
+    """Binary sparse matrices (texts × character n-grams) over one vocabulary, and that vocabulary.
+
+    Row ``i`` of a matrix marks the distinct n-grams of text ``i`` (for ``n == 2`` a 1-character
+    text is its own gram, as in :func:`_bigrams`; shorter texts and missing ones have none).
+    """
     texts = [pa.array([c if isinstance(c, str) and c else None for c in g], pa.string()) for g in groups]
     rows: list[list[np.ndarray]] = []
     grams: list[pa.Array] = []
     for arr in texts:
         lengths = pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False)
         part_rows, part_grams = [], []
-        for i in range(max(int(lengths.max(initial=0)) - 1, 1)):
-            sel = lengths >= i + 2 if i else (lengths >= 1)
+        for i in range(max(int(lengths.max(initial=0)) - n + 1, 1)):
+            sel = lengths >= i + n if (i or n != 2) else (lengths >= 1)
             idx = np.flatnonzero(sel)
             part_rows.append(idx)
-            part_grams.append(pc.utf8_slice_codeunits(arr.take(pa.array(idx)), i, i + 2))
+            part_grams.append(pc.utf8_slice_codeunits(arr.take(pa.array(idx)), i, i + n))
         rows.append(part_rows)
         grams.extend(part_grams)
     encoded = pc.dictionary_encode(pa.chunked_array(grams, pa.string())).combine_chunks()
@@ -604,9 +663,44 @@ def _bigram_matrices(*groups: list[Any]) -> list[Any]:
         at += len(r)
         m = sparse.csr_matrix((np.ones(len(r), np.int32), (r, c)), shape=(len(arr), width))
         m.sum_duplicates()
-        m.data[:] = 1  # a set: a bigram twice in one core counts once
+        m.data[:] = 1  # a set: a gram twice in one text counts once
         out.append(m)
-    return out
+    return out, encoded.dictionary
+
+
+class _Postings:
+    """gram → sorted row numbers holding it, over a binary sparse matrix (a read-only mapping)."""
+
+    def __init__(self, matrix: Any, vocabulary: pa.Array) -> None:
+        csc = matrix.tocsc()
+        csc.sort_indices()
+        self._indptr = csc.indptr
+        self._indices = csc.indices.astype(np.int64)
+        self._column = {g: j for j, g in enumerate(vocabulary.to_pylist())}
+
+    def get(self, gram: str, default: Any = None) -> Any:
+        j = self._column.get(gram)
+        if j is None:
+            return default
+        lo, hi = self._indptr[j], self._indptr[j + 1]
+        return self._indices[lo:hi] if hi > lo else default
+
+
+class _LazyGrams:
+    """``grams[j]``: the bigram set of core ``j``, computed when first asked for."""
+
+    def __init__(self, cores: list[str]) -> None:
+        self._cores = cores
+        self._done: dict[int, set[str]] = {}
+
+    def __getitem__(self, j: int) -> set[str]:
+        found = self._done.get(j)
+        if found is None:
+            found = self._done[j] = _bigrams(self._cores[j])
+        return found
+
+    def __len__(self) -> int:
+        return len(self._cores)
 
 
 def _contains_or_follows(core: str, other: str) -> bool:
@@ -665,12 +759,19 @@ class _AddressIndex:
     def __init__(self, by_addr: dict[str, list[str]], gram: int = 4) -> None:
         self.by_addr = by_addr
         self.gram = gram
-        self.by_head: dict[str, list[str]] = defaultdict(list)  # first gram → keys
-        self.by_gram: dict[str, list[str]] = defaultdict(list)  # any gram → keys
-        for key in by_addr:
-            self.by_head[key[:gram]].append(key)
-            for g in {key[i : i + gram] for i in range(len(key) - gram + 1)}:
-                self.by_gram[g].append(key)
+        self.keys = list(by_addr)
+        if self.keys:
+            (matrix,), vocabulary = _gram_matrices((self.keys,), gram)
+            self._by_gram = _Postings(matrix, vocabulary)  # any gram → keys holding it
+            heads = pc.utf8_slice_codeunits(pa.array(self.keys, pa.string()), 0, gram)
+            (head_matrix,), head_vocabulary = _gram_matrices((heads.to_pylist(),), gram)
+            self._by_head = _Postings(head_matrix, head_vocabulary)  # first gram → keys
+        else:
+            self._by_gram = self._by_head = None
+
+    def _keys(self, postings: _Postings | None, gram: str) -> list[str]:
+        rows = postings.get(gram) if postings is not None else None
+        return [] if rows is None else [self.keys[j] for j in rows.tolist()]
 
     def lookup(self, addr: str) -> list[str]:
         """Businesses whose address key equals, contains or is contained in ``addr``."""
@@ -679,10 +780,10 @@ class _AddressIndex:
         g = self.gram
         keys: set[str] = set()
         for i in range(len(addr) - g + 1):  # business key inside the target address
-            for key in self.by_head.get(addr[i : i + g], ()):
+            for key in self._keys(self._by_head, addr[i : i + g]):
                 if key in addr:
                     keys.add(key)
-        for key in self.by_gram.get(addr[:g], ()):  # target address inside a business key
+        for key in self._keys(self._by_gram, addr[:g]):  # target address inside a business key
             if addr in key:
                 keys.add(key)
         return [b for key in sorted(keys) for b in self.by_addr[key]]
