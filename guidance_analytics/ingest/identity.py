@@ -483,18 +483,31 @@ def normalize_address(s: pd.Series | str | None) -> pd.Series | str | None:
 
 
 def _normalize_addresses(s: pd.Series) -> pd.Series:
-    """Vectorised :func:`_normalize_address_one`: :func:`_normalize_names`, then the leading region
-    words removed in one regex pass (the same choices as the loop: at each step the first listed
-    word that matches); a key the pass would empty is recomputed with the scalar function (the
-    loop keeps the last word)."""
+    """Vectorised :func:`_normalize_address_one`: :func:`_normalize_names`, then, round after round,
+    the longest leading region word removed (the regex's choice) unless nothing would be left."""
     norm = _normalize_names(s)
     if getattr(norm.dtype, "storage", None) != "pyarrow" or norm.isna().all():
         return _map_unique(s, _normalize_address_one)
-    regions = "|".join(map(re.escape, _region_words()))
-    arr = pa.chunked_array(norm.array.__arrow_array__())
-    arr = pc.replace_substring_regex(arr, rf"^(?:{regions})+", "", max_replacements=1)
+    prefixes = _by_length(_region_words())
+    arr = pa.chunked_array(norm.array.__arrow_array__()).combine_chunks().cast(pa.string())
+    active = np.arange(len(arr))
+    while len(active):  # strip the longest leading region word while something is left after it
+        sub = arr.take(pa.array(active))
+        plen = _longest(sub, prefixes, start=True)
+        length = pc.fill_null(pc.utf8_length(sub), 0).to_numpy(zero_copy_only=False)
+        strip = (plen > 0) & (plen < length)
+        if not strip.any():
+            break
+        rows, parts = [], []
+        for k in np.unique(plen[strip]).tolist():
+            at = np.flatnonzero(strip & (plen == k))
+            rows.append(active[at])
+            parts.append(pc.utf8_slice_codeunits(sub.take(pa.array(at)), k))
+        order = np.concatenate(rows)
+        mask = np.zeros(len(arr), dtype=bool)
+        mask[order] = True
+        values = pa.concat_arrays(parts).take(pa.array(np.argsort(order, kind="stable")))
+        arr = pc.replace_with_mask(arr, pa.array(mask), values)
+        active = np.sort(order)
     out = pd.Series(pd.array(arr, dtype="str"), index=s.index)
-    emptied = (out == "").to_numpy(dtype=bool, na_value=False)
-    if emptied.any():
-        out[emptied] = _map_unique(s[emptied], _normalize_address_one)
     return out.mask(out == "")

@@ -82,12 +82,9 @@ def _is_subsequence(short: str, long: str) -> bool:
 
 def _present(values: np.ndarray, min_len: int = 1) -> np.ndarray:
     """Mask of the non-empty strings (of at least ``min_len`` characters) of an object array."""
-    if len(values) == 0:
-        return np.zeros(0, dtype=bool)
-    text = pd.Series(values, dtype="object")
-    ok = text.map(lambda v: isinstance(v, str), na_action="ignore").eq(True)
-    lengths = text.where(ok).str.len().fillna(0).to_numpy()
-    return ok.to_numpy(dtype=bool) & (lengths >= min_len)
+    return np.fromiter(
+        (isinstance(v, str) and len(v) >= min_len for v in values.tolist()), dtype=bool, count=len(values)
+    )
 
 
 def _isin(values: pd.Series, keys: Iterable[str]) -> np.ndarray:
@@ -103,19 +100,14 @@ def _isin(values: pd.Series, keys: Iterable[str]) -> np.ndarray:
 def _group_ids(keys: np.ndarray, ids: np.ndarray, min_len: int = 1) -> dict[str, list[str]]:
     """key → ids having it, in row order, for the non-empty keys (of ``min_len`` characters or more)."""
     keep = _present(keys, min_len)
-    k, b = keys[keep], ids[keep]
-    codes, uniques = pd.factorize(k)
-    if len(uniques) == len(k):  # nearly always: one business per key
-        return {key: [bid] for key, bid in zip(k.tolist(), b.tolist(), strict=True)}
-    counts = np.bincount(codes, minlength=len(uniques))
-    alone = counts[codes] == 1
-    out = {key: [bid] for key, bid in zip(k[alone].tolist(), b[alone].tolist(), strict=True)}
-    shared: dict[str, list[str]] = {}
-    for key, bid in zip(k[~alone].tolist(), b[~alone].tolist(), strict=True):
-        shared.setdefault(key, []).append(bid)
-    out.update(shared)
-    # first-appearance order of the keys, as a loop over the rows would give
-    return {key: out[key] for key in uniques.tolist()}
+    out: dict[str, list[str]] = {}
+    for key, bid in zip(keys[keep].tolist(), ids[keep].tolist(), strict=True):
+        found = out.get(key)
+        if found is None:
+            out[key] = [bid]
+        else:
+            found.append(bid)
+    return out
 
 
 def _pick(
@@ -380,9 +372,10 @@ def _unmatched(targets: pd.DataFrame) -> pd.DataFrame:
         names = targets["target_name"].astype("str").str.strip()
         named = (names.notna() & (names != "")).to_numpy(dtype=bool, na_value=False)
         # a credit-code-like run (18 code characters once normalised): the note says so
-        suspect = (
-            names.str.upper().str.count(r"[0-9A-Z０-９Ａ-Ｚ]").to_numpy(dtype="float64", na_value=0) >= 18
-        )
+        suspect = names.str.len().to_numpy(dtype="float64", na_value=0) >= 18
+        if suspect.any():
+            counts = names[suspect].str.upper().str.count(r"[0-9A-Z０-９Ａ-Ｚ]")
+            suspect[suspect] = counts.to_numpy(dtype="float64", na_value=0) >= 18
         if suspect.any():
             coded[suspect] = (
                 normalize_name(names[suspect])

@@ -274,18 +274,6 @@ _FAST_FORMATS = (
 )
 
 
-_EXAMPLE = pd.Timestamp("2024-03-05 14:23:11")
-#: character positions of each field in the zero-padded fast formats (YYYY-MM-DD HH:MM:SS)
-_FIELD_SLICES = {
-    "year": (0, 4),
-    "month": (5, 7),
-    "day": (8, 10),
-    "hour": (11, 13),
-    "minute": (14, 16),
-    "second": (17, 19),
-}
-
-
 def _strptime_exact(sub: pd.Series, fmt: str) -> pd.Series:
     """``pd.to_datetime(sub, format=fmt, errors="coerce")``, in arrow where the text allows: a value
     counts only when formatting it back gives the same text (arrow would roll 2024-02-30 over)."""
@@ -293,16 +281,9 @@ def _strptime_exact(sub: pd.Series, fmt: str) -> pd.Series:
     if arr is None:
         return pd.to_datetime(sub, format=fmt, errors="coerce")
     parsed = pc.strptime(arr, format=fmt, unit="us", error_is_null=True)
-    # zero-padded text of exactly the format's length, whose fields are the parsed ones
-    same = pc.equal(pc.utf8_length(arr), len(_EXAMPLE.strftime(fmt)))
-    for field, (lo, hi) in _FIELD_SLICES.items():
-        if hi <= len(_EXAMPLE.strftime(fmt)) and (field not in ("hour", "minute", "second") or "%H" in fmt):
-            if field == "second" and "%S" not in fmt:
-                continue
-            digits = pc.utf8_slice_codeunits(arr, lo, hi)
-            plain = pc.fill_null(pc.and_(pc.string_is_ascii(digits), pc.utf8_is_digit(digits)), False)
-            number = pc.cast(pc.if_else(plain, digits, "0"), pa.int64())
-            same = pc.and_(same, pc.equal(number, getattr(pc, field)(parsed)))
+    # zero-padded text of exactly the format, whose fields are the parsed ones: formatting the
+    # parsed value back gives the same text (the formats have whole seconds at most)
+    same = pc.equal(pc.strftime(pc.cast(parsed, pa.timestamp("s")), format=fmt), arr)
     same = pc.fill_null(same, False)
     exact = pc.if_else(same, parsed, pa.scalar(None, parsed.type))
     out = pd.Series(exact.to_numpy(zero_copy_only=False), index=sub.index).astype(_DT_UNIT)

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputFileError
-from . import excel_reader, formats
+from . import excel_reader, formats, normalize
 from .csv_reader import csv_frames, decoding_report, detect_encoding
 from .excel_reader import cell_text
 from .schema import KIND_SPECS, PERSONAL_HEADERS, alias_map, header_key
@@ -311,7 +311,15 @@ class RawTable:
             values = frame.iloc[:, j]
             if not _arrow_backed(values):
                 continue
-            encoded = pc.dictionary_encode(pa.chunked_array(values.array.__arrow_array__())).combine_chunks()
+            arr = pa.chunked_array(values.array.__arrow_array__())
+            if normalize.mostly_distinct(arr):  # free text: a dictionary would cost more than it saves
+                counts = pc.fill_null(pc.count_substring_regex(arr, _mojibake_class()), 0)
+                found = counts.to_numpy(zero_copy_only=False)
+                if found.any():  # as below: a column without such characters is left out
+                    rare += found
+                    total += pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False)
+                continue
+            encoded = pc.dictionary_encode(arr).combine_chunks()
             words = encoded.dictionary
             if not pc.any(pc.fill_null(pc.match_substring_regex(words, _mojibake_class()), False)).as_py():
                 continue

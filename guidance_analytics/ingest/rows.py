@@ -70,8 +70,9 @@ def classify(
     zero = {"accepted": 0, "updated": 0, "duplicates": 0, "reopened": 0}
     if rows.empty:
         return zero, rows, np.zeros(0, dtype=bool)
-    batch_keys = rows["key"].drop_duplicates().tolist()
-    stored = con.execute(sql.load("ingest/existing"), {"kind": kind, "keys": batch_keys}).df()
+    keys = pa.table({"key": _arrow_text(rows["key"])})
+    stored = con.from_arrow(keys).query("batch_keys", sql.load("ingest/existing")).df()
+    stored = stored[stored["kind"] == kind].drop(columns="kind")
     stored = stored.drop_duplicates("key").set_index("key")
     inc = _versions(rows, kind)
     repeated = rows["key"].duplicated(keep=False).to_numpy(dtype=bool)
@@ -182,7 +183,20 @@ def run_on(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, view:
     Not ``con.register``: inside the import's transaction a registered frame stays referenced until
     commit (the view's catalog entry is versioned), so every batch would be held in memory.
     """
-    con.from_df(frame).query(view, sql.load(name))
+    con.from_arrow(_arrow_frame(frame)).query(view, sql.load(name))
+
+
+def _arrow_frame(frame: pd.DataFrame) -> pa.Table:
+    """The frame as an arrow table (zero-copy for arrow-backed text; DuckDB scans it faster than
+    a DataFrame); columns of missing values only become typeless nulls, as ``from_df`` has them."""
+    columns = {}
+    for name in frame.columns:
+        values = frame[name]
+        if values.dtype == object and values.isna().all():
+            columns[name] = pa.nulls(len(frame))
+        else:
+            columns[name] = pa.array(values, from_pandas=True)
+    return pa.table(columns) if columns else pa.table({})
 
 
 #: The SQL that appends new keys and the SQL that replaces stored ones, per record kind.
