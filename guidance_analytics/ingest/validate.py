@@ -365,7 +365,7 @@ def _column_hash(text: pd.Series) -> np.ndarray:
         else None
     )
     if arr is not None and normalize.mostly_distinct(arr):
-        values = arr.to_numpy(zero_copy_only=False).astype(object)
+        values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
         missing = pc.is_null(arr).to_numpy(zero_copy_only=False)
         result = pd.util.hash_array(values, categorize=False).astype(np.uint64, copy=True)
         result[missing] = _NULL_HASH
