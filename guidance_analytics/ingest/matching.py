@@ -80,11 +80,20 @@ def _is_subsequence(short: str, long: str) -> bool:
     return all(ch in it for ch in short)
 
 
+def _texts(values: Any) -> pa.Array:
+    """Strings as an arrow array, empty strings and anything that is not a string as null."""
+    values = np.asarray(values, dtype=object)
+    try:
+        arr = pa.array(values, pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a non-string value: keep the strings only
+        arr = pa.array([v if isinstance(v, str) else None for v in values.tolist()], pa.string())
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
 def _present(values: np.ndarray, min_len: int = 1) -> np.ndarray:
     """Mask of the non-empty strings (of at least ``min_len`` characters) of an object array."""
-    return np.fromiter(
-        (isinstance(v, str) and len(v) >= min_len for v in values.tolist()), dtype=bool, count=len(values)
-    )
+    lengths = pc.fill_null(pc.utf8_length(_texts(values)), 0).to_numpy(zero_copy_only=False)
+    return lengths >= max(min_len, 1)
 
 
 def _isin(values: pd.Series, keys: Iterable[str]) -> np.ndarray:
@@ -591,15 +600,13 @@ def _brands(cores: list[Any]) -> list[str | None]:
     """:func:`_brand` of many cores (None for missing ones), column-wise."""
     if not cores:
         return []
-    text = pd.Series(cores, dtype="object")
-    ok = text.map(lambda v: isinstance(v, str), na_action="ignore").eq(True)
-    text = text.where(ok).astype("str")
-    brand = text.str.slice(0, 2)
-    vague = text.str.contains(_VAGUE_RE.pattern, regex=True).fillna(False).to_numpy(dtype=bool)
-    bad = (text.str.len() < 3).fillna(True).to_numpy(dtype=bool) | vague
-    bad |= brand.isin(GENERIC_SHOP_WORDS).to_numpy(dtype=bool) | ~ok.to_numpy(dtype=bool)
-    values = brand.to_numpy(dtype=object, na_value=None)
-    return [None if b else v for v, b in zip(values.tolist(), bad.tolist(), strict=True)]
+    text = _texts(cores)
+    brand = pc.utf8_slice_codeunits(text, 0, 2)
+    vague = pc.fill_null(pc.match_substring_regex(text, _VAGUE_RE.pattern), True)
+    short = pc.fill_null(pc.less(pc.utf8_length(text), 3), True)
+    generic = pc.is_in(brand, value_set=pa.array(sorted(GENERIC_SHOP_WORDS), pa.string()))
+    bad = pc.or_(pc.or_(vague, short), pc.fill_null(generic, True))
+    return pc.if_else(bad, pa.scalar(None, pa.string()), brand).to_pylist()
 
 
 def _brand_stage(core: str, town: str | None, idx: BusinessIndex) -> tuple[str, str, float, None] | None:
@@ -633,7 +640,7 @@ def _gram_matrices(groups: tuple[list[Any], ...], n: int) -> tuple[list[Any], pa
     Row ``i`` of a matrix marks the distinct n-grams of text ``i`` (for ``n == 2`` a 1-character
     text is its own gram, as in :func:`_bigrams`; shorter texts and missing ones have none).
     """
-    texts = [pa.array([c if isinstance(c, str) and c else None for c in g], pa.string()) for g in groups]
+    texts = [_texts(g) for g in groups]
     rows: list[list[np.ndarray]] = []
     grams: list[pa.Array] = []
     for arr in texts:
