@@ -565,11 +565,14 @@ def s_interrupted_xlsx_export(ctx: Ctx) -> Verdict:
         "permits",
     )
     cat, reg = ctx.path("out/catalog.xlsx"), ctx.path("out/register.xlsx")
-    ws.export_catalog(cat)
+    # the sample catalogue's contact numbers are placeholders: a draft export is what is allowed
+    cat = ws.export_catalog(cat, draft=True)  # a draft carries its own file name
     ws.export_register(reg)
     del ws
     _keep_good([cat, reg])
-    _interrupt(ctx, v, ctx.tmp / "ws", f"    ws.export_catalog({str(cat)!r})", [cat], "export_catalog")
+    _interrupt(
+        ctx, v, ctx.tmp / "ws", f"    ws.export_catalog({str(cat)!r}, draft=True)", [cat], "export_catalog"
+    )
     _interrupt(ctx, v, ctx.tmp / "ws", f"    ws.export_register({str(reg)!r})", [reg], "export_register")
     return v
 
@@ -597,19 +600,25 @@ def s_interrupted_docx(ctx: Ctx) -> Verdict:
                 "建议方式": "提示提醒",
                 "指导人员": "执法人员甲",
                 "理由": "后厨卫生差",
+                "计划时间": dt.date.today().isoformat(),
                 "是否采纳": "是",
             }
         ]
     )
-    new = ws.add_to_register(chosen, today=dt.date.today())
+    new = ws.add_to_register(chosen, today=dt.date.today(), by="录入员")
     if new.empty:
         v.note(f"no register entry: {new.attrs.get('summary')}; docx path not reachable")
         return v
-    docs = ws.write_documents(ctx.path("docs"))
+    docs = ws.write_documents(ctx.path("docs"), draft=True)
     del ws
     _keep_good(docs)
     _interrupt(
-        ctx, v, ctx.tmp / "ws", f"    ws.write_documents({str(ctx.path('docs'))!r})", docs, "write_documents"
+        ctx,
+        v,
+        ctx.tmp / "ws",
+        f"    ws.write_documents({str(ctx.path('docs'))!r}, draft=True)",
+        docs,
+        "write_documents",
     )
     return v
 
