@@ -100,6 +100,8 @@ def effort_check(
     rows = df["field"].isin(fields).to_numpy() & insp.notna().to_numpy()
     sub = df[rows]
     kw = {**detect_kwargs, "min_count": 0, "windows": tuple(sorted(set(detect_kwargs.get("windows", ()))))}
+    # only the flagged periods are evaluated (their window's earlier periods are fitted as needed)
+    kw["evaluate_periods"] = df.loc[statistical, "period_start"].unique()
     clean = detect_aberrations(
         pd.DataFrame(
             {

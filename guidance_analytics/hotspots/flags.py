@@ -655,6 +655,9 @@ def hotspots(
     """
     options = _defaults(ws, {"min_count": min_count, **detect_options}, freq)
     options.pop("alpha", None), options.pop("fdr", None)
+    # violations by licence attributes: the inspections of every cell are counted in the same scan as
+    # the violations (for the effort check; one pass over the inspections, not a second one)
+    effort = bool(options.get("effort", True)) and measure == "violations" and not substantiated
     panel = hotspot_panel(
         ws,
         measure,
@@ -665,18 +668,10 @@ def hotspots(
         exposure=exposure,
         request_types=request_types,
         include_penalties=include_penalties,
+        effort=effort and all(d in LICENCE_DIMENSIONS for d in parse_by(by)),
     )
     named = "substantiated_complaints" if substantiated else measure
-    dims = parse_by(by)
-    source = None
-    if named == "violations" and all(d in LICENCE_DIMENSIONS for d in dims):
-
-        def source() -> pd.DataFrame:  # inspections per cell, fetched only if something is flagged
-            return hotspot_panel(ws, "inspection_failure_rate", by, freq=freq, end=end)
-
-    return flag_hotspots(
-        panel, freq=freq, start=start, alpha=alpha, fdr=fdr, measure=named, effort_source=source, **options
-    )
+    return flag_hotspots(panel, freq=freq, start=start, alpha=alpha, fdr=fdr, measure=named, **options)
 
 
 def find_episodes(hot: pd.DataFrame, max_gap: int = 0) -> pd.DataFrame:

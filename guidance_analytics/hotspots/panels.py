@@ -198,8 +198,9 @@ def hotspot_panel(
     request_types : complaints only these 诉求类型 (e.g. ``["投诉", "举报"]``); ``None`` = all.
     include_penalties : violations also count penalty decisions.
     effort : violations (by licence attributes) also count every inspection and the problem ones
-        (``inspections``, ``inspection_problems``); this reads every inspection, not only those that
-        found problems (``hotspots`` fetches the effort lazily, for flagged fields only).
+        (``inspections``, ``inspection_problems``; ``NaN`` in a field without any inspection), in
+        the same scan as the violations: the fields and periods are those of the panel without
+        effort (``hotspots`` always counts the effort for the effort check).
 
     Returns
     -------
@@ -254,9 +255,14 @@ def hotspot_panel(
     field = field.astype(str)
     if dims == ("industry",):
         level = field.str.len().map(INDUSTRY_LEVELS).fillna("section").where(field != UNKNOWN, "section")
-        parent = field.map(lambda k: (industry_parents(k) or [None])[0])
+        parent = field.map({k: (industry_parents(k) or [None])[0] for k in field.unique()})
     else:
         level, parent = pd.Series(by_name, index=df.index), pd.Series(None, index=df.index, dtype=object)
+    inspections = pd.to_numeric(df["inspections"], errors="coerce").astype(float)
+    problems = pd.to_numeric(df["inspection_problems"], errors="coerce").astype(float)
+    if params["with_effort"]:  # a field without any inspection (penalties only): effort unknown, not 0
+        none = (inspections.groupby(field.to_numpy()).transform("sum") == 0).to_numpy()
+        inspections[none], problems[none] = float("nan"), float("nan")
     period_end = pd.to_datetime(df["period_end"])
     as_of = pd.to_datetime(df["as_of"]) if "as_of" in df else pd.Series(pd.NaT, index=df.index)
     out = pd.DataFrame(
@@ -272,8 +278,8 @@ def hotspot_panel(
             "period_end": period_end,
             "observed": df["observed"].astype("int64"),
             "exposure": pd.to_numeric(df["exposure"], errors="coerce").astype(float),
-            "inspections": pd.to_numeric(df["inspections"], errors="coerce").astype(float),
-            "inspection_problems": pd.to_numeric(df["inspection_problems"], errors="coerce").astype(float),
+            "inspections": inspections.to_numpy(),
+            "inspection_problems": problems.to_numpy(),
             "partial": (period_end > as_of).fillna(False).astype(bool),
         }
     )

@@ -190,6 +190,7 @@ def detect_aberrations(
     p_season: float = 0.05,
     dispersion_prior_df: float | None = None,
     compute_upper: bool = True,
+    evaluate_periods: Any = None,
 ) -> pd.DataFrame:
     """Flag unusually high counts in every series of a panel, prospectively.
 
@@ -300,6 +301,12 @@ def detect_aberrations(
     compute_upper : bool
         Compute the ``upper`` column (callers that compute their own bound at
         other levels skip it).
+    evaluate_periods : sequence of date-like, optional
+        Evaluate only these periods (every series, so that pooled dispersions
+        are those of a full run); the others are history only, as before
+        ``evaluate_from``.  A caller that needs a few periods (the effort check
+        of flagged cells) skips fitting the rest; the evaluated cells are the
+        same as in a full run.
 
     Returns
     -------
@@ -368,6 +375,13 @@ def detect_aberrations(
     if evaluate_from is not None:
         k0 = first_index_from(evaluate_from, freq, anchor) - t0
         evaluate[: max(k0, 0)] = False
+    if evaluate_periods is not None:
+        want = np.zeros(T, dtype=bool)
+        for when in pd.to_datetime(pd.Series(list(evaluate_periods))).drop_duplicates():
+            k = first_index_from(when, freq, anchor) - t0
+            if 0 <= k < T:
+                want[k] = True
+        evaluate &= want[:, None]
     fitted = evaluate.copy()  # cells fitted: the window tests also need k-1, ...
     for j in range(1, max(window, *windows, 1)):
         fitted[:-j] |= evaluate[j:] & span[:-j] & observed[:-j]

@@ -29,7 +29,8 @@
 -- licence starts minus ends per field (no range join): a licence is active in every period that
 -- overlaps [start, valid_to]; valid_to NULL or 2099-… (长期) never ends. For
 -- 'inspection_failure_rate' the exposure is the number of inspections in the field and period.
--- Fields are those with at least one event; the grid runs from the first event's period to the last.
+-- Fields are those with at least one event; the grid runs from the first event's period to the last
+-- (the same with $with_effort: inspections that found nothing add no field and no period).
 -- Returned: field1, field2, period_start, period_end, observed, exposure, inspections (all
 -- inspections, NULL unless $with_effort or the failure rate), inspection_problems, as_of (the last
 -- day the data can cover: $end, else the day of the latest import; a period ending after it is
@@ -274,10 +275,17 @@ coverage AS (
         (SELECT max(imported_at) FROM complaints WHERE $measure = 'complaints')
     )::DATE) AS as_of
 ),
+-- the cells that hold an event of the measure: they decide the fields and the grid's first and last
+-- periods (counting the effort as well adds inspection-only cells, which must not change the panel)
+event_cells AS NOT MATERIALIZED (
+    SELECT field1, field2, period
+    FROM counts
+    WHERE $measure = 'inspection_failure_rate' OR observed > 0
+),
 bounds AS (
     SELECT min(period) AS first_period,
            coalesce(date_trunc($freq, $end::DATE)::DATE, max(period)) AS last_period
-    FROM counts
+    FROM event_cells
 ),
 periods AS (
     SELECT unnest(generate_series(first_period, last_period,
@@ -287,7 +295,7 @@ periods AS (
     WHERE first_period IS NOT NULL
 ),
 fields AS (
-    SELECT DISTINCT field1, field2 FROM counts
+    SELECT DISTINCT field1, field2 FROM event_cells
 ),
 grid AS (
     SELECT f.field1, f.field2, pr.period FROM fields f CROSS JOIN periods pr
