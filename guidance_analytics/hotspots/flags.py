@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import WorkspaceLike, rules
-from .detect import benjamini_hochberg, detect_aberrations, upper_bound
+from .detect import benjamini_hochberg, detect_aberrations, glr_pvalues, upper_bound
 from .effort import EFFORT_COLUMNS, effort_check
 from .levels import carried_by_descendant, parent_names, same_as_child
 from .panels import LICENCE_DIMENSIONS, MEASURES, field_labels, hotspot_panel, industry_parents, parse_by
@@ -123,6 +123,9 @@ FLAG_OPTIONS = (
     "false_flags",
     "single_share",
     "windows",
+    "glr_share",
+    "glr_window",
+    "glr_sims",
     "parent_weight",
     "effort",
     "effort_p",
@@ -156,6 +159,9 @@ def flag_hotspots(
     false_flags: float = 0.25,
     single_share: float = 0.5,
     windows: tuple[int, ...] | list[int] = (2, 3),
+    glr_share: float = 0.0,
+    glr_window: int = 6,
+    glr_sims: int = 2000,
     parent_weight: float = 1.0,
     min_count: int = 5,
     effort: bool = True,
@@ -184,6 +190,11 @@ def flag_hotspots(
     single_share : share of a field's level given to its single-period test (the rest is split
         evenly over the window tests).
     windows : lengths of the window tests (periods); ``()`` = single periods only.
+    glr_share : share of a field's level given to the negative-binomial GLR-CUSUM
+        (:func:`~guidance_analytics.hotspots.detect.glr_pvalues`; 0 = off); the window tests share
+        what the single-period test and the GLR-CUSUM leave.
+    glr_window : the GLR-CUSUM's longest window (its change point at most this many periods back).
+    glr_sims : draws of its Monte Carlo p-value per cell.
     parent_weight : weight of a parent field's tests relative to a finest-level field's.
     min_count : a test needs at least this many events in its period or window.
     effort, effort_p, rate_p : the effort check of :mod:`~guidance_analytics.hotspots.effort`
@@ -233,7 +244,12 @@ def flag_hotspots(
         {"series": df["field"], "period": df["period_start"], "count": count, "exposure": model_exp}
     )[tested]
     kw = {**detect_kwargs, "min_count": 0, "windows": windows}
-    share = single_share if windows else 1.0
+    glr = {"share": float(glr_share), "window": int(glr_window), "sims": int(glr_sims)}
+    if glr["share"] > 0 and glr["window"] < 1:
+        raise ValueError("glr_window must be at least 1")
+    share = single_share if windows or glr["share"] > 0 else 1.0
+    if glr["share"] < 0 or share + glr["share"] > 1 + 1e-12:
+        raise ValueError("single_share + glr_share must be at most 1")
     level = share * alpha if alpha is not None else 0.01
     own_bound = alpha is None and fdr is None  # the bound is recomputed at each cell's level below
     res = detect_aberrations(
@@ -272,10 +288,11 @@ def flag_hotspots(
             budget = np.where(m > 0, false_flags * weight / m, np.nan)
     a1 = share * budget
     decision = _sequential_tests(
-        df, stats_, ok & tested, count.to_numpy(float), windows, budget, min_count, share, fdr
+        df, stats_, ok & tested, count.to_numpy(float), windows, budget, min_count, share, fdr, glr
     )
     stat = decision["stat"]
     window = decision["window"]
+    fired_share = decision["share"]
     # effort: a violation flag that more inspections at the usual failure rate explain
     eff = pd.DataFrame({c: np.full(len(df), np.nan) for c in EFFORT_COLUMNS})
     eff["effort_explained"] = False
@@ -295,7 +312,7 @@ def flag_hotspots(
             )
     if effort and measure == "violations" and df["inspections"].notna().any():
         if rate_p == "flag":  # the level at which the test that fired flagged the cell
-            flag_level = np.where(window > 1, (1 - share) / max(len(windows), 1), share) * (
+            flag_level = fired_share * (
                 budget if fdr is None else fdr * weight / np.where(m > 0, m, np.nan)
             )
         else:
@@ -306,7 +323,8 @@ def flag_hotspots(
             window.astype(float),
             model_exp,
             freq,
-            {**detect_kwargs, "windows": windows},
+            # the effort check sums the periods of the test that fired (a window or the GLR's)
+            {**detect_kwargs, "windows": tuple(sorted({*windows, *np.unique(window[window > 1])}))},
             effort_p=effort_p,
             rate_p=flag_level,
         )
@@ -350,16 +368,20 @@ def flag_hotspots(
     )
     out["alarm"] = show & (count.to_numpy(float) > upper) & (count.to_numpy(float) >= min_count)
     out["window"] = np.where(stat, window, 0).astype(int)
+    is_glr = stat & decision["glr"]
     out["test"] = [
-        TEST_LABELS.get(int(w), f"连续{int(w)}个月") if s else "" for w, s in zip(window, stat, strict=True)
+        (f"累积和{int(w)}个月" if g else TEST_LABELS.get(int(w), f"连续{int(w)}个月")) if s else ""
+        for w, s, g in zip(window, stat, is_glr, strict=True)
     ]
     obs_w = np.full(len(df), np.nan)
     exp_w = np.full(len(df), np.nan)
     for w in windows:
-        pick = stat & (window == w)
+        pick = stat & (window == w) & ~is_glr
         obs_w[pick] = stats_[f"observed_w{w}"].to_numpy(float)[pick]
         exp_w[pick] = stats_[f"expected_w{w}"].to_numpy(float)[pick]
-    one = stat & (window == 1)
+    obs_w[is_glr] = decision["glr_observed"][is_glr]
+    exp_w[is_glr] = decision["glr_expected"][is_glr]
+    one = stat & (window == 1) & ~is_glr
     obs_w[one], exp_w[one] = count.to_numpy(float)[one], out["expected"].to_numpy(float)[one]
     out["observed_window"], out["expected_window"] = obs_w, exp_w
     out["effort_explained"] = explained
@@ -417,17 +439,21 @@ def _with_defaults(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _sequential_tests(df, st, ok, count, windows, budget, min_count, share, fdr):
+def _sequential_tests(df, st, ok, count, windows, budget, min_count, share, fdr, glr=None):
     """The tests period by period (window tests restart after a flag); flags, windows and p-values.
 
     Each valid test ``j`` of a cell has a share ``s_j`` of the cell's level (``share`` for the single
-    period, ``(1 - share) / len(windows)`` for each window); ``p_field = min_j p_j / s_j`` (weighted
-    Bonferroni). The cell is flagged when ``p_field <= budget`` (every test at its share of the
-    level), or with ``fdr`` when the Benjamini–Hochberg q-value of ``p_field`` across the period's
-    cells is at most ``fdr``; the test that fired is the one reaching ``p_field``.
+    period, ``glr["share"]`` for the GLR-CUSUM, what remains split evenly over the windows);
+    ``p_field = min_j p_j / s_j`` (weighted Bonferroni). The cell is flagged when
+    ``p_field <= budget`` (every test at its share of the level), or with ``fdr`` when the
+    Benjamini–Hochberg q-value of ``p_field`` across the period's cells is at most ``fdr``; the test
+    that fired is the one reaching ``p_field``. After a flag, the window tests and the GLR-CUSUM
+    start afresh (no window reaches back to a flagged period), as a CUSUM is reset after an alarm.
 
     Returns ``stat`` (flagged by the tests), ``window`` (1 = single period, w = the window that
-    fired, 0 = none), ``p_field`` and ``q``, aligned with ``df``.
+    fired or the GLR's window, 0 = none), ``glr`` (the GLR-CUSUM fired), ``glr_observed`` and
+    ``glr_expected`` (its window's sums), ``share`` (the share of the test that fired), ``p_field``
+    and ``q``, aligned with ``df``.
     """
     f_codes, f_names = pd.factorize(df["field"])
     t_codes, t_names = pd.factorize(df["period_start"], sort=True)
@@ -449,17 +475,41 @@ def _sequential_tests(df, st, ok, count, windows, budget, min_count, share, fdr)
         run[t] = np.where(above[t], (run[t - 1] if t else 0) + 1, 0)
     PW = {w: grid(st[f"p_w{w}"].to_numpy(float)) for w in windows}
     OW = {w: grid(st[f"observed_w{w}"].to_numpy(float)) for w in windows}
-    s_w = (1 - share) / max(len(windows), 1)
+    s_g = float(glr["share"]) if glr else 0.0
+    s_w = (1 - share - s_g) / max(len(windows), 1)
+    G = None
+    if s_g > 0:
+        known = grid(st["expected"].to_numpy(float))
+        G = glr_pvalues(
+            np.where(np.isfinite(known), Y, np.nan),
+            known,
+            grid(st["phi"].to_numpy(float)),
+            grid(st["phi_raw"].to_numpy(float)),
+            grid(st["se_log_expected"].to_numpy(float)),
+            grid(st["phi_df"].to_numpy(float)),
+            OK,
+            [str(x) for x in f_names],
+            [str(x) for x in t_names],
+            max_window=glr["window"],
+            n_sim=glr["sims"],
+        )
     stat = np.zeros((T, F), dtype=bool)
     win = np.zeros((T, F))
+    fired_glr = np.zeros((T, F), dtype=bool)
+    fired_share = np.zeros((T, F))
+    g_obs = np.full((T, F), np.nan)
+    g_exp = np.full((T, F), np.nan)
     pfield = np.full((T, F), np.nan)
     q = np.full((T, F), np.nan)
     last = np.full(F, -(10**9))
+    cols = np.arange(F)
     for t in range(T):
         okt = OK[t]
         p1 = np.where(okt & (np.nan_to_num(Y[t]) >= min_count), P1[t], np.nan)
         comb = p1 / share if share > 0 else np.full(F, np.nan)
         best = np.where(np.isfinite(comb), 1, 0)
+        sh = np.where(np.isfinite(comb), share, 0.0)
+        is_g = np.zeros(F, dtype=bool)
         for w in windows:
             if s_w <= 0:
                 break
@@ -467,17 +517,38 @@ def _sequential_tests(df, st, ok, count, windows, budget, min_count, share, fdr)
             r = np.where(valid, PW[w][t], np.nan) / s_w
             better = np.isfinite(r) & ~(r >= np.nan_to_num(comb, nan=np.inf))
             best = np.where(better, w, best)
+            sh = np.where(better, s_w, sh)
             comb = np.where(better, r, comb)
+        if G is not None:  # windows of at most t - last periods (restarted after a flag)
+            n_max = np.clip(t - last, 1, glr["window"]).astype(int) - 1
+            pg = G["p"][t, cols, n_max]
+            length = G["length"][t, cols, n_max]
+            obs = G["observed"][t, cols, n_max]
+            valid = okt & np.isfinite(pg) & (np.nan_to_num(obs) >= min_count)
+            r = np.where(valid, pg, np.nan) / s_g
+            better = np.isfinite(r) & ~(r >= np.nan_to_num(comb, nan=np.inf))
+            best = np.where(better, length, best)
+            sh = np.where(better, s_g, sh)
+            is_g = better
+            comb = np.where(better, r, comb)
+            g_obs[t] = np.where(better, obs, np.nan)
+            g_exp[t] = np.where(better, G["expected"][t, cols, n_max], np.nan)
         comb = np.minimum(comb, 1.0)
         pfield[t] = np.where(okt, comb, np.nan)
         q[t] = benjamini_hochberg(pfield[t])
         hit = okt & ((q[t] <= fdr) if fdr is not None else (comb <= B[t]))
         stat[t] = hit
         win[t] = np.where(hit, best, 0)
+        fired_glr[t] = hit & is_g
+        fired_share[t] = np.where(hit, sh, 0.0)
         last = np.where(hit, t, last)
     return {
         "stat": stat[t_codes, f_codes],
         "window": win[t_codes, f_codes].astype(int),
+        "glr": fired_glr[t_codes, f_codes],
+        "glr_observed": g_obs[t_codes, f_codes],
+        "glr_expected": g_exp[t_codes, f_codes],
+        "share": fired_share[t_codes, f_codes],
         "p_field": pfield[t_codes, f_codes],
         "q": q[t_codes, f_codes],
     }
@@ -535,7 +606,18 @@ def _reasons(out, freq, measure, fdr, alpha, false_flags, min_count, same, carri
         if rate and np.isfinite(r.exposure) and r.exposure > 0:
             head += f"（共检查 {int(r.exposure)} 次，发现问题率 {obs / r.exposure:.0%}）"
         ratio = f"为预期的 {r.rate_ratio:.1f} 倍" if np.isfinite(r.rate_ratio) else "此前几乎没有此类记录"
-        if r.window > 1:
+        if str(r.test).startswith("累积和"):  # the GLR-CUSUM: the window that maximised it
+            w_ratio = r.observed_window / r.expected_window if r.expected_window >= 0.01 else np.nan
+            w_text = f"为预期的{w_ratio:.1f}倍" if np.isfinite(w_ratio) else "此前几乎没有此类记录"
+            since = r.period_start - pd.DateOffset(months=int(r.window) - 1) if freq == "M" else None
+            span = (
+                f"自{period_label(since, freq)}起{r.window}个月" if since is not None else f"近{r.window}期"
+            )
+            body = (
+                f"{head}；{span}持续偏高（累积和检验），合计 {r.observed_window:.0f} {unit}，{w_text}"
+                f"（预期合计 {r.expected_window:.1f} {unit}）"
+            )
+        elif r.window > 1:
             w_ratio = r.observed_window / r.expected_window if r.expected_window >= 0.01 else np.nan
             w_text = f"为预期的{w_ratio:.1f}倍" if np.isfinite(w_ratio) else "此前几乎没有此类记录"
             body = (

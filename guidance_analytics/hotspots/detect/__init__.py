@@ -1,7 +1,8 @@
 """Prospective aberration detection on any count panel: panel in, frame out, no workspace.
 
 :func:`detect_aberrations` (improved Farrington / Noufaily with a batched closed-form seasonal
-GLM, or a parsimonious harmonic baseline; exposure as offset; window-sum tests),
+GLM, or a parsimonious harmonic baseline; exposure as offset; window-sum tests), the
+negative-binomial GLR-CUSUM on its expectations (:func:`glr_pvalues`),
 :func:`benjamini_hochberg` q-values, and the bounds behind the decisions
 (:func:`predictive_sf`, :func:`upper_bound`). Nothing here reads a workspace or a config file:
 callers pass every setting.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from .aberration import METHODS, benjamini_hochberg, detect_aberrations
 from .bounds import predictive_sf, predictive_upper
+from .glr import glr_llr, glr_pvalues
 from .model import THRESHOLD_METHODS, upper_bound
 
 __all__ = [
@@ -18,6 +20,8 @@ __all__ = [
     "THRESHOLD_METHODS",
     "benjamini_hochberg",
     "detect_aberrations",
+    "glr_llr",
+    "glr_pvalues",
     "predictive_sf",
     "predictive_upper",
     "upper_bound",
