@@ -15,14 +15,20 @@ Tests per field and period ``k`` (each from that field's own history up to ``k``
                expectations, when each of those periods is above its expectation and none of the
                earlier ones in the window was flagged already (after a flag the window tests start
                afresh, as a CUSUM is reset after an alarm: a past spike does not make its following
-               months "a sustained rise").
+               months "a sustained rise");
+``累积和L个月`` the negative-binomial GLR-CUSUM (``glr_share`` > 0,
+               :func:`~guidance_analytics.hotspots.detect.glr_pvalues`): the likelihood ratio of a
+               κ-fold mean over the last ``L`` periods, maximised over κ ≥ 1 and the change point
+               (``L`` up to ``glr_window``, never reaching back to a flag of the field), with a Monte
+               Carlo p-value under the baseline; ``L`` is the window that maximised it.
 
 Every test needs at least ``min_count`` events (in its period or window).
 
 ``flagged`` (default, ``false_flags``): the number of tests of a period is the number ``m`` of fields
 evaluated in it (at every level, a parent that merely repeats its only child counted once; parents
-weigh ``parent_weight``). The single-period test of a field runs at ``single_share × λ × w / m`` and each
-window test at ``(1 - single_share) × λ × w / m / len(windows)``, ``λ = false_flags``. The levels add up
+weigh ``parent_weight``). The single-period test of a field runs at ``single_share × λ × w / m``, the
+GLR-CUSUM at ``glr_share × λ × w / m`` and each window test at
+``(1 - single_share - glr_share) × λ × w / m / len(windows)``, ``λ = false_flags``. The levels add up
 to λ per period, so **the expected number of false flags a period is at most λ whatever the number
 of fields and whatever their dependence** (the expected count of false rejections of a weighted
 Bonferroni procedure is the sum of its levels). This is what people using the list care about:
@@ -312,9 +318,7 @@ def flag_hotspots(
             )
     if effort and measure == "violations" and df["inspections"].notna().any():
         if rate_p == "flag":  # the level at which the test that fired flagged the cell
-            flag_level = fired_share * (
-                budget if fdr is None else fdr * weight / np.where(m > 0, m, np.nan)
-            )
+            flag_level = fired_share * (budget if fdr is None else fdr * weight / np.where(m > 0, m, np.nan))
         else:
             flag_level = np.full(len(df), float(rate_p))
         eff = effort_check(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import optimize, stats
+from test_decisions import MONTHS, OPTS, noisy, panel
 
 from guidance_analytics.hotspots import flag_hotspots
 from guidance_analytics.hotspots.detect import glr_llr, glr_pvalues
-
-from test_decisions import MONTHS, OPTS, noisy, panel
 
 
 def test_glr_statistic_by_hand():
@@ -63,8 +61,17 @@ def test_glr_is_the_same_for_a_cell_whatever_the_others():
     ev[-1] = True
     keys = ["甲", "乙", "丙"]
     a = glr_pvalues(Y, MU, one, one, 0 * one, np.inf * one, ev, keys, list(range(10)))
-    b = glr_pvalues(Y[:, :1], MU[:, :1], one[:, :1], one[:, :1], 0 * one[:, :1], np.inf * one[:, :1],
-                    ev[:, :1], keys[:1], list(range(10)))
+    b = glr_pvalues(
+        Y[:, :1],
+        MU[:, :1],
+        one[:, :1],
+        one[:, :1],
+        0 * one[:, :1],
+        np.inf * one[:, :1],
+        ev[:, :1],
+        keys[:1],
+        list(range(10)),
+    )
     assert a["p"][-1, 0] == pytest.approx(b["p"][-1, 0])
     assert a["p"][-1, 0, -1] < 0.01
 

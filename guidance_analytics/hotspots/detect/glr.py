@@ -218,9 +218,7 @@ def _simulate(mu, phi, phi_raw, se, df, n_sim, rng):
     else:
         ph_sim = np.full((n_sim, 1), max(raw, 1.0))
     d = ph_sim - 1.0
-    lam = np.where(
-        d > 1e-8, rng.gamma(np.maximum(m / np.maximum(d, 1e-8), 1e-12), np.maximum(d, 1e-8)), m
-    )
+    lam = np.where(d > 1e-8, rng.gamma(np.maximum(m / np.maximum(d, 1e-8), 1e-12), np.maximum(d, 1e-8)), m)
     y = rng.poisson(lam).astype(float)
     ys = np.cumsum(y, axis=1)
     ms = np.cumsum(np.broadcast_to(mu[None, :], y.shape), axis=1)
