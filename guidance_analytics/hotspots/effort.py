@@ -102,6 +102,7 @@ def effort_check(
     kw = {**detect_kwargs, "min_count": 0, "windows": tuple(sorted(set(detect_kwargs.get("windows", ()))))}
     # only the flagged periods are evaluated (their window's earlier periods are fitted as needed)
     kw["evaluate_periods"] = df.loc[statistical, "period_start"].unique()
+    kw["compute_upper"] = False  # the tests' p-values are what is used, not their bounds
     clean = detect_aberrations(
         pd.DataFrame(
             {

@@ -44,10 +44,10 @@ HOTSPOT_PLAN = (
     ("H1", "township+industry_division", "鲁村镇", "62", "", 2, 4, 2, 4.0),
     ("H2", "township", "东里镇", "", "", 1, 3, 3, 3.0),
     ("H3", "violation_type", "", "", "从业人员无健康证", 1, 9, 2, 3.0),
-    ("H4", "industry_division", "", "52", "", 1, 11, 2, 5.0),
+    ("H4", "industry_division", "", "52", "", 1, 11, 2, 4.0),
     ("H5", "township", "悦庄镇", "", "", 0, 10, 1, 4.0),
     ("H6", "violation_type", "", "", "消防通道堵塞", 2, 12, 2, 3.5),
-    ("H7", "industry_division", "", "62", "", 2, 10, 2, 4.0),
+    ("H7", "industry_division", "", "62", "", 2, 10, 2, 3.0),
     ("H8", "township", "南鲁山镇", "", "", 3, 4, 3, 3.0),
 )
 #: Recurrent seasonal hotspot: food service (division 62) every July–August.

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from guidance_analytics.core import rules
-from guidance_analytics.hotspots import flag_hotspots
+from guidance_analytics.hotspots import FLAG_OPTIONS, flag_hotspots
 from guidance_analytics.hotspots.detect import detect_aberrations
 
 MONTHS = pd.date_range("2020-01-01", periods=48, freq="MS")
@@ -18,7 +18,7 @@ STRICT = {**OPTS, "false_flags": 0.03}
 DETECT = {
     k: v
     for k, v in OPTS.items()
-    if k not in ("min_count", "false_flags", "single_share", "windows", "parent_weight")
+    if k not in ("min_count", *FLAG_OPTIONS)  # the decision's options are not the detector's
 }
 
 
