@@ -27,6 +27,7 @@ HONORIFIC = re.compile(r"[\u4e00-\u9fff](?:女士|先生)")
 #: columns holding codes (licence numbers read like ID numbers: 370323 + date + serial) and hex digests
 CODES = (
     "row_hash",
+    "sha256",  # the imports table's file digests (a digest can read like a mobile number: …d15267290724a…)
     "key",
     "permit_key",
     "permit_no",
