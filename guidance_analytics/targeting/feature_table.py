@@ -18,6 +18,10 @@ Feature columns (counts over the last N months unless said otherwise):
 - rates per inspection, not counts: ``serious_rate`` and ``problem_rate`` = (findings in 60 months
   + ``rate_prior`` × the field's rate) / (inspections + ``rate_prior``): a business never inspected
   gets its field's rate (the prior), one inspected often is judged mostly on its own record;
+  ``serious_rate_decayed`` the same with counts weighted ``exp(-age / decay_days)`` (``order_decayed``
+  / ``insp_decayed``: recent findings weigh more), ``serious_rate_random`` over the 双随机 checks
+  alone (``random_order_60m`` / ``random_insp_60m``: not inflated by the re-inspections that
+  follow a finding);
 - complaints (投诉/举报 matched to the business): ``cmp_3m/6m/12m/24m``; substantiated
   ``sub_3m/6m/12m/24m``; not substantiated ``unsub_12m``; ``sub_same_matter_12m`` (most substantiated
   complaints in one 事项分类);
@@ -77,6 +81,10 @@ COUNT_COLUMNS = (
     "referral_24m",
     "complaint_insp_12m",
     "random_insp_24m",
+    "random_insp_60m",
+    "random_order_60m",
+    "insp_decayed",
+    "order_decayed",
     "problems_12m",
     "max_severity_12m",
     "max_severity_24m",
@@ -116,6 +124,8 @@ DAYS_COLUMNS = (
 RATE_COLUMNS = (
     "serious_rate",
     "problem_rate",
+    "serious_rate_decayed",
+    "serious_rate_random",
     "field_problem_rate",
     "field_serious_rate",
     "division_problem_rate",
@@ -195,32 +205,78 @@ def feature_panel(
     True
     """
     days = sorted({to_date(d) for d in dates})
+    params = _panel_params(ws, days, smoothing, observed_horizon, known_before, sample_share)
+    with _connect(ws) as con:
+        panel = con.execute(sql.load("targeting/features_panel"), params).df()
+    flags = hotspot_flags(ws, days[-1]) if use_hotspots and not panel.empty else None
+    return _complete(ws, panel, days, flags, credit_classes_as_of(ws, days) if days else None)
+
+
+def feature_chunks(
+    ws: WorkspaceLike, as_of: Any, chunk_rows: int = 100_000, *, use_hotspots: bool = True
+) -> Iterator[pd.DataFrame]:
+    """The rows of ``feature_panel(ws, [as_of], use_hotspots=...)`` in chunks of about ``chunk_rows``.
+
+    The same rows, values and order (by ``business_id``) as the one-frame panel, streamed from one
+    DuckDB query: the scoring of a million businesses never holds every feature row at once. The
+    hotspot run and the credit classes are computed once for every chunk.
+    """
+    day = to_date(as_of)
+    params = _panel_params(ws, [day], None, None, None, 1.0)
+    flags = hotspot_flags(ws, day) if use_hotspots else None
+    classes = credit_classes_as_of(ws, [day])
+    vectors = max(int(chunk_rows) // 2048, 1)  # DuckDB hands rows over in vectors of 2,048
+    with _connect(ws) as con:
+        result = con.execute(sql.load("targeting/features_panel"), params)
+        while True:
+            part = result.fetch_df_chunk(vectors)
+            if part.empty:
+                break
+            yield _complete(ws, part, [day], flags, classes)
+
+
+def _panel_params(
+    ws: WorkspaceLike,
+    days: list[dt.date],
+    smoothing: float | None,
+    observed_horizon: int | None,
+    known_before: Any,
+    sample_share: float,
+) -> dict[str, Any]:
+    """The parameters of ``sql/targeting/features_panel.sql``."""
     cfg = rules(ws, "routing")["features"]
     if smoothing is None:
         smoothing = float(cfg.get("field_smoothing", 20.0))
     label = label_settings(ws)
-    with _connect(ws) as con:
-        panel = con.execute(
-            sql.load("targeting/features_panel"),
-            {
-                "dates": days,
-                "smoothing": float(smoothing),
-                "rate_prior": float(cfg.get("rate_prior", 3.0)),
-                "skip_types": label["skip_types"],
-                "observed_only": observed_horizon is not None,
-                "horizon_months": int(observed_horizon or 0),
-                "sample_share": float(sample_share),
-                "known_before": to_date(known_before) if known_before is not None else dt.date(9999, 12, 31),
-            },
-        ).df()
+    return {
+        "dates": days,
+        "smoothing": float(smoothing),
+        "rate_prior": float(cfg.get("rate_prior", 3.0)),
+        "decay_days": float(cfg.get("decay_days", 365.0)),
+        "skip_types": label["skip_types"],
+        "observed_only": observed_horizon is not None,
+        "horizon_months": int(observed_horizon or 0),
+        "sample_share": float(sample_share),
+        "known_before": to_date(known_before) if known_before is not None else dt.date(9999, 12, 31),
+    }
+
+
+def _complete(
+    ws: WorkspaceLike,
+    panel: pd.DataFrame,
+    days: list[dt.date],
+    flags: pd.DataFrame | None,
+    classes: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Finish the rows of the panel query: derived columns, the hotspot flag, the credit class."""
     panel = _finish(panel)
     panel["hotspot_note"] = pd.Series(np.nan, index=panel.index, dtype="str")
-    if use_hotspots and not panel.empty:
+    if flags is not None and not panel.empty:
         # flags of periods that ended before the latest date: one run serves every date
-        hot = hotspot_feature(ws, panel, hotspot_flags(ws, days[-1]))
+        hot = hotspot_feature(ws, panel, flags)
         panel["in_hotspot"] = hot["in_hotspot"].to_numpy(dtype="float32")
         panel["hotspot_note"] = hot["hotspot_note"].to_numpy()
-    return with_credit_class(ws, panel, days)
+    return with_credit_class(ws, panel, days, classes)
 
 
 @contextlib.contextmanager
@@ -233,10 +289,14 @@ def _connect(ws: WorkspaceLike) -> Iterator[Any]:
         yield con
 
 
-def with_credit_class(ws: WorkspaceLike, panel: pd.DataFrame, days: list[dt.date]) -> pd.DataFrame:
+def with_credit_class(
+    ws: WorkspaceLike, panel: pd.DataFrame, days: list[dt.date], classes: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Add ``credit_class_level``: the 企业信用风险分类 known before each planning date as a level
-    (A 1 … E 5, 0 = never classified). Internal: explanations never name it (不公开)."""
-    classes = credit_classes_as_of(ws, days) if days else pd.DataFrame()
+    (A 1 … E 5, 0 = never classified; ``classes`` = :func:`credit_classes_as_of` of ``days`` when
+    already read). Internal: explanations never name it (不公开)."""
+    if classes is None:
+        classes = credit_classes_as_of(ws, days) if days else pd.DataFrame()
     panel = panel.drop(columns=["credit_class_level"], errors="ignore")
     if classes.empty or panel.empty:
         panel["credit_class_level"] = 0.0
@@ -316,7 +376,18 @@ def hotspot_feature(ws: WorkspaceLike, panel: pd.DataFrame, flags: pd.DataFrame)
     if flags.empty or panel.empty:
         return out
     recent = pd.Timedelta(days=int(rules(ws, "routing")["features"].get("hotspot_recent_days", 62)))
-    codes = panel["industry_code"].fillna("").astype(str)
+    # the flag depends on (date, class, township) only: work on the distinct triples, not the rows
+    # (a million rows times every flagged period of their fields would not fit in memory)
+    rows = pd.DataFrame(
+        {
+            "as_of": panel["as_of"].to_numpy(),
+            "i": panel["industry_code"].fillna("").astype(str).to_numpy(),
+            "t": panel["township"].fillna("").astype(str).to_numpy(),
+        }
+    )
+    combo = rows.groupby(["as_of", "i", "t"], sort=False).ngroup().to_numpy()
+    uniq = rows.drop_duplicates(["as_of", "i", "t"], ignore_index=True)
+    codes = uniq["i"]
     sections = industry_lookup(ws, codes[codes != ""])
     pairs = []
     for code in codes.unique():
@@ -324,26 +395,19 @@ def hotspot_feature(ws: WorkspaceLike, panel: pd.DataFrame, flags: pd.DataFrame)
         section = section if isinstance(section, str) else ""
         keys = {code, code[:3], code[:2], section + code, section + code[:3], section + code[:2], section}
         pairs += [("i", code, k) for k in keys if k]
-    for town in panel["township"].fillna("").astype(str).unique():
+    for town in uniq["t"].unique():
         if town:
             pairs.append(("t", town, town))
     keys = pd.DataFrame(pairs, columns=["kind", "value", "key"]).merge(flags, on="key")
     if keys.empty:
         return out
-    rows = pd.DataFrame(
-        {
-            "row": np.arange(len(panel)),
-            "as_of": panel["as_of"].to_numpy(),
-            "i": codes.to_numpy(),
-            "t": panel["township"].fillna("").astype(str).to_numpy(),
-        }
-    )
+    uniq["row"] = np.arange(len(uniq))
     hits = []
     for kind in ("i", "t"):
         part = keys[keys["kind"] == kind]
         if part.empty:
             continue
-        m = rows[["row", "as_of", kind]].merge(part, left_on=kind, right_on="value")
+        m = uniq[["row", "as_of", kind]].merge(part, left_on=kind, right_on="value")
         hits.append(m[(m["period_end"] < m["as_of"]) & (m["period_end"] >= m["as_of"] - recent)])
     hit = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame()
     if hit.empty:
@@ -359,9 +423,13 @@ def hotspot_feature(ws: WorkspaceLike, panel: pd.DataFrame, flags: pd.DataFrame)
         + start.dt.month.astype(str)
         + "月为高发"
     )
-    idx = panel.index[latest["row"].to_numpy()]
-    out.loc[idx, "in_hotspot"] = 1.0
-    out.loc[idx, "hotspot_note"] = notes.to_numpy()
+    flag = np.zeros(len(uniq))
+    note = np.full(len(uniq), np.nan, dtype=object)
+    flag[latest["row"].to_numpy()] = 1.0
+    note[latest["row"].to_numpy()] = notes.to_numpy(dtype=object)
+    # ngroup numbers the triples in order of first appearance, as drop_duplicates keeps them
+    out["in_hotspot"] = flag[combo]
+    out["hotspot_note"] = pd.Series(note[combo], index=panel.index, dtype="str")
     return out
 
 

@@ -41,6 +41,7 @@ import datetime as dt
 import logging
 import math
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,7 @@ from .feature_table import (
     RATE_COLUMNS,
     SEVERITY_COLUMNS,
     business_info,
+    feature_chunks,
     feature_panel,
     outcomes,
 )
@@ -101,6 +103,10 @@ SCORE_HEADERS = {
 #: Monotonic constraints of the tree model: +1 where more of the feature can only mean more risk.
 MONOTONE_UP = (
     "serious_rate",
+    "serious_rate_decayed",
+    "serious_rate_random",
+    "order_decayed",
+    "random_order_60m",
     "order_12m",
     "order_24m",
     "order_60m",
@@ -233,27 +239,46 @@ def rule_scores(panel: pd.DataFrame, kind: str) -> np.ndarray:
     raise ValueError(f"unknown rule {kind!r}")
 
 
+_COL = {c: i for i, c in enumerate(FEATURE_COLUMNS)}
+_COUNT_IDX = [_COL[c] for c in COUNT_COLUMNS]
+_DAYS_IDX = [_COL[c] for c in DAYS_COLUMNS]
+_DAYS_SCALE = np.array(
+    [720.0 if c in ("licence_age_days", "days_since_permit") else 180.0 for c in DAYS_COLUMNS]
+)
+_RATE_IDX = [_COL[c] for c in RATE_COLUMNS]
+_SEVERITY_IDX = [_COL[c] for c in SEVERITY_COLUMNS]
+
+
 def design(panel: pd.DataFrame, kind: str) -> np.ndarray:
     """The model's input matrix (float64). Trees take the raw features ("never" = 9999 days,
     a missing severity stays missing); the logistic regression takes log counts, recency weights
-    exp(-days/180), logit rates and severities with "no inspection" as its own indicator."""
-    x = panel.loc[:, list(FEATURE_COLUMNS)].astype(float)
+    exp(-days/180), logit rates and severities with "no inspection" as its own indicator, and
+    three interactions (recency × the last severities, the decayed serious rate × its evidence).
+    Computed on one NumPy array (no per-column pandas work: it is called once per scored chunk)."""
+    x = panel.loc[:, list(FEATURE_COLUMNS)].to_numpy(dtype=float, na_value=np.nan)
     if kind == "hgb":
-        for col in DAYS_COLUMNS:  # never happened = longer ago than anything observed
-            x[col] = x[col].fillna(NEVER_DAYS)
-        return x.to_numpy()
-    for col in COUNT_COLUMNS:
-        x[col] = np.log1p(x[col].clip(lower=0))
-    for col in DAYS_COLUMNS:
-        scale = 720.0 if col in ("licence_age_days", "days_since_permit") else 180.0
-        x[col] = np.exp(-x[col] / scale).fillna(0.0)
-    for col in RATE_COLUMNS:
-        p = x[col].clip(1e-3, 1 - 1e-3)
-        x[col] = np.log(p / (1 - p))
-    x["never_inspected"] = x["last_severity"].isna().astype(float)
-    for col in SEVERITY_COLUMNS:
-        x[col] = x[col].fillna(0.0)
-    return x.to_numpy()
+        days = x[:, _DAYS_IDX]
+        x[:, _DAYS_IDX] = np.where(np.isnan(days), NEVER_DAYS, days)  # never = longer ago than anything
+        return x
+    never = np.isnan(x[:, _COL["last_severity"]]).astype(float)
+    x[:, _COUNT_IDX] = np.log1p(np.clip(x[:, _COUNT_IDX], 0, None))
+    x[:, _DAYS_IDX] = np.nan_to_num(np.exp(-x[:, _DAYS_IDX] / _DAYS_SCALE), nan=0.0)
+    p = np.clip(x[:, _RATE_IDX], 1e-3, 1 - 1e-3)
+    x[:, _RATE_IDX] = np.log(p / (1 - p))
+    x[:, _SEVERITY_IDX] = np.nan_to_num(x[:, _SEVERITY_IDX], nan=0.0)
+    # interactions a linear model cannot form itself: how recent the last inspection was, times
+    # what it found (a serious finding last month is not one of three years ago), and the
+    # business's own decayed serious rate times the (decayed) number of inspections behind it
+    recency = x[:, _COL["days_since_insp"]]  # exp(-days / 180) by now; 0 = never inspected
+    extra = np.column_stack(
+        [
+            never,
+            x[:, _COL["last_severity"]] * recency,
+            x[:, _COL["severity_2"]] * recency,
+            x[:, _COL["serious_rate_decayed"]] * x[:, _COL["insp_decayed"]],
+        ]
+    )
+    return np.hstack([x, extra])
 
 
 def _threads(n: int | None) -> Any:
@@ -571,17 +596,85 @@ def risk_scores(
     """
     day = to_date(as_of)
     cfg = model_config(ws, **model_settings)
-    panel = feature_panel(ws, [day], use_hotspots=use_hotspots)
-    model = train(ws, day, horizon_months, **model_settings)
+    model = train(ws, day, horizon_months, **model_settings)  # its training panel is freed here
     rows = int(cfg.get("explain_rows", 1000)) if explain is None else int(explain)
-    return score_frame(
-        panel,
+    top = int(cfg.get("explain_top", 3))
+    if with_features:  # the caller wants every feature of every row: one frame
+        panel = feature_panel(ws, [day], use_hotspots=use_hotspots)
+        return score_frame(panel, model, with_features=True, top=top, explain=rows, info=business_info(ws))
+    return score_chunks(
+        feature_chunks(ws, day, CHUNK_ROWS, use_hotspots=use_hotspots),
         model,
-        with_features=with_features,
-        top=int(cfg.get("explain_top", 3)),
+        top=top,
         explain=rows,
         info=business_info(ws),
     )
+
+
+def score_chunks(
+    chunks: Iterable[pd.DataFrame],
+    model: RiskModel,
+    top: int = 3,
+    explain: int = -1,
+    info: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`score_frame` (without the feature columns) of a panel given in chunks.
+
+    Each chunk is scored and dropped; only ``business_id`` and the ranking score of every row are
+    kept, plus the feature rows of the ``explain`` best so far (for their explanations). Memory is
+    one chunk and a slim frame, whatever the number of businesses; the result is the one
+    :func:`score_frame` gives for the whole panel.
+    """
+    ids, raws, best = [], [], None
+    for part in chunks:
+        if part.empty:
+            continue
+        if info is not None:
+            part = part[part["business_id"].isin(info["business_id"])]
+        raw = model.ranking(part) if len(part) else np.zeros(0)
+        ids.append(part["business_id"].to_numpy(dtype=object))
+        raws.append(raw)
+        if explain != 0 and len(part):
+            keep = part.assign(rank_score=raw)
+            best = keep if best is None else pd.concat([best, keep], ignore_index=True)
+            if explain > 0 and len(best) > explain:
+                order = np.lexsort((best["business_id"].to_numpy(dtype=str), -best["rank_score"].to_numpy()))
+                best = best.iloc[order[:explain]].reset_index(drop=True)
+    slim = pd.DataFrame(
+        {
+            "business_id": pd.array(np.concatenate(ids) if ids else np.array([], dtype=object), dtype="str"),
+            "rank_score": np.concatenate(raws) if raws else np.zeros(0),
+        }
+    )
+    if info is not None:
+        slim = info.merge(slim, on="business_id", how="inner")
+    raw = slim["rank_score"].to_numpy(dtype=float)
+    slim["score"] = model.calibrator(raw) if model.calibrator is not None and len(slim) else raw
+    slim["rank"] = pd.array(rank_min(raw, raw), dtype="Int64")
+    slim = slim.sort_values(["rank", "business_id"], ignore_index=True)
+    slim["explanation"] = pd.Series(np.nan, index=slim.index, dtype="str")
+    n = len(slim) if explain < 0 else min(int(explain), len(slim))
+    if n and best is not None:
+        # the rows as score_frame sees them: descriptive columns from ``info``, features from the panel
+        head = slim.iloc[:n].drop(columns=["explanation"])
+        feats = best.drop(
+            columns=["rank_score", *[c for c in head.columns if c != "business_id"]], errors="ignore"
+        )
+        head = head.merge(feats, on="business_id", how="left")
+        slim.loc[: n - 1, "explanation"] = describe(head, model.contributions(head), top=top).to_numpy()
+    cols = [c for c in (*SCORE_COLUMNS, "rank_score", "industry_name", "subject_type") if c in slim.columns]
+    return _with_model(slim[cols], model, top)
+
+
+def _with_model(result: pd.DataFrame, model: RiskModel, top: int) -> pd.DataFrame:
+    """``result`` with the model's summary and the model itself in ``attrs``."""
+    result.attrs["model"] = {
+        "kind": model.kind,
+        **{k: v for k, v in model.info.items() if k != "train_dates"},
+    }
+    result.attrs["risk_model"] = model
+    result.attrs["explain_top"] = top
+    return result
 
 
 def score_frame(
@@ -612,14 +705,7 @@ def score_frame(
     cols = [c for c in cols if c in out.columns]
     if with_features:
         cols += [c for c in out.columns if c not in cols]
-    result = out[cols].copy()
-    result.attrs["model"] = {
-        "kind": model.kind,
-        **{k: v for k, v in model.info.items() if k != "train_dates"},
-    }
-    result.attrs["risk_model"] = model
-    result.attrs["explain_top"] = top
-    return result
+    return _with_model(out[cols].copy(), model, top)
 
 
 def explain_scores(

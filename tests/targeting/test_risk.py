@@ -192,6 +192,7 @@ def test_scores_identical_whatever_is_recorded_later(tmp_path):
         populate_history(con, n=40, start_year=2022, end_year=2024)
         complaint(con, "B0001", "2024-06-20 10:00", "属实", closed="2024-07-15")  # verdict known later
     before = risk.risk_scores(ws, AS_OF, with_features=True, explain=-1)
+    listed_before = risk.risk_scores(ws, AS_OF, explain=-1)  # the chunked path
     with ws.store.transaction() as con:
         for k in range(40):
             inspection(con, f"B{k:04d}", AS_OF, "移送立案")
@@ -206,6 +207,8 @@ def test_scores_identical_whatever_is_recorded_later(tmp_path):
     # the explanation use is as of the date
     cols = [c for c in before.columns if c not in ("industry", "industry_name", "section")]
     pd.testing.assert_frame_equal(before[cols], after[cols])
+    listed = [c for c in listed_before.columns if c in cols]
+    pd.testing.assert_frame_equal(listed_before[listed], risk.risk_scores(ws, AS_OF, explain=-1)[listed])
 
 
 def test_too_few_examples_fall_back_to_the_field_prior(tmp_path):
@@ -262,3 +265,35 @@ def test_cli_risk_and_backtest(history, tmp_path):
     assert res.exit_code == 0, res.output
     assert "前10%" in res.output and "提升" in res.output
     assert set(pd.read_csv(tmp_path / "bt.csv", encoding="utf-8-sig")["k类型"]) == {"户数", "比例"}
+
+
+def test_chunked_scoring_gives_the_whole_frame_result(history):
+    """risk_scores streams the panel in chunks and keeps only id + score per row (the 1 M-business
+    memory bound); the result — scores, ranks, the explained rows — is the one the whole-frame
+    path (score_frame) gives, however the panel is cut (up to the last bits of the floating-point
+    sums, which depend on the batch size of the matrix product)."""
+    ws, _ = history
+    model = risk.train(ws, AS_OF)
+    panel = risk.feature_panel(ws, [AS_OF])
+    info = risk.business_info(ws)
+    streamed = pd.concat(list(risk.feature_chunks(ws, AS_OF)), ignore_index=True)
+    pd.testing.assert_frame_equal(panel, streamed)
+
+    def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+        a, b = (x.sort_values("business_id", ignore_index=True) for x in (a, b))
+        cols = [c for c in a.columns if c not in ("rank", "explanation")]
+        pd.testing.assert_frame_equal(a[cols], b[cols], check_exact=False, rtol=1e-9)
+        assert (a["rank"] - b["rank"]).abs().max() <= 1  # neighbours within 1e-9 may swap
+        assert set(a.loc[a["explanation"].notna(), "business_id"]) == set(
+            b.loc[b["explanation"].notna(), "business_id"]
+        )
+
+    whole = risk.score_frame(panel, model, explain=12, info=info)
+    # one chunk per 7 rows (chunk boundaries fall inside the explained head)
+    cut = risk.score_chunks(
+        (panel.iloc[i : i + 7] for i in range(0, len(panel), 7)), model, explain=12, info=info
+    )
+    same(whole, cut)
+    assert cut["explanation"].iloc[:12].notna().all() and cut["explanation"].iloc[12:].isna().all()
+    listed = risk.risk_scores(ws, AS_OF, explain=12)
+    same(listed, risk.risk_scores(ws, AS_OF, explain=12, with_features=True)[list(listed.columns)])

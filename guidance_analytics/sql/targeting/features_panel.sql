@@ -9,7 +9,8 @@
 -- business's own rates towards its field's rate), $skip_types VARCHAR[], $observed_only BOOLEAN
 -- with $horizon_months INTEGER and $known_before DATE: keep only businesses inspected in
 -- [as_of, as_of + horizon) before known_before (training rows; field rates still use every
--- business), $sample_share DOUBLE: keep a deterministic hash sample of the rows (1 = all).
+-- business), $sample_share DOUBLE: keep a deterministic hash sample of the rows (1 = all),
+-- $decay_days DOUBLE: the time constant of the decayed counts (weight exp(-age / decay_days)).
 WITH dates AS (
     SELECT DISTINCT
         d AS as_of,
@@ -52,7 +53,12 @@ sampled AS (
                                           WHERE o.business_id = b.business_id AND o.as_of = b.as_of))
       AND ($sample_share >= 1.0 OR (hash(b.business_id, b.as_of) % 1000000) < $sample_share * 1000000)
 ),
--- dated attributes: licences (with their item), and any record carrying a township / industry
+-- dated attributes: licences (with their item), and any record carrying a township / industry.
+-- A business that only ever had one township (industry class) keeps a single record: its first
+-- one, whose value is then that of its newest record before any later date. The others keep every
+-- record. The ASOF joins below then look through about one row per business instead of every
+-- inspection and complaint (10 M rows for 200 k businesses); later records never change the value
+-- found for an earlier date (a business with a later second value keeps all its records).
 lic_attr AS (
     SELECT business_id, decision_date AS d, township, industry_code,
            coalesce(permit_item, certificate_name) AS permit_item
@@ -69,8 +75,30 @@ any_attr AS (
     )
     WHERE business_id IS NOT NULL AND d IS NOT NULL AND (township IS NOT NULL OR industry_code IS NOT NULL)
 ),
-town_attr AS (SELECT business_id, d, township FROM any_attr WHERE township IS NOT NULL),
-ind_attr AS (SELECT business_id, d, industry_code FROM any_attr WHERE industry_code IS NOT NULL),
+town_vals AS (
+    SELECT business_id, township, min(d) AS d
+    FROM any_attr WHERE township IS NOT NULL
+    GROUP BY business_id, township
+),
+town_multi AS (SELECT business_id FROM town_vals GROUP BY business_id HAVING count(*) > 1),
+town_attr AS (
+    SELECT v.business_id, v.d, v.township FROM town_vals v ANTI JOIN town_multi m USING (business_id)
+    UNION ALL
+    SELECT a.business_id, a.d, a.township FROM any_attr a SEMI JOIN town_multi m USING (business_id)
+    WHERE a.township IS NOT NULL
+),
+ind_vals AS (
+    SELECT business_id, industry_code, min(d) AS d
+    FROM any_attr WHERE industry_code IS NOT NULL
+    GROUP BY business_id, industry_code
+),
+ind_multi AS (SELECT business_id FROM ind_vals GROUP BY business_id HAVING count(*) > 1),
+ind_attr AS (
+    SELECT v.business_id, v.d, v.industry_code FROM ind_vals v ANTI JOIN ind_multi m USING (business_id)
+    UNION ALL
+    SELECT a.business_id, a.d, a.industry_code FROM any_attr a SEMI JOIN ind_multi m USING (business_id)
+    WHERE a.industry_code IS NOT NULL
+),
 lic_town AS (SELECT business_id, d, township FROM lic_attr WHERE township IS NOT NULL),
 lic_ind AS (SELECT business_id, d, industry_code FROM lic_attr WHERE industry_code IS NOT NULL),
 lic_item AS (SELECT business_id, d, permit_item FROM lic_attr WHERE permit_item IS NOT NULL),
@@ -114,6 +142,12 @@ insp_f AS (
         count(*) FILTER (WHERE i.severity = 3 AND i.d >= p.w24) AS referral_24m,
         count(*) FILTER (WHERE i.inspection_type = '投诉核查' AND i.d >= p.w12) AS complaint_insp_12m,
         count(*) FILTER (WHERE i.inspection_type = '双随机抽查' AND i.d >= p.w24) AS random_insp_24m,
+        count(*) FILTER (WHERE i.inspection_type = '双随机抽查') AS random_insp_60m,
+        count(*) FILTER (WHERE i.inspection_type = '双随机抽查' AND i.severity >= 2) AS random_order_60m,
+        -- exponentially time-decayed counts (weight exp(-age / $decay_days)): recent findings count more
+        sum(exp(-datediff('day', i.d, p.as_of) / $decay_days)) AS insp_decayed,
+        coalesce(sum(exp(-datediff('day', i.d, p.as_of) / $decay_days)) FILTER (WHERE i.severity >= 2), 0)
+            AS order_decayed,
         coalesce(sum(i.problem_count) FILTER (WHERE i.severity >= 1 AND i.d >= p.w12), 0) AS problems_12m,
         coalesce(max(i.severity) FILTER (WHERE i.d >= p.w12), 0) AS max_severity_12m,
         coalesce(max(i.severity) FILTER (WHERE i.d >= p.w24), 0) AS max_severity_24m,
@@ -204,16 +238,23 @@ lic_f AS (
 -- a serious one (>= 2), smoothed towards the division (for the class) and the county (for the
 -- division and the township). An inspection belongs to the field written on it, else to the
 -- field of its business's newest earlier record.
-insp_field AS (
+insp_window AS (
+    SELECT * FROM insp
+    WHERE d >= (SELECT min(w12) FROM dates) AND d < (SELECT max(as_of) FROM dates)
+),
+insp_field AS (  -- field written on the inspection: no lookup needed (the common case)
+    SELECT d, severity, industry_code, township
+    FROM insp_window
+    WHERE industry_code IS NOT NULL AND township IS NOT NULL
+    UNION ALL
     SELECT i.d, i.severity,
            coalesce(i.industry_code, li.industry_code, ai.industry_code, '') AS industry_code,
            coalesce(i.township, lt.township, ta.township, '其他') AS township
-    FROM insp i
+    FROM (SELECT * FROM insp_window WHERE industry_code IS NULL OR township IS NULL) i
     ASOF LEFT JOIN lic_ind li ON li.business_id = i.business_id AND i.d >= li.d
     ASOF LEFT JOIN ind_attr ai ON ai.business_id = i.business_id AND i.d >= ai.d
     ASOF LEFT JOIN lic_town lt ON lt.business_id = i.business_id AND i.d >= lt.d
     ASOF LEFT JOIN town_attr ta ON ta.business_id = i.business_id AND i.d >= ta.d
-    WHERE i.d >= (SELECT min(w12) FROM dates) AND i.d < (SELECT max(as_of) FROM dates)
 ),
 insp_daily AS (
     SELECT d, industry_code, left(industry_code, 2) AS division, township,
@@ -263,7 +304,7 @@ sub_daily AS (
     SELECT c.d, c.known_on, coalesce(ai.industry_code, '') AS industry_code, count(*) AS n
     FROM cmp c
     ASOF LEFT JOIN ind_attr ai ON ai.business_id = c.business_id AND c.d >= ai.d
-    WHERE c.is_sub
+    WHERE c.is_sub AND c.d >= (SELECT min(w12) FROM dates) AND c.d < (SELECT max(as_of) FROM dates)
     GROUP BY ALL
 ),
 field_sub AS (
@@ -289,6 +330,8 @@ joined AS (
         coalesce(i.referral_24m, 0) AS referral_24m, coalesce(i.problems_12m, 0) AS problems_12m,
         coalesce(i.complaint_insp_12m, 0) AS complaint_insp_12m,
         coalesce(i.random_insp_24m, 0) AS random_insp_24m,
+        coalesce(i.random_insp_60m, 0) AS random_insp_60m, coalesce(i.random_order_60m, 0) AS random_order_60m,
+        coalesce(i.insp_decayed, 0) AS insp_decayed, coalesce(i.order_decayed, 0) AS order_decayed,
         coalesce(i.max_severity_12m, 0) AS max_severity_12m,
         coalesce(i.max_severity_24m, 0) AS max_severity_24m,
         i.last3[1] AS last_severity, i.last3[2] AS severity_2, i.last3[3] AS severity_3,
@@ -339,7 +382,13 @@ rated AS (
            (order_60m + $rate_prior * coalesce(field_serious_rate, 0))
                / (insp_60m + $rate_prior) AS serious_rate,
            (prob_60m + $rate_prior * coalesce(field_problem_rate, 0))
-               / (insp_60m + $rate_prior) AS problem_rate
+               / (insp_60m + $rate_prior) AS problem_rate,
+           -- the same with time-decayed counts, and over the 双随机 checks alone (not targeted, so
+           -- not inflated by the re-inspections that follow a finding)
+           (order_decayed + $rate_prior * coalesce(field_serious_rate, 0))
+               / (insp_decayed + $rate_prior) AS serious_rate_decayed,
+           (random_order_60m + $rate_prior * coalesce(field_serious_rate, 0))
+               / (random_insp_60m + $rate_prior) AS serious_rate_random
     FROM joined
 )
 SELECT business_id, as_of, township, industry_code, division, permit_item,
