@@ -21,10 +21,12 @@ The synthetic world: businesses have a latent propensity (a sixth turn bad at a 
 fields and seasons shift the rate; inspections (of several types) find problems, complaints are
 substantiated and penalties follow with probabilities rising with the propensity.
 
-Results (2 shared cores under heavy load; ``benchmarks/results/bench_features.txt``): 200 k
-businesses, 10 M events: 931 s wall, 743× the bare count, peak 2,669 MB; 1 M businesses, 50 M
-events: 2,940 s, 154×, peak 9,812 MB (the 4 GB goal is not met: the peak comes at the end, in the
-scoring of the whole 1 M-row frame; the panel and training stayed under 3.5 GB).
+Results (``benchmarks/results/bench_features.txt``; 2 cores shared with three other jobs, load
+average 9–14, so wall times are inflated several-fold: the CPU ratio is the fairer figure).
+After issue 10's scale fixes: 200 k businesses, 10 M events: 659 s wall (the process got about a
+fifth of a core), 127 CPU-s, 122× the bare count's CPU, peak 2,309 MB; 1 M businesses: see the
+results file. Before (same generator, lighter load): 200 k 931 s wall, peak 2,669 MB; 1 M
+2,940 s, peak 9,812 MB (the 4 GB goal was not met).
 """
 
 from __future__ import annotations

@@ -651,6 +651,8 @@ def run_one(args: argparse.Namespace, seed: int, dates: list[pd.Timestamp], n_bo
         scorers = baselines(ws, args.horizon)
         if args.hgb:
             scorers["package_hgb"] = cached(default_model(ws, kind="hgb")["default"])
+        for kind in filter(None, args.kinds.split(",")):
+            scorers[f"package_{kind}"] = cached(default_model(ws, kind=kind)["default"])
         if args.oracle:
             scorers.update(oracles(ws, data_dir))
         results = {}
@@ -708,6 +710,9 @@ def main(argv: list[str] | None = None) -> int:
         "--oracle", action="store_true", help="add the simulation's ceilings (truth.csv, risk_state.npz)"
     )
     ap.add_argument("--hgb", action="store_true", help="also the package's tree model (kind='hgb')")
+    ap.add_argument(
+        "--kinds", default="", help="more model kinds of the package, comma-separated (e.g. blend,logit)"
+    )
     ap.add_argument("--out", help="write the tables (markdown) and CSVs with this path prefix")
     args = ap.parse_args(argv)
     n_dates, n_boot = (4, 200) if args.quick else (args.dates, args.boot)

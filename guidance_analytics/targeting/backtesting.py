@@ -109,6 +109,7 @@ BACKTEST_HEADERS = {
 #: Chinese names of the scorers and populations.
 SCORER_NAMES = {
     "hgb": "梯度提升树模型",
+    "blend": "组合模型（逻辑回归与梯度提升树）",
     "logit": "逻辑回归模型",
     "last_severity": "规则：上次检查结果",
     "past_orders": "规则：以往责令整改次数",

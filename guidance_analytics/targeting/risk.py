@@ -22,6 +22,7 @@ Two numbers per business:
   targeted checks, which is higher than a random draw finds).
 
 Model kinds (``[model] kind``; the backtest compares them on the same planning dates):
+``"blend"`` (both below fitted on the same rows, their log-odds averaged),
 ``"logit"`` (logistic regression on log counts, recency weights and logit rates), ``"hgb"``
 (scikit-learn's ``HistGradientBoostingClassifier`` with monotonic constraints where the direction
 is known), and the simple rules as named baselines: ``"last_severity"`` (result of the latest
@@ -68,7 +69,7 @@ log = logging.getLogger(__name__)
 #: Days-since value standing for "never" in the tree model's input.
 NEVER_DAYS = 9999.0
 #: Fitted model kinds.
-MODEL_KINDS = ("logit", "hgb")
+MODEL_KINDS = ("logit", "hgb", "blend")
 #: The simple rules, scored like models (named baselines of the backtest).
 RULE_KINDS = ("last_severity", "past_orders")
 #: Rows scored at a time (bounds the memory of the design matrices).
@@ -188,7 +189,7 @@ class RiskModel:
         with _threads(self.threads):
             for lo in range(0, len(panel), CHUNK_ROWS):
                 part = panel.iloc[lo : lo + CHUNK_ROWS]
-                out[lo : lo + len(part)] = self.estimator.predict_proba(design(part, self.kind))[:, 1]
+                out[lo : lo + len(part)] = _predict(self.estimator, part, self.kind)
         return out
 
     def predict(self, panel: pd.DataFrame) -> np.ndarray:
@@ -279,6 +280,31 @@ def design(panel: pd.DataFrame, kind: str) -> np.ndarray:
         ]
     )
     return np.hstack([x, extra])
+
+
+class Blend:
+    """The ensemble ``"blend"``: the logistic model and the tree model fitted on the same rows; its
+    probability is the one of the mean of their log-odds (continuous, so it keeps the resolution
+    of both; either model's mistakes are halved where the other is right)."""
+
+    def __init__(self, random_state: int) -> None:
+        self.parts = {"logit": _estimator("logit", random_state), "hgb": _estimator("hgb", random_state)}
+
+    def fit(self, panel: pd.DataFrame, y: np.ndarray) -> Blend:
+        for kind, est in self.parts.items():
+            est.fit(design(panel, kind), y)
+        return self
+
+    def predict(self, panel: pd.DataFrame) -> np.ndarray:
+        odds = [Platt.logit(est.predict_proba(design(panel, kind))[:, 1]) for kind, est in self.parts.items()]
+        return 1 / (1 + np.exp(-np.mean(odds, axis=0)))
+
+
+def _predict(estimator: Any, panel: pd.DataFrame, kind: str) -> np.ndarray:
+    """The fitted ``estimator``'s probability for the rows of ``panel``."""
+    if kind == "blend":
+        return estimator.predict(panel)
+    return estimator.predict_proba(design(panel, kind))[:, 1]
 
 
 def _threads(n: int | None) -> Any:
@@ -375,9 +401,12 @@ def fit_model(
         fit_part, cal_dates = train, []
     cal_part = train[as_of.isin(cal_dates)]
     with _threads(threads):
-        base = _estimator(kind, random_state).fit(
-            design(fit_part, kind), fit_part["y"].astype(int).to_numpy()
-        )
+        if kind == "blend":
+            base = Blend(random_state).fit(fit_part, fit_part["y"].astype(int).to_numpy())
+        else:
+            base = _estimator(kind, random_state).fit(
+                design(fit_part, kind), fit_part["y"].astype(int).to_numpy()
+            )
     model = RiskModel(kind, estimator=base, info=info, threads=threads)
     info["n_fit"] = int(len(fit_part))
     info["fit_dates"] = len({*pd.to_datetime(fit_part["as_of"])})

@@ -153,9 +153,11 @@ def test_scores_rank_planted_first_without_ties_and_explain_the_listed_rows(hist
     assert more["explanation"].notna().sum() == 2
 
 
-def test_hgb_model_also_ranks_planted_first(history):
+@pytest.mark.parametrize("kind", ["hgb", "blend"])
+def test_tree_and_blended_models_also_rank_planted_first(history, kind):
     ws, risky = history
-    scores = risk.risk_scores(ws, AS_OF, kind="hgb")
+    scores = risk.risk_scores(ws, AS_OF, kind=kind)
+    assert scores.attrs["model"]["kind"] == kind and not scores["rank"].iloc[: len(risky)].duplicated().any()
     assert len(set(scores.nsmallest(len(risky), "rank")["business_id"]) & risky) >= 14
 
 

@@ -75,30 +75,20 @@ any_attr AS (
     )
     WHERE business_id IS NOT NULL AND d IS NOT NULL AND (township IS NOT NULL OR industry_code IS NOT NULL)
 ),
-town_vals AS (
-    SELECT business_id, township, min(d) AS d
-    FROM any_attr WHERE township IS NOT NULL
-    GROUP BY business_id, township
-),
-town_multi AS (SELECT business_id FROM town_vals GROUP BY business_id HAVING count(*) > 1),
-town_attr AS (
-    SELECT v.business_id, v.d, v.township FROM town_vals v ANTI JOIN town_multi m USING (business_id)
+attr_long AS (  -- one row per record and attribute: kind 't' (township) or 'i' (industry class)
+    SELECT business_id, d, 't' AS kind, township AS value FROM any_attr WHERE township IS NOT NULL
     UNION ALL
-    SELECT a.business_id, a.d, a.township FROM any_attr a SEMI JOIN town_multi m USING (business_id)
-    WHERE a.township IS NOT NULL
+    SELECT business_id, d, 'i', industry_code FROM any_attr WHERE industry_code IS NOT NULL
 ),
-ind_vals AS (
-    SELECT business_id, industry_code, min(d) AS d
-    FROM any_attr WHERE industry_code IS NOT NULL
-    GROUP BY business_id, industry_code
-),
-ind_multi AS (SELECT business_id FROM ind_vals GROUP BY business_id HAVING count(*) > 1),
-ind_attr AS (
-    SELECT v.business_id, v.d, v.industry_code FROM ind_vals v ANTI JOIN ind_multi m USING (business_id)
+attr_vals AS (SELECT business_id, kind, value, min(d) AS d FROM attr_long GROUP BY ALL),
+attr_multi AS (SELECT business_id, kind FROM attr_vals GROUP BY ALL HAVING count(*) > 1),
+attr_timeline AS (
+    SELECT v.business_id, v.d, v.kind, v.value FROM attr_vals v ANTI JOIN attr_multi m USING (business_id, kind)
     UNION ALL
-    SELECT a.business_id, a.d, a.industry_code FROM any_attr a SEMI JOIN ind_multi m USING (business_id)
-    WHERE a.industry_code IS NOT NULL
+    SELECT a.business_id, a.d, a.kind, a.value FROM attr_long a SEMI JOIN attr_multi m USING (business_id, kind)
 ),
+town_attr AS (SELECT business_id, d, value AS township FROM attr_timeline WHERE kind = 't'),
+ind_attr AS (SELECT business_id, d, value AS industry_code FROM attr_timeline WHERE kind = 'i'),
 lic_town AS (SELECT business_id, d, township FROM lic_attr WHERE township IS NOT NULL),
 lic_ind AS (SELECT business_id, d, industry_code FROM lic_attr WHERE industry_code IS NOT NULL),
 lic_item AS (SELECT business_id, d, permit_item FROM lic_attr WHERE permit_item IS NOT NULL),
