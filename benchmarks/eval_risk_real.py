@@ -91,6 +91,12 @@ What it says:
   last inspections.
 * Before issue 10 (``ws.risk_scores`` trained on any problem, isotonic calibration): default
   1.08 [0.91–1.25], 0.78× the best rule, up to 249 businesses tied at the 10 % cut.
+* After the scale fixes and the new features (decayed and 双随机-only serious rates, recency ×
+  severity interactions) and with the ``blend`` kind, quick runs (4 dates, 200 replicates;
+  ``benchmarks/results/eval_risk_real_quick_after_scale.md``) give the same lifts on the same
+  dates as before: seed 7 default 1.74 [1.41–2.04], 1.08× [0.91–1.30] the best rule on those four
+  dates; seed 11 default 1.83 [1.46–2.30], 1.16× [0.96–1.46], ``package_blend`` 1.82, 1.15×. The
+  features carry no signal the logistic model did not already have; the goal is still not met.
 * Run time: ``ws.risk_scores`` took about 7 s per planning date on 12 k businesses on a busy
   shared machine (93 s of the 216 s total).
 """
