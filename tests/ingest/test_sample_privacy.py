@@ -23,6 +23,8 @@ PHONE = re.compile(r"(?<![0-9.])(?:1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8})(?![0-9
 ID18 = re.compile(
     r"(?<![0-9])[1-6][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
 )
+#: chart pages name each plotly div by a random UUID (…-b044-0974611c9800 reads like a landline)
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 HONORIFIC = re.compile(r"[\u4e00-\u9fff](?:女士|先生)")
 #: columns holding codes (licence numbers read like ID numbers: 370323 + date + serial) and hex digests
 CODES = (
@@ -73,6 +75,7 @@ def file_text(path: Path) -> str:
 
 
 def findings(text: str, names: set[str], allowed: set[str]) -> list[str]:
+    text = UUID.sub(" ", text)
     hits = [h for h in PHONE.findall(text) + ID18.findall(text) if h not in allowed]
     hits += [n for n in names if n in text]
     hits += HONORIFIC.findall(text)
