@@ -20,10 +20,14 @@ Design (one *cohort* per guidance month ``g``; each register entry is a case of 
    (IPCW, hazard by trailing 12-month record): dropping them outright would select controls on
    their post-window record, keeping them would count guided months as unguided.
 3. **Matching**: the ``k`` nearest controls on the standardised features (within ``caliper``
-   pooled SDs); a case without any is 无可比对照 and not estimated. The matching error left is
-   removed by a regression adjustment fitted on the matched controls (Abadie–Imbens bias
-   correction), so a slightly milder control does not pass its regression to the mean off as
-   an effect.
+   pooled SDs; ``k`` = 20 by default: the control mean of a case is then much less noisy); a
+   case without any is 无可比对照 and not estimated. The matching error left is removed by a
+   regression adjustment fitted on the wider neighbourhood of the cases (Abadie–Imbens bias
+   correction; least squares, or a Poisson model on log1p counts with ``outcome_model``), so a
+   slightly milder control does not pass its regression to the mean off as an effect. Without a
+   caliper every case is kept, but a case far from every control is then estimated by
+   extrapolating the adjustment: in the simulation benchmark that biased the record- and
+   score-selected estimates towards "harmful" (the pre-trend test then usually says no).
 4. **Event study**: per 3-month bin ``e`` (−4…−1 before, 0… after) the mean over cases of
    ``y_case − adjusted control mean``; cases of all cohorts are averaged with equal weight
    (Callaway–Sant'Anna's aggregation by group size). The effect is the sum over the post bins
@@ -102,6 +106,8 @@ class Design:
     fit_y: dict[str, np.ndarray] = field(default_factory=dict)
     fit_case: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     balance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: outcome model of the bias correction: ``poisson`` (log link on log1p counts) or ``linear``
+    outcome_model: str = "linear"
 
 
 def features_at(panel: Panel, g: int, scores: np.ndarray | None = None) -> pd.DataFrame:
@@ -186,6 +192,7 @@ def build_design(
     scores: dict[int, np.ndarray] | None = None,
     censoring: str = "ipcw",
     fit_controls: int = 50,
+    outcome_model: str = "linear",
     seed: int = 0,
 ) -> Design:
     """Match every case (``case_id``, ``method``, ``unit``, ``g``) to clean controls; bin outcomes.
@@ -193,6 +200,8 @@ def build_design(
     ``scores`` maps a cohort month to every business's risk score at that month (optional).
     ``censoring``: ``ipcw`` (default, see the module docstring), ``drop`` (controls guided in the
     post window refused) or ``keep`` (kept, their guided months counted as unguided).
+    ``outcome_model``: the regression of the bias correction (see :func:`poisson_fit`).
+    ``caliper=None`` keeps every case (its nearest controls, however far, corrected by the model).
     Returns a :class:`Design`; ``cases["status"]`` is 已评估 or 无可比对照.
     """
     bin_months = 3 if window_months % 3 == 0 and pre_months % 3 == 0 else 1
@@ -202,7 +211,7 @@ def build_design(
     cases["status"] = "已评估"
     cases["n_controls"] = 0
     cases["match_distance"] = np.nan
-    design = Design(cases=cases, bins=bins, bin_months=bin_months)
+    design = Design(cases=cases, bins=bins, bin_months=bin_months, outcome_model=outcome_model)
     outcomes = [o for o in panel.counts if o != "referrals"]
     rng = np.random.default_rng(seed)
     hazard = guidance_hazard(panel, pre_months + act_months) if censoring == "ipcw" else None
@@ -371,12 +380,56 @@ def bootstrap_weights(
     return counts[:, ci], counts[:, pi]
 
 
-def _adjustment(design: Design, outcome: str, b: int, mask: np.ndarray) -> np.ndarray:
-    """Bias correction of each pair in bin ``b``: ``(x_case − x_control) · β``.
+def model_matrix(x: np.ndarray, features: list[str]) -> np.ndarray:
+    """Design matrix of the Poisson outcome model: intercept, ``log1p`` of every count feature,
+    the risk score as it is (a probability).
 
-    β is fitted by least squares on the wider neighbourhood of the cases in ``mask`` (their
-    ``fit_controls`` nearest eligible controls, censoring-weighted), so that its slope is
-    estimated over the range the matched controls and the cases span.
+    >>> model_matrix(np.array([[0.0, 0.5], [3.0, 0.1]]), ["v12", "score"]).round(3).tolist()
+    [[1.0, 0.0, 0.5], [1.0, 1.386, 0.1]]
+    """
+    cols = [np.log1p(np.maximum(x[:, k], 0.0)) if f != "score" else x[:, k] for k, f in enumerate(features)]
+    return np.column_stack([np.ones(len(x)), *cols]) if len(cols) else np.ones((len(x), 1))
+
+
+def poisson_fit(
+    a: np.ndarray, y: np.ndarray, w: np.ndarray, ridge: float = 1e-3, iters: int = 30
+) -> np.ndarray:
+    """Weighted Poisson regression (log link) by iteratively reweighted least squares.
+
+    A small ridge on the slopes keeps a feature that never varies (or separates) finite. On
+    log1p counts the fitted mean is ``exp(b0) · Π (1 + x_k)^{b_k}``: linear in a count when
+    ``b_k = 1``, and free to bend where the worst records are more (or less) persistent than a
+    straight line says — the region the guided businesses sit in and the controls thin out.
+
+    >>> a = np.column_stack([np.ones(4), [0.0, 0.0, 1.0, 1.0]])
+    >>> np.exp(poisson_fit(a, np.array([1.0, 1.0, 2.0, 2.0]), np.ones(4), ridge=0.0)).round(3).tolist()
+    [1.0, 2.0]
+    """
+    beta = np.zeros(a.shape[1])
+    beta[0] = np.log(max(float(np.average(y, weights=w)), 1e-6)) if w.sum() > 0 else 0.0
+    pen = np.full(a.shape[1], ridge * max(float(w.sum()), 1.0))
+    pen[0] = 0.0
+    for _ in range(iters):
+        eta = np.clip(a @ beta, -20, 8)
+        mu = np.exp(eta)
+        z = eta + (y - mu) / mu
+        ww = w * mu
+        lhs = (a * ww[:, None]).T @ a + np.diag(pen)
+        new = np.linalg.solve(lhs, (a * ww[:, None]).T @ z)
+        if np.max(np.abs(new - beta)) < 1e-8:
+            return new
+        beta = new
+    return beta
+
+
+def _adjustment(design: Design, outcome: str, b: int, mask: np.ndarray) -> np.ndarray:
+    """Bias correction of each pair in bin ``b``: ``μ0(x_case) − μ0(x_control)``.
+
+    μ0 is the outcome model of unguided businesses, fitted on the wider neighbourhood of the
+    cases in ``mask`` (their ``fit_controls`` nearest eligible controls, censoring-weighted), so
+    that it is estimated over the range the matched controls and the cases span: least squares
+    on the counts (``outcome_model="linear"``, default: ``(x_case − x_control) · β``) or a
+    Poisson regression on log1p counts (``"poisson"``, :func:`poisson_fit`).
     """
     if len(design.fit_case) == 0:
         return np.zeros(len(design.pair_case))
@@ -384,9 +437,19 @@ def _adjustment(design: Design, outcome: str, b: int, mask: np.ndarray) -> np.nd
     keep = w > 0
     if keep.sum() <= design.fit_x.shape[1] + 1:
         return np.zeros(len(design.pair_case))
+    y = design.fit_y[outcome][keep, b]
+    if design.outcome_model == "poisson":
+        if y.sum() <= 0:
+            return np.zeros(len(design.pair_case))
+        beta = poisson_fit(model_matrix(design.fit_x[keep], design.features), y, w[keep])
+        mu_case = np.exp(
+            np.clip(model_matrix(design.case_x[design.pair_case], design.features) @ beta, -20, 8)
+        )
+        mu_ctrl = np.exp(np.clip(model_matrix(design.pair_x, design.features) @ beta, -20, 8))
+        return mu_case - mu_ctrl
     a = np.column_stack([np.ones(keep.sum()), design.fit_x[keep]])
     sw = np.sqrt(w[keep])
-    beta, *_ = np.linalg.lstsq(a * sw[:, None], design.fit_y[outcome][keep, b] * sw, rcond=None)
+    beta, *_ = np.linalg.lstsq(a * sw[:, None], y * sw, rcond=None)
     gap = design.case_x[design.pair_case] - design.pair_x
     return gap @ beta[1:]
 
@@ -468,7 +531,10 @@ def placebo_design(design: Design) -> Design:
             case_y[o].append(design.pair_y[o][first])
     idx = np.array(pair_idx, dtype=int)
     out = Design(
-        cases=pd.DataFrame(rows, columns=design.cases.columns), bins=design.bins, bin_months=design.bin_months
+        cases=pd.DataFrame(rows, columns=design.cases.columns),
+        bins=design.bins,
+        bin_months=design.bin_months,
+        outcome_model=design.outcome_model,
     )
     out.features = list(design.features)
     out.case_x = np.array(case_x, dtype=float).reshape(len(rows), n_feat)

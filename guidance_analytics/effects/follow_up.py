@@ -150,7 +150,7 @@ def _risk_scores(
     for g in months:
         day = (start + pd.DateOffset(months=int(g))).date()
         try:
-            scores = risk_scores(ws, day, use_hotspots=False)
+            scores = risk_scores(ws, day, use_hotspots=False, explain=0)  # the score only
         except (ValueError, RuntimeError) as err:  # too little history to train the model
             log.info("risk score of %s not available: %s", day, err)
             continue
@@ -237,6 +237,7 @@ def effect_study(
     caliper: float | None = None,
     censoring: str | None = None,
     use_risk_score: bool | None = None,
+    outcome_model: str | None = None,
 ) -> EffectStudy:
     """The follow-up study: summary with verdicts, per-case table, event study, balance, draws.
 
@@ -265,6 +266,8 @@ def effect_study(
         Controls guided during the post window: ``ipcw`` (default), ``drop`` or ``keep``.
     use_risk_score : bool, optional
         Match on the risk score of each cohort month too (default the config's).
+    outcome_model : str, optional
+        Regression of the bias correction: ``poisson`` or ``linear`` (default the config's).
 
     Returns
     -------
@@ -339,6 +342,7 @@ def effect_study(
         scores=scores or None,
         censoring=str(cfg.get("censoring", "ipcw") if censoring is None else censoring),
         fit_controls=int(cfg.get("fit_controls", 50)),
+        outcome_model=str(cfg.get("outcome_model", "linear") if outcome_model is None else outcome_model),
         seed=seed,
     )
     status = design.cases.set_index("case_id")["status"] if len(design.cases) else pd.Series(dtype=str)
