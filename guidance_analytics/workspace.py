@@ -525,6 +525,7 @@ class Workspace:
         caliper: float | None = None,
         censoring: str | None = None,
         use_risk_score: bool | None = None,
+        outcome_model: str | None = None,
     ) -> EffectStudy:
         return effects_stage.effect_study(
             self,
@@ -538,6 +539,7 @@ class Workspace:
             caliper=caliper,
             censoring=censoring,
             use_risk_score=use_risk_score,
+            outcome_model=outcome_model,
         )
 
     @delegates_to(effects_stage.randomised_effects)
