@@ -170,7 +170,7 @@ def test_planted_drop_is_recovered_against_clean_matched_controls(tmp_path):
     cases = follow_up_cases(ws, 6, as_of=AS_OF)
     used = {c for ids in cases["control_ids"] for c in ids.split(";")}
     assert used and all(c.startswith("C") for c in used)  # no guided, other-division or far ones
-    assert (cases["n_controls"] == 5).all()
+    assert (cases["n_controls"] == 20).all()  # controls_per_case of config/effects.toml (was 5)
 
 
 def test_common_drop_regression_to_the_mean_is_no_effect(tmp_path):
