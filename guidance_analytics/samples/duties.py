@@ -22,6 +22,7 @@ import pandas as pd
 
 from .catalog import VIOLATIONS
 from .events import World
+from .records import subject_cells
 from .write import write_csv
 
 #: Share of eligible on-the-spot corrections that get a formal 不予处罚 decision.
@@ -71,11 +72,7 @@ def waiver_decisions(rng: np.random.Generator, w: World, insp: pd.DataFrame) -> 
         )
         rows.append(
             {
-                "name": b["name"],
-                "subject_type": b["subject_type"],
-                "uscc": b["uscc"],
-                "reg_no": b["reg_no"],
-                "legal_rep": b["legal_rep"],
+                **subject_cells(b),
                 "decision_no": f"源市监不罚〔{day.year}〕{counters[day.year]}号",
                 "violation_type": v.name,
                 "facts": (

@@ -47,6 +47,17 @@ NOT_FOUND_RESULT = "经{unit}执法人员现场核查，未发现来电人反映
 UNCLEAR_RESULT = "经{unit}工作人员多次现场查看，暂无法核实反映情况，已提醒经营者规范经营。"
 
 
+def subject_cells(b: dict) -> dict:
+    """The identifying cells of a business as every export writes them (名称, 主体类型, 统一社会信用代码,
+    注册号, 法定代表人), in that order.
+
+    >>> list(subject_cells({"name": "甲", "subject_type": "个体工商户", "uscc": "u", "reg_no": "r",
+    ...                     "legal_rep": "乙", "township": "x"}))
+    ['name', 'subject_type', 'uscc', 'reg_no', 'legal_rep']
+    """
+    return {key: b[key] for key in ("name", "subject_type", "uscc", "reg_no", "legal_rep")}
+
+
 def _pick(rng, items):
     return items[int(rng.integers(len(items)))]
 
@@ -72,11 +83,7 @@ def permits_table(w: World) -> pd.DataFrame:
         rows.append(
             {
                 "truth_id": b["truth_id"],
-                "name": b["name"],
-                "subject_type": b["subject_type"],
-                "uscc": b["uscc"],
-                "reg_no": b["reg_no"],
-                "legal_rep": b["legal_rep"],
+                **subject_cells(b),
                 "decision_doc_name": p["doc_name"],
                 "decision_doc_no": p["doc_no"],
                 "permit_category": p["category"],
@@ -316,11 +323,7 @@ def penalties_table(rng: np.random.Generator, w: World) -> pd.DataFrame:
             parts.append("吊销许可证件")
         rows.append(
             {
-                "name": b["name"],
-                "subject_type": b["subject_type"],
-                "uscc": b["uscc"],
-                "reg_no": b["reg_no"],
-                "legal_rep": b["legal_rep"],
+                **subject_cells(b),
                 "decision_no": p["decision_no"],
                 "violation_type": v.name,
                 "facts": facts,
