@@ -138,6 +138,11 @@ def township_canonical(s: pd.Series | str | None) -> pd.Series | str | None:
     pandas.Series (``str`` dtype) or str or None
     """
     if isinstance(s, pd.Series):
+        if s.dtype == "str" and getattr(s.dtype, "storage", None) == "pyarrow":
+            # each distinct value once, without an object round trip (columns repeat 12 names)
+            encoded = pc.dictionary_encode(pa.chunked_array(s.array.__arrow_array__())).combine_chunks()
+            names = pa.array([_township_one(v) for v in encoded.dictionary.to_pylist()], pa.string())
+            return pd.Series(pd.array(pc.take(names, encoded.indices), dtype="str"), index=s.index)
         text = s.astype("object").where(s.notna())
         uniq = {v: _township_one(str(v)) for v in pd.unique(text.dropna())}
         out = text.map(uniq)

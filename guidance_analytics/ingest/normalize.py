@@ -274,17 +274,51 @@ _FAST_FORMATS = (
 )
 
 
+#: RE2 patterns of the zero-padded fields of :data:`_FAST_FORMATS` that cannot roll over.
+_EXACT_FIELDS = {
+    "%Y": r"[12]\d{3}",
+    "%m": r"(?:0[1-9]|1[0-2])",
+    "%d": r"(?:0[1-9]|1\d|2[0-8])",
+    "%H": r"(?:[01]\d|2[0-3])",
+    "%M": r"[0-5]\d",
+    "%S": r"[0-5]\d",
+}
+
+
+def _exact_pattern(fmt: str) -> str:
+    """RE2 pattern of the text ``fmt`` formats a date of days 1-28 into (see :func:`_strptime_exact`).
+
+    >>> print(_exact_pattern("%Y-%m-%d"))
+    ^[12]\\d{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\\d|2[0-8])$
+    """
+    parts = re.split(r"(%[YmdHMS])", fmt)  # the literals (- / : space T) are not special
+    return "^" + "".join(_EXACT_FIELDS.get(p, p) for p in parts) + "$"
+
+
 def _strptime_exact(sub: pd.Series, fmt: str) -> pd.Series:
     """``pd.to_datetime(sub, format=fmt, errors="coerce")``, in arrow where the text allows: a value
     counts only when formatting it back gives the same text (arrow would roll 2024-02-30 over)."""
     arr = _arrow(sub)
     if arr is None:
         return pd.to_datetime(sub, format=fmt, errors="coerce")
+    arr = arr.combine_chunks()
     parsed = pc.strptime(arr, format=fmt, unit="us", error_is_null=True)
     # zero-padded text of exactly the format, whose fields are the parsed ones: formatting the
-    # parsed value back gives the same text (the formats have whole seconds at most)
-    same = pc.equal(pc.strftime(pc.cast(parsed, pa.timestamp("s")), format=fmt), arr)
-    same = pc.fill_null(same, False)
+    # parsed value back gives the same text (the formats have whole seconds at most). Text that
+    # fits the format's zero-padded pattern with every field in range and a day of at most 28
+    # cannot roll over, so it round-trips by construction; only the rest is formatted back
+    # (strftime costs ten times strptime).
+    same = pc.and_(
+        pc.fill_null(pc.match_substring_regex(arr, _exact_pattern(fmt)), False), pc.is_valid(parsed)
+    )
+    doubt = pc.and_not(pc.is_valid(parsed), same)
+    if pc.any(doubt).as_py():
+        where = pc.indices_nonzero(doubt)
+        back = pc.strftime(pc.cast(pc.take(parsed, where), pa.timestamp("s")), format=fmt)
+        ok = pc.fill_null(pc.equal(back, pc.take(arr, where)), False).to_numpy(zero_copy_only=False)
+        flags = same.to_numpy(zero_copy_only=False).copy()
+        flags[where.to_numpy()[ok]] = True
+        same = pa.array(flags)
     exact = pc.if_else(same, parsed, pa.scalar(None, parsed.type))
     out = pd.Series(exact.to_numpy(zero_copy_only=False), index=sub.index).astype(_DT_UNIT)
     redo = ~same.to_numpy(zero_copy_only=False) & sub.notna().to_numpy(dtype=bool)

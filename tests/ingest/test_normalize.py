@@ -128,6 +128,33 @@ def test_parse_dates_on_a_batch_agrees_with_each_value() -> None:
     assert bad.equals(big.map(dict(zip(values, one_bad, strict=True))).astype(bool))
 
 
+def test_parse_dates_month_ends_and_time_limits_in_the_fast_formats() -> None:
+    """Days 29-31 and out-of-range times are checked by formatting back, not by the fast pattern
+    (which only covers days 1-28): a month end that exists parses, one that does not is bad."""
+    good = {
+        "2024-02-29": "2024-02-29",
+        "2024-01-31 23:59:59": "2024-01-31 23:59:59",
+        "2023/12/31 00:00": "2023-12-31 00:00",
+        "2024-04-30T08:00:00": "2024-04-30 08:00:00",
+        "2024-02-28 09:05:07": "2024-02-28 09:05:07",
+    }
+    bad_values = [
+        "2023-02-29",
+        "2024-04-31",
+        "2024-02-30 10:00:00",
+        "2024-03-05 24:00:00",
+        "2024/03/05 12:60",
+    ]
+    # many rows per format so that the fast (arrow) path is taken, as in a real batch
+    values = (list(good) + bad_values) * 30
+    parsed, bad = parse_dates(pd.Series(values, dtype="str"))
+    for value, got, is_bad in zip(values, parsed, bad, strict=True):
+        if value in good:
+            assert got == pd.Timestamp(good[value]) and not is_bad, value
+        else:
+            assert pd.isna(got) and is_bad, value
+
+
 # ------------------------------------------------------------------ amounts
 
 
