@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,7 @@ from .identity import (
 )
 from .schema import USCC_PLACEHOLDER
 
-__all__ = ["MATCH_COLUMNS", "BusinessIndex", "match_targets", "screen_targets"]
+__all__ = ["KEY_COLUMNS", "MATCH_COLUMNS", "BusinessIndex", "match_targets", "screen_targets", "target_keys"]
 
 
 #: Columns of :func:`match_targets`' result.
@@ -109,14 +110,21 @@ def _isin(values: pd.Series, keys: Iterable[str]) -> np.ndarray:
 def _group_ids(keys: np.ndarray, ids: np.ndarray, min_len: int = 1) -> dict[str, list[str]]:
     """key → ids having it, in row order, for the non-empty keys (of ``min_len`` characters or more)."""
     keep = _present(keys, min_len)
-    out: dict[str, list[str]] = {}
-    for key, bid in zip(keys[keep].tolist(), ids[keep].tolist(), strict=True):
-        found = out.get(key)
-        if found is None:
-            out[key] = [bid]
-        else:
-            found.append(bid)
-    return out
+    k, v = keys[keep], ids[keep]
+    codes, uniques = pd.factorize(k)  # keys in order of first appearance
+    if len(uniques) == len(k):  # nearly always: every key once
+        return dict(zip(uniques.tolist(), [[b] for b in v.tolist()], strict=True))
+    order = np.argsort(codes, kind="stable")  # rows of each key together, in row order
+    starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
+    groups = np.split(v[order], starts[1:])
+    return dict(zip(uniques.tolist(), [g.tolist() for g in groups], strict=True))
+
+
+def _singles(groups: dict[str, list[str]]) -> dict[str, str]:
+    """key → id of the keys that belong to exactly one id."""
+    if len(groups) and all(map((1).__eq__, map(len, groups.values()))):
+        return dict(zip(groups, map(itemgetter(0), groups.values()), strict=True))
+    return {k: ids[0] for k, ids in groups.items() if len(ids) == 1}
 
 
 def _pick(
@@ -242,8 +250,8 @@ class BusinessIndex:
         has_core = _present(b_core)
         self.core_of: dict[str, str] = dict(zip(b_id[has_core], b_core[has_core], strict=True))
         #: names and cores that belong to exactly one business (the column-wise stages)
-        self.single_norm = {k: ids[0] for k, ids in self.by_norm.items() if len(ids) == 1}
-        self.single_core = {k: ids[0] for k, ids in self.by_core.items() if len(ids) == 1}
+        self.single_norm = _singles(self.by_norm)
+        self.single_core = _singles(self.by_core)
         cores = list(self.by_core)
         brands = _brands(cores)
         by_brand: dict[str, list[str]] = defaultdict(list)
@@ -410,7 +418,12 @@ def _unmatched(targets: pd.DataFrame) -> pd.DataFrame:
 _AMBIGUOUS = (NOTE_AMBIGUOUS_NAME, NOTE_AMBIGUOUS_CORE, NOTE_AMBIGUOUS_FUZZY, NOTE_AMBIGUOUS_ADDRESS)
 
 
-def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: float = 0.7) -> np.ndarray:
+def screen_targets(
+    targets: pd.DataFrame,
+    new: BusinessIndex,
+    fuzzy_threshold: float = 0.7,
+    keys: pd.DataFrame | None = None,
+) -> np.ndarray:
     """Which targets a few new or changed businesses can affect: the ones to match again.
 
     A target's match can change only if one of ``new`` is a candidate for it at some stage of
@@ -429,6 +442,9 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
         The new or changed businesses only.
     fuzzy_threshold : float
         As for :func:`match_targets`.
+    keys : pandas.DataFrame, optional
+        The targets' :func:`target_keys` (as stored per work order), aligned with ``targets``;
+        computed here when not given.
 
     Returns
     -------
@@ -437,19 +453,16 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
     n = len(targets)
     if n == 0 or new.size == 0:
         return np.zeros(n, dtype=bool)
-    empty = pd.Series(np.nan, index=targets.index, dtype="object")
-    names = text_series(targets["target_name"]) if "target_name" in targets else empty
-    norm = normalize_name(names)
+    if keys is None:
+        keys = target_keys(targets)
+    norm, core, addr_key, towns = (_stored(keys[c]) for c in KEY_COLUMNS)
     keep = _isin(norm, new.by_norm)
     keep |= norm.str.contains(r"[0-9A-Z]{18}", regex=True).to_numpy(dtype=bool, na_value=False)
-    towns = township_canonical(text_series(targets["township"])) if "township" in targets else empty
-    addr = text_series(targets["address"]) if "address" in targets else empty
-    from_addr = township_canonical(addr)
-    towns = towns.where(towns.notna(), from_addr.where(from_addr != OTHER_TOWNSHIP))
 
     # name cores of the distinct names, against the new cores
-    uniq = pd.Series(pd.unique(norm.dropna()), dtype="object")
-    t_cores = cores_of_norms(uniq.astype("str")).to_numpy(dtype=object)
+    first = ~norm.duplicated() & norm.notna()
+    uniq = pd.Series(norm[first].to_numpy(dtype=object), dtype="object")
+    t_cores = core[first].to_numpy(dtype=object, na_value=np.nan)
     b_cores = list(new.by_core)
     hit_core = np.zeros(len(uniq), dtype=bool)
     bm, tm = _bigram_matrices(b_cores, list(t_cores))
@@ -464,8 +477,7 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
     hit_core[ti[jaccard >= fuzzy_threshold]] = True
     # containment needs every bigram of the shorter core shared; a subsequence the same first and
     # last characters: only such pairs are checked one by one
-    first_t = np.array([c[0] if isinstance(c, str) and c else "" for c in t_cores], dtype=object)
-    last_t = np.array([c[-1] if isinstance(c, str) and c else "" for c in t_cores], dtype=object)
+    first_t, last_t = _ends(core[first])
     first_b = np.array([c[0] for c in b_cores], dtype=object)
     last_b = np.array([c[-1] for c in b_cores], dtype=object)
     check = (jaccard < fuzzy_threshold) & ~hit_core[ti]
@@ -475,8 +487,7 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
     for i, j in zip(ti[check], bj[check], strict=True):
         if not hit_core[i] and _contains_or_follows(t_cores[i], b_cores[j]):
             hit_core[i] = True
-    core_set = set(b_cores)
-    hit_core |= np.array([isinstance(c, str) and c in core_set for c in t_cores], dtype=bool)
+    hit_core |= _isin(core[first], b_cores)
     hit = dict(zip(uniq, hit_core, strict=True))
     keep |= norm.map(hit).eq(True).to_numpy(dtype=bool)
 
@@ -488,20 +499,74 @@ def screen_targets(targets: pd.DataFrame, new: BusinessIndex, fuzzy_threshold: f
     }
     if brands:
         pairs = {(brand, new.town_of.get(b)) for brand in set(brands.values()) for b in new.by_brand[brand]}
-        t_brand = norm.map(brands).to_numpy(dtype=object)
-        t_town = towns.to_numpy(dtype=object)
-        for i in np.flatnonzero(pd.notna(t_brand)):
-            town = t_town[i]
-            if not isinstance(town, str) or (t_brand[i], town) in pairs:
-                keep[i] = True
+        t_brand = norm.map(brands).astype("str")
+        pair_keys = [f"{brand}\x1f{town}" for brand, town in pairs if isinstance(town, str)]
+        in_town = _isin(t_brand + "\x1f" + towns, pair_keys)
+        keep |= t_brand.notna().to_numpy(dtype=bool) & (towns.isna().to_numpy(dtype=bool) | in_town)
     # addresses
     if new.addresses.by_addr:
-        keys = normalize_address(addr)
         hits = {
-            a: bool(new.addresses.lookup(a)) for a in pd.unique(keys.dropna()) if len(a) >= MIN_ADDRESS_LEN
+            a: bool(new.addresses.lookup(a))
+            for a in pd.unique(addr_key.dropna())
+            if len(a) >= MIN_ADDRESS_LEN
         }
-        keep |= keys.map(hits).eq(True).to_numpy(dtype=bool)
+        keep |= addr_key.map(hits).eq(True).to_numpy(dtype=bool)
     return keep
+
+
+def _ends(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """First and last character of each text ('' when missing or empty), as object arrays."""
+    arr = pa.chunked_array(values.astype("str").array.__arrow_array__())
+    arr = pc.fill_null(arr, "")
+    first = pc.utf8_slice_codeunits(arr, 0, 1).to_numpy(zero_copy_only=False)
+    last = pc.utf8_slice_codeunits(arr, -1, 2**31 - 1).to_numpy(zero_copy_only=False)
+    return np.asarray(first, dtype=object), np.asarray(last, dtype=object)
+
+
+#: Screening keys kept per work order (``complaints``, migration 008): normalised name, its core,
+#: address key and township (given, else named by the address); '' where there is none.
+KEY_COLUMNS = ("match_norm", "match_core", "match_address", "match_town")
+
+
+def target_keys(targets: pd.DataFrame) -> pd.DataFrame:
+    """The keys :func:`screen_targets` screens targets by, '' where a target has none.
+
+    ``match_norm`` (:func:`normalize_name`), ``match_core`` (its :func:`name_core`),
+    ``match_address`` (:func:`normalize_address`) and ``match_town`` (the canonical township,
+    else the one the address names). Stored per work order, so that each licence import screens
+    the stored keys instead of normalising every unmatched target again.
+
+    Examples
+    --------
+    >>> keys = target_keys(pd.DataFrame({"target_name": ["沂源县南麻街道老王家常菜馆", None],
+    ...                                  "address": [None, "鲁村镇府前路18号"], "township": [None, None]}))
+    >>> keys.values.tolist()
+    [['沂源县南麻街道老王家常菜馆', '老王家常菜馆', '', ''], ['', '', '府前路18号', '鲁村镇']]
+    """
+    empty = pd.Series(np.nan, index=targets.index, dtype="object")
+    names = text_series(targets["target_name"]) if "target_name" in targets else empty
+    norm = normalize_name(names)
+    towns = township_canonical(text_series(targets["township"])) if "township" in targets else empty
+    addr = text_series(targets["address"]) if "address" in targets else empty
+    from_addr = township_canonical(addr)
+    towns = towns.where(towns.notna(), from_addr.where(from_addr != OTHER_TOWNSHIP))
+    uniq = pd.Series(pd.unique(norm.dropna()), dtype="object")
+    cores = dict(zip(uniq.tolist(), cores_of_norms(uniq.astype("str")).tolist(), strict=True))
+    out = {
+        "match_norm": norm,
+        "match_core": norm.map(cores),
+        "match_address": normalize_address(addr),
+        "match_town": towns,
+    }
+    return pd.DataFrame(
+        {k: text_series(v).fillna("").astype("str").to_numpy() for k, v in out.items()}, index=targets.index
+    ).astype("str")
+
+
+def _stored(values: pd.Series) -> pd.Series:
+    """A stored key column as ``str`` with NaN for none ('' or missing)."""
+    text = values.astype("str")
+    return text.where(text.notna() & (text != ""))
 
 
 class _FuzzyIndex:

@@ -139,6 +139,13 @@ _SPACE_RUN_RE2 = (
 )
 
 
+#: White space that :data:`_SPACE_RUN_RE2` would change: any but the plain space, or two in a row.
+_ODD_SPACE_RE2 = (
+    r"[\t\n\v\f\r\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+    r"\x{202f}\x{205f}\x{3000}]|  "
+)
+
+
 def _as_text(s: pd.Series) -> pd.Series:
     """Series as ``str`` dtype (NaN kept), whatever the input dtype."""
     if s.dtype == "str":
@@ -184,7 +191,10 @@ def normalize_text(s: pd.Series) -> pd.Series:
             if pc.any(pc.match_substring_regex(arr, _CONTROL_RE2)).as_py():
                 arr = pc.replace_substring_regex(arr, _CONTROL_RE2, "")
             arr = pc.utf8_normalize(arr, "NFKC")
-            arr = pc.replace_substring_regex(arr, _SPACE_RUN_RE2, " ")
+            # a lone space stays a lone space: the replacement only runs when some text holds
+            # other white space or a run of spaces (a match is half the cost of a replace)
+            if pc.any(pc.match_substring_regex(arr, _ODD_SPACE_RE2)).as_py():
+                arr = pc.replace_substring_regex(arr, _SPACE_RUN_RE2, " ")
             arr = pc.utf8_trim(arr, " ")
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
         return _from_arrow(arr, s.index)

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from ..core import sql
 from . import codes as credit_codes
 from . import identity, matching, normalize, readers
+from .matching import KEY_COLUMNS as MATCH_KEYS
 from .matching import MATCH_COLUMNS
 from .schema import REOPEN_WORDS
 from .validate import CODE_COLUMNS, FREE_TEXT, REASON
@@ -374,6 +375,20 @@ def with_matches(rows: pd.DataFrame, businesses: matching.BusinessIndex) -> pd.D
     return rows.assign(**{c: matches[c] for c in MATCH_COLUMNS})
 
 
+def _match_keys(con: duckdb.DuckDBPyConnection, pending: pd.DataFrame) -> pd.DataFrame:
+    """The stored screening keys of ``pending`` work orders; those not stored yet (NULL) are
+    computed (:func:`~guidance_analytics.ingest.matching.target_keys`) and stored."""
+    keys = pending.loc[:, list(MATCH_KEYS)].astype("str")
+    todo = keys["match_norm"].isna().to_numpy(dtype=bool)
+    if todo.any():
+        fresh = matching.target_keys(pending[todo])
+        keys.loc[todo, list(MATCH_KEYS)] = fresh.to_numpy(dtype=object)
+        run_on(
+            con, "ingest/store_match_keys", fresh.assign(order_no=pending["order_no"][todo]), "staged_keys"
+        )
+    return keys
+
+
 def rematch_complaints(
     con: duckdb.DuckDBPyConnection, ids: set[str] | None = None, page_size: int = 100_000
 ) -> int:
@@ -404,7 +419,7 @@ def rematch_complaints(
             return done
         after = pending["order_no"].iloc[-1]
         if new is not None:
-            pending = pending[matching.screen_targets(pending, new)]
+            pending = pending[matching.screen_targets(pending, new, keys=_match_keys(con, pending))]
             if pending.empty:
                 continue
         if businesses is None:
