@@ -7,6 +7,7 @@ import datetime as dt
 import math
 import zipfile
 from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -74,26 +75,21 @@ def sheet_frames(
     included) under ``labels``; ``first_row`` is the 0-based index of its first row among the
     data rows.
     """
-    buf: list[list[Any]] = []
+    rows = iter_sheet_rows(sheet)
+    for _ in islice(rows, header_row + 1):  # the header and the rows above it
+        pass
     start = 0
-    for i, row in enumerate(iter_sheet_rows(sheet)):
-        if i <= header_row:
-            continue
-        buf.append(row)
-        if len(buf) >= batch_rows:
-            yield _rows_frame(buf, positions, labels), start
-            start += len(buf)
-            buf = []
-    if buf:
+    while buf := list(islice(rows, max(batch_rows, 1))):  # a batch at a time, without a Python loop
         yield _rows_frame(buf, positions, labels), start
+        start += len(buf)
 
 
 def _rows_frame(rows: list[list[Any]], positions: list[int], labels: list[str]) -> pd.DataFrame:
     """The cells at ``positions`` of sheet rows as ``str`` columns (transposed in C; a column of
     text only goes to arrow as it is, others cell by cell through :func:`cell_text`)."""
-    width = min(len(r) for r in rows)
-    if width != max(len(r) for r in rows):  # ragged (not from calamine): pad
-        longest = max(len(r) for r in rows)
+    width = min(map(len, rows))
+    if width != max(map(len, rows)):  # ragged (not from calamine): pad
+        longest = max(map(len, rows))
         rows = [list(r) + [""] * (longest - len(r)) for r in rows]
         width = longest
     columns = list(zip(*rows, strict=True)) if width else []
@@ -122,7 +118,7 @@ def open_sheet(path: Path, sheet: str | int | None) -> Any:
 
 def iter_sheet_rows(sheet: Any) -> Iterator[list[Any]]:
     """Rows of a calamine sheet from sheet row 0 (leading blank rows included)."""
-    yield from sheet.iter_rows()
+    return iter(sheet.iter_rows())
 
 
 #: Largest cell range (rows × columns, empty cells included) a sheet may span: calamine builds the

@@ -417,6 +417,50 @@ def test_complaints_are_matched_once_licences_arrive(ws: ga.Workspace, tmp_path:
     assert status.loc["complaints", "match_rate"] == pytest.approx(2 / 3)
 
 
+def test_work_orders_keep_their_screening_keys_for_later_licence_imports(
+    ws: ga.Workspace, tmp_path: Path
+) -> None:
+    """The first licence import after the work orders stores each unmatched one's screening keys
+    (hand-computed below); a later licence import matches through the stored keys; a work order
+    replaced by a newer state starts again without keys."""
+    header = ["工单编号", "受理时间", "诉求类型", "被反映对象", "事发地址", "所属乡镇", "办结时间"]
+    rows = [
+        ["W1", "2024-03-05", "投诉", "沂源县南麻街道老王家常菜馆", "", "", "2024-03-08"],
+        ["W2", "2024-03-05", "投诉", "", "鲁村镇府前路18号", "", "2024-03-08"],
+        ["W3", "2024-03-05", "投诉", "运菊饭店", "", "燕崖镇", "2024-03-08"],
+    ]
+    ws.import_file(write_csv(tmp_path / "c.csv", header, rows, "gb18030"), "complaints")
+    keys = ["match_norm", "match_core", "match_address", "match_town"]
+    assert ws.table("complaints")[keys].isna().all().all()  # not computed by the complaint import
+    first = permit_rows()[1:2]  # 沂源县南麻街道好运超市有限公司: none of the three names it
+    ws.import_file(write_csv(tmp_path / "p1.csv", PERMIT_HEADER, first, "gb18030"), "permits")
+    c = ws.table("complaints").set_index("order_no")
+    assert c.loc["W1", keys].tolist() == ["沂源县南麻街道老王家常菜馆", "老王家常菜馆", "", ""]
+    assert c.loc["W2", keys].tolist() == ["", "", "府前路18号", "鲁村镇"]
+    assert c.loc["W3", keys].tolist() == ["运菊饭店", "运菊饭店", "", "燕崖镇"]
+    assert c["business_id"].isna().all()
+    # a licence whose trade name 运菊 is the only one in 燕崖镇: W3 is matched (brand stage)
+    later = permit_rows()[:1]
+    later[0][0], later[0][8], later[0][5], later[0][12], later[0][13] = (
+        "沂源县燕崖镇运菊炸鸡店",
+        "JY2001",
+        "源审食〔2024〕9号",
+        "燕崖镇政府街2号",
+        "燕崖镇",
+    )
+    ws.import_file(write_csv(tmp_path / "p2.csv", PERMIT_HEADER, later, "gb18030"), "permits")
+    c = ws.table("complaints").set_index("order_no")
+    biz = ws.table("businesses").set_index("name")
+    assert c.loc["W3", "business_id"] == biz.loc["沂源县燕崖镇运菊炸鸡店", "business_id"]
+    assert c.loc["W3", "match_method"] == "brand"
+    assert c.loc[["W1", "W2"], "business_id"].isna().all()
+    # W1 closed again later: the stored row is replaced, its keys are computed anew when needed
+    rows[0][6] = "2024-04-01"
+    ws.import_file(write_csv(tmp_path / "c2.csv", header, rows[:1], "gb18030"), "complaints")
+    c = ws.table("complaints").set_index("order_no")
+    assert c.loc["W1", keys].isna().all() and c.loc["W2", "match_address"] == "府前路18号"
+
+
 def test_business_table_surrogates_and_check_warning(ws: ga.Workspace, tmp_path: Path) -> None:
     r = ws.import_file(write_csv(tmp_path / "p.csv", PERMIT_HEADER, permit_rows(), "gb18030"), "permits")
     biz = ws.table("businesses").set_index("name")
