@@ -278,3 +278,38 @@ def test_normalize_enum_repeated_values_and_index() -> None:
     assert canon.iloc[[0, 1, 3]].tolist() == ["投诉", "求助", "投诉"]
     assert canon.iloc[[2, 4]].isna().all()
     assert bad.tolist() == [False, False, False, False, True]
+
+
+# ------------------------------------------------------------------ row hash
+
+
+def test_row_hash_is_the_stored_pandas_hash_on_every_path() -> None:
+    """Existing workspaces compare re-imports against stored row hashes: the hash must stay
+    ``pandas.util.hash_pandas_object(rows.astype("str"), index=False)`` as 16 hex digits, whether a
+    column is hashed value by value (mostly distinct) or once per distinct value (repetitive)."""
+    from guidance_analytics.ingest.validate import _hash
+
+    one = pd.DataFrame(
+        {
+            "order_no": ["GD000000001"],
+            "received_at": ["2024-03-05 14:23:11"],
+            "content": ["反映饭店卫生差"],
+            "business": [None],
+        },
+        dtype="str",
+    )
+    # the value pandas 3 gives (and earlier versions of the package stored) for this row
+    assert _hash(one).tolist() == ["c46da0470464d770"]
+    n = 12_000  # more than 4 × 2,000 rows: the mostly-distinct path is taken for order_no
+    i = np.arange(n)
+    frame = pd.DataFrame(
+        {
+            "order_no": pd.array([f"GD{k:09d}" for k in i], dtype="str"),
+            "channel": pd.array(np.where(i % 3 == 0, "电话", "微信"), dtype="str"),
+            "content": pd.array([None if k % 7 == 0 else f"反映{k % 50}号饭店" for k in i], dtype="str"),
+            "received_at": pd.Series(pd.Timestamp("2024-01-01") + pd.to_timedelta(i * 37, unit="min")),
+            "fine": pd.Series(np.where(i % 5 == 0, np.nan, i * 10.0)),
+        }
+    )
+    expected = pd.util.hash_pandas_object(frame.astype("str"), index=False).to_numpy()
+    assert _hash(frame).tolist() == [f"{v:016x}" for v in expected]
