@@ -91,6 +91,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
@@ -128,6 +129,11 @@ GLR_VARIANTS = {
         {"glr_share": 0.2, "single_share": 0.4, "false_flags": 0.5},
     ),
     "budget 0.5": ("violations", "industry", {"false_flags": 0.5}),
+}
+#: ``--simes``: a cell's tests combined by the weighted Simes test instead of the weighted Bonferroni
+SIMES_VARIANTS = {
+    "Simes": ("violations", "industry", {"combine": "simes"}),
+    "Simes, budget 0.6": ("violations", "industry", {"combine": "simes", "false_flags": 0.6}),
 }
 R_ALPHAS = (0.05, 0.01)
 GOAL = {"pod": 0.9, "false_per_month": 0.2}
@@ -339,6 +345,9 @@ def main() -> None:
     )
     ap.add_argument("--glr", action="store_true", help="also run the GLR-CUSUM variants (GLR_VARIANTS)")
     ap.add_argument(
+        "--simes", action="store_true", help="also run the weighted Simes variants (SIMES_VARIANTS)"
+    )
+    ap.add_argument(
         "--budgets",
         default="",
         help="also run the default with these false-flag budgets (comma-separated, e.g. 0.5,0.8)",
@@ -370,6 +379,7 @@ def main() -> None:
                     **METHODS,
                     **(VARIANTS if args.small_fields else {}),
                     **(GLR_VARIANTS if args.glr else {}),
+                    **(SIMES_VARIANTS if args.simes else {}),
                     **budgets,
                 },
             )
@@ -402,13 +412,18 @@ def main() -> None:
     for name, res in per_method.items():
         print(f"  {name:<20} {goal_line(res)}")
 
-    print("\nFlags per cell in decoy windows and in clean cells (noise alone: about equal):")
+    print(
+        "\nFlags per cell in decoy windows and in clean cells (noise alone: about equal); decoy flags "
+        "expected from noise alone (decoy cells × clean rate) and the Poisson chance of none:"
+    )
     for name in runs[0]["decoys"]:
         d = pd.DataFrame([r["decoys"][name] for r in runs])
         dec = (d["decoy_rate"] * d["decoy_cells"]).sum() / d["decoy_cells"].sum()
         cln = (d["clean_rate"] * d["clean_cells"]).sum() / d["clean_cells"].sum()
+        noise = cln * d["decoy_cells"].sum()
         print(
-            f"  {name:<22} decoy cells {100 * dec:.2f} % ({int(d['decoy_cells'].sum())}), clean cells {100 * cln:.2f} %"
+            f"  {name:<22} decoy cells {100 * dec:.2f} % ({int(d['decoy_cells'].sum())}), clean cells "
+            f"{100 * cln:.2f} %; from noise {noise:.1f} decoy flags, P(none) {np.exp(-noise):.2f}"
         )
 
     print("\nMissed events by cause (cell with the smallest p-value in the detection window):")

@@ -35,9 +35,11 @@ Bonferroni procedure is the sum of its levels). This is what people using the li
 how many of the cells shown each month are noise, independently of how many real hotspots there are
 (Benjamini–Hochberg controls the *share* of false flags and lets their number grow with the number
 of true ones). ``p_adjusted`` is the λ at which the cell would just be flagged (flagged ⇔
-``p_adjusted <= false_flags``). With ``fdr`` given, the cell's combined p-value (weighted Bonferroni
-over its tests) enters Benjamini–Hochberg across the fields of the period instead (``q_value``;
-``q_value`` is always reported); with ``alpha`` given, every field's tests share ``alpha`` (no
+``p_adjusted <= false_flags``). ``combine="simes"`` combines a cell's tests by the weighted Simes test
+instead of the weighted Bonferroni (never larger, same level for positively dependent tests: see
+:func:`~guidance_analytics.hotspots.detect.weighted_simes`). With ``fdr`` given, the cell's combined
+p-value enters Benjamini–Hochberg across the fields of the period instead (``q_value``; ``q_value``
+is always reported); with ``alpha`` given, every field's tests share ``alpha`` (no
 adjustment across fields).
 
 Then, for violations, a flag **explained by effort** (more inspections at the usual failure rate)
@@ -60,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import WorkspaceLike, rules
-from .detect import benjamini_hochberg, detect_aberrations, glr_pvalues, upper_bound
+from .detect import benjamini_hochberg, detect_aberrations, glr_pvalues, upper_bound, weighted_simes
 from .effort import EFFORT_COLUMNS, effort_check
 from .levels import carried_by_descendant, parent_names, same_as_child
 from .panels import LICENCE_DIMENSIONS, MEASURES, field_labels, hotspot_panel, industry_parents, parse_by
@@ -132,6 +134,7 @@ FLAG_OPTIONS = (
     "glr_share",
     "glr_window",
     "glr_sims",
+    "combine",
     "parent_weight",
     "effort",
     "effort_p",
@@ -168,6 +171,7 @@ def flag_hotspots(
     glr_share: float = 0.0,
     glr_window: int = 6,
     glr_sims: int = 2000,
+    combine: str = "bonferroni",
     parent_weight: float = 1.0,
     min_count: int = 5,
     effort: bool = True,
@@ -201,6 +205,10 @@ def flag_hotspots(
         what the single-period test and the GLR-CUSUM leave.
     glr_window : the GLR-CUSUM's longest window (its change point at most this many periods back).
     glr_sims : draws of its Monte Carlo p-value per cell.
+    combine : how a cell's tests make its p-value: ``"simes"`` (weighted Simes,
+        :func:`~guidance_analytics.hotspots.detect.weighted_simes`: never above the weighted
+        Bonferroni, smaller when several tests are small together) or ``"bonferroni"``
+        (``min_j p_j / s_j``).
     parent_weight : weight of a parent field's tests relative to a finest-level field's.
     min_count : a test needs at least this many events in its period or window.
     effort, effort_p, rate_p : the effort check of :mod:`~guidance_analytics.hotspots.effort`
@@ -256,6 +264,8 @@ def flag_hotspots(
     share = single_share if windows or glr["share"] > 0 else 1.0
     if glr["share"] < 0 or share + glr["share"] > 1 + 1e-12:
         raise ValueError("single_share + glr_share must be at most 1")
+    if combine not in ("simes", "bonferroni"):
+        raise ValueError(f"combine must be 'simes' or 'bonferroni', not {combine!r}")
     level = share * alpha if alpha is not None else 0.01
     own_bound = alpha is None and fdr is None  # the bound is recomputed at each cell's level below
     res = detect_aberrations(
@@ -294,7 +304,7 @@ def flag_hotspots(
             budget = np.where(m > 0, false_flags * weight / m, np.nan)
     a1 = share * budget
     decision = _sequential_tests(
-        df, stats_, ok & tested, count.to_numpy(float), windows, budget, min_count, share, fdr, glr
+        df, stats_, ok & tested, count.to_numpy(float), windows, budget, min_count, share, fdr, glr, combine
     )
     stat = decision["stat"]
     window = decision["window"]
@@ -443,12 +453,15 @@ def _with_defaults(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _sequential_tests(df, st, ok, count, windows, budget, min_count, share, fdr, glr=None):
+def _sequential_tests(
+    df, st, ok, count, windows, budget, min_count, share, fdr, glr=None, combine="bonferroni"
+):
     """The tests period by period (window tests restart after a flag); flags, windows and p-values.
 
     Each valid test ``j`` of a cell has a share ``s_j`` of the cell's level (``share`` for the single
     period, ``glr["share"]`` for the GLR-CUSUM, what remains split evenly over the windows);
-    ``p_field = min_j p_j / s_j`` (weighted Bonferroni). The cell is flagged when
+    ``p_field = min_j p_j / s_j`` (weighted Bonferroni; with ``combine="simes"`` the weighted Simes
+    ``min_i r_(i) / i`` of the sorted ``r_j = p_j / s_j``). The cell is flagged when
     ``p_field <= budget`` (every test at its share of the level), or with ``fdr`` when the
     Benjamini–Hochberg q-value of ``p_field`` across the period's cells is at most ``fdr``; the test
     that fired is the one reaching ``p_field``. After a flag, the window tests and the GLR-CUSUM
@@ -514,11 +527,13 @@ def _sequential_tests(df, st, ok, count, windows, budget, min_count, share, fdr,
         best = np.where(np.isfinite(comb), 1, 0)
         sh = np.where(np.isfinite(comb), share, 0.0)
         is_g = np.zeros(F, dtype=bool)
+        ratios = [comb]  # p_j / s_j of every valid test of the cell (NaN = not valid)
         for w in windows:
             if s_w <= 0:
                 break
             valid = okt & (t - w + 1 > last) & (run[t] >= w) & (np.nan_to_num(OW[w][t]) >= min_count)
             r = np.where(valid, PW[w][t], np.nan) / s_w
+            ratios.append(r)
             better = np.isfinite(r) & ~(r >= np.nan_to_num(comb, nan=np.inf))
             best = np.where(better, w, best)
             sh = np.where(better, s_w, sh)
@@ -530,6 +545,7 @@ def _sequential_tests(df, st, ok, count, windows, budget, min_count, share, fdr,
             obs = G["observed"][t, cols, n_max]
             valid = okt & np.isfinite(pg) & (np.nan_to_num(obs) >= min_count)
             r = np.where(valid, pg, np.nan) / s_g
+            ratios.append(r)
             better = np.isfinite(r) & ~(r >= np.nan_to_num(comb, nan=np.inf))
             best = np.where(better, length, best)
             sh = np.where(better, s_g, sh)
@@ -537,6 +553,12 @@ def _sequential_tests(df, st, ok, count, windows, budget, min_count, share, fdr,
             comb = np.where(better, r, comb)
             g_obs[t] = np.where(better, obs, np.nan)
             g_exp[t] = np.where(better, G["expected"][t, cols, n_max], np.nan)
+        if combine == "simes" and len(ratios) > 1:
+            simes = weighted_simes(np.column_stack(ratios))
+            # the test with the smallest p_j / s_j names the flag; its share is the level it met
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sh = np.where(np.isfinite(simes) & (simes > 0), sh * comb / simes, sh)
+            comb = simes
         comb = np.minimum(comb, 1.0)
         pfield[t] = np.where(okt, comb, np.nan)
         q[t] = benjamini_hochberg(pfield[t])

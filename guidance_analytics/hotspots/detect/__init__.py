@@ -3,14 +3,14 @@
 :func:`detect_aberrations` (improved Farrington / Noufaily with a batched closed-form seasonal
 GLM, or a parsimonious harmonic baseline; exposure as offset; window-sum tests), the
 negative-binomial GLR-CUSUM on its expectations (:func:`glr_pvalues`),
-:func:`benjamini_hochberg` q-values, and the bounds behind the decisions
+:func:`benjamini_hochberg` q-values, the :func:`weighted_simes` combination of a cell's tests, and the bounds behind the decisions
 (:func:`predictive_sf`, :func:`upper_bound`). Nothing here reads a workspace or a config file:
 callers pass every setting.
 """
 
 from __future__ import annotations
 
-from .aberration import METHODS, benjamini_hochberg, detect_aberrations
+from .aberration import METHODS, benjamini_hochberg, detect_aberrations, weighted_simes
 from .bounds import predictive_sf, predictive_upper
 from .glr import glr_llr, glr_pvalues
 from .model import THRESHOLD_METHODS, upper_bound
@@ -25,4 +25,5 @@ __all__ = [
     "predictive_sf",
     "predictive_upper",
     "upper_bound",
+    "weighted_simes",
 ]

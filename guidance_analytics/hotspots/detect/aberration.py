@@ -158,6 +158,32 @@ def benjamini_hochberg(p: Any) -> Any:
     return q
 
 
+def weighted_simes(ratios: Any) -> np.ndarray:
+    """Weighted Simes combination of the tests of one cell, from their ``p_j / s_j``.
+
+    Each row holds one cell's tests as ``r_j = p_j / s_j`` (``s_j`` the test's share of the cell's
+    level, the shares adding up to at most 1; NaN = the test is not valid). Sorted ascending,
+    ``r_(1) <= r_(2) <= ...``, the combined p-value is ``min_i r_(i) / i`` (Benjamini & Hochberg's
+    weighted Simes test, the global-null case of weighted BH, Genovese, Roeder & Wasserman 2006):
+    at ``i = 1`` it is the weighted Bonferroni ``min_j p_j / s_j``, so it is never larger; when
+    several tests of the cell are small together (a rise: the month, the last 2 and the last 3
+    months) it is up to their number times smaller. It keeps the level ``alpha`` of the cell's
+    global null when the tests are positively dependent (Simes' inequality holds under MTP2,
+    Sarkar 1998), as a month's count and the window sums containing it are: increasing functions
+    of the same independent counts. A row without a valid test gives NaN.
+
+    >>> weighted_simes(np.array([[0.004, 0.004, 0.004], [0.002, np.nan, 0.5], [np.nan, np.nan, np.nan]]))
+    array([0.00133333, 0.002     ,        nan])
+    """
+    r = np.asarray(ratios, dtype=float)
+    if r.ndim == 1:
+        r = r[:, None]
+    srt = np.sort(np.where(np.isfinite(r), r, np.inf), axis=1)
+    with np.errstate(invalid="ignore"):
+        out = np.min(srt / np.arange(1, r.shape[1] + 1), axis=1)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
 def detect_aberrations(
     panel: pd.DataFrame,
     freq: str = "W",
