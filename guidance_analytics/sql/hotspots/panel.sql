@@ -39,6 +39,12 @@ WITH
 -- inspections that count (all of them when effort is counted), with whether they found a problem
 insp AS NOT MATERIALIZED (
     SELECT *,
+           -- the period as an integer (week: ISO weeks since Monday 0001-01-01, month / quarter:
+           -- counted from year 0): grouping 10 M rows by it costs half of date_trunc per row; the
+           -- period's first day is made from it after the aggregation (period_of below)
+           CASE $freq WHEN 'week' THEN (inspected_on - DATE '0001-01-01') // 7
+                      WHEN 'quarter' THEN year(inspected_on) * 4 + quarter(inspected_on) - 1
+                      ELSE year(inspected_on) * 12 + month(inspected_on) - 1 END AS pkey,
            (severity >= 1 OR (result IS NULL AND coalesce(problem_count, 0) > 0)) AS problem,
            ($use_item OR ($use_industry AND industry_code IS NULL)
                OR ($use_township AND township IS NULL)) AS needs_biz
@@ -90,31 +96,62 @@ other_rows AS NOT MATERIALIZED (
       AND (NOT coalesce($substantiated::BOOLEAN, false) OR substantiated IN ('属实', '部分属实'))
       AND ($request_types::VARCHAR[] IS NULL OR list_contains($request_types::VARCHAR[], request_type))
 ),
--- counted per period and attributes: observed = the measure's events (problem inspections,
--- penalties, complaints), trials = inspections, tproblems = problem inspections. The bulk of the
--- inspections (those that need nothing from the business) is aggregated as narrowly as a bare
--- GROUP BY; business_id and the day are kept only where needed.
-counted AS (
-    SELECT date_trunc($freq, inspected_on)::DATE AS period, NULL::DATE AS day,
-           CASE WHEN $use_industry THEN industry_code END AS industry_code,
-           CASE WHEN $use_township THEN township END AS township,
-           CASE WHEN $use_violation THEN violation_type END AS violation_type,
-           NULL::VARCHAR AS category_top, NULL::VARCHAR AS business_id,
-           count(*) FILTER (WHERE problem) AS observed, count(*) AS trials,
-           count(*) FILTER (WHERE problem) AS tproblems
-    FROM insp
-    WHERE NOT needs_biz
-    GROUP BY ALL
+-- inspections counted per period (pkey) and attributes: observed = problem inspections, trials =
+-- inspections. The bulk (those that need nothing from the business) is aggregated as narrowly as a
+-- bare GROUP BY; business_id and the day are kept only where needed. This is the one aggregation
+-- over all the inspection rows, so it is kept cheap per row: an integer period key, count_if (not
+-- count(*) FILTER), and no key that is NULL in every row (the parameters are folded after the keys
+-- are laid out, so such a key still costs a hash column per row): with at most one of the record's
+-- attributes in use (every single dimension) the rows are grouped by the period and that attribute
+-- alone; pairs of attributes take the second branch.
+insp_counted AS (
+    SELECT pkey, NULL::DATE AS day,
+           CASE WHEN $use_industry THEN attr END AS industry_code,
+           CASE WHEN $use_township THEN attr END AS township,
+           CASE WHEN $use_violation THEN attr END AS violation_type,
+           NULL::VARCHAR AS business_id,
+           count_if(problem) AS observed, count(*) AS trials
+    FROM (
+        SELECT pkey, problem,
+               CASE WHEN $use_industry THEN industry_code WHEN $use_township THEN township
+                    WHEN $use_violation THEN violation_type END AS attr
+        FROM insp
+        WHERE NOT needs_biz
+          AND $use_industry::INTEGER + $use_township::INTEGER + $use_violation::INTEGER <= 1
+    ) one_attribute
+    GROUP BY pkey, attr
     UNION ALL
-    SELECT date_trunc($freq, inspected_on)::DATE, CASE WHEN $use_item THEN inspected_on END,
+    SELECT pkey, NULL::DATE,
            CASE WHEN $use_industry THEN industry_code END,
            CASE WHEN $use_township THEN township END,
            CASE WHEN $use_violation THEN violation_type END,
-           NULL::VARCHAR, business_id,
-           count(*) FILTER (WHERE problem), count(*), count(*) FILTER (WHERE problem)
+           NULL::VARCHAR,
+           count_if(problem), count(*)
+    FROM insp
+    WHERE NOT needs_biz
+      AND $use_industry::INTEGER + $use_township::INTEGER + $use_violation::INTEGER >= 2
+    GROUP BY ALL
+    UNION ALL
+    SELECT pkey, CASE WHEN $use_item THEN inspected_on END,
+           CASE WHEN $use_industry THEN industry_code END,
+           CASE WHEN $use_township THEN township END,
+           CASE WHEN $use_violation THEN violation_type END,
+           business_id,
+           count_if(problem), count(*)
     FROM insp
     WHERE needs_biz
     GROUP BY ALL
+),
+-- counted per period and attributes, with penalties and complaints: observed = the measure's events,
+-- trials = inspections, tproblems = problem inspections
+counted AS (
+    -- the first day of the period numbered pkey (the inverse of insp.pkey)
+    SELECT CASE $freq WHEN 'week' THEN DATE '0001-01-01' + CAST(pkey * 7 AS INTEGER)
+                      WHEN 'quarter' THEN make_date(pkey // 4, (pkey % 4) * 3 + 1, 1)
+                      ELSE make_date(pkey // 12, pkey % 12 + 1, 1) END AS period,
+           day, industry_code, township, violation_type, NULL::VARCHAR AS category_top, business_id,
+           observed, trials, observed AS tproblems
+    FROM insp_counted
     UNION ALL
     SELECT period, CASE WHEN needs_biz THEN day END, industry_code, township, violation_type,
            category_top, CASE WHEN needs_biz THEN business_id END, count(*), 0, 0
