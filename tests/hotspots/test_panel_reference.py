@@ -135,7 +135,9 @@ def _reference(businesses, rows, penalties, freq: str, keys) -> pd.DataFrame:
     fields = sorted({f for f, _ in events})
     periods = pd.date_range(min(p for _, p in events), max(p for _, p in events), freq=_step(freq))
     grid = [(f, p, *counts.get((f, p), [0, 0, 0])) for f in fields for p in periods]
-    return pd.DataFrame(grid, columns=["field", "period_start", "observed", "inspections", "inspection_problems"])
+    return pd.DataFrame(
+        grid, columns=["field", "period_start", "observed", "inspections", "inspection_problems"]
+    )
 
 
 def _step(freq: str) -> str:
