@@ -273,19 +273,21 @@ def flag_hotspots(
     )
     cols = ["expected", "p_value", "method", "phi", "phi_raw", "se_log_expected", "phi_df"]
     cols += [f"{c}_w{w}" for w in windows for c in ("observed", "expected", "p")]
-    stats_ = pd.DataFrame(index=df.index, columns=cols, dtype=float)
-    stats_["method"] = "none"
-    stats_.loc[tested, cols] = res.reindex(columns=cols).to_numpy()
+    # column by column in numpy (a frame filled through .loc with an object array took 0.1-0.3 s)
+    values = {c: np.full(len(df), np.nan) for c in cols if c != "method"}
+    values["method"] = np.full(len(df), "none", dtype=object)
+    got = res.reindex(columns=cols)  # a column the detector did not return stays NaN
+    for c, v in values.items():
+        v[tested] = got[c].to_numpy(dtype=object if c == "method" else float)
     if same:  # a parent repeating its only child gets the child's statistics
         pos = pd.Series(df.index, index=pd.MultiIndex.from_arrays([df["field"], df["period_start"]]))
         dup = np.flatnonzero(~tested)
         src = pos.reindex(
             pd.MultiIndex.from_arrays([df["field"].iloc[dup].map(same), df["period_start"].iloc[dup]])
         )
-        stats_.iloc[dup] = stats_.loc[src.to_numpy()].to_numpy()
-    for c in cols:
-        if c != "method":
-            stats_[c] = pd.to_numeric(stats_[c], errors="coerce")
+        for v in values.values():
+            v[dup] = v[src.to_numpy()]
+    stats_ = pd.DataFrame({c: values[c] for c in cols}, index=df.index)
     ok = (stats_["method"] != "none").to_numpy() & ~df["partial"].to_numpy(bool)
     if start is not None:
         ok &= (df["period_start"] >= start).to_numpy()
