@@ -5,17 +5,23 @@ Generates, inside DuckDB with SQL, ``--events`` inspections (default 10 million)
 plus ``--licences`` licences with validity dates for the exposure. Then measures, in separate child
 processes (so peaks do not mix):
 
-* ``bare``     ``SELECT industry_code, date_trunc('month', inspected_on), count(*) … GROUP BY ALL``
-* ``panel``    the hotspot panel SQL alone (problem filter, field keys, licence running sum, grid)
-* ``hotspots`` ``ws.hotspots("violations", "industry")``: every GB/T 4754 level (section, division,
+* ``bare``      ``SELECT industry_code, date_trunc('month', inspected_on), count(*) … GROUP BY ALL``: one
+  GROUP BY over the same inspections table at the finest grain the panel reports (class × month),
+  fetched into pandas, the connection opened as the hotspot code opens it — **the baseline**
+* ``bare_int``  the same with the month as an integer (``year * 12 + month``), as the panel SQL keys
+  its pass over the inspections; shown for reference, not the baseline (it takes 0.5-0.7 of the
+  bare time: date_trunc per row is a large part of the bare GROUP BY)
+* ``panel``     the hotspot panel SQL alone (problem filter, field keys, licence running sum, grid)
+* ``panel_eff`` the panel ``hotspots`` builds: with every inspection counted for the effort check
+* ``hotspots``  ``ws.hotspots("violations", "industry")``: every GB/T 4754 level (section, division,
   group, class), single-month and window tests, the false-flag budget, the effort check, reasons. By
   default one class gets extra problem inspections in its last two months (600, or one per 2,000
   events when more: about 1.5 months of a field's problems), so that flags exist and the effort
   check of the flagged cells runs too, as in any month with a hotspot (``--no-planted``: none)
 
-and prints the median wall time over ``--repeat`` runs (the three tasks alternated in one process, so
+and prints the median wall time over ``--repeat`` runs (the tasks alternated in one process, so
 they share the machine's state), the peak resident memory added by the run (one process per task,
-VmHWM reset before the run) and the ratio of each to the bare aggregate. Usage::
+VmHWM reset before the run), the ratio of each to the bare aggregate and the load average. Usage::
 
     python benchmarks/bench_hotspots.py                 # 10 M events
     python benchmarks/bench_hotspots.py --events 1e6    # quicker
@@ -24,11 +30,21 @@ Measured (issue 9, 2026-12-03, 10 M events, 60 fields, 36 months, median of 5, s
 before the follow-up, with a planted flag, 4.41x (the effort check built the inspection panel of all
 fields in a second scan and ran its detectors over every period); after it (the inspections counted
 in the violations' scan, the effort detectors fitted only in the flagged periods) 3.03x, panel SQL
-alone 1.34x, peak memory 1.5x — measured with the machine's load average at 14-16 (four sessions on
-two CPUs), which slows the Python part more than DuckDB's. Still above the goal (within 2x): counting
-every inspection makes the first aggregation group all 10 M rows instead of the third that found
-problems (the panel SQL with effort is 1.5-1.9x the bare GROUP BY against 1.2x without, in isolation),
-and the detector, bounds and reasons take about as long as the bare aggregate itself.
+alone 1.34x, peak memory 1.5x — measured with the machine's load average at 14-16.
+
+Speed follow-up (profiled: the panel's one aggregation over all 10 M inspections was ~90 % of its
+DuckDB CPU; date_trunc per row was about half of the bare GROUP BY's CPU, the two NULL keys of
+unused attributes a third more on the aggregation; there is one scan of the inspections plus a
+one-column scan for the latest import day; no spilling, DuckDB's default threads (2) and memory
+limit (80 % of RAM) — the 256 MB cap is the importer's, not this path's): the period as an integer
+key, count_if, one attribute key for a single dimension. Full run (``results/bench_hotspots.txt``,
+load 12): **1.80x**, panel with effort 1.08x, panel 1.01x, peak memory 1.44x (57 MiB against 39);
+against ``bare_int`` the whole computation is 2.9x. A full run one commit earlier, at load 20: 2.03x.
+Main against this branch on one generated workspace (``--child time``, main/new/main/new, load 5.5):
+main 2.89x / 3.48x (panel with effort 2.29x / 2.76x), this branch 1.69x / 1.80x (1.01x / 1.09x).
+The rest is Python, mostly the detector's GLM fits (about 30 batched harmonic fits, a quarter of them
+the effort check's): about 0.3 s at low load, and it slows more than DuckDB's two threads when the
+machine is loaded, so the ratio rises with the load (about 2x at a load average of 20).
 """
 
 from __future__ import annotations
