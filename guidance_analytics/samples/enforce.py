@@ -98,6 +98,7 @@ def make_inspections(rng: np.random.Generator, w: World) -> None:
             "sev": sev,
             "types": types,
             "vids": [v["vid"] for v in found],
+            "vid": vid,  # the violation a 投诉核查 checks (None otherwise)
             "problem_count": 0 if sev == 0 else len(types) + int(rng.poisson(0.3)),
         }
         out.append(rec)

@@ -31,6 +31,7 @@ from .duties import credit_classes_table, routine_at_cap, waiver_decisions, writ
 from .enforce import finish_penalties, make_inspections
 from .events import CAMPAIGNS, Hotspot, World, make_complaints, make_permits, simulate_violations
 from .files import write_complaints, write_inspections, write_penalties, write_permits
+from .guidance import guidance_multipliers, guidance_rng, plan_guidance, prevent_guided, write_guidance
 from .records import complaints_table, inspections_table, penalties_table, permits_table
 from .truth import write_truth
 from .world import make_businesses
@@ -109,7 +110,8 @@ def generate_samples(
     """Generate the sample files and their ground truth into ``out_dir``.
 
     Returns ``{"permits": [...], "complaints": [...], "inspections": [...], "penalties": [...],
-    "credit_classes": [...], "truth": Path(out_dir / "truth")}``. The period must span at least two calendar years (the
+    "credit_classes": [...], "truth": Path(out_dir / "truth")}``; the reviewed lists of the planted
+    guidance go to ``out_dir / "guidance"`` (not an export: see :mod:`.guidance`). The period must span at least two calendar years (the
     first year goes to the legacy licence export, the last year to the newer complaint export).
     """
     spec = spec or SampleSpec(seed, n_businesses, start, end, scale)
@@ -139,6 +141,10 @@ def generate_samples(
     make_complaints(r_events, w, spec.unmatchable_share)
     make_inspections(r_events, w)
     finish_penalties(r_events, w)
+    # planted guidance (约谈 / 提示提醒) with a known effect, by thinning: a stream of its own
+    r_guide = guidance_rng(spec.seed)
+    guided = plan_guidance(r_guide, biz, months, hotspots)
+    prevent_guided(r_guide, w, guided)
 
     permits = permits_table(w)
     comp = complaints_table(r_text, w)
@@ -170,6 +176,7 @@ def generate_samples(
         columns={"统一社会信用代码": "uscc", "分类日期": "classified_on"}
     ).to_csv(truth / "credit_classes.csv", index=False, lineterminator="\n")
     routine_at_cap(insp).to_csv(truth / "routine_at_cap.csv", index=False, lineterminator="\n")
+    write_guidance(out, truth, guided, w.biz, w.lam, guidance_multipliers(guided, len(biz), n_months))
     return paths
 
 

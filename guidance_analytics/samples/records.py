@@ -248,7 +248,8 @@ def complaints_table(rng: np.random.Generator, w: World) -> pd.DataFrame:
         if row["substantiated"] in ("不属实", "无法核实") and rng.random() < 0.3:
             sat = "不满意"
         row["satisfaction"] = sat
-        rows.append(row)
+        if not c.get("prevented"):  # prevented by the planted guidance: drawn, not written
+            rows.append(row)
     df = pd.DataFrame(rows)
     # order numbers are unique by construction (per-day increasing counter)
     assert df["order_no"].is_unique

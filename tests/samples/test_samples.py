@@ -556,3 +556,41 @@ def test_risky_businesses_have_more_recorded_problems(full):
     assert r_rate > 3 * n_rate, (r_rate, n_rate)
     found = viol[viol["found"] == "True"].groupby("truth_id").size().reindex(biz["truth_id"], fill_value=0)
     assert np.corrcoef(found.to_numpy(), per.to_numpy())[0, 1] > 0.8
+
+
+def test_planted_guidance(full):
+    """约谈 / 提示提醒 of the planted guidance multiply the latent rate by 1 + effect for 12 months
+    (effects written here from the documented plan, not read from the generator), the reviewed
+    lists register whole, and the committed lists are current."""
+    out, _ = full
+    truth = pd.read_csv(out / "truth" / "guidance.csv", dtype={"uscc": str})
+    assert set(truth["method"]) == {"约谈", "提示提醒"}
+    planted = {"约谈": 0.5, "提示提醒": 0.7}
+    assert (truth["effect"] + 1).round(6).tolist() == truth["method"].map(planted).tolist()
+    # the 6-month latent expectation with the effect is the one without times 1 + effect
+    # (the file rounds both to 4 decimals: compare products, not the ratio of two rounded small numbers)
+    expected = truth["latent_post_6m_without"] * truth["method"].map(planted)
+    assert np.allclose(truth["latent_post_6m"], expected, rtol=0, atol=1e-4)
+    # risky businesses are interviewed, the others reminded; nobody twice within 12 months
+    assert ((truth["risk_kind"] == "risky") == (truth["method"] == "约谈")).all()
+    days = pd.to_datetime(truth["guided_on"])
+    for _, g in truth.assign(day=days).sort_values("day").groupby("truth_id"):
+        assert (g["day"].diff().dropna() >= pd.Timedelta(days=365 - 10)).all()
+    lists = sorted((out / "guidance").glob("指导记录_*.csv"))
+    rows = pd.concat([pd.read_csv(p, dtype=str, encoding="utf-8-sig") for p in lists])
+    assert len(rows) == len(truth) and set(rows["是否采纳"]) == {"是"}
+    assert sorted(rows["统一社会信用代码"]) == sorted(truth["uscc"])
+    assert all(uscc_ok(c) for c in rows["统一社会信用代码"])
+    for p in lists:
+        assert (COMMITTED / "guidance" / p.name).read_bytes() == p.read_bytes(), p.name
+    # the effect shows in the latent violations of the guided: fewer in the 6 months after than
+    # in the 6 months before, on average (selection is on persistent risk, not on a bad spell)
+    viol = pd.read_csv(out / "truth" / "violations.csv", parse_dates=["date"])
+    before, after = [], []
+    for r in truth.itertuples(index=False):
+        d = viol.loc[viol["truth_id"] == r.truth_id, "date"]
+        t0 = pd.Timestamp(r.guided_on).to_period("M").to_timestamp()
+        before.append(((d >= t0 - pd.DateOffset(months=6)) & (d < t0)).sum())
+        after.append(((d >= t0) & (d < t0 + pd.DateOffset(months=6))).sum())
+    m = truth["method"] == "约谈"
+    assert np.mean(np.array(after)[m]) < 0.8 * np.mean(np.array(before)[m])
