@@ -19,6 +19,7 @@ only adds), so no test at 5 % detects the truth more often than ``Φ(|ATT| / se 
 Usage::
 
     PYTHONPATH=. python benchmarks/eval_effects_worlds.py DIR [--n-boot 200] [--out results.csv] [--score-cache]
+    PYTHONPATH=. python benchmarks/eval_effects_worlds.py --null-rates results.csv …   # no-effect runs, Wilson
 """
 
 from __future__ import annotations
@@ -59,7 +60,10 @@ def design_based(ws, *, window_months, as_of, n_boot, seed):
             "significant": bool(row["significant"]),
             "verdict": row["verdict"],
             "n_cases": int(row["n_cases"]),
+            "n_off_support": int(row.get("n_off_support", 0)),
+            "n_unmatched": int(row["n_unmatched"]),
             "pretrend_p": float(row["pretrend_p"]),
+            "reason": row["reason"],
         }
     ]
     r = st.randomised
@@ -194,5 +198,49 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     ).round(3)
 
 
+def null_rates(table: pd.DataFrame) -> pd.DataFrame:
+    """No-effect runs per estimator × size × selection: how often each claims an effect.
+
+    ``claims``: the figure a user reads says 有效 / 未见减少 (``significant``, never with the verdict
+    数据不足以判断); ``ci_excludes_0``: the interval alone excludes 0, whatever the verdict — what a
+    reader of the bare number would conclude, so a refusal (数据不足以判断) does not pass for
+    calibration. Both with 95 % Wilson intervals over runs; ``refused``: runs with 数据不足以判断.
+    """
+    from benchmarks.eval_effects_sim import _wilson
+
+    t = table[(table["effect"] == 0) & table["estimator"].isin(["effect_study", "randomised_effects"])].copy()
+    t["claim"] = t["significant"].astype(bool) & (t["verdict"].fillna("") != "数据不足以判断")
+    t["excl"] = (t["ci_low"] > 0) | (t["ci_high"] < 0)
+    rows = []
+    for (est, size, sel), g in t.groupby(["estimator", "size", "selection"]):
+        n = len(g)
+        c_lo, c_hi = _wilson(int(g["claim"].sum()), n)
+        e_lo, e_hi = _wilson(int(g["excl"].sum()), n)
+        rows.append(
+            {
+                "estimator": est,
+                "size": size,
+                "selection": sel,
+                "runs": n,
+                "claims": f"{int(g['claim'].sum())}/{n} ({c_lo:.0%}–{c_hi:.0%})",
+                "ci_excludes_0": f"{int(g['excl'].sum())}/{n} ({e_lo:.0%}–{e_hi:.0%})",
+                "refused": int((g["verdict"] == "数据不足以判断").sum()),
+                "mean_cases": round(float(g["n_cases"].mean()), 1),
+                "mean_off_support": round(
+                    float(g.get("n_off_support", pd.Series(0, index=g.index)).mean()), 1
+                ),
+                "bias": f"{g['estimate'].mean():+.3f} ± {g['estimate'].std() / np.sqrt(n):.3f}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2 and sys.argv[1] == "--null-rates":  # --null-rates CSV… : the table as markdown
+        frame = pd.concat([pd.read_csv(f) for f in sys.argv[2:]], ignore_index=True)
+        res = null_rates(frame)
+        print("| " + " | ".join(res.columns) + " |\n|" + "---|" * len(res.columns))
+        for r in res.itertuples(index=False):
+            print("| " + " | ".join(str(v) for v in r) + " |")
+    else:
+        main()

@@ -19,7 +19,15 @@ Design (one *cohort* per guidance month ``g``; each register entry is a case of 
    controls still unguided are reweighted by the inverse probability of staying unguided
    (IPCW, hazard by trailing 12-month record): dropping them outright would select controls on
    their post-window record, keeping them would count guided months as unguided.
-3. **Matching**: the ``k`` nearest controls on the standardised features (within ``caliper``
+3. **Common support**: a case is compared only when its risk at t0 lies inside what its
+   eligible controls span — for every feature of ``support`` (default the risk score and the
+   12-month record) at least ``min_support`` eligible controls are at least as high, and as
+   many at least as low. A case riskier than (almost) every unguided business of its division
+   is 超出可比范围 and not estimated: no control shows what it would have done unguided, and the
+   regression adjustment would only extrapolate from milder businesses (the riskiest records
+   are more persistent than a straight line says, so the estimate turns "harmful"). The
+   verdicts count these cases (:func:`~guidance_analytics.effects.estimate.verdict`).
+4. **Matching**: the ``k`` nearest controls on the standardised features (within ``caliper``
    pooled SDs; ``k`` = 20 by default: the control mean of a case is then much less noisy); a
    case without any is 无可比对照 and not estimated. The matching error left is removed by a
    regression adjustment fitted on the wider neighbourhood of the cases (Abadie–Imbens bias
@@ -28,12 +36,12 @@ Design (one *cohort* per guidance month ``g``; each register entry is a case of 
    caliper every case is kept, but a case far from every control is then estimated by
    extrapolating the adjustment: in the simulation benchmark that biased the record- and
    score-selected estimates towards "harmful" (the pre-trend test then usually says no).
-4. **Event study**: per 3-month bin ``e`` (−4…−1 before, 0… after) the mean over cases of
+5. **Event study**: per 3-month bin ``e`` (−4…−1 before, 0… after) the mean over cases of
    ``y_case − adjusted control mean``; cases of all cohorts are averaged with equal weight
    (Callaway–Sant'Anna's aggregation by group size). The effect is the sum over the post bins
    (violations per case and post window); the pre bins are the pre-trend test (joint Wald with
    the bootstrap covariance).
-5. **Intervals**: a cluster bootstrap over businesses — cases' and controls' businesses
+6. **Intervals**: a cluster bootstrap over businesses — cases' and controls' businesses
    resampled in two strata, a control shared by several cases carries the same weight in each.
 """
 
@@ -89,7 +97,9 @@ class Panel:
 class Design:
     """Cases, their matched controls (pairs) and the binned outcomes of both."""
 
-    cases: pd.DataFrame  # case_id, method, unit, g, status (已评估 / 无可比对照 / …), n_controls
+    cases: (
+        pd.DataFrame
+    )  # case_id, method, unit, g, status (已评估 / 超出可比范围 / 无可比对照), n_controls, support
     bins: list[int]  # event-time bin of each column (…, -1, 0, 1, …)
     bin_months: int
     case_y: dict[str, np.ndarray] = field(default_factory=dict)  # outcome → (cases × bins)
@@ -129,6 +139,38 @@ def features_at(panel: Panel, g: int, scores: np.ndarray | None = None) -> pd.Da
     if scores is not None:
         out["score"] = np.nan_to_num(np.asarray(scores, dtype=float), nan=0.0)
     return out
+
+
+#: Status of a case outside the controls' range of risk (see :func:`off_support`).
+OFF_SUPPORT = "超出可比范围"
+#: Status of a case without any control within the caliper.
+NO_CONTROL = "无可比对照"
+
+
+def off_support(x_controls: np.ndarray, x_case: np.ndarray, columns: list[int], min_support: int) -> int:
+    """Index (into ``columns``) of the first feature on which the case lies outside its eligible
+    controls' range, or −1 when it is inside (common support).
+
+    Outside: fewer than ``min_support`` controls have a value at least as high as the case's
+    (the case is riskier than nearly all of them), or fewer than ``min_support`` at least as low.
+
+    >>> controls = np.array([[0.1, 0], [0.2, 1], [0.3, 2], [0.4, 5]])
+    >>> off_support(controls, np.array([0.25, 1]), [0, 1], 2)
+    -1
+    >>> off_support(controls, np.array([0.35, 1]), [0, 1], 2)  # only one control as risky on column 0
+    0
+    >>> off_support(controls, np.array([0.2, 6]), [0, 1], 1)  # a record above every control's
+    1
+    >>> off_support(controls, np.array([np.nan, 1]), [0, 1], 2)  # unscored: judged on the record
+    -1
+    """
+    for k, col in enumerate(columns):
+        if not np.isfinite(x_case[col]):
+            continue  # no value to compare (a business the risk model did not score)
+        v = x_controls[:, col]  # NaN (unscored) controls count on neither side
+        if (v >= x_case[col]).sum() < min_support or (v <= x_case[col]).sum() < min_support:
+            return k
+    return -1
 
 
 def _guided_between(panel: Panel, lo: int, hi: int) -> np.ndarray:
@@ -193,6 +235,8 @@ def build_design(
     censoring: str = "ipcw",
     fit_controls: int = 50,
     outcome_model: str = "linear",
+    support: tuple[str, ...] = (),
+    min_support: int = 3,
     seed: int = 0,
 ) -> Design:
     """Match every case (``case_id``, ``method``, ``unit``, ``g``) to clean controls; bin outcomes.
@@ -202,7 +246,11 @@ def build_design(
     post window refused) or ``keep`` (kept, their guided months counted as unguided).
     ``outcome_model``: the regression of the bias correction (see :func:`poisson_fit`).
     ``caliper=None`` keeps every case (its nearest controls, however far, corrected by the model).
-    Returns a :class:`Design`; ``cases["status"]`` is 已评估 or 无可比对照.
+    ``support``: features of the common-support check (those present; ``score`` only with
+    ``scores``), ``min_support`` its minimum count of eligible controls on either side (see
+    :func:`off_support`; ``()`` turns it off).
+    Returns a :class:`Design`; ``cases["status"]`` is 已评估, 超出可比范围 (``cases["support"]``
+    names the feature: ``score+`` = riskier than nearly every control, ``v12-`` = milder) or 无可比对照.
     """
     bin_months = 3 if window_months % 3 == 0 and pre_months % 3 == 0 else 1
     bins = list(range(-pre_months // bin_months, window_months // bin_months))
@@ -211,6 +259,7 @@ def build_design(
     cases["status"] = "已评估"
     cases["n_controls"] = 0
     cases["match_distance"] = np.nan
+    cases["support"] = ""
     design = Design(cases=cases, bins=bins, bin_months=bin_months, outcome_model=outcome_model)
     outcomes = [o for o in panel.counts if o != "referrals"]
     rng = np.random.default_rng(seed)
@@ -220,6 +269,7 @@ def build_design(
         feats_by_g[g] = features_at(panel, g, None if scores is None else scores.get(g))
     names = list(next(iter(feats_by_g.values())).columns) if feats_by_g else list(FEATURES)
     design.features = names
+    support_cols = [names.index(f) for f in support if f in names]
     pooled = pd.concat(feats_by_g.values()) if feats_by_g else pd.DataFrame(columns=names)
     sd = np.maximum(pooled[names].std().fillna(1.0).to_numpy(dtype=float), 0.25) if len(pooled) else 1.0
     pairs: list[tuple[int, int, float]] = []
@@ -229,6 +279,9 @@ def build_design(
     case_x = np.zeros((len(cases), len(names)))
     for g, feats in feats_by_g.items():
         x = feats[names].to_numpy(dtype=float)
+        x_support = x.copy()  # the raw score: a business left unscored is NaN, not the lowest risk
+        if scores is not None and "score" in names and g in scores:
+            x_support[:, names.index("score")] = np.asarray(scores[g], dtype=float)
         post_end = g + window_months
         fresh = _guided_between(panel, g - pre_months - act_months, g)
         later = _guided_between(panel, g, post_end)
@@ -257,7 +310,18 @@ def build_design(
                 cand &= panel.division == panel.division[u]
             idx = np.flatnonzero(cand)
             if len(idx) == 0:
-                cases.at[i, "status"] = "无可比对照"
+                cases.at[i, "status"] = NO_CONTROL
+                continue
+            k = (
+                off_support(x_support[idx], x_support[u], support_cols, int(min_support))
+                if support_cols
+                else -1
+            )
+            if k >= 0:
+                col = support_cols[k]
+                side = "+" if (x_support[idx, col] >= x_support[u, col]).sum() < min_support else "-"
+                cases.at[i, "status"] = OFF_SUPPORT
+                cases.at[i, "support"] = names[col] + side
                 continue
             dist = np.sqrt((((x[idx] - x[u]) / sd) ** 2).sum(axis=1))
             order = np.lexsort((rng.random(len(idx)), dist))
@@ -265,7 +329,7 @@ def build_design(
             if caliper is not None:
                 take = take[dist[take] <= caliper]
             if len(take) == 0:
-                cases.at[i, "status"] = "无可比对照"
+                cases.at[i, "status"] = NO_CONTROL
                 continue
             cases.at[i, "n_controls"] = len(take)
             cases.at[i, "match_distance"] = float(dist[take].mean())

@@ -27,6 +27,7 @@ SUMMARY_COLUMNS = [
     "n_entries",
     "n_pending",
     "n_unmatched",
+    "n_off_support",
     "n_excluded",
     "n_cases",
     "n_controls",
@@ -60,20 +61,57 @@ def _finite(*values: Any) -> bool:
     return all(v is not None and np.isfinite(float(v)) for v in values)
 
 
-def verdict(row: dict[str, Any], *, min_cases: int, check_level: float = 0.05) -> tuple[str, str]:
+def off_support_reason(off: int, min_support: int, milder: int = 0) -> str:
+    """The Chinese sentence on ``off`` entries outside the controls' range of risk (``milder`` of
+    them below it rather than above).
+
+    >>> off_support_reason(12, 3)
+    '12户次指导对象指导前的风险高于同行业几乎所有可比的未受指导主体（风险分或前12个月违法问题数不低于它的不足3户），无法比较，未计入估计'
+    """
+    text = (
+        f"{off}户次指导对象指导前的风险高于同行业几乎所有可比的未受指导主体（风险分或前12个月违法问题数"
+        f"不低于它的不足{min_support}户）"
+    )
+    if milder:
+        text += f"（其中{milder}户次相反，低于几乎所有对照）"
+    return text + "，无法比较，未计入估计"
+
+
+def verdict(
+    row: dict[str, Any],
+    *,
+    min_cases: int,
+    check_level: float = 0.05,
+    max_off_support_share: float = 0.25,
+    min_support: int = 3,
+) -> tuple[str, str]:
     """(verdict, Chinese reason) of one summary row.
 
     有效 only when the interval lies below 0, at least ``min_cases`` cases were evaluated, the
     pre-trend test does not reject (p ≥ ``check_level``) and the placebo shows no effect of the
     same sign. 未见减少: the interval lies above 0. 无显著变化: the interval contains 0.
-    数据不足以判断: too few cases, no interval, or a failed check.
+    数据不足以判断: too few cases, no interval, a failed check, or more than
+    ``max_off_support_share`` of the comparable entries (evaluated + ``n_off_support``) outside
+    the controls' range of risk — the figure would then describe only the milder guided
+    businesses, and the others have no unguided business to be compared with.
 
     >>> verdict({"n_cases": 3, "ci_low": -2.0, "ci_high": -1.0}, min_cases=10)[0]
     '数据不足以判断'
     >>> verdict({"n_cases": 40, "ci_low": -0.5, "ci_high": 0.2, "pretrend_p": 0.6}, min_cases=10)[0]
     '无显著变化'
+    >>> verdict({"n_cases": 12, "n_off_support": 8, "ci_low": 1.0, "ci_high": 2.0}, min_cases=10)[0]
+    '数据不足以判断'
     """
     n = int(row.get("n_cases", 0) or 0)
+    off = int(row.get("n_off_support", 0) or 0)
+    if off and (n < min_cases or off / (n + off) > max_off_support_share):
+        why = off_support_reason(off, min_support, int(row.get("_off_milder", 0) or 0))
+        if n < min_cases:
+            return UNDECIDED, why + f"；其余可比较的仅{n}户次（少于{min_cases}），不能据此得出结论"
+        return UNDECIDED, (
+            why + f"，占可比较户次的{off / (n + off):.0%}（超过{max_off_support_share:.0%}）："
+            "估计只代表风险较低的被指导主体，不能据此得出结论"
+        )
     if n == 0:
         return UNDECIDED, "尚无随访期已满且找到可比对照的指导记录"
     if n < min_cases:
@@ -117,6 +155,8 @@ def interpret(
         )
         if row["n_unmatched"]:
             text += f"，{row['n_unmatched']}条找不到可比的未受指导主体"
+        if row.get("n_off_support"):
+            text += f"，{row['n_off_support']}条指导前的风险超出可比对照的范围"
         if row.get("n_excluded"):
             text += f"，{row['n_excluded']}条因指导前已受指导或指导前数据不足未评估"
         return text + f"。结论：{row['verdict']}（{row['reason']}）。"
@@ -126,6 +166,8 @@ def interpret(
         f"（指导前同等时长{row['guided_pre']:.2f}{unit}，简单前后对比{row['naive_change']:+.2f}{unit}）；"
         f"可比的未受指导主体（按指导前记录和风险匹配并校正）同期{row['control_post']:.2f}{unit}。"
     ]
+    if row.get("n_off_support"):
+        parts.append(f"另有{row['n_off_support']}户次指导前的风险超出可比对照的范围，未计入估计。")
     if _finite(row["estimate"]):
         ci = (
             f"{pct}置信区间{row['ci_low']:+.2f}至{row['ci_high']:+.2f}"
@@ -157,7 +199,11 @@ def verdict_row(
         v, why = "—", "检查次数不作效果判断"
     else:
         v, why = verdict(
-            row, min_cases=int(rules.get("min_cases", 10)), check_level=float(rules.get("check_level", 0.05))
+            row,
+            min_cases=int(rules.get("min_cases", 10)),
+            check_level=float(rules.get("check_level", 0.05)),
+            max_off_support_share=float(rules.get("max_off_support_share", 0.25)),
+            min_support=int(rules.get("min_support", 3)),
         )
     row["verdict"], row["reason"] = v, why
     row["significant"] = v in (EFFECTIVE, NOT_REDUCED)

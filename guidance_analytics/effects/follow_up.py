@@ -23,14 +23,14 @@ import pandas as pd
 
 from ..core import WorkspaceLike, rules, write_table
 from ..targeting import risk_scores
-from .design import Design, Panel, build_design, placebo_design, summarise
+from .design import NO_CONTROL, OFF_SUPPORT, Design, Panel, build_design, placebo_design, summarise
 from .estimate import ALL_METHODS, COUNT_OUTCOMES, SUMMARY_COLUMNS, verdict_row
 from .randomised import randomised_from_panel
 
 log = logging.getLogger(__name__)
 
 #: Status of an entry in the follow-up.
-EVALUATED, PENDING, UNMATCHED = "已评估", "随访期未满", "无可比对照"
+EVALUATED, PENDING, UNMATCHED = "已评估", "随访期未满", NO_CONTROL
 GUIDED_BEFORE, SHORT_HISTORY, CLOSED = "前期已受指导", "指导前数据不足", "已注销"
 
 CASE_COLUMNS = [
@@ -45,6 +45,7 @@ CASE_COLUMNS = [
     "n_controls",
     "control_ids",
     "match_distance",
+    "support",
 ] + [
     f"{group}_{when}_{o}"
     for o in COUNT_OUTCOMES
@@ -154,7 +155,7 @@ def _risk_scores(
         except (ValueError, RuntimeError) as err:  # too little history to train the model
             log.info("risk score of %s not available: %s", day, err)
             continue
-        arr = np.zeros(len(index))
+        arr = np.full(len(index), np.nan)  # not scored: NaN (0 in the matching, skipped by the support check)
         rows = scores["business_id"].astype(str).map(index)
         ok = rows.notna().to_numpy()
         arr[rows[ok].astype(int).to_numpy()] = scores.loc[ok, "score"].to_numpy(dtype=float)
@@ -197,7 +198,7 @@ def _case_table(design: Design, entries: pd.DataFrame, panel: Panel, window: int
                 out[f"{k}_{when}_{o}"] = np.nan
     if len(d):
         pos = {c: i for i, c in enumerate(design.cases["case_id"])}
-        for col in ("n_controls", "match_distance"):
+        for col in ("n_controls", "match_distance", "support"):
             out[col] = out["case_id"].map(d[col])
         ids = {}
         for i in range(len(design.cases)):
@@ -343,6 +344,8 @@ def effect_study(
         censoring=str(cfg.get("censoring", "ipcw") if censoring is None else censoring),
         fit_controls=int(cfg.get("fit_controls", 50)),
         outcome_model=str(cfg.get("outcome_model", "linear") if outcome_model is None else outcome_model),
+        support=tuple(cfg.get("support", ("score", "v12"))),
+        min_support=int(cfg.get("min_support", 3)),
         seed=seed,
     )
     status = design.cases.set_index("case_id")["status"] if len(design.cases) else pd.Series(dtype=str)
@@ -433,6 +436,10 @@ def _summary(
                 "n_entries": len(part),
                 "n_pending": int((part["status"] == PENDING).sum()),
                 "n_unmatched": int((part["status"] == UNMATCHED).sum()),
+                "n_off_support": int((part["status"] == OFF_SUPPORT).sum()),
+                "_off_milder": int(
+                    ((part["status"] == OFF_SUPPORT) & part["support"].fillna("").str.endswith("-")).sum()
+                ),
                 "n_excluded": int(part["status"].isin([GUIDED_BEFORE, SHORT_HISTORY, CLOSED]).sum()),
                 "n_cases": int(mask.sum()),
                 "n_controls": int(n_controls),
@@ -528,8 +535,10 @@ def follow_up_cases(
     pandas.DataFrame
         ``case_id`` (``YYYY-NNN``), ``year``, ``seq``, ``method``, ``business_id``,
         ``guided_on``, ``follow_up_ends`` (last day of the post window), ``status`` (已评估 /
-        随访期未满 / 无可比对照 / 前期已受指导 / 指导前数据不足 / 已注销), ``n_controls``, ``control_ids``
-        (``;``-joined), ``match_distance`` (mean standardised distance) and for each outcome in
+        随访期未满 / 超出可比范围 / 无可比对照 / 前期已受指导 / 指导前数据不足 / 已注销), ``n_controls``, ``control_ids``
+        (``;``-joined), ``match_distance`` (mean standardised distance), ``support`` (for
+        超出可比范围: the feature and side, ``score+`` riskier than nearly every eligible control,
+        ``v12-`` a record below nearly all of them) and for each outcome in
         ``violations``, ``penalties``, ``substantiated_complaints``, ``inspections``:
         ``guided_pre_<o>``, ``guided_post_<o>``, ``control_pre_<o>``, ``control_post_<o>`` (pre
         scaled to the post window's length; control values are the matched controls' weighted
@@ -593,6 +602,10 @@ def guidance_effects(
         One row per (method, outcome); ``method`` 全部 first, then each method present.
         Columns: ``method``, ``outcome``, ``outcome_label``, ``window_months``, ``as_of``,
         ``n_entries`` (not voided), ``n_pending`` (随访期未满), ``n_unmatched`` (无可比对照),
+        ``n_off_support`` (超出可比范围: riskier — or milder — at t0 than all but fewer than
+        ``min_support`` of the eligible controls on the risk score or the 12-month record, see
+        :func:`~guidance_analytics.effects.design.off_support`; not estimated, and when they are
+        more than ``max_off_support_share`` of the comparable entries the verdict is 数据不足以判断),
         ``n_excluded`` (前期已受指导 / 指导前数据不足), ``n_cases`` (evaluated), ``n_controls``
         (distinct control businesses), ``guided_pre``, ``guided_post``, ``control_pre``,
         ``control_post`` (mean counts per case over W months; pre scaled from the pre-period;
@@ -659,6 +672,7 @@ EFFECT_HEADERS = {
     "n_entries": "指导记录数",
     "n_pending": "随访期未满",
     "n_unmatched": "无可比对照",
+    "n_off_support": "超出可比范围",
     "n_excluded": "未评估（前期已受指导等）",
     "n_cases": "已评估户次",
     "n_controls": "对照主体数",

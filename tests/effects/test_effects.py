@@ -4,6 +4,7 @@ estimator is used as an expected value)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -231,6 +232,72 @@ def test_verdict_rules():
         == "数据不足以判断"
     )
     assert verdict({**base, "ci_low": float("nan")}, min_cases=10)[0] == "数据不足以判断"
+    # cases outside the controls' range: a few are counted, many (> 25 % of 40 + 15) undecide
+    assert verdict({**base, "n_off_support": 5}, min_cases=10)[0] == "有效"
+    v, why = verdict({**base, "n_off_support": 15}, min_cases=10)
+    assert v == "数据不足以判断" and why.startswith("15户次") and "27%" in why
+
+
+def _rules_without_support(ws: Workspace) -> None:
+    """The workspace's copy of config/effects.toml with the common-support check off."""
+    from guidance_analytics.core.config import packaged_file
+
+    text = packaged_file("effects.toml").read_text(encoding="utf-8")
+    assert 'support = ["score", "v12"]' in text
+    path = Path(ws.config_dir) / "effects.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.replace('support = ["score", "v12"]', "support = []"), encoding="utf-8")
+
+
+def test_cases_riskier_than_every_control_get_no_number(tmp_path):
+    """Interviews went to the 12 worst businesses (8 violations a year, no effect: 8 again after);
+    the 60 unguided of their division have 0–3. No control shows what the worst would have done,
+    so the follow-up refuses a figure instead of extrapolating from milder businesses."""
+    b = Builder()
+    for i in range(12):
+        b.record(b.business(f"G{i:02d}"), 8, 8)
+        b.guide(f"G{i:02d}", method="约谈")
+    for i in range(60):
+        b.record(b.business(f"C{i:02d}"), i % 4, i % 4)
+    ws = b.build(tmp_path)
+    study = effect_study(ws, 6, as_of=AS_OF, n_boot=100)
+    row = _row(study.summary, "约谈")
+    assert row["n_entries"] == 12 and row["n_off_support"] == 12 and row["n_cases"] == 0
+    assert pd.isna(row["estimate"]) and pd.isna(row["ci_low"]) and not row["significant"]
+    assert row["verdict"] == "数据不足以判断"
+    assert row["reason"].startswith("12户次指导对象指导前的风险高于同行业几乎所有可比的未受指导主体")
+    assert "无法比较" in row["reason"] and "超出可比对照的范围" in row["interpretation"]
+    assert set(study.cases["status"]) == {"超出可比范围"}
+    assert study.cases["support"].str.endswith("+").all()  # riskier, not milder
+    # with the check off the same world gives a number: the extrapolation the check refuses
+    _rules_without_support(ws)
+    off = _row(guidance_effects(ws, 6, as_of=AS_OF, n_boot=100), "约谈")
+    assert off["n_off_support"] == 0 and off["n_cases"] == 12 and pd.notna(off["estimate"])
+
+
+def test_a_few_cases_off_support_are_counted_and_the_rest_estimated(tmp_path):
+    """2 of 22 guided are riskier than every control: counted (9 %, under the 25 % share), not
+    estimated; the 20 inside the controls' range keep the planted drop of 2."""
+    b = _world(drop_guided=2, drop_controls=0, noise=True)
+    for i in range(2):
+        b.record(b.business(f"W{i}"), 9, 7)
+        b.guide(f"W{i}")
+    row = _row(guidance_effects(b.build(tmp_path), 6, as_of=AS_OF, n_boot=300))
+    assert row["n_off_support"] == 2 and row["n_cases"] == 20
+    assert row["estimate"] == pytest.approx(-2.0, abs=0.4) and row["verdict"] == "有效"
+    assert "另有2户次" in row["interpretation"]
+
+
+def test_common_support_leaves_an_overlapping_world_unchanged(tmp_path):
+    """Guided and controls with the same range of records: nobody is outside the support, and
+    the figures are exactly those with the check turned off."""
+    ws = _world(drop_guided=2, drop_controls=0, noise=True).build(tmp_path)
+    on = guidance_effects(ws, 6, as_of=AS_OF, n_boot=200)
+    _rules_without_support(ws)
+    off = guidance_effects(ws, 6, as_of=AS_OF, n_boot=200)
+    assert (on["n_off_support"] == 0).all()
+    cols = ["n_cases", "estimate", "ci_low", "ci_high", "verdict"]
+    pd.testing.assert_frame_equal(on[cols], off[cols])
 
 
 def test_unfinished_follow_up_is_pending_not_estimated(tmp_path):
