@@ -438,7 +438,10 @@ def _summary(
                 "n_unmatched": int((part["status"] == UNMATCHED).sum()),
                 "n_off_support": int((part["status"] == OFF_SUPPORT).sum()),
                 "_off_milder": int(
-                    ((part["status"] == OFF_SUPPORT) & part["support"].fillna("").str.endswith("-")).sum()
+                    (
+                        (part["status"] == OFF_SUPPORT)
+                        & part["support"].fillna("").astype(str).str.endswith("-")
+                    ).sum()
                 ),
                 "n_excluded": int(part["status"].isin([GUIDED_BEFORE, SHORT_HISTORY, CLOSED]).sum()),
                 "n_cases": int(mask.sum()),
