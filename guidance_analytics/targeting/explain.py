@@ -46,6 +46,12 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "severity_3",
         "mean_severity_3",
         "days_since_order",
+        "order_recent",
+        "serious_rate_recent",
+        "serious_rate_eb",
+        "order_pending",
+        "reinspected_clean",
+        "insp_after_order",
     ),
     "substantiated": (
         "sub_3m",
@@ -66,6 +72,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "random_insp_24m",
         "random_insp_60m",
         "insp_decayed",
+        "insp_recent",
+        "complaint_insp_3m",
+        "days_since_complaint_insp",
         "days_since_insp",
     ),
     "licences": (
@@ -110,7 +119,8 @@ def _severity(f: pd.DataFrame) -> pd.Series:
     order = ("责令限期整改" + _n(f["order_24m"]) + "次").where(f["order_24m"] > 0, "")
     referral = ("移送立案" + _n(f["referral_24m"]) + "次").where(f["referral_24m"] > 0, "")
     sep = pd.Series(np.where((f["order_24m"] > 0) & (f["referral_24m"] > 0), "、", ""), index=f.index)
-    return _when((f["order_24m"] > 0) | (f["referral_24m"] > 0), "近24个月" + order + sep + referral)
+    due = pd.Series(np.where(f["order_pending"] > 0, "（最近一次责令限期整改后尚未复查）", ""), index=f.index)
+    return _when((f["order_24m"] > 0) | (f["referral_24m"] > 0), "近24个月" + order + sep + referral + due)
 
 
 def _substantiated(f: pd.DataFrame) -> pd.Series:

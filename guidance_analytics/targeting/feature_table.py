@@ -85,6 +85,10 @@ COUNT_COLUMNS = (
     "random_order_60m",
     "insp_decayed",
     "order_decayed",
+    "insp_recent",
+    "order_recent",
+    "complaint_insp_3m",
+    "insp_after_order",
     "problems_12m",
     "max_severity_12m",
     "max_severity_24m",
@@ -119,6 +123,7 @@ DAYS_COLUMNS = (
     "days_since_complaint",
     "days_since_substantiated",
     "days_since_penalty",
+    "days_since_complaint_insp",
 )
 #: Shares (0–1): the business's own smoothed rates and its field's and township's rates.
 RATE_COLUMNS = (
@@ -126,6 +131,8 @@ RATE_COLUMNS = (
     "problem_rate",
     "serious_rate_decayed",
     "serious_rate_random",
+    "serious_rate_recent",
+    "serious_rate_eb",
     "field_problem_rate",
     "field_serious_rate",
     "division_problem_rate",
@@ -135,7 +142,14 @@ RATE_COLUMNS = (
 )
 #: Severity (0–3) of the latest inspections; NaN when there were fewer.
 SEVERITY_COLUMNS = ("last_severity", "severity_2", "severity_3", "mean_severity_3")
-OTHER_COLUMNS = ("clean_after_problem", "prob_trend", "in_hotspot", "credit_class_level")
+OTHER_COLUMNS = (
+    "clean_after_problem",
+    "order_pending",
+    "reinspected_clean",
+    "prob_trend",
+    "in_hotspot",
+    "credit_class_level",
+)
 #: Every numeric feature column (the model's candidate inputs).
 FEATURE_COLUMNS = COUNT_COLUMNS + DAYS_COLUMNS + RATE_COLUMNS + SEVERITY_COLUMNS + OTHER_COLUMNS
 #: Descriptive columns of a panel row besides the features.
@@ -253,6 +267,8 @@ def _panel_params(
         "smoothing": float(smoothing),
         "rate_prior": float(cfg.get("rate_prior", 3.0)),
         "decay_days": float(cfg.get("decay_days", 365.0)),
+        "decay_short_days": float(cfg.get("decay_short_days", 120.0)),
+        "due_days": int(cfg.get("due_days", 90)),
         "skip_types": label["skip_types"],
         "observed_only": observed_horizon is not None,
         "horizon_months": int(observed_horizon or 0),

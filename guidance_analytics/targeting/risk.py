@@ -106,7 +106,11 @@ MONOTONE_UP = (
     "serious_rate",
     "serious_rate_decayed",
     "serious_rate_random",
+    "serious_rate_recent",
+    "serious_rate_eb",
     "order_decayed",
+    "order_recent",
+    "order_pending",
     "random_order_60m",
     "order_12m",
     "order_24m",
@@ -290,6 +294,13 @@ class Blend:
     def __init__(self, random_state: int) -> None:
         self.parts = {"logit": _estimator("logit", random_state), "hgb": _estimator("hgb", random_state)}
 
+    @classmethod
+    def of(cls, logit: Any, hgb: Any) -> Blend:
+        """The blend of a fitted logistic model and a fitted tree model (no refitting)."""
+        out = cls.__new__(cls)
+        out.parts = {"logit": logit, "hgb": hgb}
+        return out
+
     def fit(self, panel: pd.DataFrame, y: np.ndarray) -> Blend:
         for kind, est in self.parts.items():
             est.fit(design(panel, kind), y)
@@ -335,6 +346,38 @@ def _estimator(kind: str, random_state: int) -> Any:
     raise ValueError(f"unknown model kind {kind!r}: use one of {MODEL_KINDS + RULE_KINDS}")
 
 
+def _fit_estimator(kind: str, rows: pd.DataFrame, random_state: int) -> Any:
+    """A fresh estimator of ``kind`` fitted on ``rows`` (features and ``y``)."""
+    y = rows["y"].astype(int).to_numpy()
+    if kind == "blend":
+        return Blend(random_state).fit(rows, y)
+    return _estimator(kind, random_state).fit(design(rows, kind), y)
+
+
+def top_share_hit_rate(score: np.ndarray, rows: pd.DataFrame, share: float = 0.1) -> float:
+    """Mean over the planning dates of ``rows`` of the hit rate (share of ``y``) among the top
+    ``share`` of each date's rows by ``score`` (tied rows at the cut count with their mean).
+
+    >>> rows = pd.DataFrame({"as_of": ["a"] * 10 + ["b"] * 10, "y": [1] + [0] * 9 + [0] * 9 + [1]})
+    >>> top_share_hit_rate(np.r_[np.arange(10, 0, -1), np.arange(10)], rows)
+    1.0
+    >>> top_share_hit_rate(np.zeros(20), rows)  # one tied group: the base rate
+    0.1
+    """
+    frame = pd.DataFrame(
+        {"d": rows["as_of"].to_numpy(), "s": np.asarray(score, float), "y": rows["y"].to_numpy()}
+    )
+    rates = []
+    for _, part in frame.groupby("d", sort=True):
+        k = share * len(part)
+        groups = part.groupby("s", sort=True)["y"].agg(["size", "sum"]).iloc[::-1]
+        n, hits = groups["size"].cumsum().to_numpy(), groups["sum"].cumsum().to_numpy()
+        j = int(np.searchsorted(n, k - 1e-9))
+        before_n, before_h = (n[j - 1], hits[j - 1]) if j > 0 else (0, 0)
+        rates.append((before_h + (k - before_n) * groups["sum"].iloc[j] / groups["size"].iloc[j]) / k)
+    return float(np.mean(rates)) if rates else float("nan")
+
+
 def fit_model(
     train: pd.DataFrame,
     kind: str = "logit",
@@ -345,6 +388,8 @@ def fit_model(
     horizon_months: int = 3,
     min_random_positives: int = 20,
     threads: int | None = 1,
+    refit: bool = True,
+    candidates: Iterable[str] = ("logit", "hgb", "blend"),
 ) -> RiskModel:
     """Fit and calibrate on a training panel (features, ``as_of``, ``y``; ``y_random`` optional).
 
@@ -353,7 +398,11 @@ def fit_model(
     train : pandas.DataFrame
         From :func:`training_panel`.
     kind : str
-        One of :data:`MODEL_KINDS` or :data:`RULE_KINDS`.
+        One of :data:`MODEL_KINDS` or :data:`RULE_KINDS`, or ``"auto"``: each of ``candidates`` is
+        fitted on the fit dates and scored on the held-out calibration dates (rolling origin: the
+        latest windows, after a gap of one horizon); the kind with the best top-10 % hit rate there
+        (mean over those dates) is kept, its name in ``info["chosen"]`` and every candidate's hit
+        rate in ``info["selection"]``.
     calibration_dates : int
         The latest planning dates held out for the calibration curve. The model is fitted on the
         dates whose outcome windows end by the first of them (a gap of ``horizon_months``), so
@@ -369,6 +418,13 @@ def fit_model(
     threads : int, optional
         Threads for fitting and scoring (OpenMP / BLAS); ``None`` = the libraries' default.
         One is fastest on a shared machine (idle threads of the tree model spin).
+    refit : bool
+        After the calibration curve is fitted (on the held-out model's scores), fit the model
+        again on every training date, the latest included, and rank with that fit; the curve
+        (strictly increasing) maps its log-odds to the probability. Without it the ranking model
+        never sees the latest ``calibration_dates`` + ``horizon_months`` dates.
+    candidates : iterable of str
+        The model kinds ``kind="auto"`` chooses from.
 
     Returns
     -------
@@ -388,8 +444,8 @@ def fit_model(
     }
     if kind in RULE_KINDS:
         return RiskModel(kind, info=info)
-    if kind not in MODEL_KINDS:
-        raise ValueError(f"unknown model kind {kind!r}: use one of {MODEL_KINDS + RULE_KINDS}")
+    if kind not in MODEL_KINDS and kind != "auto":
+        raise ValueError(f"unknown model kind {kind!r}: use one of {MODEL_KINDS + RULE_KINDS + ('auto',)}")
     if y.sum() < min_positives or y.nunique() < 2:
         log.warning("too few positive examples (%s): using the field prior", int(y.sum()))
         return RiskModel("prior", info=info)
@@ -400,14 +456,30 @@ def fit_model(
     if len(fit_dates) < 3 or fit_part["y"].nunique() < 2:
         fit_part, cal_dates = train, []
     cal_part = train[as_of.isin(cal_dates)]
+    kinds = [kind] if kind != "auto" else [k for k in candidates if k in MODEL_KINDS]
+    if not kinds:
+        raise ValueError(f"no model kind among the candidates {list(candidates)!r}")
     with _threads(threads):
-        if kind == "blend":
-            base = Blend(random_state).fit(fit_part, fit_part["y"].astype(int).to_numpy())
-        else:
-            base = _estimator(kind, random_state).fit(
-                design(fit_part, kind), fit_part["y"].astype(int).to_numpy()
+        fitted: dict[str, Any] = {}
+        for k in sorted(kinds, key=lambda k: k == "blend"):  # a blend reuses fitted parts
+            if k == "blend" and {"logit", "hgb"} <= fitted.keys():
+                fitted[k] = Blend.of(fitted["logit"], fitted["hgb"])
+            else:
+                fitted[k] = _fit_estimator(k, fit_part, random_state)
+    if len(kinds) > 1 and len(cal_part) and cal_part["y"].nunique() == 2:
+        selection = {
+            k: top_share_hit_rate(
+                RiskModel(k, estimator=e, threads=threads).ranking(cal_part), cal_part, share=0.1
             )
-    model = RiskModel(kind, estimator=base, info=info, threads=threads)
+            for k, e in fitted.items()
+        }
+        chosen = max(kinds, key=lambda k: (selection[k], -kinds.index(k)))
+        info["selection"] = {k: round(v, 4) for k, v in selection.items()}
+    else:
+        chosen = kinds[0]
+    if kind == "auto":
+        info["chosen"] = chosen
+    model = RiskModel(chosen, estimator=fitted[chosen], info=info, threads=threads)
     info["n_fit"] = int(len(fit_part))
     info["fit_dates"] = len({*pd.to_datetime(fit_part["as_of"])})
     if len(cal_part) and cal_part["y"].nunique() == 2:
@@ -425,6 +497,10 @@ def fit_model(
             calibration_a=model.calibrator.a,
             calibration_b=model.calibrator.b,
         )
+        if refit:  # rank with a fit on every date; the curve was fitted on held-out scores
+            with _threads(threads):
+                model.estimator = _fit_estimator(chosen, train, random_state)
+            info.update(refit=True, n_refit=int(len(train)), refit_dates=len(dates))
     values = train.loc[:, list(FEATURE_COLUMNS)].astype(float)
     medians = values.median()
     medians[values.isna().mean() > 0.5] = np.nan  # the typical business never had that event
@@ -577,6 +653,8 @@ def fit(data: pd.DataFrame, cfg: dict[str, Any], horizon_months: int, kind: str 
         horizon_months=horizon_months,
         min_random_positives=int(cfg.get("min_random_positives", 20)),
         threads=int(cfg["threads"]) if cfg.get("threads") else None,
+        refit=bool(cfg.get("refit", True)),
+        candidates=tuple(cfg.get("candidates", ("logit", "hgb", "blend"))),
     )
 
 

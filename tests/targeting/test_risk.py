@@ -91,6 +91,47 @@ def test_calibration_on_a_later_window_with_a_gap_and_to_the_random_draw():
     assert no_random.predict(fresh).mean() == pytest.approx(fresh["serious_rate"].mean(), abs=0.015)
 
 
+def test_refit_ranks_with_every_date_and_keeps_the_held_out_calibration():
+    train = _synthetic_train()
+    held_out = fit_model(train, "logit", calibration_dates=4, horizon_months=3, refit=False)
+    model = fit_model(train, "logit", calibration_dates=4, horizon_months=3)
+    # the curve is the one fitted on the held-out model's scores of the last 4 dates (identical
+    # with and without the refit); the ranking model is then fitted on all 24 dates
+    assert model.info["fit_dates"] == 18 and model.info["refit_dates"] == 24
+    assert model.info["n_refit"] == len(train) and "refit" not in held_out.info
+    assert (model.calibrator.a, model.calibrator.b) == (held_out.calibrator.a, held_out.calibrator.b)
+    fresh = _synthetic_train(n_dates=1, per_date=2000, seed=5)
+    assert not np.allclose(model.ranking(fresh), held_out.ranking(fresh))  # a different fit
+
+
+def _bump_train(n_dates: int = 16, per_date: int = 1500, seed: int = 1) -> pd.DataFrame:
+    """Training rows whose risk peaks at a middle number of inspections (no monotone or linear
+    function of the features finds it; a tree does)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d in pd.date_range("2022-01-01", periods=n_dates, freq="MS"):
+        frame = pd.DataFrame(0.0, index=range(per_date), columns=list(FEATURE_COLUMNS))
+        frame["insp_12m"] = rng.integers(0, 9, per_date).astype(float)
+        frame["as_of"] = d
+        p = np.where(frame["insp_12m"].between(3, 4), 0.5, 0.05)
+        frame["y"] = (rng.random(per_date) < p).astype(int)
+        rows.append(frame)
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_auto_kind_keeps_the_model_that_wins_on_the_latest_dates():
+    model = fit_model(_bump_train(), "auto", calibration_dates=4, horizon_months=3)
+    sel = model.info["selection"]
+    assert set(sel) == {"logit", "hgb", "blend"}
+    # hand-computed: the top 10 % of a date are 150 rows; the tree puts the 2/9 bump rows (50 %
+    # positive) first, so its hit rate is about 0.5; the logistic model cannot single them out
+    assert sel["hgb"] == pytest.approx(0.5, abs=0.08) and sel["logit"] < 0.3
+    assert model.info["chosen"] == model.kind and model.kind in ("hgb", "blend")
+    assert model.kind == max(sel, key=sel.get)
+    only_logit = fit_model(_bump_train(), "auto", calibration_dates=4, horizon_months=3, candidates=["logit"])
+    assert only_logit.kind == "logit" and "selection" not in only_logit.info
+
+
 def test_too_few_dates_for_a_gap_leave_the_model_uncalibrated():
     model = fit_model(_synthetic_train(n_dates=6), "logit", calibration_dates=4, horizon_months=3)
     assert model.info["calibration"] == "none" and model.calibrator is None

@@ -10,7 +10,9 @@
 -- with $horizon_months INTEGER and $known_before DATE: keep only businesses inspected in
 -- [as_of, as_of + horizon) before known_before (training rows; field rates still use every
 -- business), $sample_share DOUBLE: keep a deterministic hash sample of the rows (1 = all),
--- $decay_days DOUBLE: the time constant of the decayed counts (weight exp(-age / decay_days)).
+-- $decay_days DOUBLE: the time constant of the decayed counts (weight exp(-age / decay_days)),
+-- $decay_short_days DOUBLE: the same for the recent-state counts, $due_days INTEGER: days after a
+-- 责令限期整改 within which a re-inspection (复查) not yet done counts as due.
 WITH dates AS (
     SELECT DISTINCT
         d AS as_of,
@@ -138,6 +140,12 @@ insp_f AS (
         sum(exp(-datediff('day', i.d, p.as_of) / $decay_days)) AS insp_decayed,
         coalesce(sum(exp(-datediff('day', i.d, p.as_of) / $decay_days)) FILTER (WHERE i.severity >= 2), 0)
             AS order_decayed,
+        -- the same with a short time constant ($decay_short_days): a business's current state
+        sum(exp(-datediff('day', i.d, p.as_of) / $decay_short_days)) AS insp_recent,
+        coalesce(sum(exp(-datediff('day', i.d, p.as_of) / $decay_short_days)) FILTER (WHERE i.severity >= 2), 0)
+            AS order_recent,
+        count(*) FILTER (WHERE i.inspection_type = '投诉核查' AND i.d >= p.w3) AS complaint_insp_3m,
+        max(i.d) FILTER (WHERE i.inspection_type = '投诉核查') AS last_complaint_insp_on,
         coalesce(sum(i.problem_count) FILTER (WHERE i.severity >= 1 AND i.d >= p.w12), 0) AS problems_12m,
         coalesce(max(i.severity) FILTER (WHERE i.d >= p.w12), 0) AS max_severity_12m,
         coalesce(max(i.severity) FILTER (WHERE i.d >= p.w24), 0) AS max_severity_24m,
@@ -149,6 +157,18 @@ insp_f AS (
     FROM panel p
     JOIN insp i ON i.business_id = p.business_id AND i.d < p.as_of AND i.d >= p.w60
     GROUP BY p.business_id, p.as_of
+),
+-- what followed the latest 责令限期整改 (or worse): inspections since it and their worst result
+-- (a 复查 that found nothing, or found the problem again); none yet = the re-inspection is due
+after_order AS (
+    SELECT f.business_id, f.as_of,
+        count(i.d) AS insp_after_order,
+        max(i.severity) AS worst_after_order
+    FROM insp_f f
+    LEFT JOIN insp i ON i.business_id = f.business_id AND i.seq > datediff('day', DATE '1970-01-01', f.last_order_on) * 10 + 2
+                    AND i.d < f.as_of
+    WHERE f.last_order_on IS NOT NULL
+    GROUP BY f.business_id, f.as_of
 ),
 cmp AS (
     SELECT business_id, CAST(received_at AS DATE) AS d,
@@ -322,6 +342,13 @@ joined AS (
         coalesce(i.random_insp_24m, 0) AS random_insp_24m,
         coalesce(i.random_insp_60m, 0) AS random_insp_60m, coalesce(i.random_order_60m, 0) AS random_order_60m,
         coalesce(i.insp_decayed, 0) AS insp_decayed, coalesce(i.order_decayed, 0) AS order_decayed,
+        coalesce(i.insp_recent, 0) AS insp_recent, coalesce(i.order_recent, 0) AS order_recent,
+        coalesce(i.complaint_insp_3m, 0) AS complaint_insp_3m,
+        datediff('day', i.last_complaint_insp_on, p.as_of) AS days_since_complaint_insp,
+        coalesce(ao.insp_after_order, 0) AS insp_after_order,
+        coalesce(ao.insp_after_order > 0 AND ao.worst_after_order = 0, false) AS reinspected_clean,
+        coalesce(ao.insp_after_order = 0 AND datediff('day', i.last_order_on, p.as_of) <= $due_days, false)
+            AS order_pending,
         coalesce(i.max_severity_12m, 0) AS max_severity_12m,
         coalesce(i.max_severity_24m, 0) AS max_severity_24m,
         i.last3[1] AS last_severity, i.last3[2] AS severity_2, i.last3[3] AS severity_3,
@@ -354,6 +381,7 @@ joined AS (
         coalesce(fc.sub / nullif(fc.n_biz, 0), 0) AS field_sub_per_business
     FROM panel p
     LEFT JOIN insp_f i ON i.business_id = p.business_id AND i.as_of = p.as_of
+    LEFT JOIN after_order ao ON ao.business_id = p.business_id AND ao.as_of = p.as_of
     LEFT JOIN cmp_f c ON c.business_id = p.business_id AND c.as_of = p.as_of
     LEFT JOIN cmp_cat m ON m.business_id = p.business_id AND m.as_of = p.as_of
     LEFT JOIN pen_f e ON e.business_id = p.business_id AND e.as_of = p.as_of
@@ -363,6 +391,21 @@ joined AS (
     LEFT JOIN class_rate cr ON cr.as_of = p.as_of AND cr.industry_code = p.industry_code
     LEFT JOIN township_rate tr ON tr.as_of = p.as_of AND tr.township = p.township
     LEFT JOIN field_cmp fc ON fc.as_of = p.as_of AND fc.industry_code = p.industry_code
+),
+-- beta-binomial prior strength by moments over businesses with at least two inspections in 60
+-- months: var(k/n) = mu (1 - mu) / n (1 + (n - 1) rho), rho = 1 / (strength + 1); clamped to
+-- [1, 200] pseudo-inspections (no overdispersion found = a strong pull to the field's rate)
+eb_moments AS (
+    SELECT as_of, avg(order_60m / insp_60m) AS mu, var_pop(order_60m / insp_60m) AS v,
+           avg(insp_60m) AS n_mean, avg(1.0 / insp_60m) AS inv_n
+    FROM joined WHERE insp_60m >= 2 GROUP BY as_of
+),
+eb_prior AS (
+    SELECT as_of,
+           least(greatest(1.0 / greatest(least(
+               (v - mu * (1 - mu) * inv_n) / nullif(mu * (1 - mu) * (1 - inv_n), 0), 0.999), 0.005) - 1.0,
+               1.0), 200.0) AS strength
+    FROM eb_moments
 ),
 -- a business's own rates: its inspections in the last 60 months plus $rate_prior pseudo-inspections
 -- at its field's rate (a business never inspected gets its field's rate: the prior). Every feature
@@ -378,8 +421,15 @@ rated AS (
            (order_decayed + $rate_prior * coalesce(field_serious_rate, 0))
                / (insp_decayed + $rate_prior) AS serious_rate_decayed,
            (random_order_60m + $rate_prior * coalesce(field_serious_rate, 0))
-               / (random_insp_60m + $rate_prior) AS serious_rate_random
+               / (random_insp_60m + $rate_prior) AS serious_rate_random,
+           (order_recent + $rate_prior * coalesce(field_serious_rate, 0))
+               / (insp_recent + $rate_prior) AS serious_rate_recent,
+           -- empirical Bayes: the prior strength (pseudo-inspections) of a beta-binomial fitted by
+           -- moments to the businesses' serious-finding records of that date (eb_prior below)
+           (order_60m + e.strength * coalesce(field_serious_rate, 0)) / (insp_60m + e.strength)
+               AS serious_rate_eb
     FROM joined
+    LEFT JOIN eb_prior e USING (as_of)
 )
 SELECT business_id, as_of, township, industry_code, division, permit_item,
        COLUMNS(* EXCLUDE (business_id, as_of, township, industry_code, division, permit_item))::FLOAT
