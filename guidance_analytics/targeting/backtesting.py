@@ -111,6 +111,7 @@ SCORER_NAMES = {
     "hgb": "梯度提升树模型",
     "blend": "组合模型（逻辑回归与梯度提升树）",
     "logit": "逻辑回归模型",
+    "auto": "滚动验证选定的模型",
     "last_severity": "规则：上次检查结果",
     "past_orders": "规则：以往责令整改次数",
     "prior": "领域先验",
@@ -183,7 +184,7 @@ def backtest_records(
     kinds = list(
         dict.fromkeys([default, *(models if models is not None else bt_cfg.get("models", MODEL_KINDS))])
     )
-    kinds = [k for k in kinds if k in MODEL_KINDS]
+    kinds = [k for k in kinds if k in MODEL_KINDS or k == "auto"]  # auto: chosen per date
     rule_kinds = [r for r in (baselines if baselines is not None else bt_cfg.get("rules", RULE_KINDS))]
     for r in rule_kinds:
         if r not in RULE_KINDS:

@@ -11,7 +11,8 @@ Feature columns (counts over the last N months unless said otherwise):
 
 - inspections: ``insp_3m/12m/24m/60m``; with a problem (severity >= 1) ``prob_3m/6m/12m/24m/60m``;
   corrected on the spot ``onspot_24m``; 责令限期整改 or worse ``order_12m/24m/60m``; 移送立案
-  ``referral_24m``; complaint-driven checks (投诉核查) ``complaint_insp_12m``; 双随机 checks
+  ``referral_24m``; complaint-driven checks (投诉核查) ``complaint_insp_12m``,
+  ``complaint_insp_3m`` (what customers found lately), ``days_since_complaint_insp``; 双随机 checks
   ``random_insp_24m``; ``problems_12m`` (sum of problem counts), ``max_severity_12m/24m``;
   severity (0–3) of the latest three inspections ``last_severity``, ``severity_2``, ``severity_3``
   and their mean ``mean_severity_3`` (NaN = fewer inspections); ``clean_after_problem``;
@@ -21,7 +22,15 @@ Feature columns (counts over the last N months unless said otherwise):
   ``serious_rate_decayed`` the same with counts weighted ``exp(-age / decay_days)`` (``order_decayed``
   / ``insp_decayed``: recent findings weigh more), ``serious_rate_random`` over the 双随机 checks
   alone (``random_order_60m`` / ``random_insp_60m``: not inflated by the re-inspections that
-  follow a finding);
+  follow a finding); ``serious_rate_recent`` with a short time constant (``insp_recent`` /
+  ``order_recent``, ``[features] decay_short_days``: the business's current state, which changes
+  with staff, season and management); ``serious_rate_eb`` shrunk towards the field's rate with the
+  prior strength of a beta-binomial fitted by moments to all businesses' records of that date
+  (empirical Bayes: how much a business's own record says beyond its field's is estimated, not
+  fixed);
+- after the latest 责令限期整改: ``insp_after_order`` (inspections since), ``reinspected_clean``
+  (all of them found nothing), ``order_pending`` (none yet within ``[features] due_days``: the
+  复查 is due, the problem not yet seen corrected);
 - complaints (投诉/举报 matched to the business): ``cmp_3m/6m/12m/24m``; substantiated
   ``sub_3m/6m/12m/24m``; not substantiated ``unsub_12m``; ``sub_same_matter_12m`` (most substantiated
   complaints in one 事项分类);
