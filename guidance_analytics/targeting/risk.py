@@ -24,7 +24,7 @@ Two numbers per business:
   held-out scores maps its log-odds to the probability.
 
 Model kinds (``[model] kind``; the backtest compares them on the same planning dates):
-``"auto"`` (the default: at each planning date every candidate is fitted on the earlier dates and
+``"auto"`` (at each planning date every candidate is fitted on the earlier dates and
 the one with the best top-10 % hit rate on the held-out calibration dates is kept, a rolling
 origin, so the default is what wins over time, not a fixed kind), ``"blend"`` (both below fitted
 on the same rows, their log-odds averaged),
@@ -409,7 +409,7 @@ def fit_model(
     horizon_months: int = 3,
     min_random_positives: int = 20,
     threads: int | None = 1,
-    refit: bool = True,
+    refit: bool | Iterable[str] = True,
     candidates: Iterable[str] = ("logit", "hgb", "blend"),
 ) -> RiskModel:
     """Fit and calibrate on a training panel (features, ``as_of``, ``y``; ``y_random`` optional).
@@ -439,8 +439,8 @@ def fit_model(
     threads : int, optional
         Threads for fitting and scoring (OpenMP / BLAS); ``None`` = the libraries' default.
         One is fastest on a shared machine (idle threads of the tree model spin).
-    refit : bool
-        After the calibration curve is fitted (on the held-out model's scores), fit the model
+    refit : bool or iterable of str
+        (Or the kinds for which:) after the calibration curve is fitted (on the held-out model's scores), fit the model
         again on every training date, the latest included, and rank with that fit; the curve
         (strictly increasing) maps its log-odds to the probability. Without it the ranking model
         never sees the latest ``calibration_dates`` + ``horizon_months`` dates.
@@ -519,7 +519,8 @@ def fit_model(
             calibration_a=model.calibrator.a,
             calibration_b=model.calibrator.b,
         )
-        if refit:  # rank with a fit on every date; the curve was fitted on held-out scores
+        refits = refit if isinstance(refit, bool) else chosen in tuple(refit)
+        if refits:  # rank with a fit on every date; the curve was fitted on held-out scores
             with _threads(threads):
                 model.estimator = _fit_estimator(chosen, train, random_state)
             info.update(refit=True, n_refit=int(len(train)), refit_dates=len(dates))
@@ -675,9 +676,16 @@ def fit(data: pd.DataFrame, cfg: dict[str, Any], horizon_months: int, kind: str 
         horizon_months=horizon_months,
         min_random_positives=int(cfg.get("min_random_positives", 20)),
         threads=int(cfg["threads"]) if cfg.get("threads") else None,
-        refit=bool(cfg.get("refit", True)),
+        refit=_refits(cfg.get("refit", ("logit", "blend"))),
         candidates=tuple(cfg.get("candidates", ("logit", "hgb", "blend"))),
     )
+
+
+def _refits(setting: Any) -> bool | tuple[str, ...]:
+    """``[model] refit``: true / false, or the kinds that are refitted."""
+    if isinstance(setting, bool):
+        return setting
+    return tuple(str(k) for k in setting)
 
 
 def risk_scores(

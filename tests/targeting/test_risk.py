@@ -176,8 +176,7 @@ def test_scores_rank_planted_first_without_ties_and_explain_the_listed_rows(hist
     assert list(scores.columns[:8]) == list(risk.SCORE_COLUMNS)
     assert scores["business_id"].is_unique and len(scores) == 80
     assert scores["score"].between(0, 1).all()
-    # the default kind "auto" keeps the candidate that won on the latest held-out dates
-    assert scores.attrs["model"]["kind"] == scores.attrs["model"]["chosen"] in risk.MODEL_KINDS
+    assert scores.attrs["model"]["kind"] == "logit" and scores.attrs["model"]["refit"]
     assert scores.attrs["model"]["calibration"] == "platt"
     top = scores.nsmallest(len(risky), "rank")
     # a random ranking puts 3 of the 16 planted ones in the top 16; a few risky businesses have a
