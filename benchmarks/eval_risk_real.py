@@ -97,6 +97,13 @@ What it says:
   dates as before: seed 7 default 1.74 [1.41–2.04], 1.08× [0.91–1.30] the best rule on those four
   dates; seed 11 default 1.83 [1.46–2.30], 1.16× [0.96–1.46], ``package_blend`` 1.82, 1.15×. The
   features carry no signal the logistic model did not already have; the goal is still not met.
+* Follow-up (refit on every training date after the held-out calibration; current-state
+  features for the tree model; kind ``auto``), quick runs on seeds 7 / 11 / 3
+  (``benchmarks/results/eval_risk_real_quick_issue10_state.md``): default ÷ best rule 1.16
+  [0.96–1.42], 1.25 [1.04–1.52], 1.32 [1.11–1.58] (before on the same dates 1.08, 1.16, ≈ 1.28);
+  ``auto`` (chosen on 4 held-out dates) 1.06, 1.15, 1.32 — not the default. The transient state
+  shows in a business's records only through its rare recent inspections: ``oracle_state`` stays
+  out of reach of anything computed from the records.
 * Run time: ``ws.risk_scores`` took about 7 s per planning date on 12 k businesses on a busy
   shared machine (93 s of the 216 s total).
 """
