@@ -12,9 +12,18 @@ intention-to-treat effect (drawn-but-declined rows stay drawn, 是否采纳 = �
 violation count minus β · (pre-draw covariates − their mean): the W months before the draw,
 the W months before those and the risk score of the draw (β by weighted least squares on the
 not-drawn rows, :func:`adjustment`; a precision gain, not a source of bias: the covariates are
-fixed before the draw). Draws are strata,
-combined by pool size; the variance is the linearisation clustered by business. Part of
-:mod:`guidance_analytics.effects`.
+fixed before the draw). Draws are strata, combined by pool size; ``se`` is the linearisation
+clustered by business.
+
+The test and the interval do not rest on that normal approximation: with few drawn businesses
+and skewed counts it is too narrow (4 of 12 small no-effect worlds of the effects benchmark were
+"significant"). They come from the design itself (Fisher randomisation inference): the recorded
+draw is repeated ``randomisation_draws`` times with the same inclusion probabilities (the same
+randomised systematic PPS, :func:`~guidance_analytics.targeting.systematic_draw`, per stratum),
+the adjusted estimate recomputed each time; ``p_value`` is the two-sided share of re-draws at
+least as extreme under "being drawn changed no one's count", and the interval collects every
+constant effect τ that such a test does not reject (test inversion, :func:`randomisation_inference`).
+Part of :mod:`guidance_analytics.effects`.
 """
 
 from __future__ import annotations
@@ -25,10 +34,9 @@ import numpy as np
 import pandas as pd
 
 from ..core import WorkspaceLike, rules
+from ..targeting import systematic_draw
 from .design import Panel
 from .estimate import ALL_METHODS, verdict
-
-Z = {0.9: 1.6448536269514722, 0.95: 1.959963984540054, 0.99: 2.5758293035489004}
 
 RANDOMISED_COLUMNS = [
     "method",
@@ -43,6 +51,7 @@ RANDOMISED_COLUMNS = [
     "se",
     "ci_low",
     "ci_high",
+    "p_value",
     "relative_change",
     "pre_difference",
     "verdict",
@@ -111,6 +120,87 @@ def adjustment(y: np.ndarray, x: np.ndarray, drawn: np.ndarray, pi: np.ndarray) 
     return xc @ beta[1:]
 
 
+def _adjusted(resp: np.ndarray, x: np.ndarray, d: np.ndarray, pi: np.ndarray, strata: np.ndarray) -> float:
+    """The covariate-adjusted stratified Hajek estimate (no variance): linear in ``resp``."""
+    resp = resp - adjustment(resp, x, d, pi)
+    est = total = 0.0
+    for s in np.unique(strata):
+        k = strata == s
+        dk, pk, yk = d[k], pi[k], resp[k]
+        if dk.all() or not dk.any():
+            continue
+        w1, w0 = 1 / pk[dk], 1 / (1 - pk[~dk])
+        est += k.sum() * ((w1 * yk[dk]).sum() / w1.sum() - (w0 * yk[~dk]).sum() / w0.sum())
+        total += k.sum()
+    return est / total if total else np.nan
+
+
+def randomisation_inference(
+    y: np.ndarray,
+    x: np.ndarray,
+    drawn: np.ndarray,
+    pi: np.ndarray,
+    strata: np.ndarray,
+    *,
+    n_draws: int = 999,
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Randomisation test of no effect and its inverted interval for the adjusted Hajek estimate.
+
+    The draw is repeated ``n_draws`` times per stratum with the recorded ``pi`` (randomised
+    systematic PPS). Under a constant effect τ the counts without guidance are ``y − τ·drawn``;
+    the estimate is linear in the counts, so each re-draw ``d*`` gives
+    ``T(d*, y) − τ·T(d*, drawn)`` and one set of re-draws serves every τ. ``p_value`` (τ = 0) is
+    two-sided (twice the smaller tail, with the observed draw counted); ``ci_low``/``ci_high``
+    bound the τ whose p-value exceeds ``1 − level`` on a grid of 801 points over ±8 standard
+    deviations of the re-drawn estimates (NaN when nothing varies).
+
+    >>> rng = np.random.default_rng(1)
+    >>> pi = np.full(200, 0.25)
+    >>> d = systematic_draw(pi, rng)
+    >>> y = rng.poisson(2.0, 200) - 1.0 * d      # every drawn business one violation fewer
+    >>> r = randomisation_inference(y.astype(float), np.zeros((200, 0)), d, pi, np.zeros(200), seed=2)
+    >>> bool(r["ci_low"] < -1.0 < r["ci_high"]), bool(r["p_value"] < 0.05)
+    (True, True)
+    """
+    y, d, pi = np.asarray(y, float), np.asarray(drawn, bool), np.asarray(pi, float)
+    rng = np.random.default_rng(seed)
+    t = _adjusted(y, x, d, pi, strata)
+    s_obs = _adjusted(d.astype(float), x, d, pi, strata)
+    a, b = np.empty(n_draws), np.empty(n_draws)
+    groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
+    for i in range(n_draws):
+        dd = np.zeros(len(y), bool)
+        for idx in groups:
+            dd[idx] = systematic_draw(pi[idx], rng)
+        a[i], b[i] = _adjusted(y, x, dd, pi, strata), _adjusted(d.astype(float), x, dd, pi, strata)
+    nan = {"estimate": t, "p_value": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+    ok = np.isfinite(a) & np.isfinite(b)
+    if not np.isfinite(t) or ok.sum() < 20:
+        return nan
+    a, b = a[ok], b[ok]
+
+    def p_at(tau: np.ndarray) -> np.ndarray:
+        obs = (t - tau * s_obs)[:, None]
+        null = a[None, :] - tau[:, None] * b[None, :]
+        hi = (1 + (null >= obs - 1e-12).sum(axis=1)) / (len(a) + 1)
+        lo = (1 + (null <= obs + 1e-12).sum(axis=1)) / (len(a) + 1)
+        return np.minimum(1.0, 2 * np.minimum(hi, lo))
+
+    spread = float(np.std(a))
+    if not spread > 0:
+        return nan
+    grid = t + np.linspace(-8, 8, 801) * spread
+    keep = grid[p_at(grid) > 1 - level]
+    return {
+        "estimate": t,
+        "p_value": float(p_at(np.array([0.0]))[0]),
+        "ci_low": float(keep.min()) if len(keep) else np.nan,
+        "ci_high": float(keep.max()) if len(keep) else np.nan,
+    }
+
+
 def randomised_from_panel(
     ws: WorkspaceLike,
     panel: Panel,
@@ -124,7 +214,8 @@ def randomised_from_panel(
     """The design-based estimate of every recorded draw whose follow-up window has ended.
 
     Returns one row per action drawn and 全部 (:data:`RANDOMISED_COLUMNS`); empty when no draw
-    with a comparison was recorded. ``n_boot`` and ``seed`` are unused (the variance is analytic).
+    with a comparison was recorded. ``n_boot`` is unused; ``seed`` seeds the re-draws of the
+    randomisation test (``randomisation_draws`` in the effects rules, default 999).
     """
     cfg = rules(ws, "effects")["effects"]
     draws = ws.store.query("effects/draws", as_of=as_of.date())
@@ -159,7 +250,6 @@ def randomised_from_panel(
     score = pd.to_numeric(draws["score"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     covariates = np.column_stack([pre, earlier, score])
     level = float(cfg.get("ci_level", 0.95))
-    z = Z.get(round(level, 2), 1.959963984540054)
     rows = []
     for method in [ALL_METHODS, *sorted(set(draws["action"]))]:
         k = np.ones(len(draws), bool) if method == ALL_METHODS else (draws["action"] == method).to_numpy()
@@ -172,6 +262,16 @@ def randomised_from_panel(
         )
         raw = hajek_itt(yk, d, p, strata, draws["business_id"].to_numpy()[k])
         pre_r = hajek_itt(xk, d, p, strata, draws["business_id"].to_numpy()[k])
+        ri = randomisation_inference(
+            yk,
+            covariates[k],
+            d,
+            p,
+            strata,
+            n_draws=int(cfg.get("randomisation_draws", 999)),
+            level=level,
+            seed=seed,
+        )
         adopted = draws["adopted"].to_numpy()[k]
         row: dict[str, Any] = {
             "method": method,
@@ -184,8 +284,9 @@ def randomised_from_panel(
             "mean_not_drawn": raw["mean_not_drawn"],
             "estimate": r["estimate"],
             "se": r["se"],
-            "ci_low": r["estimate"] - z * r["se"],
-            "ci_high": r["estimate"] + z * r["se"],
+            "ci_low": ri["ci_low"],
+            "ci_high": ri["ci_high"],
+            "p_value": ri["p_value"],
             "relative_change": r["estimate"] / raw["mean_not_drawn"] if raw["mean_not_drawn"] > 0 else np.nan,
             "pre_difference": pre_r["estimate"],
         }
@@ -196,7 +297,8 @@ def randomised_from_panel(
             f"随机抽取{who}：{row['n_draws']}批次、{row['n_pool']}户候选，其中抽中{row['n_drawn']}户"
             f"（采纳{row['n_adopted']}户、不采纳{row['n_declined']}户，仍按抽中计算）。按入选概率加权后，抽中者指导后"
             f"{window_months}个月平均违法问题{row['mean_drawn']:.2f}件，未抽中者{row['mean_not_drawn']:.2f}件；"
-            f"抽中的效果估计{row['estimate']:+.2f}件（{level:.0%}置信区间{row['ci_low']:+.2f}至{row['ci_high']:+.2f}）。"
+            f"抽中的效果估计{row['estimate']:+.2f}件（{level:.0%}置信区间{row['ci_low']:+.2f}至{row['ci_high']:+.2f}，"
+            f"按同一抽取方案重抽检验 p={row['p_value']:.3f}）。"
             f"结论：{v}（{why}）。这是随机化比较，不受“按记录挑选”带来的向均值回归影响。"
         )
         rows.append(row)
