@@ -380,7 +380,9 @@ def randomised_effects(ws: WorkspaceLike, window_months: int = 6, *, as_of: Any 
     See :mod:`guidance_analytics.effects.randomised`. Returns one row per action drawn and 全部:
     ``method``, ``n_draws``, ``n_pool``, ``n_drawn``, ``n_adopted``, ``n_declined``,
     ``mean_drawn``, ``mean_not_drawn`` (weighted post-window violations), ``estimate`` (ITT,
-    violations per pool row and window), ``se``, ``ci_low``, ``ci_high``, ``relative_change``,
+    violations per pool row and window), ``se`` (linearised, for reference), ``ci_low``,
+    ``ci_high`` (randomisation-test inversion), ``p_value`` (re-drawing the recorded design, no
+    effect), ``relative_change``,
     ``pre_difference`` (the same contrast before the draw: ≈ 0 by design), ``verdict``,
     ``reason``, ``interpretation``; empty without a recorded draw.
 
