@@ -61,9 +61,17 @@ RANDOMISED_COLUMNS = [
 
 
 def hajek_itt(
-    y: np.ndarray, drawn: np.ndarray, pi: np.ndarray, stratum: np.ndarray, cluster: np.ndarray
+    y: np.ndarray,
+    drawn: np.ndarray,
+    pi: np.ndarray,
+    stratum: np.ndarray,
+    cluster: np.ndarray | None,
+    *,
+    variance: bool = True,
 ) -> dict[str, float]:
-    """Stratified Hajek difference drawn − not drawn and its cluster-robust standard error.
+    """Stratified Hajek difference drawn − not drawn and its cluster-robust standard error
+    (``variance=False``: the estimate alone, ``se`` NaN and ``cluster`` unused — the re-draws of
+    :func:`randomisation_inference` need only the estimate).
 
     >>> y = np.array([1.0, 3.0, 2.0, 4.0])
     >>> r = hajek_itt(y, np.array([True, False, True, False]), np.full(4, 0.5), np.zeros(4), np.arange(4))
@@ -87,10 +95,13 @@ def hajek_itt(
         phi[k] = n * (w1 * (ys - m1) / w1.sum() - w0 * (ys - m0) / w0.sum())
     if total == 0:
         return {"estimate": np.nan, "se": np.nan, "mean_drawn": np.nan, "mean_not_drawn": np.nan}
-    per = pd.Series(phi / total).groupby(cluster).sum().to_numpy()
+    se = np.nan
+    if variance:
+        per = pd.Series(phi / total).groupby(cluster).sum().to_numpy()
+        se = float(np.sqrt((per**2).sum()))
     return {
         "estimate": est / total,
-        "se": float(np.sqrt((per**2).sum())),
+        "se": se,
         "mean_drawn": m1s / total,
         "mean_not_drawn": m0s / total,
     }
@@ -122,17 +133,7 @@ def adjustment(y: np.ndarray, x: np.ndarray, drawn: np.ndarray, pi: np.ndarray) 
 
 def _adjusted(resp: np.ndarray, x: np.ndarray, d: np.ndarray, pi: np.ndarray, strata: np.ndarray) -> float:
     """The covariate-adjusted stratified Hajek estimate (no variance): linear in ``resp``."""
-    resp = resp - adjustment(resp, x, d, pi)
-    est = total = 0.0
-    for s in np.unique(strata):
-        k = strata == s
-        dk, pk, yk = d[k], pi[k], resp[k]
-        if dk.all() or not dk.any():
-            continue
-        w1, w0 = 1 / pk[dk], 1 / (1 - pk[~dk])
-        est += k.sum() * ((w1 * yk[dk]).sum() / w1.sum() - (w0 * yk[~dk]).sum() / w0.sum())
-        total += k.sum()
-    return est / total if total else np.nan
+    return hajek_itt(resp - adjustment(resp, x, d, pi), d, pi, strata, None, variance=False)["estimate"]
 
 
 def randomisation_inference(
