@@ -249,21 +249,6 @@ def rule_scores(panel: pd.DataFrame, kind: str) -> np.ndarray:
     raise ValueError(f"unknown rule {kind!r}")
 
 
-#: Current-state features the tree model took but the logistic model did not until the issue-10
-#: ranking follow-up: with the state terms of :func:`state_terms` and a stronger penalty
-#: (``[model.logit] C``) the logistic model now takes them too (dev seeds 21, 22, 23 of the risk
-#: benchmark: 1.23 -> 1.25 × the best rule, mean of three). Kept for reference.
-TREE_ONLY = (
-    "insp_recent",
-    "order_recent",
-    "complaint_insp_3m",
-    "insp_after_order",
-    "days_since_complaint_insp",
-    "serious_rate_recent",
-    "serious_rate_eb",
-    "order_pending",
-    "reinspected_clean",
-)
 #: Names of the columns :func:`state_terms` adds to the logistic model's input.
 STATE_TERMS = (
     "first_year",
@@ -278,14 +263,15 @@ STATE_TERMS = (
     "prev_minor",
     "prev_none",
 )
-#: Default hyper-parameters of the two fitted models (``[model.logit]`` / ``[model.hgb]`` in
-#: ``routing.toml`` override them).
-LOGIT_PARAMS: dict[str, Any] = {"C": 0.3}
+#: Default hyper-parameters of the two fitted models, the packaged ``[model.logit]`` /
+#: ``[model.hgb]`` of ``routing.toml`` (chosen on development worlds of the risk benchmark: a
+#: strong L2 penalty for the ~110 logistic inputs, shallow trees with few rounds).
+LOGIT_PARAMS: dict[str, Any] = {"C": 0.05}
 HGB_PARAMS: dict[str, Any] = {
-    "learning_rate": 0.05,
-    "max_iter": 200,
-    "max_leaf_nodes": 15,
-    "min_samples_leaf": 80,
+    "learning_rate": 0.1,
+    "max_iter": 100,
+    "max_leaf_nodes": 4,
+    "min_samples_leaf": 100,
     "l2_regularization": 1.0,
 }
 _COL = {c: i for i, c in enumerate(FEATURE_COLUMNS)}
@@ -305,7 +291,8 @@ def design(panel: pd.DataFrame, kind: str) -> np.ndarray:
     three interactions (recency × the last severities, the decayed serious rate × its evidence)
     and the categorical :func:`state_terms`. Computed on one NumPy array (no per-column pandas
     work: it is called once per scored chunk)."""
-    x = panel.loc[:, list(FEATURE_COLUMNS)].to_numpy(dtype=float, na_value=np.nan)
+    # a copy: a float64 frame of one block would hand out a read-only view of its data
+    x = panel.loc[:, list(FEATURE_COLUMNS)].to_numpy(dtype=float, na_value=np.nan, copy=True)
     if kind == "hgb":
         days = x[:, _DAYS_IDX]
         x[:, _DAYS_IDX] = np.where(np.isnan(days), NEVER_DAYS, days)  # never = longer ago than anything
@@ -437,7 +424,9 @@ def _estimator(kind: str, random_state: int, params: dict[str, Any] | None = Non
     raise ValueError(f"unknown model kind {kind!r}: use one of {MODEL_KINDS + RULE_KINDS}")
 
 
-def _fit_estimator(kind: str, rows: pd.DataFrame, random_state: int, params: dict[str, Any] | None = None) -> Any:
+def _fit_estimator(
+    kind: str, rows: pd.DataFrame, random_state: int, params: dict[str, Any] | None = None
+) -> Any:
     """A fresh estimator of ``kind`` fitted on ``rows`` (features and ``y``)."""
     y = rows["y"].astype(int).to_numpy()
     if kind == "blend":
