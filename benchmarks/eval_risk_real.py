@@ -104,6 +104,14 @@ What it says:
   ``auto`` (chosen on 4 held-out dates) 1.06, 1.15, 1.32 — not the default. The transient state
   shows in a business's records only through its rare recent inspections: ``oracle_state`` stays
   out of reach of anything computed from the records.
+* Ranking follow-up (i10rank; chosen on development worlds 21, 22, 23 only,
+  ``benchmarks/results/eval_risk_real_issue10_i10rank_dev.md``): a blend of a logistic model with
+  the current-state features and categorical state terms (C 0.05) and shallow trees (4 leaves,
+  100 rounds), on 36 training months, went from 1.226 to 1.283 × the best rule there (mean of
+  three); on the held-out worlds 3 / 7 / 11 (full protocol, 500 replicates) it gave 1.16
+  [1.05–1.34], 1.14 [1.00–1.31], 1.23 [1.10–1.38] against 1.12, 1.21, 1.25 for the packaged
+  logit: no gain that holds, so the packaged default stays; the settings are
+  ``[model.logit]`` / ``[model.hgb]``.
 * Run time: ``ws.risk_scores`` took about 7 s per planning date on 12 k businesses on a busy
   shared machine (93 s of the 216 s total).
 """

@@ -12,6 +12,7 @@ from guidance_analytics.targeting.risk import (
     HGB_PARAMS,
     LOGIT_PARAMS,
     STATE_TERMS,
+    TREE_ONLY,
     design,
     fit,
     state_terms,
@@ -52,9 +53,15 @@ def test_state_terms_hand_computed():
     assert t["prev_none"] == 1 and t.drop("prev_none").sum() == 0
 
 
-def test_logit_design_holds_every_feature_the_interactions_and_the_state_terms():
+def test_logit_design_with_and_without_the_state_terms():
     frame = pd.DataFrame(0.0, index=range(3), columns=list(FEATURE_COLUMNS))
-    assert design(frame, "logit").shape == (3, len(FEATURE_COLUMNS) + 4 + len(STATE_TERMS))
+    frame["licence_age_days"] = [100.0, 400.0, 1000.0]
+    # default: without the tree-only current-state columns; with state: every column + the terms
+    assert design(frame, "logit").shape == (3, len(FEATURE_COLUMNS) - len(TREE_ONLY) + 4)
+    with_state = design(frame, "logit", state=True)
+    assert with_state.shape == (3, len(FEATURE_COLUMNS) + 4 + len(STATE_TERMS))
+    first_year = with_state[:, len(FEATURE_COLUMNS) + 4 + STATE_TERMS.index("first_year")]
+    assert first_year.tolist() == [1.0, 0.0, 0.0]
     assert design(frame, "hgb").shape == (3, len(FEATURE_COLUMNS))
 
 
@@ -79,10 +86,17 @@ def _middle_bin_train(n_dates: int = 16, per_date: int = 1500, seed: int = 3) ->
 @pytest.mark.slow
 def test_logistic_model_finds_a_planted_middle_recency_bin():
     train, fresh = _middle_bin_train(), _middle_bin_train(n_dates=2, seed=9)
-    model = fit_model(train, "logit", calibration_dates=4, horizon_months=3)
+    params = {"logit": {"state_terms": True}}
+    model = fit_model(train, "logit", calibration_dates=4, horizon_months=3, params=params)
+    plain = fit_model(train, "logit", calibration_dates=4, horizon_months=3)
+    assert model.estimator.state_terms_ and not plain.estimator.state_terms_
     # the planted rows are 1/4 × 273/999 ≈ 6.8 % of each date: the top 5 % are all planted
     # (hit rate ≈ 0.5), against 0.05 for any other group
-    assert top_share_hit_rate(model.ranking(fresh), fresh, share=0.05) > 0.4
+    found = top_share_hit_rate(model.ranking(fresh), fresh, share=0.05)
+    assert found > 0.4
+    # without the terms the score is monotone in the days since a serious finding: at best the
+    # 2.3 % found within 92 days (rate 0.05) come first, then planted rows: about 0.29
+    assert top_share_hit_rate(plain.ranking(fresh), fresh, share=0.05) < found - 0.1
 
 
 @pytest.mark.slow
@@ -95,8 +109,11 @@ def test_hyper_parameters_come_from_the_model_settings():
     small = fit(train, cfg, horizon_months=3)
     assert small.estimator.max_leaf_nodes == 3 and small.estimator.n_iter_ == 7
     assert small.estimator.learning_rate == HGB_PARAMS["learning_rate"]  # not overridden
-    logit = fit(train, {"kind": "logit", "calibration_months": 0, "logit": {"C": 2.0}}, horizon_months=3)
-    assert logit.estimator[-1].C == 2.0
+    cfg = {"kind": "logit", "calibration_months": 0, "logit": {"C": 2.0, "state_terms": True}}
+    logit = fit(train, cfg, horizon_months=3)
+    assert (
+        logit.estimator[-1].C == 2.0 and logit.estimator[-1].n_features_in_ == len(FEATURE_COLUMNS) + 4 + 11
+    )
     assert fit_model(train, "logit", calibration_dates=0).estimator[-1].C == LOGIT_PARAMS["C"]
     blend = fit(train, {"kind": "blend", "calibration_months": 0, "hgb": {"max_iter": 5}}, horizon_months=3)
     assert blend.estimator.parts["hgb"].n_iter_ == 5
