@@ -29,7 +29,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,7 @@ from ..core import WorkspaceLike, neutralize_frame, rules, short_name, sql, writ
 from ..errors import InputFileError
 from . import readers
 from . import rows as ingest_rows
+from .pipeline import Behind, read_ahead
 from .schema import KIND_SPECS, PERSONAL_HEADERS, VERSION_LABELS, Kind, header_key
 from .validate import REASON, check_batch
 
@@ -196,30 +197,22 @@ def import_file(
     warnings: Counter[str] = Counter()
     out = _RejectsOut(ws, path, kind, settings)
     version_label = next((c for c in table.extra_columns if header_key(c) in VERSION_LABELS), None)
-    batches = table.iter_canonical()
+    ahead = read_ahead(table.iter_canonical())  # the next batch is read while this one is checked
+    batches: Iterator[tuple[pd.DataFrame, pd.DataFrame]] = ahead
     if progress:
         from tqdm import tqdm
 
         batches = tqdm(batches, desc=f"导入 {path.name}", unit="批")
+    reopened = [0]
     try:
         with ws.store.transaction() as con, _memory_limit(con, settings.get("duckdb_memory_limit")):
             names = ingest_rows.known_names(con) if kind != "complaints" else {}
             businesses = ingest_rows.business_index(con) if kind == "complaints" else None
             columns = ingest_rows.table_columns(con, kind)
             touched: set[str] = set()  # businesses whose records this import writes or replaces
-            for raw, canon in batches:
-                result.read += len(raw)
-                warnings.update(_shadowed_warnings(table, raw, spec))
-                version = raw[version_label] if version_label else None
-                checked = check_batch(spec, canon, table.source_label, today=today_ts, version=version)
-                warnings.update(checked.warnings)
-                rows = checked.rows
-                if kind == "penalties":
-                    rows["waiver_counted"] = rows["waiver"].notna() & count_waivers
-                if kind != "complaints":
-                    rows["business_id"] = ingest_rows.business_ids(rows, names)
-                rows["source_file"] = path.name
-                rows["imported_at"] = started
+
+            def store(raw: pd.DataFrame, rows: pd.DataFrame, rejected: pd.DataFrame) -> None:
+                """Classify and write one checked batch (on the store thread, in batch order)."""
                 extra = ingest_rows.extra_json(con, raw.loc[rows.index], table)
                 if extra is not None:
                     rows["extra"] = extra
@@ -231,12 +224,29 @@ def import_file(
                 result.accepted += counts["accepted"]
                 result.updated += counts["updated"]
                 result.duplicates += counts["duplicates"]
-                warnings[REOPENED] += counts["reopened"]
+                reopened[0] += counts["reopened"]
                 ingest_rows.write_rows(con, kind, final.reindex(columns=columns), replace)
-                if not checked.rejected.empty:
-                    out.add(
-                        ingest_rows.reject_rows(con, kind, path.name, raw, checked.rejected, table, started)
-                    )
+                if not rejected.empty:
+                    out.add(ingest_rows.reject_rows(con, kind, path.name, raw, rejected, table, started))
+
+            # the connection is the store thread's until it has finished (or stopped, on an error)
+            with Behind() as behind, closing(ahead):
+                for raw, canon in batches:
+                    result.read += len(raw)
+                    warnings.update(_shadowed_warnings(table, raw, spec))
+                    version = raw[version_label] if version_label else None
+                    checked = check_batch(spec, canon, table.source_label, today=today_ts, version=version)
+                    warnings.update(checked.warnings)
+                    warnings[REOPENED] += 0  # counted by the store thread; listed in batch order
+                    rows = checked.rows
+                    if kind == "penalties":
+                        rows["waiver_counted"] = rows["waiver"].notna() & count_waivers
+                    if kind != "complaints":
+                        rows["business_id"] = ingest_rows.business_ids(rows, names)
+                    rows["source_file"] = path.name
+                    rows["imported_at"] = started
+                    behind.submit(store, raw, rows, checked.rejected)
+            warnings[REOPENED] += reopened[0]
             result.rejected = out.count
             if result.read == 0:
                 raise InputFileError(f"文件 {path.name} 在表头之下没有数据行，未导入任何内容。")
