@@ -44,7 +44,7 @@ from . import readers
 from . import rows as ingest_rows
 from .pipeline import Behind, read_ahead
 from .schema import KIND_SPECS, PERSONAL_HEADERS, VERSION_LABELS, Kind, header_key
-from .validate import REASON, check_batch
+from .validate import REASON, Checked, check_batch, normalized_columns
 
 if TYPE_CHECKING:
     import duckdb
@@ -197,8 +197,9 @@ def import_file(
     warnings: Counter[str] = Counter()
     out = _RejectsOut(ws, path, kind, settings)
     version_label = next((c for c in table.extra_columns if header_key(c) in VERSION_LABELS), None)
-    ahead = read_ahead(table.iter_canonical())  # the next batch is read while this one is checked
-    batches: Iterator[tuple[pd.DataFrame, pd.DataFrame]] = ahead
+    # the next batch is read and its text normalised (arrow kernels) while this one is checked
+    ahead = read_ahead((raw, canon, normalized_columns(spec, canon)) for raw, canon in table.iter_canonical())
+    batches: Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = ahead
     if progress:
         from tqdm import tqdm
 
@@ -211,11 +212,19 @@ def import_file(
             columns = ingest_rows.table_columns(con, kind)
             touched: set[str] = set()  # businesses whose records this import writes or replaces
 
-            def store(raw: pd.DataFrame, rows: pd.DataFrame, rejected: pd.DataFrame) -> None:
-                """Classify and write one checked batch (on the store thread, in batch order)."""
-                extra = ingest_rows.extra_json(con, raw.loc[rows.index], table)
-                if extra is not None:
-                    rows["extra"] = extra
+            def store(raw: pd.DataFrame, checked: Checked) -> None:
+                """Finish, classify and write one checked batch (on the store thread, in batch order)."""
+                checked.finish()
+                rows, rejected = checked.rows, checked.rejected
+                if kind == "penalties":
+                    rows["waiver_counted"] = rows["waiver"].notna() & count_waivers
+                if kind != "complaints":
+                    rows["business_id"] = ingest_rows.business_ids(rows, names)
+                rows["source_file"] = path.name
+                rows["imported_at"] = started
+                if table.extra_columns:
+                    kept = raw if len(rows) == len(raw) else raw.loc[rows.index]  # same index: no take
+                    rows["extra"] = ingest_rows.extra_json(con, kept, table)
                 counts, final, replace = ingest_rows.classify(con, kind, rows, today_ts, touched)
                 if kind in BUSINESS_SOURCES:
                     touched.update(final["business_id"].dropna().astype(str))
@@ -231,21 +240,22 @@ def import_file(
 
             # the connection is the store thread's until it has finished (or stopped, on an error)
             with Behind() as behind, closing(ahead):
-                for raw, canon in batches:
+                for raw, canon, normalized in batches:
                     result.read += len(raw)
                     warnings.update(_shadowed_warnings(table, raw, spec))
                     version = raw[version_label] if version_label else None
-                    checked = check_batch(spec, canon, table.source_label, today=today_ts, version=version)
+                    checked = check_batch(
+                        spec,
+                        canon,
+                        table.source_label,
+                        today=today_ts,
+                        version=version,
+                        normalized=normalized,
+                        finish=False,  # scrubbing, keys and hashes: on the store thread
+                    )
                     warnings.update(checked.warnings)
                     warnings[REOPENED] += 0  # counted by the store thread; listed in batch order
-                    rows = checked.rows
-                    if kind == "penalties":
-                        rows["waiver_counted"] = rows["waiver"].notna() & count_waivers
-                    if kind != "complaints":
-                        rows["business_id"] = ingest_rows.business_ids(rows, names)
-                    rows["source_file"] = path.name
-                    rows["imported_at"] = started
-                    behind.submit(store, raw, rows, checked.rejected)
+                    behind.submit(store, raw, checked)
             warnings[REOPENED] += reopened[0]
             result.rejected = out.count
             if result.read == 0:

@@ -255,8 +255,13 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         Boolean, True where a non-empty value could not be parsed.
     """
     s = _series(s)
+    text = _as_text(s)
+    arr = _arrow(text)
+    if arr is not None and mostly_distinct(arr):  # date-times: a factorisation would find few repeats
+        parsed, bad = _parse_dates_unique(text.set_axis(pd.RangeIndex(len(text))))
+        return parsed.set_axis(s.index), bad.fillna(False).astype(bool).set_axis(s.index)
     # parse each distinct value once: date columns repeat heavily
-    codes, uniques = pd.factorize(_as_text(s), use_na_sentinel=True)
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
     parsed_u, bad_u = _parse_dates_unique(pd.Series(uniques, dtype="str"))
     missing = codes < 0
     safe = np.where(missing, 0, codes)

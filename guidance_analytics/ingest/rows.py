@@ -132,6 +132,8 @@ def classify(
     if replaced_ids is not None and replace.any():
         old = stored["business_id"].reindex(rows["key"][keep & replace].to_numpy())
         replaced_ids.update(b for b in old.dropna().astype(str))
+    if keep.all():  # every row is written (a first import): no copy
+        return counts, rows, replace
     return counts, rows[keep], replace[keep]
 
 

@@ -64,6 +64,32 @@ class Checked:
     rows: pd.DataFrame  # accepted candidates: canonical typed columns + key + row_hash + row_number
     rejected: pd.DataFrame  # index-aligned with the raw batch: row_number + reason
     warnings: dict[str, int] = field(default_factory=dict)
+    #: the columns of ``rows`` the row hash covers
+    content: list[str] = field(default_factory=list)
+    #: with ``finish=False``: the kind and the callers' names :meth:`finish` still needs
+    pending: tuple[Kind, pd.Series | None] | None = None
+
+    def finish(self) -> None:
+        """Scrub, key and hash ``rows`` if :func:`check_batch` left that out (``finish=False``):
+        the rows are then as ``check_batch`` returns them by default (their columns in another order)."""
+        if self.pending is not None:
+            kind, names = self.pending
+            self.pending = None
+            _finish_rows(kind, self.rows, names, self.content)
+
+
+def normalized_columns(kind: Kind, canon: pd.DataFrame) -> pd.DataFrame:
+    """The kind's columns of a canonical batch as normalised text (:func:`normalize.normalize_text`),
+    NaN where the file has no such column: the first step of :func:`check_batch`, which an import
+    runs ahead on its read thread."""
+    df = pd.DataFrame(index=canon.index)
+    for col in kind.columns:
+        df[col.name] = (
+            _on_uniques(normalize.normalize_text, canon[col.name]).astype("str")
+            if col.name in canon
+            else pd.Series(np.nan, index=canon.index, dtype="str")
+        )
+    return df
 
 
 class _Reasons:
@@ -101,6 +127,8 @@ def check_batch(
     source_label: dict[str, str],
     today: pd.Timestamp | None = None,
     version: pd.Series | None = None,
+    normalized: pd.DataFrame | None = None,
+    finish: bool = True,
 ) -> Checked:
     """Check and type one canonical batch of ``kind``.
 
@@ -114,19 +142,17 @@ def check_batch(
     today : the import day (event dates after it are rejected); default today.
     version : the export's own update time of each row (raw text of a 数据更新时间戳 column),
         parsed into ``updated_at`` for work orders.
+    normalized : :func:`normalized_columns` of ``canon``, when computed already.
+    finish : False leaves the last steps on the accepted rows — removing personal data from their
+        text, canonical townships and industry codes, ``key``, ``row_hash`` — to
+        :meth:`Checked.finish` (an import runs them on its store thread); no check depends on them.
 
     Returns
     -------
     Checked
     """
     today = pd.Timestamp.today().normalize() if today is None else today
-    df = pd.DataFrame(index=canon.index)
-    for col in kind.columns:
-        df[col.name] = (
-            _on_uniques(normalize.normalize_text, canon[col.name]).astype("str")
-            if col.name in canon
-            else pd.Series(np.nan, index=canon.index, dtype="str")
-        )
+    df = normalized_columns(kind, canon) if normalized is None else normalized.copy(deep=False)
     reasons = _Reasons(canon.index)
     warnings: dict[str, int] = {}
     if kind.name == "penalties":
@@ -200,26 +226,10 @@ def check_batch(
         df["updated_at"] = _updated_at(version, canon.index, today, warnings)
 
     names = canon[CALLER_NAMES] if CALLER_NAMES in canon else None
-    for col in kind.columns:
-        if col.dtype != "text" or col.name in CODE_COLUMNS or col.name not in df:
-            continue
-        free = col.name in FREE_TEXT
-        if free:
-            df[col.name] = normalize.scrub_people(df[col.name], names)
-        df[col.name] = normalize.scrub_pii(df[col.name], free_text=free)
-    if "township" in df:
-        df["township"] = identity.township_canonical(df["township"])
-    if "industry_code" in df:
-        df["industry_code"] = _on_uniques(
-            lambda u: u.str.extract(r"(\d{2,4})", expand=False), df["industry_code"]
-        )
-
     bad = reasons.bad
-    rows = df.loc[~bad].copy()
+    rows = df.loc[~bad].copy() if bad.any() else df.copy(deep=False)  # nothing rejected: no take
     later = [c for c in LATER_COLUMNS if c not in canon]
     content = [c for c in rows.columns if c not in DERIVED and c not in later]
-    rows["key"] = _key(kind, rows)
-    rows["row_hash"] = _hash(rows[content])
     rows[ROW_NUMBER] = canon.loc[~bad, ROW_NUMBER].astype("int64")
     rejected = pd.DataFrame(
         {
@@ -228,7 +238,30 @@ def check_batch(
             REASON: reasons.text[bad],
         }
     )
-    return Checked(rows=rows, rejected=rejected, warnings=warnings)
+    checked = Checked(rows=rows, rejected=rejected, warnings=warnings, content=content, pending=(kind, names))
+    if finish:
+        checked.finish()
+    return checked
+
+
+def _finish_rows(kind: Kind, rows: pd.DataFrame, names: pd.Series | None, content: list[str]) -> None:
+    """The steps on accepted rows only (in place): personal data out of the text, canonical
+    township and industry code, then ``key`` and ``row_hash`` of the final values."""
+    for col in kind.columns:
+        if col.dtype != "text" or col.name in CODE_COLUMNS or col.name not in rows:
+            continue
+        free = col.name in FREE_TEXT
+        if free:
+            rows[col.name] = normalize.scrub_people(rows[col.name], names)
+        rows[col.name] = normalize.scrub_pii(rows[col.name], free_text=free)
+    if "township" in rows:
+        rows["township"] = identity.township_canonical(rows["township"])
+    if "industry_code" in rows:
+        rows["industry_code"] = _on_uniques(
+            lambda u: u.str.extract(r"(\d{2,4})", expand=False), rows["industry_code"]
+        )
+    rows["key"] = _key(kind, rows)
+    rows["row_hash"] = _hash(rows[content])
 
 
 def _updated_at(
