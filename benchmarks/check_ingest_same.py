@@ -172,27 +172,17 @@ def build_cases(root: Path, rows: int) -> dict[str, dict]:
     cases["xlsx"] = {"steps": [[str(xlsx), "complaints"]], "batch_rows": 1000}
 
     # the other kinds: licences, inspections, penalties, then work orders naming them
-    permits = b.write_csv(
-        root / "permits.csv",
-        b.PERMIT_HEADER,
-        [b.row_for(b.PERMIT_HEADER, b.permit_cells(i)) for i in range(1500)],
+    def records(
+        name: str, header: list[str], cells, ids: range, encoding: str = "utf-8", **over: str
+    ) -> Path:
+        return b.write_csv(root / name, header, [b.row_for(header, cells(i), **over) for i in ids], encoding)
+
+    permits = records("permits.csv", b.PERMIT_HEADER, b.permit_cells, range(1500))
+    permits2 = records(
+        "permits2.csv", b.PERMIT_HEADER, b.permit_cells, range(1000, 2000), "gb18030", 当前状态="注销"
     )
-    permits2 = b.write_csv(
-        root / "permits2.csv",
-        b.PERMIT_HEADER,
-        [b.row_for(b.PERMIT_HEADER, b.permit_cells(i), 当前状态="注销") for i in range(1000, 2000)],
-        encoding="gb18030",
-    )
-    inspections = b.write_csv(
-        root / "inspections.csv",
-        b.INSPECTION_HEADER,
-        [b.row_for(b.INSPECTION_HEADER, b.inspection_cells(i)) for i in range(1200)],
-    )
-    penalties = b.write_csv(
-        root / "penalties.csv",
-        b.PENALTY_HEADER,
-        [b.row_for(b.PENALTY_HEADER, b.penalty_cells(i)) for i in range(900)],
-    )
+    inspections = records("inspections.csv", b.INSPECTION_HEADER, b.inspection_cells, range(1200))
+    penalties = records("penalties.csv", b.PENALTY_HEADER, b.penalty_cells, range(900))
     cases["kinds"] = {
         "steps": [
             [str(permits), "permits"],
