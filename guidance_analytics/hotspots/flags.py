@@ -63,6 +63,7 @@ import pandas as pd
 
 from ..core import WorkspaceLike, rules
 from .detect import benjamini_hochberg, detect_aberrations, glr_pvalues, upper_bound, weighted_simes
+from .detect.glm import one_blas_thread
 from .effort import EFFORT_COLUMNS, effort_check
 from .levels import carried_by_descendant, parent_names, same_as_child
 from .panels import LICENCE_DIMENSIONS, MEASURES, field_labels, hotspot_panel, industry_parents, parse_by
@@ -157,6 +158,7 @@ def period_label(start: pd.Timestamp, freq: str) -> str:
     return f"{start.year}年{start.month}月"
 
 
+@one_blas_thread  # the detector's tiny fits and the bounds: a second BLAS thread only costs
 def flag_hotspots(
     panel: pd.DataFrame,
     freq: str = "M",

@@ -103,6 +103,7 @@ import numpy as np
 import pandas as pd
 
 from .bounds import c2_baseline
+from .glm import one_blas_thread
 from .grid import (
     DEFAULT_EXCLUDE,
     DEFAULT_MIN_COUNT_WINDOW,
@@ -112,7 +113,7 @@ from .grid import (
     rolling_sum,
     to_matrices,
 )
-from .model import THRESHOLD_METHODS, decide, glm_group, harmonic_group, window_pvalue
+from .model import THRESHOLD_METHODS, decide, glm_group, harmonic_batch, window_pvalue
 
 __all__ = ["benjamini_hochberg", "detect_aberrations"]
 
@@ -184,6 +185,7 @@ def weighted_simes(ratios: Any) -> np.ndarray:
     return np.where(np.isfinite(out), out, np.nan)
 
 
+@one_blas_thread
 def detect_aberrations(
     panel: pd.DataFrame,
     freq: str = "W",
@@ -435,7 +437,9 @@ def detect_aberrations(
     if baseline not in ("farrington", "harmonic"):
         raise ValueError("baseline must be 'farrington' or 'harmonic'")
     legacy = threshold_method != "predictive"
-    for k in np.flatnonzero(fitted.any(axis=1)):
+
+    def groups(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Series fitted at period ``k``, their history, years available and baseline key."""
         active = np.flatnonzero(fitted[k])
         hist = k - first[active]
         b_av = np.minimum((hist - w) // ppy, years_back)
@@ -443,13 +447,26 @@ def detect_aberrations(
         key = np.where(harm, -hist, b_av)  # harmonic fits use all history
         if baseline == "harmonic":  # all the history up to years_back years
             key = -np.minimum(hist, years_back * ppy + w)
+        return active, hist, b_av, key
+
+    periods = np.flatnonzero(fitted.any(axis=1))
+    batched = {}
+    if baseline == "harmonic":  # every period's fits in one stacked pass (same results as one by one)
+        items = []
+        for k in periods:
+            active, _, b_av, key = groups(k)
+            items += [(int(k), int(g), active[key == g]) for g in np.unique(key[b_av >= 1])]
+        fits = harmonic_batch([(k, sel, -g) for k, g, sel in items], Y, logE, opts, M)
+        batched = {(k, g): f for (k, g, _), f in zip(items, fits, strict=True)}
+    for k in periods:
+        active, hist, b_av, key = groups(k)
         failed = np.zeros(active.size, dtype=bool)
         for g in np.unique(key[b_av >= 1]):
             kind, depth = ("harm", -g) if g < 0 else ("fact", g)
             sel = active[key == g]
             if baseline == "harmonic":
                 kind = "sel"
-                out = harmonic_group(k, sel, int(depth), Y, logE, opts, M)
+                out = batched[(int(k), int(g))]
             else:
                 out = glm_group(k, sel, int(depth), kind, Y, logE, opts, M)
             if out is None:

@@ -14,10 +14,18 @@ import pandas as pd
 from scipy import stats
 
 from .bounds import nb_upper_and_pvalue, predictive_pvalue, predictive_upper
-from .glm import design_fitter, factor_fitter, fit_farrington, season_levels
+from .glm import GlmFit, design_fitter, factor_fitter, farrington_batch, fit_farrington, season_levels
 from .grid import rolling_sum
 
-__all__ = ["THRESHOLD_METHODS", "decide", "glm_group", "harmonic_group", "upper_bound", "window_pvalue"]
+__all__ = [
+    "THRESHOLD_METHODS",
+    "decide",
+    "glm_group",
+    "harmonic_batch",
+    "harmonic_group",
+    "upper_bound",
+    "window_pvalue",
+]
 
 #: How the bound allows for the estimated mean and dispersion (see ``detect_aberrations``).
 THRESHOLD_METHODS = ("nbPlugin", "muan", "nbPredictive", "predictive")
@@ -211,16 +219,103 @@ def harmonic_group(k, sel, n_hist, Y, logE, o, M=None):
         return None
     ang = -2 * np.pi * lags / ppy
     cols = [np.ones_like(ang), np.sin(ang), np.cos(ang), np.sin(2 * ang), np.cos(2 * ang)]
-    x0 = np.array([1.0, 0.0, 1.0, 0.0, 1.0])
     Yb, off = Y[k - lags][:, sel], logE[k - lags][:, sel]
     mask = None if M is None else M[k - lags][:, sel]
-    off0 = logE[k, sel]
-    max_h = 2 if lags.size >= 2 * ppy else (1 if lags.size >= ppy else 0)
     fits = []
-    for h in range(max_h + 1):
+    for h in range(_max_harmonics(lags.size, ppy) + 1):
         p = 1 + 2 * h
-        fitter = design_fitter(np.column_stack(cols[:p]), x0[:p], has_trend=False)
+        fitter = design_fitter(np.column_stack(cols[:p]), _X0[:p], has_trend=False)
         fits.append(fit_farrington(fitter, Yb, off, thr, mask))
+    return _harmonic_average(fits, Yb, off, logE[k, sel], mask, o)
+
+
+#: design row of the current period (lag 0) for the intercept and two harmonics
+_X0 = np.array([1.0, 0.0, 1.0, 0.0, 1.0])
+
+
+def _max_harmonics(n: int, ppy: int) -> int:
+    """Harmonics of the largest model for a baseline of ``n`` periods (a second needs two years)."""
+    return 2 if n >= 2 * ppy else (1 if n >= ppy else 0)
+
+
+def harmonic_batch(items, Y, logE, o, M=None, max_cells: int = 400_000):
+    """:func:`harmonic_group` for many ``(k, sel, n_hist)`` at once: a list of its results.
+
+    The nested models of every item (period and group of series) are stacked and fitted together
+    (:func:`~guidance_analytics.hotspots.detect.glm.farrington_batch`): one design for the longest
+    baseline, shorter baselines padded with rows of prior weight 0, so that a period's few hundred
+    tiny fits become one pass of array operations. Each series follows the same IRLS steps as in
+    :func:`harmonic_group` (a singular system falls back to the pseudo-inverse for its own fit
+    only), so the results agree to rounding. Items are fitted in chunks of at most ``max_cells``
+    stacked cells (rows x series) to bound the memory.
+    """
+    ppy, excl = o["ppy"], o["excl"]
+    out: list = [None] * len(items)
+    todo = [i for i, (_, _, n_hist) in enumerate(items) if n_hist - excl >= o["min_baseline"]]
+    chunk: list[int] = []
+    width = rows = 0
+    for i in todo:
+        n_i = items[i][2] - excl
+        w_i = items[i][1].size * (_max_harmonics(n_i, ppy) + 1)
+        if chunk and max(rows, n_i) * (width + w_i) > max_cells:
+            _harmonic_chunk([items[c] for c in chunk], chunk, out, Y, logE, o, M)
+            chunk, width, rows = [], 0, 0
+        chunk.append(i)
+        width, rows = width + w_i, max(rows, n_i)
+    if chunk:
+        _harmonic_chunk([items[c] for c in chunk], chunk, out, Y, logE, o, M)
+    return out
+
+
+def _harmonic_chunk(items, where, out, Y, logE, o, M):
+    """Fit one chunk of :func:`harmonic_batch` and store each item's result in ``out[where[i]]``."""
+    ppy, excl = o["ppy"], o["excl"]
+    n_max = max(n_hist for _, _, n_hist in items) - excl
+    lags = np.arange(excl + 1, excl + 1 + n_max)
+    ang = -2 * np.pi * lags / ppy
+    X = np.column_stack([np.ones_like(ang), np.sin(ang), np.cos(ang), np.sin(2 * ang), np.cos(2 * ang)])
+    blocks, spans, g = [], [], 0
+    for k, sel, n_hist in items:
+        n_i = n_hist - excl
+        rows = k - lags[:n_i]
+        Yb, off = Y[rows][:, sel], logE[rows][:, sel]
+        pr = np.ones_like(Yb) if M is None else M[rows][:, sel]
+        item_spans = []
+        for h in range(_max_harmonics(n_i, ppy) + 1):
+            item_spans.append((sum(b[0].shape[1] for b in blocks), sel.size))
+            blocks.append((Yb, off, pr, 1 + 2 * h, g, n_i))
+            g += 1
+        spans.append(item_spans)
+    C = sum(b[0].shape[1] for b in blocks)
+    Ys, offs, prs = np.zeros((n_max, C)), np.zeros((n_max, C)), np.zeros((n_max, C))
+    npar = np.empty(C, dtype=int)
+    group = np.empty(C, dtype=int)
+    at = 0
+    for Yb, off, pr, p, gid, n_i in blocks:
+        c = slice(at, at + Yb.shape[1])
+        Ys[:n_i, c], offs[:n_i, c], prs[:n_i, c] = Yb, off, pr
+        npar[c], group[c] = p, gid
+        at += Yb.shape[1]
+    fit = farrington_batch(X, _X0, Ys, offs, prs, npar, group, o["weights_threshold"])
+    for (k, sel, n_hist), item_spans, pos in zip(items, spans, where, strict=True):
+        n_i = n_hist - excl
+        rows = k - lags[:n_i]
+        fits = [_slice_fit(fit, a, width, n_i) for a, width in item_spans]
+        mask = None if M is None else M[rows][:, sel]
+        out[pos] = _harmonic_average(fits, Y[rows][:, sel], logE[rows][:, sel], logE[k, sel], mask, o)
+
+
+def _slice_fit(fit: GlmFit, a: int, width: int, n: int) -> GlmFit:
+    """The columns ``a : a + width`` (and first ``n`` rows) of a stacked fit."""
+    c = slice(a, a + width)
+    return GlmFit(
+        fit.mu[:n, c], fit.h[:n, c], fit.phi[c], fit.dispersion[c], fit.df_resid[c], fit.eta0[c], fit.var0[c]
+    )
+
+
+def _harmonic_average(fits, Yb, off, off0, mask, o):
+    """Quasi-AIC average of the nested harmonic fits of one baseline (see :func:`harmonic_group`)."""
+    sel_shape = off0.shape
     # penalty per parameter: 2 (AIC) at p_season = 0.05; the chi-square(2) quantile of 1 - p_season
     # per harmonic otherwise (a harmonic must gain that much quasi-deviance to be preferred)
     pen = stats.chi2.ppf(1 - o["p_season"], 2) / 2 if o["p_season"] != 0.05 else 2.0
@@ -235,7 +330,7 @@ def harmonic_group(k, sel, n_hist, Y, logE, o, M=None):
     se0 = np.sqrt((w * (ses**2 + (etas - eta0) ** 2)).sum(axis=0))
     phi = (w * np.stack([ph for _, ph, _ in preds])).sum(axis=0)
     raw = (w * np.stack([f.dispersion for f in fits])).sum(axis=0)
-    df = np.min(np.stack([np.broadcast_to(f.df_resid, sel.shape) for f in fits]), axis=0).astype(float)
+    df = np.min(np.stack([np.broadcast_to(f.df_resid, sel_shape) for f in fits]), axis=0).astype(float)
     chosen = np.argmax(w, axis=0)
     if o["pseudo"] is not None:  # no event in the baseline: a pseudo-count there at least
         ref_exp = np.exp(off) if mask is None else np.exp(off) * mask
