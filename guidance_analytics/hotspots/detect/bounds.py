@@ -238,19 +238,69 @@ def predictive_upper(mu, phi_raw, se, df, alpha, exact=None) -> np.ndarray:
         size = mean**2 / (var - mean)
         u = np.where(mean > 0, stats.nbinom.ppf(1 - a, size, size / (size + mean)), 0.0)
     u = np.nan_to_num(u, nan=0.0)
-    # P(Y > u) = sf(u + 1): step up while it exceeds alpha, down while sf(u) (= P(Y > u - 1)) does not
     todo = np.arange(idx.size) if exact is None else np.flatnonzero(np.asarray(exact, dtype=bool)[idx])
-    for _ in range(200):
-        if todo.size == 0:
-            break
-        above = _mix_sf(u[todo] + 1, m[todo], phi[todo], w) > a[todo]
-        u[todo[above]] += 1
-        rest = todo[~above]
-        down = (u[rest] > 0) & (_mix_sf(u[rest], m[rest], phi[rest], w) <= a[rest])
-        u[rest[down]] -= 1
-        todo = np.concatenate([todo[above], rest[down]])
+    if todo.size:
+        u[todo] = _smallest_below(u[todo], m[todo], phi[todo], w, a[todo], _MAX_STEPS)
     out[idx] = u
     return out
+
+
+#: how far the exact bound may move from the moment-matched start (the search stops there)
+_MAX_STEPS = 200
+
+
+def _smallest_below(u0, m, phi, w, a, max_steps):
+    """The smallest integer ``u >= 0`` with ``P(Y > u) = sf(u + 1) <= a``, searched near ``u0``.
+
+    ``sf`` decreases in ``u``, so the answer is found by a galloping search from the start: steps of
+    1, 2, 4 … upwards while ``sf(u + 1) > a`` (downwards while ``sf(u) <= a``), then bisection of the
+    last step; a few evaluations of the mixture instead of one per unit of distance. The answer is
+    kept within ``max_steps`` of ``u0`` (and at least 0), where a unit-step search of ``max_steps``
+    steps would stop.
+    """
+    up = _mix_sf(u0 + 1, m, phi, w) > a
+    down = ~up & (u0 > 0)
+    down[down] = _mix_sf(u0[down], m[down], phi[down], w) <= a[down]
+    u = u0.copy()
+    # ``known``: the last u on the side the search started from (upwards sf(u + 1) > a, downwards
+    # sf(u + 1) <= a); ``other``: the first u found on the other side (NaN: none up to the limit)
+    for sign, pick in ((1, np.flatnonzero(up)), (-1, np.flatnonzero(down))):
+        if pick.size == 0:
+            continue
+        start = u0[pick]
+        limit = start + max_steps if sign > 0 else np.maximum(start - max_steps, 0)
+        known = start.copy()
+        other = np.full(pick.size, np.nan)
+        step = np.ones(pick.size)
+        live = np.arange(pick.size)
+        while live.size:  # gallop until the condition flips or the limit is reached
+            nxt = known[live] + sign * step[live]
+            nxt = np.minimum(nxt, limit[live]) if sign > 0 else np.maximum(nxt, limit[live])
+            sf = _mix_sf(nxt + 1, m[pick[live]], phi[pick[live]], w)
+            stay = sf > a[pick[live]] if sign > 0 else sf <= a[pick[live]]
+            known[live[stay]] = nxt[stay]
+            other[live[~stay]] = nxt[~stay]
+            at_limit = stay & (nxt == limit[live])
+            step[live] *= 2
+            live = live[stay & ~at_limit]
+        # bisect between known and other (other NaN: the limit itself is on the known side)
+        lo, hi = (known, other) if sign > 0 else (other, known)
+        res = known.copy()  # where the limit was reached on the known side
+        open_ = np.flatnonzero(~np.isnan(other))
+        while open_.size:
+            gap = hi[open_] - lo[open_]
+            done = gap <= 1
+            res_idx = open_[done]
+            res[res_idx] = hi[res_idx]  # smallest u with sf(u + 1) <= a
+            open_ = open_[~done]
+            if open_.size == 0:
+                break
+            mid = np.floor((lo[open_] + hi[open_]) / 2)
+            ok = _mix_sf(mid + 1, m[pick[open_]], phi[pick[open_]], w) <= a[pick[open_]]
+            hi[open_[ok]] = mid[ok]
+            lo[open_[~ok]] = mid[~ok]
+        u[pick] = res
+    return u
 
 
 def _mix_sf(y, m, phi, w):
