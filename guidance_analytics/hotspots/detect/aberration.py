@@ -528,17 +528,11 @@ def detect_aberrations(
     trend_kept[~done] = False
     years[~done] = 0
 
-    out = pd.DataFrame(
-        {
-            "series": panel["series"].to_numpy(),
-            "period": panel["period"].to_numpy(),
-            "count": Y[tt, codes],
-            "exposure": E[tt, codes],
-        },
-        index=panel.index,
-    )
-    out.loc[missing[tt, codes], "count"] = np.nan
     cells = {
+        "series": panel["series"].to_numpy(),
+        "period": panel["period"].to_numpy(),
+        "count": np.where(missing[tt, codes], np.nan, Y[tt, codes]),
+        "exposure": E[tt, codes],
         "expected": res["expected"],
         "upper": res["upper"],
         "p_value": res["p_value"],
@@ -553,8 +547,10 @@ def detect_aberrations(
     }
     for wl, (ys, ms, pw) in win.items():
         cells[f"observed_w{wl}"], cells[f"expected_w{wl}"], cells[f"p_w{wl}"] = ys, ms, pw
-    for name, mat in cells.items():
-        out[name] = mat[tt, codes]
+    # one frame from all the columns (adding them one by one rebuilt the column index each time)
+    out = pd.DataFrame(
+        {name: mat if mat.ndim == 1 else mat[tt, codes] for name, mat in cells.items()}, index=panel.index
+    )
     return out[cols]
 
 

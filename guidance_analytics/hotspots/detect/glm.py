@@ -452,29 +452,34 @@ def fit_poisson_batch(
     Xq = {q: np.ascontiguousarray(X[:, :q]) for q in sizes}
     outer = {q: (Xq[q][:, :, None] * Xq[q][:, None, :]).reshape(n, q * q) for q in sizes}
     mu = Y + 0.1
-    dev_old = np.full(Y.shape[1], np.inf)
     beta = np.zeros((p, Y.shape[1]))
-    act = np.arange(Y.shape[1])
     singular: set[int] = set()  # groups whose IRLS needed the pseudo-inverse
-    for _ in range(maxit):
-        for q in sizes:
-            a = act[npar[act] == q]
-            if a.size == 0:
-                continue
-            y, m, off, pw = Y[:, a], mu[:, a], offset[:, a], prior[:, a]
+    for q in sizes:  # the series of one design size, kept compact: converged ones are dropped
+        cols = np.flatnonzero(npar == q)
+        y, off, pw, m = Y[:, cols], offset[:, cols], prior[:, cols], mu[:, cols]
+        dev_old = np.full(cols.size, np.inf)
+        for _ in range(maxit):
             W = pw * m
             z = np.log(m) - off + (y - m) / m
             A = (outer[q].T @ W).T.reshape(-1, q, q)
-            b = _grouped(_solve, group[a], singular, A, (Xq[q].T @ (W * z)).T).T
+            b = _grouped(_solve, group[cols], singular, A, (Xq[q].T @ (W * z)).T).T
             m = np.exp(np.clip(Xq[q] @ b + off, _ETA_MIN, _ETA_MAX))
-            beta[:q, a], mu[:, a] = b, m
-        y, m, pw = Y[:, act], mu[:, act], prior[:, act]
-        dev = _deviance(y, m, pw)
-        done = np.abs(dev - dev_old[act]) / (np.abs(dev) + 0.1) < tol
-        dev_old[act] = dev
-        act = act[~done]
-        if act.size == 0:
-            break
+            beta[:q, cols], mu[:, cols] = b, m
+            dev = _deviance(y, m, pw)
+            done = np.abs(dev - dev_old) / (np.abs(dev) + 0.1) < tol
+            if done.all():
+                break
+            if done.any():
+                keep = ~done
+                cols, y, off, pw, m, dev = (
+                    cols[keep],
+                    y[:, keep],
+                    off[:, keep],
+                    pw[:, keep],
+                    m[:, keep],
+                    dev[keep],
+                )
+            dev_old = dev
     cov = np.zeros((Y.shape[1], p, p))
     for q in sizes:
         j = np.flatnonzero(npar == q)

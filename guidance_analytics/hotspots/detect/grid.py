@@ -26,7 +26,14 @@ DEFAULT_MIN_COUNT_WINDOW = {"W": 4, "M": 1, "Q": 1}
 
 def _period_index(dates: Any, freq: str, anchor: pd.Timestamp) -> np.ndarray:
     """Integer period number (weeks since ``anchor``, or months/quarters)."""
-    d = pd.Series(pd.to_datetime(dates)).dt.normalize()
+    d = pd.Series(pd.to_datetime(dates))
+    if d.dt.tz is None and not d.isna().any():  # in numpy: the same numbers without Timestamps
+        days = d.to_numpy("datetime64[ns]").astype("datetime64[D]")
+        if freq == "W":
+            return (days - np.datetime64(pd.Timestamp(anchor).normalize(), "D")).astype(np.int64) // 7
+        months = days.astype("datetime64[M]").astype(np.int64) + 1970 * 12  # year * 12 + month - 1
+        return months if freq == "M" else months // 3
+    d = d.dt.normalize()
     if freq == "W":
         return ((d - anchor).dt.days // 7).to_numpy(dtype=np.int64)
     months = d.dt.year.to_numpy(dtype=np.int64) * 12 + d.dt.month.to_numpy() - 1
