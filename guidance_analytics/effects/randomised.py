@@ -60,6 +60,63 @@ RANDOMISED_COLUMNS = [
 ]
 
 
+#: the pre-draw covariates the adjustment can use (``adjustment_covariates`` of the effects rules),
+#: by name — all counted before the draw month
+COVARIATES: dict[str, str] = {
+    "pre": "violations in the W months before the draw",
+    "earlier": "violations in the W months before those",
+    "score": "the risk score recorded with the draw",
+    "history": "violations in the months from 36 before the draw to 2W before it",
+    "inspections": "inspections in the 12 months before the draw",
+    "complaints": "substantiated complaints in the 12 months before the draw",
+}
+DEFAULT_COVARIATES = ("pre", "earlier", "score")
+
+
+def _row_window(panel: Panel, outcome: str, unit: np.ndarray, start: np.ndarray, length: int) -> np.ndarray:
+    """``outcome`` of business ``unit[i]`` summed over months ``[start[i], start[i] + length)``
+    (clipped to the panel), one value per row.
+
+    >>> p = Panel(np.array(["a"]), {"violations": np.array([[1.0, 2.0, 3.0, 4.0]])}, [np.zeros(0, int)],
+    ...           np.array([""]), np.zeros(1), np.full(1, 99), 4)
+    >>> _row_window(p, "violations", np.array([0, 0, 0]), np.array([-1, 1, 3]), 2).tolist()
+    [1.0, 5.0, 4.0]
+    """
+    y = panel.counts[outcome]
+    cum = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(y, axis=1)], axis=1)
+    a = np.clip(np.asarray(start, dtype=int), 0, panel.n_months)
+    b = np.clip(np.asarray(start, dtype=int) + int(length), 0, panel.n_months)
+    return cum[unit, b] - cum[unit, a]
+
+
+def draw_covariates(
+    panel: Panel, unit: np.ndarray, month: np.ndarray, score: np.ndarray, window_months: int, names: list[str]
+) -> np.ndarray:
+    """The pre-draw covariates ``names`` (see :data:`COVARIATES`) of each pool row: rows × names.
+
+    Every column is fixed before the draw (records of months before the draw month, the
+    recorded score), so any adjustment on them leaves the design-based contrast unbiased.
+    """
+    w = int(window_months)
+    cols = []
+    for name in names:
+        if name == "pre":
+            cols.append(_row_window(panel, "violations", unit, month - w, w))
+        elif name == "earlier":
+            cols.append(_row_window(panel, "violations", unit, month - 2 * w, w))
+        elif name == "score":
+            cols.append(np.asarray(score, dtype=float))
+        elif name == "history":
+            cols.append(_row_window(panel, "violations", unit, month - 36, max(36 - 2 * w, 0)))
+        elif name == "inspections":
+            cols.append(_row_window(panel, "inspections", unit, month - 12, 12))
+        elif name == "complaints":
+            cols.append(_row_window(panel, "substantiated_complaints", unit, month - 12, 12))
+        else:
+            raise ValueError(f"unknown adjustment covariate {name!r}; known: {', '.join(COVARIATES)}")
+    return np.column_stack(cols) if cols else np.zeros((len(unit), 0))
+
+
 def hajek_itt(
     y: np.ndarray,
     drawn: np.ndarray,
@@ -68,16 +125,29 @@ def hajek_itt(
     cluster: np.ndarray | None,
     *,
     variance: bool = True,
+    target: str = "pool",
 ) -> dict[str, float]:
     """Stratified Hajek difference drawn − not drawn and its cluster-robust standard error
     (``variance=False``: the estimate alone, ``se`` NaN and ``cluster`` unused — the re-draws of
     :func:`randomisation_inference` need only the estimate).
 
+    ``target="pool"`` (the ITT over the pool): drawn rows weighted 1/π, not drawn 1/(1−π), draws
+    combined by pool size. ``target="drawn"`` (the effect on the drawn): drawn rows weighted 1,
+    not drawn π/(1−π) (the odds, so they stand for what the drawn would have done undrawn),
+    draws combined by their expected number drawn Σπ. Both are design-based: only π and the
+    draw enter the weights.
+
     >>> y = np.array([1.0, 3.0, 2.0, 4.0])
     >>> r = hajek_itt(y, np.array([True, False, True, False]), np.full(4, 0.5), np.zeros(4), np.arange(4))
     >>> round(float(r["estimate"]), 3)
     -2.0
+    >>> y = np.array([4.0, 0.0, 2.0, 1.0])     # drawn: (4 + 1) / 2; not drawn: odds 1 and 0.25
+    >>> d, pi = np.array([True, False, False, True]), np.array([0.5, 0.5, 0.2, 0.2])
+    >>> round(float(hajek_itt(y, d, pi, np.zeros(4), None, variance=False, target="drawn")["estimate"]), 3)
+    2.1
     """
+    if target not in ("pool", "drawn"):
+        raise ValueError(f"target must be 'pool' or 'drawn', not {target!r}")
     est, phi, m1s, m0s = 0.0, np.zeros(len(y)), 0.0, 0.0
     total = 0.0
     for s in np.unique(stratum):
@@ -85,9 +155,14 @@ def hajek_itt(
         d, p, ys = drawn[k], pi[k], y[k]
         if d.sum() == 0 or (~d).sum() == 0:
             continue
-        w1, w0 = np.where(d, 1 / p, 0.0), np.where(~d, 1 / (1 - p), 0.0)
+        with np.errstate(divide="ignore"):  # π = 0 / 1 rows carry no weight in their own arm
+            if target == "pool":
+                w1, w0 = np.where(d, 1 / p, 0.0), np.where(~d, 1 / (1 - p), 0.0)
+                n = float(k.sum())
+            else:
+                w1, w0 = np.where(d, 1.0, 0.0), np.where(~d, p / (1 - p), 0.0)
+                n = float(p.sum())
         m1, m0 = (w1 * ys).sum() / w1.sum(), (w0 * ys).sum() / w0.sum()
-        n = k.sum()
         total += n
         est += n * (m1 - m0)
         m1s += n * m1
@@ -131,9 +206,60 @@ def adjustment(y: np.ndarray, x: np.ndarray, drawn: np.ndarray, pi: np.ndarray) 
     return xc @ beta[1:]
 
 
-def _adjusted(resp: np.ndarray, x: np.ndarray, d: np.ndarray, pi: np.ndarray, strata: np.ndarray) -> float:
+def interacted_adjustment(
+    y: np.ndarray, x: np.ndarray, drawn: np.ndarray, pi: np.ndarray, strata: np.ndarray
+) -> np.ndarray:
+    """Lin's (2013) interacted adjustment: ``(x − x̄ₛ) · β_arm``, one slope vector per arm.
+
+    ``x̄ₛ`` is the mean of the stratum's whole pool (the ITT's population, every row counted
+    once); ``β₁`` is fitted on the drawn rows (weights 1/π), ``β₀`` on the not drawn (weights
+    1/(1−π)), each by weighted least squares with an intercept. The Hajek contrast of
+    ``y − adjustment`` is then, per stratum, the difference of the two arms' regression
+    predictions at the pool mean: consistent for the ITT whatever the effect's heterogeneity,
+    never less precise asymptotically than the pooled slope (:func:`adjustment`). An arm with
+    fewer than ``columns + 3`` rows takes the other arm's slopes; both: no adjustment. Linear in
+    ``y`` for a fixed draw, as the test inversion of :func:`randomisation_inference` needs.
+
+    >>> x = np.array([[0.0], [1.0], [2.0], [3.0], [0.0], [1.0], [2.0], [3.0]])
+    >>> d = np.array([True] * 4 + [False] * 4)
+    >>> y = np.where(d, 3.0 * x[:, 0], 1.0 * x[:, 0])       # slope 3 drawn, 1 not drawn
+    >>> interacted_adjustment(y, x, d, np.full(8, 0.5), np.zeros(8)).round(6).tolist()
+    [-4.5, -1.5, 1.5, 4.5, -1.5, -0.5, 0.5, 1.5]
+    """
+    keep = np.flatnonzero(np.var(x, axis=0) > 0) if len(x) else np.array([], int)
+    if len(keep) == 0:
+        return np.zeros(len(y))
+    xs = x[:, keep].astype(float)
+    xc = xs.copy()
+    for s in np.unique(strata):
+        k = strata == s
+        xc[k] -= xs[k].mean(axis=0)
+    betas: dict[bool, np.ndarray] = {}
+    for arm, w in ((True, 1 / pi), (False, 1 / (1 - pi))):
+        rows = drawn == arm
+        if rows.sum() < len(keep) + 3:
+            continue
+        a = np.column_stack([np.ones(rows.sum()), xc[rows]]) * np.sqrt(w[rows])[:, None]
+        beta, *_ = np.linalg.lstsq(a, y[rows] * np.sqrt(w[rows]), rcond=None)
+        betas[arm] = beta[1:]
+    if not betas:
+        return np.zeros(len(y))
+    b1, b0 = betas.get(True, betas.get(False)), betas.get(False, betas.get(True))
+    return np.where(drawn, xc @ b1, xc @ b0)
+
+
+def _adjusted(
+    resp: np.ndarray,
+    x: np.ndarray,
+    d: np.ndarray,
+    pi: np.ndarray,
+    strata: np.ndarray,
+    interacted: bool = False,
+    target: str = "pool",
+) -> float:
     """The covariate-adjusted stratified Hajek estimate (no variance): linear in ``resp``."""
-    return hajek_itt(resp - adjustment(resp, x, d, pi), d, pi, strata, None, variance=False)["estimate"]
+    adj = interacted_adjustment(resp, x, d, pi, strata) if interacted else adjustment(resp, x, d, pi)
+    return hajek_itt(resp - adj, d, pi, strata, None, variance=False, target=target)["estimate"]
 
 
 def randomisation_inference(
@@ -146,6 +272,8 @@ def randomisation_inference(
     n_draws: int = 999,
     level: float = 0.95,
     seed: int = 0,
+    interacted: bool = False,
+    target: str = "pool",
 ) -> dict[str, float]:
     """Randomisation test of no effect and its inverted interval for the adjusted Hajek estimate.
 
@@ -155,7 +283,10 @@ def randomisation_inference(
     ``T(d*, y) − τ·T(d*, drawn)`` and one set of re-draws serves every τ. ``p_value`` (τ = 0) is
     two-sided (twice the smaller tail, with the observed draw counted); ``ci_low``/``ci_high``
     bound the τ whose p-value exceeds ``1 − level`` on a grid of 801 points over ±8 standard
-    deviations of the re-drawn estimates (NaN when nothing varies).
+    deviations of the re-drawn estimates (NaN when nothing varies). ``interacted``: Lin's
+    adjustment (:func:`interacted_adjustment`) instead of the pooled slopes; ``target``: the
+    weighting of :func:`hajek_itt` (``pool`` or ``drawn``). The test is exact for either: under
+    the sharp null every statistic's re-draw distribution is known.
 
     >>> rng = np.random.default_rng(1)
     >>> pi = np.full(200, 0.25)
@@ -167,15 +298,16 @@ def randomisation_inference(
     """
     y, d, pi = np.asarray(y, float), np.asarray(drawn, bool), np.asarray(pi, float)
     rng = np.random.default_rng(seed)
-    t = _adjusted(y, x, d, pi, strata)
-    s_obs = _adjusted(d.astype(float), x, d, pi, strata)
+    t = _adjusted(y, x, d, pi, strata, interacted, target)
+    s_obs = _adjusted(d.astype(float), x, d, pi, strata, interacted, target)
     a, b = np.empty(n_draws), np.empty(n_draws)
     groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
     for i in range(n_draws):
         dd = np.zeros(len(y), bool)
         for idx in groups:
             dd[idx] = systematic_draw(pi[idx], rng)
-        a[i], b[i] = _adjusted(y, x, dd, pi, strata), _adjusted(d.astype(float), x, dd, pi, strata)
+        a[i] = _adjusted(y, x, dd, pi, strata, interacted, target)
+        b[i] = _adjusted(d.astype(float), x, dd, pi, strata, interacted, target)
     nan = {"estimate": t, "p_value": np.nan, "ci_low": np.nan, "ci_high": np.nan}
     ok = np.isfinite(a) & np.isfinite(b)
     if not np.isfinite(t) or ok.sum() < 20:
@@ -211,12 +343,20 @@ def randomised_from_panel(
     as_of: pd.Timestamp,
     n_boot: int = 0,
     seed: int = 0,
+    *,
+    covariates: list[str] | None = None,
+    adjustment_mode: str | None = None,
+    target: str | None = None,
 ) -> pd.DataFrame:
     """The design-based estimate of every recorded draw whose follow-up window has ended.
 
     Returns one row per action drawn and 全部 (:data:`RANDOMISED_COLUMNS`); empty when no draw
     with a comparison was recorded. ``n_boot`` is unused; ``seed`` seeds the re-draws of the
     randomisation test (``randomisation_draws`` in the effects rules, default 999).
+    ``covariates`` (names of :data:`COVARIATES`) and ``adjustment_mode`` (``pooled`` or
+    ``interacted``) and ``target`` (``pool``: the ITT over the pool; ``drawn``: the effect on the
+    drawn, see :func:`hajek_itt`) override ``adjustment_covariates`` / ``adjustment`` /
+    ``randomised_target`` of the effects rules.
     """
     cfg = rules(ws, "effects")["effects"]
     draws = ws.store.query("effects/draws", as_of=as_of.date())
@@ -233,23 +373,21 @@ def randomised_from_panel(
     draws, g, unit = draws[keep].reset_index(drop=True), g[keep], unit[keep].astype(int).to_numpy()
     if draws.empty:
         return pd.DataFrame(columns=RANDOMISED_COLUMNS)
-    post = np.array(
-        [panel.window("violations", int(m), window_months)[u] for m, u in zip(g, unit, strict=True)]
-    )
-    pre = np.array(
-        [
-            panel.window("violations", int(m) - window_months, window_months)[u]
-            for m, u in zip(g, unit, strict=True)
-        ]
-    )
-    earlier = np.array(
-        [
-            panel.window("violations", int(m) - 2 * window_months, window_months)[u]
-            for m, u in zip(g, unit, strict=True)
-        ]
-    )
+    months = np.asarray(g, dtype=int)
+    post = _row_window(panel, "violations", unit, months, window_months)
+    pre = _row_window(panel, "violations", unit, months - window_months, window_months)
     score = pd.to_numeric(draws["score"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-    covariates = np.column_stack([pre, earlier, score])
+    names = list(cfg.get("adjustment_covariates", DEFAULT_COVARIATES) if covariates is None else covariates)
+    covariates_x = draw_covariates(panel, unit, months, score, window_months, names)
+    mode = str(cfg.get("adjustment", "pooled") if adjustment_mode is None else adjustment_mode)
+    if mode not in ("pooled", "interacted"):
+        raise ValueError(f"adjustment must be 'pooled' or 'interacted', not {mode!r}")
+    aim = str(cfg.get("randomised_target", "pool") if target is None else target)
+    weighting, subject = (
+        ("按入选概率加权后", "抽中的（全部候选平均）")
+        if aim == "pool"
+        else ("未抽中者按入选概率的比值加权（代表抽中者若未抽中的情况）后", "对抽中者的")
+    )
     level = float(cfg.get("ci_level", 0.95))
     rows = []
     for method in [ALL_METHODS, *sorted(set(draws["action"]))]:
@@ -258,20 +396,27 @@ def randomised_from_panel(
         p = draws["inclusion_prob"].to_numpy(dtype=float)[k]
         strata = (draws["draw_id"] + "|" + draws["action"]).to_numpy()[k]
         yk, xk = post[k], pre[k]
-        r = hajek_itt(
-            yk - adjustment(yk, covariates[k], d, p), d, p, strata, draws["business_id"].to_numpy()[k]
+        xk_all = covariates_x[k]
+        adj = (
+            interacted_adjustment(yk, xk_all, d, p, strata)
+            if mode == "interacted"
+            else adjustment(yk, xk_all, d, p)
         )
-        raw = hajek_itt(yk, d, p, strata, draws["business_id"].to_numpy()[k])
-        pre_r = hajek_itt(xk, d, p, strata, draws["business_id"].to_numpy()[k])
+        ids = draws["business_id"].to_numpy()[k]
+        r = hajek_itt(yk - adj, d, p, strata, ids, target=aim)
+        raw = hajek_itt(yk, d, p, strata, ids, target=aim)
+        pre_r = hajek_itt(xk, d, p, strata, ids, target=aim)
         ri = randomisation_inference(
             yk,
-            covariates[k],
+            xk_all,
             d,
             p,
             strata,
             n_draws=int(cfg.get("randomisation_draws", 999)),
             level=level,
             seed=seed,
+            interacted=mode == "interacted",
+            target=aim,
         )
         adopted = draws["adopted"].to_numpy()[k]
         row: dict[str, Any] = {
@@ -296,9 +441,9 @@ def randomised_from_panel(
         who = "" if method == ALL_METHODS else f"「{method}」"
         row["interpretation"] = (
             f"随机抽取{who}：{row['n_draws']}批次、{row['n_pool']}户候选，其中抽中{row['n_drawn']}户"
-            f"（采纳{row['n_adopted']}户、不采纳{row['n_declined']}户，仍按抽中计算）。按入选概率加权后，抽中者指导后"
+            f"（采纳{row['n_adopted']}户、不采纳{row['n_declined']}户，仍按抽中计算）。{weighting}，抽中者指导后"
             f"{window_months}个月平均违法问题{row['mean_drawn']:.2f}件，未抽中者{row['mean_not_drawn']:.2f}件；"
-            f"抽中的效果估计{row['estimate']:+.2f}件（{level:.0%}置信区间{row['ci_low']:+.2f}至{row['ci_high']:+.2f}，"
+            f"{subject}效果估计{row['estimate']:+.2f}件（{level:.0%}置信区间{row['ci_low']:+.2f}至{row['ci_high']:+.2f}，"
             f"按同一抽取方案重抽检验 p={row['p_value']:.3f}）。"
             f"结论：{v}（{why}）。这是随机化比较，不受“按记录挑选”带来的向均值回归影响。"
         )
