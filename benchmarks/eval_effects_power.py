@@ -27,6 +27,7 @@ Usage::
 
     PYTHONPATH=. python benchmarks/eval_effects_power.py DIR [--out CSV] [--variants default,rich,…]
     PYTHONPATH=. python benchmarks/eval_effects_power.py --table CSV     # the markdown table again
+    PYTHONPATH=. python benchmarks/eval_effects_power.py --study CSV…    # eval_effects_worlds.py rows
 """
 
 from __future__ import annotations
@@ -216,8 +217,41 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def markdown(frame: pd.DataFrame) -> str:
-    res = table(frame)
+def study_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same figures for the rows of ``eval_effects_worlds.py`` (``effect_study`` and its
+    ``randomised_effects``; claims as there: significant and a verdict other than 数据不足以判断)."""
+    out = []
+    for (est, effect), g in frame.groupby(["estimator", "effect"], sort=True):
+        n = len(g)
+        claim = g["significant"].astype(bool) & (g["verdict"].fillna("") != "数据不足以判断")
+        det = claim & (g["ci_high"] < 0)
+        c_lo, c_hi = _wilson(int(claim.sum()), n)
+        d_lo, d_hi = _wilson(int(det.sum()), n)
+        err = g["estimate"] - g["true"]
+        out.append(
+            {
+                "estimator": est,
+                "effect": "0" if effect == 0 else f"{effect:+.0%}",
+                "runs": n,
+                "claims": f"{int(claim.sum())}/{n} ({c_lo:.0%}–{c_hi:.0%})",
+                "detected": f"{int(det.sum())}/{n} ({d_lo:.0%}–{d_hi:.0%})" if effect != 0 else "–",
+                "bias": f"{err.mean():+.4f} ± {err.std() / np.sqrt(n):.4f}",
+                "coverage": f"{int(g['covered'].sum())}/{n}",
+                "mean CI width": f"{(g['ci_high'] - g['ci_low']).mean():.3f}",
+                "truth": f"{g['true'].mean():+.4f}",
+                "mean cases": f"{g['n_cases'].mean():.0f}",
+                "oracle ATT (entries)": (
+                    f"{g['oracle_power'].mean():.0%}"
+                    if effect != 0 and g["oracle_power"].notna().any()
+                    else ""
+                ),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def markdown(frame: pd.DataFrame, study: bool = False) -> str:
+    res = study_table(frame) if study else table(frame)
     lines = ["| " + " | ".join(res.columns) + " |", "|" + "---|" * len(res.columns)]
     lines += ["| " + " | ".join(str(v) for v in r) + " |" for r in res.itertuples(index=False)]
     return "\n".join(lines)
@@ -229,7 +263,14 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "effects_county_power.csv")
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--table", type=Path, help="print the markdown table of a results CSV and stop")
+    ap.add_argument(
+        "--study", type=Path, nargs="+", help="print the table of eval_effects_worlds.py result CSVs and stop"
+    )
     args = ap.parse_args(argv)
+    if args.study:
+        frame = pd.concat([pd.read_csv(f) for f in args.study], ignore_index=True)
+        print(markdown(frame, study=True))
+        return frame
     if args.table:
         frame = pd.read_csv(args.table)
         print(markdown(frame))
@@ -238,7 +279,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     done = pd.read_csv(args.out) if args.out.exists() else pd.DataFrame(columns=["world", "variant"])
     rows = done.to_dict("records")
     seen = set(zip(done["world"], done["variant"], strict=True))
-    for pkl in sorted(p for p in args.worlds.glob("*.pkl") if not p.name.endswith(".scores.pkl")):
+    worlds = [p for p in args.worlds.glob("*.pkl") if not p.name.endswith(".scores.pkl")]
+    # seed by seed (null and −40 % of a seed together), so a stopped run leaves both effects
+    for pkl in sorted(worlds, key=lambda p: (int(p.stem.rsplit("_", 1)[-1]), p.stem)):
         todo = [v for v in variants if (pkl.stem, v) not in seen]
         if not todo:
             continue

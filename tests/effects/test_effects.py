@@ -381,6 +381,55 @@ def test_randomised_route_recovers_a_planted_effect_of_being_drawn(tmp_path):
     assert len(effect_study(ws, 6, as_of=AS_OF, n_boot=0).randomised) == 2  # 全部 and 提示提醒
 
 
+def test_randomised_route_options_from_the_rules(tmp_path):
+    """The planted world above (every drawn business one problem fewer, counts otherwise equal to
+    the pre window): with the workspace's rules asking for the effect on the drawn, Lin's
+    adjustment and the longer history, the figure is still exactly −1 (a constant effect is the
+    same for every weighting, and the pre window predicts the unguided count exactly); the
+    sentence names the effect on the drawn. An unknown covariate name is refused."""
+    from guidance_analytics.core.config import packaged_file
+
+    b = Builder()
+    pool = []
+    for i in range(48):
+        bid = b.business(f"P{i:02d}")
+        drawn = i % 3 == 0 if i < 24 else i % 2 == 0
+        pre = 1 + i % 4
+        b.inspect(bid, dt.date(2024, 4, 1), n=pre)
+        b.inspect(bid, dt.date(2024, 9, 1), n=pre - 1 if drawn else pre)
+        pool.append(
+            {
+                "business_id": bid,
+                "action": "提示提醒",
+                "inclusion_prob": 1 / 3 if i < 24 else 0.5,
+                "drawn": drawn,
+                "adopted": drawn,
+            }
+        )
+        if drawn:
+            b.guide(bid)
+    ws = b.build(tmp_path)
+    record_draw(ws, pd.DataFrame(pool), T0, seed=7)
+    text = packaged_file("effects.toml").read_text(encoding="utf-8")
+    default = 'adjustment_covariates = ["pre", "earlier", "score"]'
+    assert default in text and 'adjustment = "pooled"' in text and 'randomised_target = "pool"' in text
+    path = Path(ws.config_dir) / "effects.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        text.replace(default, 'adjustment_covariates = ["pre", "history", "inspections"]')
+        .replace('adjustment = "pooled"', 'adjustment = "interacted"')
+        .replace('randomised_target = "pool"', 'randomised_target = "drawn"'),
+        encoding="utf-8",
+    )
+    top = randomised_effects(ws, 6, as_of=AS_OF).iloc[0]
+    assert top["estimate"] == pytest.approx(-1.0)
+    assert top["ci_low"] <= -1.0 <= top["ci_high"]
+    assert "对抽中者的效果估计" in top["interpretation"]
+    path.write_text(text.replace(default, 'adjustment_covariates = ["v99"]'), encoding="utf-8")
+    with pytest.raises(ValueError, match="v99"):
+        randomised_effects(ws, 6, as_of=AS_OF)
+
+
 def test_hajek_difference_by_hand():
     # stratum a: drawn y=2 (π=.5), 4 (π=.25) → (4 + 16) / (2 + 4) = 10/3; not drawn y=1 (1−π=.5) → 1
     y = pd.Series([2.0, 4.0, 1.0]).to_numpy()
