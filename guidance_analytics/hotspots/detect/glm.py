@@ -373,6 +373,16 @@ def fit_farrington(
     fit = fitter(Y, offset, prior)
     if weights_threshold is None:
         return fit
+    omega, _ = _anscombe_weights(Y, fit, prior, weights_threshold)
+    return fitter(Y, offset, omega, fit.trend)
+
+
+def _anscombe_weights(
+    Y: np.ndarray, fit: GlmFit, prior: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Farrington's down-weights of a first fit: ``s⁻²`` where the standardised Anscombe residual
+    ``s`` exceeds ``threshold``, rescaled per series to the prior weights' total; and the mask of
+    the down-weighted observations."""
     h = fit.h
     with np.errstate(divide="ignore", invalid="ignore"):
         y23 = np.cbrt(Y * Y)
@@ -380,11 +390,11 @@ def fit_farrington(
         raw = 1.5 * (np.where(Y > 0, y23 / np.cbrt(root), 0.0) - root)  # y^(2/3) mu^(-1/6)
         s = raw / np.sqrt(fit.phi * (1.0 - h))
     s = np.where(np.isfinite(s) & (h < 1 - 1e-10), s, 0.0)
-    big = s > weights_threshold
+    big = s > threshold
     omega = np.where(big, 1.0 / np.where(big, s, 1.0) ** 2, 1.0) * prior
     total = omega.sum(axis=0)
     omega *= np.where(total > 0, prior.sum(axis=0) / np.where(total > 0, total, 1.0), 1.0)
-    return fitter(Y, offset, omega, fit.trend)
+    return omega, big
 
 
 def _grouped(
@@ -508,17 +518,7 @@ def farrington_batch(
     fit, singular = _design_fit_batch(X, x0, Y, offset, prior, npar, group)
     if weights_threshold is None:
         return fit
-    h = fit.h
-    with np.errstate(divide="ignore", invalid="ignore"):
-        y23 = np.cbrt(Y * Y)
-        root = np.sqrt(fit.mu)
-        raw = 1.5 * (np.where(Y > 0, y23 / np.cbrt(root), 0.0) - root)  # y^(2/3) mu^(-1/6)
-        s = raw / np.sqrt(fit.phi * (1.0 - h))
-    s = np.where(np.isfinite(s) & (h < 1 - 1e-10), s, 0.0)
-    big = s > weights_threshold
-    omega = np.where(big, 1.0 / np.where(big, s, 1.0) ** 2, 1.0) * prior
-    total = omega.sum(axis=0)
-    omega *= np.where(total > 0, prior.sum(axis=0) / np.where(total > 0, total, 1.0), 1.0)
+    omega, big = _anscombe_weights(Y, fit, prior, weights_threshold)
     # refit the down-weighted series; a group whose IRLS needed the pseudo-inverse is refitted whole
     # (it changes the steps of all its series, as in fit_farrington's refit of the whole group)
     redo = (big & (prior > 0)).any(axis=0)
