@@ -62,8 +62,14 @@ import numpy as np
 import pandas as pd
 
 from ..core import WorkspaceLike, rules
-from .detect import benjamini_hochberg, detect_aberrations, glr_pvalues, upper_bound, weighted_simes
-from .detect.glm import one_blas_thread
+from .detect import (
+    benjamini_hochberg,
+    detect_aberrations,
+    glr_pvalues,
+    one_blas_thread,
+    upper_bound,
+    weighted_simes,
+)
 from .effort import EFFORT_COLUMNS, effort_check
 from .levels import carried_by_descendant, parent_names, same_as_child
 from .panels import LICENCE_DIMENSIONS, MEASURES, field_labels, hotspot_panel, industry_parents, parse_by

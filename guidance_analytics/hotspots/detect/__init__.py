@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .aberration import METHODS, benjamini_hochberg, detect_aberrations, weighted_simes
 from .bounds import predictive_sf, predictive_upper
+from .glm import one_blas_thread
 from .glr import glr_llr, glr_pvalues
 from .model import THRESHOLD_METHODS, upper_bound
 
@@ -22,6 +23,7 @@ __all__ = [
     "detect_aberrations",
     "glr_llr",
     "glr_pvalues",
+    "one_blas_thread",
     "predictive_sf",
     "predictive_upper",
     "upper_bound",
