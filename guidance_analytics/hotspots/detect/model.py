@@ -211,22 +211,29 @@ def harmonic_group(k, sel, n_hist, Y, logE, o, M=None):
     default, matching AIC; a smaller value favours the simpler models more, see the code).
 
     Returns the dict of :func:`glm_group` (``keep`` = the number of harmonics of the model with the
-    largest weight), or ``None`` when the baseline is too short.
+    largest weight), or ``None`` when the baseline is too short. The detector fits through
+    :func:`harmonic_batch`; this one-group form is the reference it is tested against.
     """
     ppy, thr = o["ppy"], o["weights_threshold"]
     lags = np.arange(o["excl"] + 1, n_hist + 1)
     if lags.size < o["min_baseline"]:
         return None
-    ang = -2 * np.pi * lags / ppy
-    cols = [np.ones_like(ang), np.sin(ang), np.cos(ang), np.sin(2 * ang), np.cos(2 * ang)]
+    X = _harmonic_design(lags, ppy)
     Yb, off = Y[k - lags][:, sel], logE[k - lags][:, sel]
     mask = None if M is None else M[k - lags][:, sel]
     fits = []
     for h in range(_max_harmonics(lags.size, ppy) + 1):
         p = 1 + 2 * h
-        fitter = design_fitter(np.column_stack(cols[:p]), _X0[:p], has_trend=False)
+        fitter = design_fitter(X[:, :p], _X0[:p], has_trend=False)
         fits.append(fit_farrington(fitter, Yb, off, thr, mask))
     return _harmonic_average(fits, Yb, off, logE[k, sel], mask, o)
+
+
+def _harmonic_design(lags: np.ndarray, ppy: int) -> np.ndarray:
+    """Design of the nested harmonic models at ``lags`` periods back: intercept, sin/cos of the
+    annual harmonic, sin/cos of the second (the first ``1 + 2 h`` columns are the ``h``-harmonic model)."""
+    ang = -2 * np.pi * lags / ppy
+    return np.column_stack([np.ones_like(ang), np.sin(ang), np.cos(ang), np.sin(2 * ang), np.cos(2 * ang)])
 
 
 #: design row of the current period (lag 0) for the intercept and two harmonics
@@ -272,8 +279,7 @@ def _harmonic_chunk(items, where, out, Y, logE, o, M):
     ppy, excl = o["ppy"], o["excl"]
     n_max = max(n_hist for _, _, n_hist in items) - excl
     lags = np.arange(excl + 1, excl + 1 + n_max)
-    ang = -2 * np.pi * lags / ppy
-    X = np.column_stack([np.ones_like(ang), np.sin(ang), np.cos(ang), np.sin(2 * ang), np.cos(2 * ang)])
+    X = _harmonic_design(lags, ppy)
     blocks, spans, g = [], [], 0
     for k, sel, n_hist in items:
         n_i = n_hist - excl
