@@ -71,7 +71,7 @@ from .detect import (
     weighted_simes,
 )
 from .effort import EFFORT_COLUMNS, effort_check
-from .levels import carried_by_descendant, parent_names, same_as_child
+from .levels import carried_by_descendant, parent_names, same_as_child, standardised_exposure
 from .panels import LICENCE_DIMENSIONS, MEASURES, field_labels, hotspot_panel, industry_parents, parse_by
 
 __all__ = [
@@ -143,6 +143,7 @@ FLAG_OPTIONS = (
     "glr_sims",
     "combine",
     "parent_weight",
+    "parent_exposure",
     "effort",
     "effort_p",
     "rate_p",
@@ -181,6 +182,7 @@ def flag_hotspots(
     glr_sims: int = 2000,
     combine: str = "bonferroni",
     parent_weight: float = 1.0,
+    parent_exposure: str = "standardised",
     min_count: int = 5,
     effort: bool = True,
     effort_p: float = 0.05,
@@ -218,6 +220,9 @@ def flag_hotspots(
         Bonferroni, smaller when several tests are small together) or ``"bonferroni"``
         (``min_j p_j / s_j``).
     parent_weight : weight of a parent field's tests relative to a finest-level field's.
+    parent_exposure : ``"standardised"`` (a parent's licences weighted by its classes' own rates per
+        licence before the period, :func:`~guidance_analytics.hotspots.levels.standardised_exposure`:
+        a change in the mix of its classes is not a parent hotspot) or ``"licences"`` (the plain sum).
     min_count : a test needs at least this many events in its period or window.
     effort, effort_p, rate_p : the effort check of :mod:`~guidance_analytics.hotspots.effort`
         (``rate_p="flag"``: the failure rate must be significant at the level of the test that flagged
@@ -259,6 +264,10 @@ def flag_hotspots(
         count = count.where(model_exp.notna())
         model_exp = model_exp.where(model_exp.notna().groupby(df["field"]).transform("any"), 1.0)
     else:  # licences: at least one, so a field without licences is compared with its own counts
+        if parent_exposure not in ("standardised", "licences"):
+            raise ValueError(f"parent_exposure must be 'standardised' or 'licences', not {parent_exposure!r}")
+        if multi and parent_exposure == "standardised":  # the parents' offsets follow their classes' mix
+            exp = pd.Series(standardised_exposure(df, exp.to_numpy(float)), index=exp.index)
         model_exp = exp.clip(lower=1.0).fillna(1.0)
     same = same_as_child(df) if multi else {}
     tested = ~df["field"].isin(same).to_numpy()

@@ -5,6 +5,14 @@ only child holds all its events and licences *is* that child (a division of one 
 it is tested once, as the child, and its rows repeat the child's statistics. A flag is carried by the
 finest level that holds it: a parent flagged in the same period as one of its descendants is not
 flagged again; the descendant's row names its parents.
+
+A parent's expected count is its own baseline rate per licence times its licences. When the mix of
+its classes changes (one class's licences double), that rate is no longer the parent's rate: a parent
+whose fast-growing class breaks rules more often per licence than its siblings would be expected too
+few events, the growth alone would look like a parent hotspot (Simpson's paradox).
+:func:`standardised_exposure` weighs each class's licences by that class's own rate per licence
+relative to the parent's, as known before the period (indirect standardisation), so the parent's
+offset follows the licences its classes hold, not only their number.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import pandas as pd
 
 from .panels import UNKNOWN, industry_parents
 
-__all__ = ["carried_by_descendant", "parent_names", "same_as_child"]
+__all__ = ["carried_by_descendant", "parent_names", "same_as_child", "standardised_exposure"]
 
 
 def same_as_child(panel: pd.DataFrame) -> dict[str, str]:
@@ -88,3 +96,97 @@ def parent_names(fields: pd.Series, labels: dict[str, str]) -> pd.Series:
 
     mapping = {k: one(k) for k in fields.unique()}
     return fields.map(mapping)
+
+
+def standardised_exposure(
+    panel: pd.DataFrame, exposure: np.ndarray, prior_events: float = 10.0
+) -> np.ndarray:
+    """The parents' licence exposure weighted by their classes' own rates per licence (prospective).
+
+    For a parent ``P`` (group, division or section) and period ``t``, each class ``c`` under it
+    contributes its licences ``E_c(t)`` at ``r_c(t)``, the class's events per licence over the
+    periods before ``t`` (shrunk towards the parent's rate ``r_P(t)`` over the same periods by
+    ``prior_events`` events: a class with few events counts at about the parent's rate); licences of
+    the parent held by no class count at ``r_P(t)``. The sum is the parent's expected count at the
+    rates known before ``t``; divided by a constant ``r_0`` (the parent's rate over the whole panel)
+    it is in licences again::
+
+        E*_P(t) = (sum_c r_c(t) E_c(t) + r_P(t) (E_P(t) - sum_c E_c(t))) / r_0
+
+    When the mix of classes is stable ``E*_P`` moves with ``E_P``; when a class's licences double,
+    the parent's offset grows by that class's share of the parent's *events*, as its expected count
+    does. The rates use only earlier periods, so a period's offset never depends on its own count or
+    on later data; the constant ``r_0`` changes no decision (the model's intercept absorbs a constant
+    factor of its offset). Periods before any history (the first) use the first rates known.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        A multi-level ``industry`` panel: ``field``, ``level`` (``"class"`` for the finest level),
+        ``period_start``, ``observed``.
+    exposure : numpy.ndarray
+        The licence exposure of every row (``NaN`` = none), aligned with ``panel``.
+    prior_events : float
+        Strength of the shrinkage of a class's rate towards its parent's, in events.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``exposure`` with the parents' rows replaced by ``E*_P`` (class rows, rows outside the
+        hierarchy and parents without a class holding licences unchanged).
+
+    Examples
+    --------
+    Two classes of one division with 100 licences each, the first with 3 times the rate of the
+    second; in the third month the first doubles its licences. The division's offset grows by the
+    first class's share of its events (3/4), not by its share of its licences (1/2):
+
+    >>> months = pd.to_datetime(["2024-01-01"] * 3 + ["2024-02-01"] * 3 + ["2024-03-01"] * 3)
+    >>> p = pd.DataFrame({"field": ["F5211", "F5212", "F52"] * 3, "period_start": months,
+    ...                   "level": ["class", "class", "division"] * 3, "observed": [300, 100, 400] * 3})
+    >>> e = np.array([100, 100, 200, 100, 100, 200, 200, 100, 300], dtype=float)
+    >>> out = standardised_exposure(p, e, prior_events=0)
+    >>> float(round(out[8] / out[5], 3))  # the division's offset in March against February
+    1.75
+    """
+    out = np.asarray(exposure, dtype=float).copy()
+    if panel.empty or "level" not in panel.columns:
+        return out
+    fields = panel["field"].astype(str).to_numpy()
+    is_class = (panel["level"].astype(str).to_numpy() == "class") & (fields != UNKNOWN)
+    if not is_class.any():
+        return out
+    t_codes, t_names = pd.factorize(panel["period_start"], sort=True)
+    class_names = pd.unique(fields[is_class])
+    c_index = {c: i for i, c in enumerate(class_names)}
+    T, C = len(t_names), len(class_names)
+    V, E = np.zeros((T, C)), np.zeros((T, C))
+    rows = np.flatnonzero(is_class)
+    cols = np.array([c_index[f] for f in fields[rows]])
+    observed = pd.to_numeric(panel["observed"], errors="coerce").to_numpy(float)
+    V[t_codes[rows], cols] = np.nan_to_num(observed[rows])
+    E[t_codes[rows], cols] = np.nan_to_num(out[rows])
+    # events and licence-months of each class before each period
+    CV = np.vstack([np.zeros((1, C)), np.cumsum(V, axis=0)[:-1]])
+    CE = np.vstack([np.zeros((1, C)), np.cumsum(E, axis=0)[:-1]])
+    parent_rows = np.flatnonzero(~is_class & (fields != UNKNOWN))
+    for parent in pd.unique(fields[parent_rows]):
+        kids = [c_index[c] for c in class_names if c != parent and c.startswith(parent)]
+        if not kids or V[:, kids].sum() <= 0 or E[:, kids].sum() <= 0:
+            continue
+        mine = parent_rows[fields[parent_rows] == parent]
+        e_parent = np.full(T, np.nan)
+        e_parent[t_codes[mine]] = out[mine]
+        r0 = V[:, kids].sum() / E[:, kids].sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r_p = CV[:, kids].sum(axis=1) / CE[:, kids].sum(axis=1)  # (T,)
+            known = np.isfinite(r_p) & (r_p > 0)
+            if not known.any():
+                continue
+            r_c = (CV[:, kids] + prior_events) / (CE[:, kids] + prior_events / r_p[:, None])
+        first = int(np.argmax(known))  # periods before any history use the first rates known
+        r_p[:first], r_c[:first] = r_p[first], r_c[first]
+        held = E[:, kids].sum(axis=1)
+        expected = (r_c * E[:, kids]).sum(axis=1) + r_p * np.maximum(e_parent - held, 0.0)
+        out[mine] = np.where(np.isfinite(out[mine]), expected[t_codes[mine]] / r0, out[mine])
+    return out
