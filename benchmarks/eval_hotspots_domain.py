@@ -158,6 +158,16 @@ SIMES_VARIANTS = {
     "Simes": ("violations", "industry", {"combine": "simes"}),
     "Simes, budget 0.6": ("violations", "industry", {"combine": "simes", "false_flags": 0.6}),
 }
+#: ``--choice`` (issue 9, detection goal): the parents' standardised exposure, alone and with the
+#: window budget chosen on seeds 1–5 (one 3-month window; the single-month test at its old level)
+CHOICE_VARIANTS = {
+    "standardised": ("violations", "industry", {"parent_exposure": "standardised"}),
+    "std + window 3": (
+        "violations",
+        "industry",
+        {"parent_exposure": "standardised", "windows": [3], "single_share": 0.3, "false_flags": 0.5},
+    ),
+}
 R_ALPHAS = (0.05, 0.01)
 GOAL = {"pod": 0.9, "false_per_month": 0.2}
 
@@ -398,6 +408,11 @@ def main() -> None:
         "--simes", action="store_true", help="also run the weighted Simes variants (SIMES_VARIANTS)"
     )
     ap.add_argument(
+        "--choice",
+        action="store_true",
+        help="also run the standardised parent exposure and the chosen window budget (CHOICE_VARIANTS)",
+    )
+    ap.add_argument(
         "--budgets",
         default="",
         help="also run the default with these false-flag budgets (comma-separated, e.g. 0.5,0.8)",
@@ -430,6 +445,7 @@ def main() -> None:
                     **(VARIANTS if args.small_fields else {}),
                     **(GLR_VARIANTS if args.glr else {}),
                     **(SIMES_VARIANTS if args.simes else {}),
+                    **(CHOICE_VARIANTS if args.choice else {}),
                     **budgets,
                 },
             )
