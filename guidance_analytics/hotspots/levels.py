@@ -170,23 +170,39 @@ def standardised_exposure(
     CV = np.vstack([np.zeros((1, C)), np.cumsum(V, axis=0)[:-1]])
     CE = np.vstack([np.zeros((1, C)), np.cumsum(E, axis=0)[:-1]])
     parent_rows = np.flatnonzero(~is_class & (fields != UNKNOWN))
-    for parent in pd.unique(fields[parent_rows]):
-        kids = [c_index[c] for c in class_names if c != parent and c.startswith(parent)]
-        if not kids or V[:, kids].sum() <= 0 or E[:, kids].sum() <= 0:
-            continue
-        mine = parent_rows[fields[parent_rows] == parent]
-        e_parent = np.full(T, np.nan)
-        e_parent[t_codes[mine]] = out[mine]
-        r0 = V[:, kids].sum() / E[:, kids].sum()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r_p = CV[:, kids].sum(axis=1) / CE[:, kids].sum(axis=1)  # (T,)
-            known = np.isfinite(r_p) & (r_p > 0)
-            if not known.any():
-                continue
-            r_c = (CV[:, kids] + prior_events) / (CE[:, kids] + prior_events / r_p[:, None])
-        first = int(np.argmax(known))  # periods before any history use the first rates known
-        r_p[:first], r_c[:first] = r_p[first], r_c[first]
-        held = E[:, kids].sum(axis=1)
-        expected = (r_c * E[:, kids]).sum(axis=1) + r_p * np.maximum(e_parent - held, 0.0)
-        out[mine] = np.where(np.isfinite(out[mine]), expected[t_codes[mine]] / r0, out[mine])
+    p_names = pd.unique(fields[parent_rows])
+    p_index = {f: i for i, f in enumerate(p_names)}
+    # edges class -> each of its parents in the panel (at most three: group, division, section)
+    edges = [
+        (p_index[a], c) for c, key in enumerate(class_names) for a in industry_parents(key) if a in p_index
+    ]
+    if not edges:
+        return out
+    e_p, e_c = (np.array(x) for x in zip(*edges, strict=True))
+    P = len(p_names)
+
+    def by_parent(values: np.ndarray) -> np.ndarray:  # (T, edges) -> (T, parents): sums over kids
+        acc = np.zeros((P, values.shape[0]))
+        np.add.at(acc, e_p, values.T)
+        return acc.T
+
+    held = by_parent(E[:, e_c])
+    total_v, total_e = by_parent(V[:, e_c]).sum(axis=0), held.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r_p = by_parent(CV[:, e_c]) / by_parent(CE[:, e_c])  # (T, P): the parents' rates so far
+        known = np.isfinite(r_p) & (r_p > 0)
+        has = known.any(axis=0) & (total_v > 0) & (total_e > 0)
+        first = np.where(has, np.argmax(known, axis=0), 0)  # before any history: the first rates known
+        r_p = np.where(np.arange(T)[:, None] < first, r_p[first, np.arange(P)], r_p)
+        t_e = np.maximum(np.arange(T)[:, None], first[e_p])  # (T, edges): the period whose rates apply
+        r_c = (CV[t_e, e_c] + prior_events) / (CE[t_e, e_c] + prior_events / r_p[:, e_p])
+        kids_expected = by_parent(r_c * E[:, e_c])
+        r0 = total_v / total_e
+    e_parent = np.full((T, P), np.nan)
+    p_codes = np.array([p_index[f] for f in fields[parent_rows]])
+    e_parent[t_codes[parent_rows], p_codes] = out[parent_rows]
+    expected = kids_expected + r_p * np.maximum(e_parent - held, 0.0)
+    star = expected / r0
+    ok = has[p_codes] & np.isfinite(out[parent_rows])
+    out[parent_rows[ok]] = star[t_codes[parent_rows[ok]], p_codes[ok]]
     return out
