@@ -201,8 +201,8 @@ def standardised_exposure(
     e_parent = np.full((T, P), np.nan)
     p_codes = np.array([p_index[f] for f in fields[parent_rows]])
     e_parent[t_codes[parent_rows], p_codes] = out[parent_rows]
-    expected = kids_expected + r_p * np.maximum(e_parent - held, 0.0)
-    star = expected / r0
+    with np.errstate(divide="ignore", invalid="ignore"):  # parents without history: not used below
+        star = (kids_expected + r_p * np.maximum(e_parent - held, 0.0)) / r0
     ok = has[p_codes] & np.isfinite(out[parent_rows])
     out[parent_rows[ok]] = star[t_codes[parent_rows[ok]], p_codes[ok]]
     return out
