@@ -43,27 +43,27 @@ flags a month mean ± sd over seeds, decoy flags summed over seeds; full report 
 ``results/eval_hotspots_domain.txt``). Seeds 1–5 are the seeds this benchmark was run on while the
 detector was developed; seeds 6–10 were first run after its defaults were fixed (held out):
 
-=========================  ==================  ==================  ==================  ==================
-seeds 1–5 (development)    default             class               R a=0.05            R a=0.01
-=========================  ==================  ==================  ==================  ==================
-POD                        0.88 [0.78, 0.93]   0.86 [0.77, 0.92]   0.93 [0.85, 0.97]   0.81 [0.71, 0.88]
-spikes small/medium/large  0.87 / 1.00 / 1.00  0.87 / 1.00 / 1.00  0.93 / 1.00 / 1.00  0.87 / 1.00 / 0.93
-rises within 2 months      0.73 (22/30)        0.70 (21/30)        0.83 (25/30)        0.60 (18/30)
-rise delay (detected)      1.1 months          1.1 months          0.6 months          0.8 months
-false flags / month        0.08 ± 0.04         0.10 ± 0.04         1.21 ± 0.13         0.29 ± 0.06
-decoy flags shock/camp/ssn 0 / 0 / 0           0 / 0 / 0           11 / 9 / 1          2 / 4 / 0
-=========================  ==================  ==================  ==================  ==================
+==========================  ==================  ==================  ==================  ==================
+seeds 1–5 (development)     default             class               R a=0.05            R a=0.01
+==========================  ==================  ==================  ==================  ==================
+POD                         0.88 [0.78, 0.93]   0.86 [0.77, 0.92]   0.93 [0.85, 0.97]   0.81 [0.71, 0.88]
+spikes small/medium/large   0.87 / 1.00 / 1.00  0.87 / 1.00 / 1.00  0.93 / 1.00 / 1.00  0.87 / 1.00 / 0.93
+rises within 2 months       0.73 (22/30)        0.70 (21/30)        0.83 (25/30)        0.60 (18/30)
+rise delay (detected)       1.1 months          1.1 months          0.6 months          0.8 months
+false flags / month         0.08 ± 0.04         0.10 ± 0.04         1.21 ± 0.13         0.29 ± 0.06
+decoy flags shock/camp/ssn  0 / 0 / 0           0 / 0 / 0           11 / 9 / 1          2 / 4 / 0
+==========================  ==================  ==================  ==================  ==================
 
-=========================  ==================  ==================  ==================  ==================
-seeds 6–10 (held out)      default             class               R a=0.05            R a=0.01
-=========================  ==================  ==================  ==================  ==================
-POD                        0.86 [0.77, 0.92]   0.86 [0.77, 0.92]   0.90 [0.81, 0.95]   0.84 [0.74, 0.90]
-spikes small/medium/large  0.93 / 1.00 / 1.00  0.93 / 1.00 / 1.00  1.00 / 1.00 / 1.00  0.93 / 1.00 / 1.00
-rises within 2 months      0.67 (20/30)        0.67 (20/30)        0.73 (22/30)        0.60 (18/30)
-rise delay (detected)      1.4 months          1.4 months          0.7 months          0.8 months
-false flags / month        0.08 ± 0.06         0.07 ± 0.04         1.16 ± 0.20         0.41 ± 0.14
-decoy flags shock/camp/ssn 2 / 0 / 0           1 / 0 / 0           10 / 8 / 3          5 / 5 / 0
-=========================  ==================  ==================  ==================  ==================
+==========================  ==================  ==================  ==================  ==================
+seeds 6–10 (held out)       default             class               R a=0.05            R a=0.01
+==========================  ==================  ==================  ==================  ==================
+POD                         0.86 [0.77, 0.92]   0.86 [0.77, 0.92]   0.90 [0.81, 0.95]   0.84 [0.74, 0.90]
+spikes small/medium/large   0.93 / 1.00 / 1.00  0.93 / 1.00 / 1.00  1.00 / 1.00 / 1.00  0.93 / 1.00 / 1.00
+rises within 2 months       0.67 (20/30)        0.67 (20/30)        0.73 (22/30)        0.60 (18/30)
+rise delay (detected)       1.4 months          1.4 months          0.7 months          0.8 months
+false flags / month         0.08 ± 0.06         0.07 ± 0.04         1.16 ± 0.20         0.41 ± 0.14
+decoy flags shock/camp/ssn  2 / 0 / 0           1 / 0 / 0           10 / 8 / 3          5 / 5 / 0
+==========================  ==================  ==================  ==================  ==================
 
 (held-out report: ``results/eval_hotspots_domain_heldout.txt``; the two decoy flags are single
 months of seed 6's two licence doublings, at the rate of flags in clean cells: 0.27 % of decoy
@@ -114,7 +114,7 @@ decoy flags; R's Farrington baseline 0.69 / 0.04.
 Parents' standardised exposure and the window budget (issue 9, detection goal, 2026-12-07; the
 worlds of ``--keep``, 2 CPUs shared, load 2–4.5; reports ``results/eval_hotspots_domain_choice_dev.txt``
 (seeds 1–5), ``..._choice_seen6-10.txt`` (6–10) and ``..._heldout2.txt`` (11–15, fresh, run once
-after the choice was fixed); in those three files ``default`` is the previous default,
+after the choice was fixed), the grid ``..._grid_dev.csv`` (seeds 1–5); in those three files ``default`` is the previous default,
 ``parent_exposure="licences"``, and ``standardised`` the new one):
 
 *The decoy flags on exposure shocks.* Seed 6's two (held-out run above) are not a lag or a definition
@@ -135,13 +135,13 @@ budgets 0.4–0.5. ``parent_exposure="standardised"`` (now the default,
 ``hotspots.levels.standardised_exposure``) weighs each class's licences by its own rate per licence
 before the period. Measured with the default otherwise (POD, false flags a month, decoy flags):
 
-==============================  ===============================  ===============================
-seeds                           licences (previous default)      standardised (new default)
-==============================  ===============================  ===============================
-1–5 (development)               0.88 (70/80), 0.076, 0           0.88 (70/80), 0.071, 0
-6–10 (seen before)              0.86 (69/80), 0.08, 2            0.86 (69/80), 0.07, 1
-11–15 (fresh, held out)         0.81 [0.71, 0.88] (65/80), 0.15, 0   0.81 [0.71, 0.88] (65/80), 0.14, 0
-==============================  ===============================  ===============================
+=======================  ===================================  ===================================
+seeds                    licences (previous default)          standardised (new default)
+=======================  ===================================  ===================================
+1–5 (development)        0.88 (70/80), 0.076, 0               0.88 (70/80), 0.071, 0
+6–10 (seen before)       0.86 (69/80), 0.08, 2                0.86 (69/80), 0.07, 1
+11–15 (fresh, held out)  0.81 [0.71, 0.88] (65/80), 0.15, 0   0.81 [0.71, 0.88] (65/80), 0.14, 0
+=======================  ===================================  ===================================
 
 (on seeds 1–5 at budget 0.5: 70/80, 0.129, 2 exposure-shock flags → 70/80, 0.124, 1; windows 3,
 budget 0.4: 72/80, 0.135, 2 decoy flags → 72/80, 0.135, 1, the season flag left). The one decoy flag
@@ -157,10 +157,10 @@ standardised parents: one 3-month window test instead of the 2- and 3-month ones
 0.35 instead of 0.075 + 0.075): seeds 1–5 0.91 [0.83, 0.96] (73/80), 0.16, 0 decoy flags (PASS). A
 full grid on the same seeds afterwards (``combine`` bonferroni / simes × ``single_share`` 0.5 / 0.4 /
 0.3 × ``windows`` (2, 3) / (3,) / (2, 3, 4) × ``false_flags`` 0.3–0.7, 90 settings) puts it first
-too; 12 settings pass there, all at 72–73/80 and 0.15–0.20 false flags a month, none below 0.147. Not confirmed: seeds 6–10 0.90 [0.81, 0.95] (72/80), 0.14, 1 decoy flag; the
-fresh seeds 11–15 0.84 [0.74, 0.90] (67/80), 0.20 ± 0.08, 2 decoy flags (a shock and a season)
+too; 12 settings pass there, all at 72–73/80 and 0.147–0.20 false flags a month. Not confirmed:
+seeds 6–10 0.90 [0.81, 0.95] (72/80), 0.14, 1 decoy flag; the fresh seeds 11–15 0.84 [0.74, 0.90] (67/80), 0.20 ± 0.08, 2 decoy flags (a shock and a season)
 against 0.81 / 0.14 / 0 for the default — two more events for 0.06 more false flags a month and two
-decoy flags. It is not the default (``--choice``, "std + window 3"). On the fresh seeds the default's
+decoy flags. It is not the default (``--choice``, "std + window 3"). On the fresh seeds the previous default's
 misses are 11 medium and 2 large rises and 2 small spikes; four of them would have been flagged at a
 budget of 0.30–0.34. Across the 15 seeds the three goals together were met by no setting on every
 seed set: POD 0.9 costs about 0.15–0.2 false flags a month, at which about 1 decoy flag per 5 seeds is
