@@ -300,13 +300,15 @@ def test_row_hash_is_the_stored_pandas_hash_on_every_path() -> None:
     )
     # the value pandas 3 gives (and earlier versions of the package stored) for this row
     assert _hash(one).tolist() == ["c46da0470464d770"]
-    n = 12_000  # more than 4 × 2,000 rows: the mostly-distinct path is taken for order_no
+    n = 12_000  # more than 4 × 2,000 rows: the mostly-distinct path is taken for order_no, target
     i = np.arange(n)
     frame = pd.DataFrame(
         {
             "order_no": pd.array([f"GD{k:09d}" for k in i], dtype="str"),
             "channel": pd.array(np.where(i % 3 == 0, "电话", "微信"), dtype="str"),
             "content": pd.array([None if k % 7 == 0 else f"反映{k % 50}号饭店" for k in i], dtype="str"),
+            # mostly distinct, non-ASCII, with gaps: hashed from arrow's UTF-8 bytes, value by value
+            "target": pd.array([None if k % 11 == 0 else f"沂源县{k}号饭店，ＡＢ" for k in i], dtype="str"),
             "received_at": pd.Series(pd.Timestamp("2024-01-01") + pd.to_timedelta(i * 37, unit="min")),
             "fine": pd.Series(np.where(i % 5 == 0, np.nan, i * 10.0)),
         }
