@@ -239,7 +239,7 @@ def import_file(
                     out.add(ingest_rows.reject_rows(con, kind, path.name, raw, rejected, table, started))
 
             # the connection is the store thread's until it has finished (or stopped, on an error)
-            with Behind() as behind, closing(ahead):
+            with _one_thread(con), Behind() as behind, closing(ahead):
                 for raw, canon, normalized in batches:
                     result.read += len(raw)
                     warnings.update(_shadowed_warnings(table, raw, spec))
@@ -414,6 +414,19 @@ def _rejects_layout(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- whole-file checks ----------------------------------------------------------------------------
+@contextmanager
+def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One DuckDB thread while the batches are stored (the import's helper threads fill the CPUs:
+    a 50,000-row insert costs about half the CPU time on one thread as on two); DuckDB's default
+    again afterwards, for the whole-file steps (re-matching, the commit)."""
+    con.execute(sql.load("ingest/threads_one"))
+    try:
+        yield
+    finally:
+        with suppress(Exception):  # an aborted transaction must not hide the original error
+            con.execute(sql.load("ingest/threads_reset"))
+
+
 @contextmanager
 def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator[None]:
     """Cap DuckDB's memory while importing (uncommitted rows spill to disk past the cap)."""

@@ -196,3 +196,20 @@ def test_a_read_error_in_a_later_batch_is_raised_there_and_changes_nothing(
         ws.import_file(path, "complaints", today=TODAY)
     assert snapshot(ws) == before
     assert wait_gone() == []
+
+
+# -- DuckDB threads while storing -----------------------------------------------------------------
+def test_batches_are_stored_on_one_duckdb_thread_and_the_default_comes_back(tmp_path: Path) -> None:
+    """The batches are written with one DuckDB thread; afterwards (also after an error) the
+    connection has DuckDB's default again, for the whole-file steps and the commit."""
+    ws = ga.Workspace(tmp_path / "ws")
+    with ws.store.transaction() as con:
+        default = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        with importer._one_thread(con):
+            inside = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        after = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        with pytest.raises(RuntimeError), importer._one_thread(con):
+            raise RuntimeError("a batch failed")
+        after_error = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    assert inside == 1
+    assert (after, after_error) == (default, default)

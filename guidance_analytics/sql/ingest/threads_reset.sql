@@ -1,0 +1,2 @@
+-- Back to DuckDB's default thread count for the whole-file steps and the commit.
+RESET threads
