@@ -363,6 +363,8 @@ def _parse_dates_unique(u: pd.Series) -> tuple[pd.Series, pd.Series]:
             parsed.loc[hit.index] = hit.astype(_DT_UNIT)
             remaining.loc[hit.index] = False
 
+    if not remaining.any():  # every value in one of the exact formats (the usual export)
+        return parsed, pd.Series(False, index=u.index, dtype=bool)
     text = normalize_text(stripped.where(remaining))
     for pattern in (_YMD, _COMPACT):
         if not remaining.any():

@@ -113,6 +113,23 @@ def test_parse_dates_keeps_index_and_handles_objects() -> None:
     assert not bad.any()
 
 
+def test_parse_dates_all_in_exact_formats() -> None:
+    """Every present value in one of the exact export formats (the usual file, where the slower
+    patterns are skipped): hand-written answers, placeholders missing and nothing bad; also for a
+    column of distinct date-times (parsed value by value)."""
+    raw = ["2024-03-05", "2024/03/06 14:23", None, "-", "2024-03-07 08:00:00", "无"]
+    parsed, bad = parse_dates(pd.Series(raw, dtype="str"))
+    expected = ["2024-03-05", "2024-03-06 14:23", None, None, "2024-03-07 08:00:00", None]
+    assert parsed.tolist() == [pd.NaT if e is None else pd.Timestamp(e) for e in expected]
+    assert bad.dtype == bool and not bad.any()
+    n = 10_000  # distinct date-times: the value-by-value path
+    start = pd.Timestamp("2024-01-01 00:00:00")
+    texts = [(start + pd.Timedelta(minutes=7 * k)).strftime("%Y-%m-%d %H:%M:%S") for k in range(n)]
+    parsed, bad = parse_dates(pd.Series(texts, dtype="str"))
+    assert parsed.iloc[0] == start and parsed.iloc[-1] == start + pd.Timedelta(minutes=7 * (n - 1))
+    assert parsed.notna().all() and not bad.any()
+
+
 def test_parse_dates_on_a_batch_agrees_with_each_value() -> None:
     """A 50 000-row batch (parsed once per distinct value) gives every row its own value's answer.
     Timing: benchmarks/bench_text_batches.py."""
