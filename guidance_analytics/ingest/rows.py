@@ -78,26 +78,29 @@ def classify(
     inc = _versions(rows, kind)
     repeated = rows["key"].duplicated(keep=False).to_numpy(dtype=bool)
 
-    # keys seen once in this batch
-    once = ~repeated
-    found = stored.reindex(rows["key"][once].to_numpy())
+    # keys seen once in this batch: only those stored already (with a hash) need a closer look
+    once = np.flatnonzero(~repeated)
+    known = once[rows["key"].iloc[once].isin(stored.index).to_numpy(dtype=bool)]
+    found = stored.reindex(rows["key"].iloc[known].to_numpy())
     s_hash = found["row_hash"].to_numpy(dtype=object, na_value=None)
+    with_hash = pd.notna(s_hash)
+    known, s_hash, found = known[with_hash], s_hash[with_hash], found[with_hash]
     sto = (_ts(found["updated_at"]), _ts(found["version"]))
-    is_stored = pd.notna(s_hash)
-    same = is_stored & (rows["row_hash"][once].to_numpy(dtype=object) == s_hash)
-    i_upd, i_closed, i_reopen = (v[once] for v in inc)
+    same = rows["row_hash"].iloc[known].to_numpy(dtype=object) == s_hash
+    i_upd, i_closed, i_reopen = (v[known] for v in inc)
     older, reopen = older_states((i_upd, i_closed, i_reopen), sto, today)
-    duplicate = same | (is_stored & older)
+    duplicate = same | older
     counts = {
-        "accepted": int((~is_stored).sum()),
-        "updated": int((is_stored & ~duplicate).sum()),
+        "accepted": len(once) - len(known),
+        "updated": int((~duplicate).sum()),
         "duplicates": int(duplicate.sum()),
-        "reopened": int((is_stored & ~duplicate & reopen).sum()),
+        "reopened": int((~duplicate & reopen).sum()),
     }
     keep = np.zeros(len(rows), dtype=bool)
-    keep[np.flatnonzero(once)[~duplicate]] = True
+    keep[once] = True
+    keep[known[duplicate]] = False
     replace = np.zeros(len(rows), dtype=bool)
-    replace[np.flatnonzero(once)] = is_stored
+    replace[known] = True
 
     # keys repeated in this batch, in file order
     if repeated.any():
