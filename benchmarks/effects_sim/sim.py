@@ -196,7 +196,7 @@ def simulate(
         ``pool_factor * k`` by risk score, inclusion probabilities recorded).
     effect : true effect of guidance, multiplicative on the violation rate (0, -0.4 …) for
         ``effect_months`` from the guidance month.
-    size : ``county`` or ``small`` (see :data:`world.SIZES`).
+    size : ``county``, ``sample`` or ``small`` (see :data:`world.SIZES`).
     workdir : the workspace directory (default: a new temporary directory).
     params, overrides : simulation parameters (:class:`world.Params`).
 
