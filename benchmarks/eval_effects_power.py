@@ -250,11 +250,15 @@ def study_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def markdown(frame: pd.DataFrame, study: bool = False) -> str:
-    res = study_table(frame) if study else table(frame)
+def markdown_table(res: pd.DataFrame) -> str:
+    """``res`` as a markdown table (header, rule, one line per row)."""
     lines = ["| " + " | ".join(res.columns) + " |", "|" + "---|" * len(res.columns)]
     lines += ["| " + " | ".join(str(v) for v in r) + " |" for r in res.itertuples(index=False)]
     return "\n".join(lines)
+
+
+def markdown(frame: pd.DataFrame, study: bool = False) -> str:
+    return markdown_table(study_table(frame) if study else table(frame))
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:

@@ -9,6 +9,7 @@ reference) and scores it against the truth. See ``benchmarks/eval_effects_sim.py
 
 from . import estimators
 from .evaluate import evaluate, hajek_difference, ipw_reference
+from .potential import design_expectation, pool_potential_outcomes
 from .selection import SELECTIONS, inclusion_probabilities, systematic_pps
 from .sim import replay, simulate
 from .world import SIZES, Params, make_world
@@ -17,12 +18,14 @@ __all__ = [
     "SELECTIONS",
     "SIZES",
     "Params",
+    "design_expectation",
     "estimators",
     "evaluate",
     "hajek_difference",
     "inclusion_probabilities",
     "ipw_reference",
     "make_world",
+    "pool_potential_outcomes",
     "replay",
     "simulate",
     "systematic_pps",

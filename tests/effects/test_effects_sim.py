@@ -15,10 +15,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.effects_sim import (  # noqa: E402
+    design_expectation,
     estimators,
     evaluate,
     hajek_difference,
     inclusion_probabilities,
+    make_world,
+    pool_potential_outcomes,
     simulate,
     systematic_pps,
 )
@@ -111,3 +114,100 @@ def test_small_draw_run_end_to_end_with_a_plugged_in_estimator(tmp_path) -> None
     assert (rows.loc[rows["estimand"] == "itt", "true"] == truth["itt"]).all()
     assert rows.loc[0, "n_cases"] == truth["n_registered"]
     assert not rows.loc[1, "covered"]  # no interval covers nothing
+    # the data path: every pool row's post-window count in the package's panel is its realised
+    # potential outcome of the arm it was in (y1 if drawn and adopted, else y0)
+    from guidance_analytics.effects.follow_up import load_panel
+    from guidance_analytics.effects.randomised import _row_window
+
+    pool = pool_potential_outcomes(truth)
+    panel, start, index = load_panel(ga.Workspace(truth["workspace"]), pd.Timestamp(truth["data_end"]))
+    day = pd.to_datetime(pool["guided_on"])
+    g = np.asarray((day.dt.year - start.year) * 12 + day.dt.month - start.month, dtype=int)
+    post = _row_window(panel, "violations", pool["business_id"].map(index).to_numpy(dtype=int), g, 6)
+    assert post.sum() > 0 and post.tolist() == pool["y_obs"].tolist()
+    treated = pool["drawn"] & pool["adopted"]
+    assert (pool.loc[treated, "y1"] <= pool.loc[treated, "y0"]).all()  # CRN: −40 % never adds events
+
+
+def test_design_expectation_known_answers() -> None:
+    """Re-draws of hand-built pools. Equal probabilities within each draw (simple random samples
+    of 10 of 40 and 6 of 30): the package's stratified Hajek contrast is the difference of means,
+    exactly unbiased, so its design mean is the planted ITT (pool-size weights: (40 · −0.5 +
+    30 · −0.4) / 70 = −32/70) whatever the heterogeneity; its drawn-target version is the same
+    here (equal π). Unequal probabilities and no effect: the naive unweighted difference is off by
+    its exact bias Σπy/k − Σ(1−π)y/(N−k) (fixed sample size), which the check finds."""
+    from guidance_analytics.effects.randomised import hajek_itt
+
+    stratum = np.repeat([0, 1], [40, 30])
+    pi = np.where(stratum == 0, 10 / 40, 6 / 30)
+    y0 = np.concatenate([np.arange(40) % 7, 2.0 + np.arange(30) % 5]).astype(float)
+    tau = np.concatenate([np.where(np.arange(40) < 10, -2.0, 0.0), np.where(np.arange(30) < 12, -1.0, 0.0)])
+    n = 4000
+    for target in ("pool", "drawn"):
+
+        def stat(y, d, target=target):
+            return hajek_itt(y, d, pi, stratum, None, variance=False, target=target)["estimate"]
+
+        r = design_expectation(stat, y0, tau, pi, stratum, n, np.random.default_rng(3))
+        assert r["itt"] == pytest.approx(-32 / 70)
+        truth = r["itt"] if target == "pool" else r["on_drawn"]
+        assert abs(r["mean"] - truth) < 4 * r["sd"] / np.sqrt(n)
+        assert abs(r["on_drawn"] - (40 * 0.25 * -0.5 + 30 * 0.2 * -0.4) / 16) < 0.01
+    p = np.array([0.9, 0.7, 0.5, 0.4, 0.3, 0.2])  # sums to 3
+    y = np.array([9.0, 7.0, 5.0, 4.0, 3.0, 2.0])
+    bias = (p * y).sum() / 3 - ((1 - p) * y).sum() / 3
+    r = design_expectation(
+        lambda yy, d: yy[d].mean() - yy[~d].mean(),
+        y,
+        np.zeros(6),
+        p,
+        np.zeros(6),
+        n,
+        np.random.default_rng(5),
+    )
+    assert r["itt"] == 0.0 and bias > 1.5
+    assert abs(r["mean"] - bias) < 4 * r["sd"] / np.sqrt(n)
+
+
+def test_pool_potential_outcomes_known_cases() -> None:
+    """A hand-made pool in a small world: with no effect y1 = y0; with effect −100 % the guided
+    arm keeps only the penalties decided in the window for problems found before it; y0 of an
+    unguided row is the count of one realisation of the whole period."""
+    from benchmarks.effects_sim.records import realise
+    from benchmarks.effects_sim.world import N_MONTHS
+
+    world = make_world(4, "small", effect_bound=0.0)
+    month = 30
+    rows = np.flatnonzero(world.open_[:, month - 6 : month + 6].all(axis=1))
+    day = world.months[month]
+    pool = pd.DataFrame(
+        {
+            "round": 0,
+            "guided_on": day,
+            "business_id": world.biz["business_id"].to_numpy()[rows],
+            "score": 0.1,
+            "inclusion_prob": 0.5,
+            "drawn": False,
+            "adopted": False,
+        }
+    )
+    entries = pd.DataFrame(
+        {"business_id": pd.Series(dtype=str), "guided_on": pd.Series(dtype="datetime64[ns]")}
+    )
+    truth = {"seed": 4, "size": "small", "params": {}, "window_months": 6, "entries": entries, "pool": pool}
+    none = pool_potential_outcomes({**truth, "effect": 0.0}, world)
+    assert none["y0"].sum() > 10 and none["y1"].tolist() == none["y0"].tolist()
+    full = realise(world, np.ones((world.n, N_MONTHS)), 0, N_MONTHS)
+    ins, pen = full["inspections"], full["penalties"]
+    end = day + pd.DateOffset(months=6)
+    in_window = ins[(ins["severity"] > 0) & (ins["inspected_on"] >= day) & (ins["inspected_on"] < end)]
+    decided = pen[(pen["decided_on"] >= day) & (pen["decided_on"] < end)]
+    whole = pd.concat([in_window["row"], decided["row"]]).value_counts()
+    assert none["y0"].tolist() == pd.Series(rows).map(whole).fillna(0).tolist()
+    gone = pool_potential_outcomes({**truth, "effect": -1.0}, world)
+    # problems found before the window (their inspections' rows) whose penalty falls in it
+    early = pen.merge(ins[["event_id", "inspected_on"]], on="event_id", suffixes=("", "_i"))
+    early = early[(early["inspected_on"] < day) & (early["decided_on"] >= day) & (early["decided_on"] < end)]
+    carried = pd.Series(rows).map(early["row"].value_counts()).fillna(0)
+    assert carried.sum() > 0 and gone["y1"].tolist() == carried.tolist()
+    assert gone["y0"].tolist() == none["y0"].tolist()
