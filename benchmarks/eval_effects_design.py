@@ -13,7 +13,8 @@ potential outcomes ``y0``/``y1`` are rebuilt with the world's common random numb
   ``randomised_from_panel``: pooled slopes on ``pre, earlier, score``, ``target`` ``pool`` and
   ``drawn``, and the unadjusted one) over ``--redraws`` re-draws of every round with the recorded
   probabilities, against the realised truth of the same target;
-* **the observed draw**: the estimate of the world's actual draw (what ``eval_effects_power``
+* **the observed draw**: its balance (unadjusted Hajek contrast) on ``y0`` and on the expected
+  ``cf_post``; the estimate of the world's actual draw (what ``eval_effects_power``
   scores) as a z-score within its own re-draw distribution (mean 0 and s.d. 1 if the draws were
   as random as the design says), and the s.d. of the re-draws beside the linearised ``se``.
 
@@ -75,6 +76,7 @@ def evaluate_world(folder: Path, pkl: Path, redraws: int) -> dict:
     adopt = np.where(d, pool["adopted"].to_numpy(), rng.random(len(pool)) >= decline)
     tau = adopt * (pool["y1"] - pool["y0"]).to_numpy()
     row: dict = {
+        "set": folder.name,
         "world": pkl.stem,
         "seed": int(truth["seed"]),
         "effect": float(truth["effect"]),
@@ -85,6 +87,11 @@ def evaluate_world(folder: Path, pkl: Path, redraws: int) -> dict:
         "itt_realised": float(tau.mean()),
         "drawn_expected": truth_drawn(truth),
     }
+    # balance of the actual draw (unadjusted Hajek contrast, drawn − not drawn) on what the rows
+    # would have had without this round's guidance: realised (y0) and expected (cf_post)
+    for col in ("y0", "cf_post"):
+        val = pool[col].to_numpy(dtype=float)
+        row[f"balance_{col}"] = hajek_itt(val, d, pi, st, None, variance=False)["estimate"]
     for name, (adjusted, target) in STATISTICS.items():
 
         def stat(y: np.ndarray, drawn: np.ndarray, adjusted: bool = adjusted, target: str = target) -> float:
@@ -131,7 +138,7 @@ def _pm(s: pd.Series) -> str:
 def table(frame: pd.DataFrame) -> pd.DataFrame:
     """Per statistic × effect: the decomposition of "observed − truth" (means ± Monte Carlo s.e.)."""
     out = []
-    for effect, g in frame.groupby("effect", sort=True):
+    for (group, effect), g in frame.groupby(["set", "effect"], sort=False):
         for name in STATISTICS:
             n = len(g)
             target = STATISTICS[name][1]
@@ -141,6 +148,7 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
             design_truth = g[f"{name}_design_truth"]
             out.append(
                 {
+                    "worlds from": group,
                     "effect": "0" if effect == 0 else f"{effect:+.0%}",
                     "statistic": name,
                     "worlds": n,
@@ -149,6 +157,9 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
                     "estimator: design mean − realised truth": _pm(design - design_truth),
                     "observed − expected truth": _pm(obs - expected),
                     "… its s.e. from the design s.d. of the error": f"{np.sqrt((sd**2).mean() / n):.4f}",
+                    "draw's balance on y0 / on cf_post": (
+                        f"{_pm(g['balance_y0'])} / {_pm(g['balance_cf_post'])}" if name == "default" else ""
+                    ),
                     "z of the observed draw (mean, s.d.)": (
                         f"{g[f'{name}_z'].mean():+.2f}, {g[f'{name}_z'].std(ddof=1):.2f}"
                     ),
