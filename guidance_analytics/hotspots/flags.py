@@ -249,6 +249,8 @@ def flag_hotspots(
     """
     freq = freq.upper()
     columns = OUTPUT_COLUMNS + EXTRA_COLUMNS
+    if parent_exposure not in ("standardised", "licences"):
+        raise ValueError(f"parent_exposure must be 'standardised' or 'licences', not {parent_exposure!r}")
     if panel.empty:
         return _empty_result(columns)
     windows = tuple(sorted({int(w) for w in windows if int(w) > 1}))
@@ -264,8 +266,6 @@ def flag_hotspots(
         count = count.where(model_exp.notna())
         model_exp = model_exp.where(model_exp.notna().groupby(df["field"]).transform("any"), 1.0)
     else:  # licences: at least one, so a field without licences is compared with its own counts
-        if parent_exposure not in ("standardised", "licences"):
-            raise ValueError(f"parent_exposure must be 'standardised' or 'licences', not {parent_exposure!r}")
         if multi and parent_exposure == "standardised":  # the parents' offsets follow their classes' mix
             exp = pd.Series(standardised_exposure(df, exp.to_numpy(float)), index=exp.index)
         model_exp = exp.clip(lower=1.0).fillna(1.0)

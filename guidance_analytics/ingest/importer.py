@@ -415,16 +415,28 @@ def _rejects_layout(rows: pd.DataFrame) -> pd.DataFrame:
 
 # -- whole-file checks ----------------------------------------------------------------------------
 @contextmanager
+def _setting(
+    con: duckdb.DuckDBPyConnection, set_sql: str, reset_sql: str, params: dict[str, str] | None = None
+) -> Iterator[None]:
+    """A DuckDB setting for the block (statement ``set_sql``), ``reset_sql`` afterwards — also after
+    an error, where a failing reset (an aborted transaction) must not hide the original error."""
+    con.execute(sql.load(set_sql), params or {})
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):
+            con.execute(sql.load(reset_sql))
+        raise
+    con.execute(sql.load(reset_sql))
+
+
+@contextmanager
 def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """One DuckDB thread while the batches are stored (the import's helper threads fill the CPUs:
     a 50,000-row insert costs about half the CPU time on one thread as on two); DuckDB's default
     again afterwards, for the whole-file steps (re-matching, the commit)."""
-    con.execute(sql.load("ingest/threads_one"))
-    try:
+    with _setting(con, "ingest/threads_one", "ingest/threads_reset"):
         yield
-    finally:
-        with suppress(Exception):  # an aborted transaction must not hide the original error
-            con.execute(sql.load("ingest/threads_reset"))
 
 
 @contextmanager
@@ -433,14 +445,8 @@ def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator
     if not limit:
         yield
         return
-    con.execute(sql.load("ingest/memory_limit"), {"limit": str(limit)})
-    try:
+    with _setting(con, "ingest/memory_limit", "ingest/memory_limit_reset", {"limit": str(limit)}):
         yield
-    except BaseException:
-        with suppress(Exception):  # an aborted transaction must not hide the original error
-            con.execute(sql.load("ingest/memory_limit_reset"))
-        raise
-    con.execute(sql.load("ingest/memory_limit_reset"))
 
 
 def _open(path: Path, kind: str, sheet: str | None, batch_rows: int = 50_000) -> readers.RawTable:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from guidance_analytics.core import rules
 from guidance_analytics.hotspots import flag_hotspots
@@ -100,3 +101,10 @@ def test_a_rise_of_the_parents_classes_is_still_found():
     std = flag_hotspots(p, **{**OPTS, "parent_exposure": "standardised"})
     hit = std[std["flagged"] & std["period_start"].between(MONTHS[40], MONTHS[42])]
     assert len(hit), std[std["period_start"] >= MONTHS[38]][["field", "period_start", "observed", "expected"]]
+
+
+def test_a_misspelt_parent_exposure_is_refused_on_every_panel():
+    p, _ = two_class_group()
+    for measure in ("violations", "inspection_failure_rate"):
+        with pytest.raises(ValueError, match="parent_exposure must be"):
+            flag_hotspots(p, **{**OPTS, "measure": measure, "parent_exposure": "standardized"})
