@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.effects_sim.potential import design_expectation, pool_potential_outcomes  # noqa: E402
-from benchmarks.eval_effects_power import BASIC, markdown_table, truth_drawn  # noqa: E402
+from benchmarks.eval_effects_power import BASIC, drawn_effect, markdown_table, truth_drawn  # noqa: E402
 from benchmarks.eval_effects_worlds import record_pool  # noqa: E402
 
 #: name → (adjusted, target of the weighting)
@@ -104,7 +104,7 @@ def evaluate_world(folder: Path, pkl: Path, redraws: int) -> dict:
         if target == "pool":
             realised, design_truth = res["itt"], res["itt"]
         else:  # the actual draw's drawn rows (as truth_drawn), and the re-draws' mean of that
-            realised, design_truth = _on_drawn(tau, d, pi, st), res["on_drawn"]
+            realised, design_truth = drawn_effect(tau, d, pi, st), res["on_drawn"]
         row.update(
             {
                 f"{name}_observed": float(obs["estimate"]),
@@ -119,16 +119,6 @@ def evaluate_world(folder: Path, pkl: Path, redraws: int) -> dict:
             }
         )
     return row
-
-
-def _on_drawn(tau: np.ndarray, drawn: np.ndarray, pi: np.ndarray, stratum: np.ndarray) -> float:
-    """The effect on the drawn of one draw: per stratum the drawn rows' mean ``tau``, strata by Σπ."""
-    num = den = 0.0
-    for s in np.unique(stratum):
-        k = stratum == s
-        if drawn[k].any():
-            num, den = num + pi[k].sum() * tau[k & drawn].mean(), den + pi[k].sum()
-    return num / den
 
 
 def _pm(s: pd.Series) -> str:

@@ -76,20 +76,29 @@ def _weights(part: pd.DataFrame, target: str) -> tuple[np.ndarray, float]:
     return np.ones(len(dr)), float(part["inclusion_prob"].sum())
 
 
+def drawn_effect(tau: np.ndarray, drawn: np.ndarray, pi: np.ndarray, stratum: np.ndarray) -> float:
+    """The effect on the drawn: per stratum (draw) the drawn rows' mean ``tau``, strata combined by
+    Σπ; a stratum with no drawn row is left out."""
+    num = den = 0.0
+    for s in np.unique(stratum):
+        k = stratum == s
+        if drawn[k].any():
+            num, den = num + pi[k].sum() * tau[k & drawn].mean(), den + pi[k].sum()
+    return num / den
+
+
 def truth_drawn(truth: dict) -> float:
-    """The effect on the drawn: per draw the mean over its drawn rows of ``tau_if_guided`` (0 when
-    declined), draws combined by Σπ (the estimand of ``target="drawn"``)."""
+    """The effect on the drawn of a world: :func:`drawn_effect` of ``tau_if_guided`` (0 when
+    declined) over the draws' rows with 0 < π < 1 (the estimand of ``target="drawn"``)."""
     pool = truth["pool"]
     pool = pool[(pool["inclusion_prob"] > 0) & (pool["inclusion_prob"] < 1)]
-    num = den = 0.0
-    for _, part in pool.groupby("round"):
-        dr = part[part["drawn"].astype(bool)]
-        if dr.empty:
-            continue
-        tau = dr["tau_if_guided"].to_numpy(float) * dr["adopted"].fillna(True).astype(bool).to_numpy()
-        n = float(part["inclusion_prob"].sum())
-        num, den = num + n * tau.mean(), den + n
-    return num / den
+    adopted = pool["adopted"].fillna(True).astype(bool).to_numpy()
+    return drawn_effect(
+        pool["tau_if_guided"].to_numpy(float) * adopted,
+        pool["drawn"].astype(bool).to_numpy(),
+        pool["inclusion_prob"].to_numpy(float),
+        pool["round"].to_numpy(),
+    )
 
 
 def oracle_itt(truth: dict, target: str = "pool") -> dict:
