@@ -8,6 +8,7 @@ not a Python loop per row. Missing input (NaN/None/empty) stays missing and is n
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
@@ -62,8 +63,15 @@ def _series(s: Any) -> pd.Series:
     return pd.Series(s, dtype="object")
 
 
+_TOKEN_LENGTH = max(len(t) for t in MISSING_TOKENS)
+
+
 def _is_missing_token(text: pd.Series) -> pd.Series:
-    """True where a (stripped) text is one of :data:`MISSING_TOKENS`."""
+    """True where a (stripped) text is one of :data:`MISSING_TOKENS` (a column without texts as
+    short as the longest token has none: lower-casing never shortens a text)."""
+    arr = _arrow(text)
+    if arr is not None and not pc.any(pc.less_equal(pc.utf8_length(arr), _TOKEN_LENGTH)).as_py():
+        return pd.Series(False, index=text.index)
     return text.str.lower().isin(MISSING_TOKENS).fillna(False).astype(bool)
 
 
@@ -310,13 +318,137 @@ def _exact_pattern(fmt: str) -> str:
     return "^" + "".join(_EXACT_FIELDS.get(p, p) for p in parts) + "$"
 
 
+#: Micro-seconds per unit of the fields of :data:`_FAST_FORMATS` below the day.
+_FIELD_US = {"%H": 3_600_000_000, "%M": 60_000_000, "%S": 1_000_000}
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's ``days_from_civil``).
+
+    >>> _days_from_civil(np.array([1970, 2024, 1600]), np.array([1, 2, 3]), np.array([1, 29, 1])).tolist()
+    [0, 19782, -135080]
+    """
+    year = year - (month <= 2)
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+@lru_cache(maxsize=16)
+def _layout(fmt: str) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, int]]]:
+    """Byte layout of ``fmt`` zero-padded: per byte the value to subtract and the bound below which
+    the difference must stay (``"0"`` and 10 for a digit, the literal and 1 for a literal), and
+    (field, first byte, width) per field.
+
+    >>> base, limit, spans = _layout("%Y-%m")
+    >>> bytes(base), limit.tolist(), spans
+    (b'0000-00', [10, 10, 10, 10, 1, 10, 10], [('%Y', 0, 4), ('%m', 5, 2)])
+    """
+    base, limit, spans = bytearray(), [], []
+    for part in (p for p in re.split(r"(%[YmdHMS])", fmt) if p):
+        if part.startswith("%"):
+            size = 4 if part == "%Y" else 2
+            spans.append((part, len(base), size))
+            base += b"0" * size
+            limit += [10] * size
+        else:
+            base += part.encode("ascii")
+            limit += [1] * len(part)
+    return np.frombuffer(bytes(base), dtype=np.uint8), np.array(limit, dtype=np.uint8), spans
+
+
+def _fixed_width(arr: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The values of ``arr`` written exactly as ``fmt`` zero-padded, read from the UTF-8 bytes.
+
+    A value counts when it has the format's width, its literals in place, digits in every field,
+    a year of 1000-2999 (as :func:`_exact_pattern`), a real month and day (29 February of leap
+    years only) and hour, minute and second in range: such text is what formatting its date
+    gives, so it is what :func:`_strptime_exact`'s arrow path accepts, with the same value. Returns
+    (micro-seconds since 1970 as int64, counted mask), or None for arrays it does not read
+    (not ``string`` or ``large_string``).
+
+    >>> us, ok = _fixed_width(pa.array(["2024-02-29", "2023-02-29", "2024-2-05", None]), "%Y-%m-%d")
+    >>> ok.tolist(), str(np.datetime64(int(us[0]), "us"))
+    ([True, False, False, False], '2024-02-29T00:00:00.000000')
+    """
+    if pa.types.is_string(arr.type):
+        offset_type = np.int32
+    elif pa.types.is_large_string(arr.type):
+        offset_type = np.int64
+    else:
+        return None
+    n = len(arr)
+    width = len(_layout(fmt)[0])
+    _validity, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=offset_type)[arr.offset : arr.offset + n + 1]
+    ok = (np.diff(offsets) == width) & arr.is_valid().to_numpy(zero_copy_only=False)
+    values = np.zeros(n, dtype=np.int64)
+    rows = np.flatnonzero(ok)
+    if not len(rows):
+        return values, ok
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    start = int(offsets[rows[0]])
+    if len(rows) == n and int(offsets[-1]) - start == n * width:  # all of one width, back to back
+        cells = data[start : start + n * width].reshape(n, width)
+    else:
+        cells = data[offsets[rows][:, None] + np.arange(width)]
+    # a digit byte minus "0" is below 10, a literal minus itself below 1 (uint8 arithmetic
+    # wraps, so anything else is 10 or more); byte by byte: a reduction along rows is slower
+    base, limit, spans = _layout(fmt)
+    good = np.ones(len(rows), dtype=bool)
+    for at in range(width):
+        good &= (cells[:, at] - base[at]) < limit[at]
+    fields: dict[str, np.ndarray] = {}
+    for name, at, size in spans:
+        value = np.zeros(len(rows), dtype=np.int64)
+        for k in range(at, at + size):
+            value = value * 10 + (cells[:, k] - base[k])
+        fields[name] = value
+    year, month, day = fields["%Y"], fields["%m"], fields["%d"]
+    good &= (year >= 1000) & (year <= 2999) & (month >= 1) & (month <= 12) & (day >= 1)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month0 = np.clip(month - 1, 0, 11)
+    good &= day <= _DAYS_IN_MONTH[month0] + (leap & (month0 == 1))
+    good &= (fields.get("%H", 0) < 24) & (fields.get("%M", 0) < 60) & (fields.get("%S", 0) < 60)
+    us = _days_from_civil(year, month0 + 1, day) * 86_400_000_000
+    for name, unit in _FIELD_US.items():
+        if name in fields:
+            us = us + fields[name] * unit
+    values[rows[good]] = us[good]
+    ok[rows[~good]] = False
+    return values, ok
+
+
 def _strptime_exact(sub: pd.Series, fmt: str) -> pd.Series:
     """``pd.to_datetime(sub, format=fmt, errors="coerce")``, in arrow where the text allows: a value
-    counts only when formatting it back gives the same text (arrow would roll 2024-02-30 over)."""
+    counts only when formatting it back gives the same text (arrow would roll 2024-02-30 over).
+    Values written exactly in the format are read from their bytes (:func:`_fixed_width`); the
+    others, if any, as below."""
     arr = _arrow(sub)
     if arr is None:
         return pd.to_datetime(sub, format=fmt, errors="coerce")
     arr = arr.combine_chunks()
+    fixed = _fixed_width(arr, fmt)
+    if fixed is not None:
+        values, ok = fixed
+        out = pd.Series(values.view(_DT_UNIT), index=sub.index)
+        rest = ~ok & sub.notna().to_numpy(dtype=bool)
+        if rest.all():
+            return _strptime_arrow(sub, arr, fmt)
+        if rest.any():
+            out[rest] = _strptime_arrow(sub[rest], arr.filter(pa.array(rest)), fmt).to_numpy()
+        nat = ~ok & ~rest
+        if nat.any():
+            out[nat] = pd.NaT
+        return out
+    return _strptime_arrow(sub, arr, fmt)
+
+
+def _strptime_arrow(sub: pd.Series, arr: pa.Array, fmt: str) -> pd.Series:
+    """:func:`_strptime_exact` with arrow's parser (``arr``: the text of ``sub``)."""
     parsed = pc.strptime(arr, format=fmt, unit="us", error_is_null=True)
     # zero-padded text of exactly the format, whose fields are the parsed ones: formatting the
     # parsed value back gives the same text (the formats have whole seconds at most). Text that
@@ -358,7 +490,10 @@ def _parse_dates_unique(u: pd.Series) -> tuple[pd.Series, pd.Series]:
             continue
         res = _strptime_exact(sub, fmt)
         ok = res.notna()
-        if ok.any():
+        if len(res) == len(parsed) and ok.all():  # every value in this format: no alignment
+            parsed = res.astype(_DT_UNIT)
+            remaining = pd.Series(False, index=u.index)
+        elif ok.any():
             hit = res[ok]
             parsed.loc[hit.index] = hit.astype(_DT_UNIT)
             remaining.loc[hit.index] = False

@@ -379,7 +379,7 @@ def _hash(frame: pd.DataFrame) -> pd.Series:
     num_items = frame.shape[1]
     with np.errstate(over="ignore"):
         for i in range(num_items):
-            out ^= _column_hash(frame.iloc[:, i].astype("str"))
+            out ^= _column_hash(_text_for_hash(frame.iloc[:, i]))
             out *= mult
             inverse_i = num_items - i
             mult += np.uint64(82520 + inverse_i + inverse_i)
@@ -388,6 +388,83 @@ def _hash(frame: pd.DataFrame) -> pd.Series:
 
 
 _NULL_HASH = np.uint64(np.iinfo(np.uint64).max)
+_NAT = np.iinfo(np.int64).min
+_US_PER_DAY = 86_400_000_000
+
+
+def _text_for_hash(values: pd.Series) -> pd.Series:
+    """``values.astype("str")``; date-times written from their numbers (:func:`_datetime_text`)."""
+    if values.dtype == "datetime64[us]":
+        text = _datetime_text(values)
+        if text is not None:
+            return text
+    return values.astype("str")
+
+
+def _datetime_text(values: pd.Series) -> pd.Series | None:
+    """``values.astype("str")`` of a ``datetime64[us]`` column in whole seconds of years 1000-9999,
+    built from the numbers: ``YYYY-MM-DD`` when every value is a midnight (pandas' dates-only
+    format), else ``YYYY-MM-DD HH:MM:SS``; NaN for NaT. None for other columns (fractions of a
+    second, other years, nothing but NaT), which pandas formats itself.
+
+    >>> _datetime_text(pd.Series(pd.to_datetime(["2024-03-05 14:23:11", None]).astype("datetime64[us]"))).tolist()
+    ['2024-03-05 14:23:11', nan]
+    >>> _datetime_text(pd.Series(pd.to_datetime(["2024-03-05"]).astype("datetime64[us]"))).tolist()
+    ['2024-03-05']
+    """
+    us = values.to_numpy(dtype="datetime64[us]").view(np.int64)
+    nat = us == _NAT
+    present = us[~nat]
+    if not len(present) or (present % 1_000_000).any():
+        return None
+    days, of_day = np.divmod(np.where(nat, 0, us), _US_PER_DAY)
+    year, month, day = _civil_from_days(days)
+    if (year[~nat] < 1000).any() or (year[~nat] > 9999).any():
+        return None
+    seconds = of_day // 1_000_000
+    # two digits at a time, from uint8 numbers (0-99): the year as its hundreds and the rest
+    pairs = [year // 100, year % 100, month, day]
+    literals = ["", "-", "-"]
+    if of_day[~nat].any():
+        pairs += [seconds // 3600, seconds // 60 % 60, seconds % 60]
+        literals += [" ", ":", ":"]
+    width = 2 * len(pairs) + sum(map(len, literals))
+    n = len(us)
+    cells = np.empty((n, width), dtype=np.uint8)
+    at = 0
+    for number, literal in zip(pairs, [*literals, ""], strict=True):
+        small = number.astype(np.uint8)
+        tens = small // 10
+        cells[:, at] = tens + 48
+        cells[:, at + 1] = small - tens * 10 + 48
+        at += 2
+        if literal:
+            cells[:, at] = ord(literal)
+            at += 1
+    offsets = np.arange(0, width * (n + 1), width, dtype=np.int64)
+    offsets[1:] -= np.cumsum(nat) * width  # a missing value takes no bytes
+    chars = (cells[~nat] if nat.any() else cells).reshape(-1)
+    validity = pa.py_buffer(np.packbits(~nat, bitorder="little")) if nat.any() else None
+    arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars), validity)
+    return pd.Series(pd.array(arr, dtype="str"), index=values.index)
+
+
+def _civil_from_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year, month, day) of days since 1970-01-01 (H. Hinnant's ``civil_from_days``).
+
+    >>> [a.tolist() for a in _civil_from_days(np.array([0, 19782, -135080]))]
+    [[1970, 2024, 1600], [1, 2, 3], [1, 29, 1]]
+    """
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
 
 
 def _column_hash(text: pd.Series) -> np.ndarray:
