@@ -8,9 +8,9 @@ not a Python loop per row. Missing input (NaN/None/empty) stays missing and is n
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
