@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from guidance_analytics.ingest import (
@@ -332,3 +333,120 @@ def test_row_hash_is_the_stored_pandas_hash_on_every_path() -> None:
     )
     expected = pd.util.hash_pandas_object(frame.astype("str"), index=False).to_numpy()
     assert _hash(frame).tolist() == [f"{v:016x}" for v in expected]
+
+
+def test_exact_format_dates_read_from_their_bytes_agree_with_the_arrow_parser() -> None:
+    """The byte reader of the exact formats (normalize._fixed_width) takes what arrow's parser with
+    its round-trip check takes, with the same value, and leaves the rest to it: hand-written
+    answers for month ends, leap years, field limits, widths and years, and every format on
+    values that fit it, nearly fit it or do not."""
+    from guidance_analytics.ingest.normalize import (
+        _FAST_FORMATS,
+        _fixed_width,
+        _strptime_arrow,
+        _strptime_exact,
+    )
+
+    texts = [
+        "2024-02-29",
+        "2023-02-29",
+        "2000-02-29",
+        "1900-02-29",
+        "2024-04-31",
+        "2024-12-31",
+        "2024-00-10",
+        "2024-13-01",
+        "2024-01-00",
+        "0999-01-01",
+        "1000-01-01",
+        "2999-12-31",
+        "3000-01-01",
+        "2024-1-05",
+        "2024-01-05 ",
+        "２０２４-01-05",
+        "2024/01/05",
+        None,
+    ]
+    us, ok = _fixed_width(pa.array(texts, pa.large_string()), "%Y-%m-%d")
+    taken = {t: str(np.datetime64(int(v), "us"))[:10] for t, v, k in zip(texts, us, ok, strict=True) if k}
+    assert taken == {
+        "2024-02-29": "2024-02-29",
+        "2000-02-29": "2000-02-29",
+        "2024-12-31": "2024-12-31",
+        "1000-01-01": "1000-01-01",
+        "2999-12-31": "2999-12-31",
+    }
+    times = ["2024-03-05 23:59:59", "2024-03-05 24:00:00", "2024-03-05 12:60:00", "2024-03-05 12:00:60"]
+    us, ok = _fixed_width(pa.array(times), "%Y-%m-%d %H:%M:%S")
+    assert ok.tolist() == [True, False, False, False]
+    assert pd.Timestamp(int(us[0]), unit="us") == pd.Timestamp("2024-03-05 23:59:59")
+    assert _fixed_width(pa.array([1, 2]), "%Y-%m-%d") is None  # not text: the arrow parser decides
+
+    rng = np.random.default_rng(11)
+    values = []
+    for _ in range(6_000):
+        y, m, d = (
+            rng.choice([999, 1000, 1999, 2024, 2100, 2999, 3000]),
+            rng.integers(0, 14),
+            rng.integers(0, 33),
+        )
+        hh, mm, ss = rng.integers(0, 25), rng.integers(0, 61), rng.integers(0, 62)
+        shape = rng.integers(0, 6)
+        values.append(
+            None
+            if shape == 0
+            else f"{y:04d}-{m:02d}-{d:02d} {hh:02d}:{mm:02d}:{ss:02d}"
+            if shape == 1
+            else f"{y:04d}/{m:02d}/{d:02d} {hh:02d}:{mm:02d}"
+            if shape == 2
+            else f"{y:04d}-{m:02d}-{d:02d}"
+            if shape == 3
+            else f"{y}-{m}-{d}T{hh:02d}:{mm:02d}:{ss:02d}"
+            if shape == 4
+            else f"{y:04d}-{m:02d}-{d:02d}T{hh:02d}:{mm:02d}:{ss:02d}"
+        )
+    series = pd.Series(values, dtype="str", index=pd.RangeIndex(7, 7 + len(values)))
+    for fmt in _FAST_FORMATS:
+        for part in (series, series.iloc[1000:4000].dropna()):  # the second: an offset array
+            got = _strptime_exact(part, fmt)
+            want = _strptime_arrow(part, pa.chunked_array(part.array.__arrow_array__()).combine_chunks(), fmt)
+            assert got.index.equals(part.index) and got.dtype == want.dtype, fmt
+            assert got.isna().equals(want.isna()) and (got[got.notna()] == want[want.notna()]).all(), fmt
+
+
+def test_row_hash_text_of_date_times_is_pandas_text() -> None:
+    """Date-times are written for the row hash from their numbers (validate._datetime_text): the
+    same text as ``astype("str")`` — hand-written for both of pandas' layouts (dates only, date and
+    time) — and columns it does not write (fractions of a second, years past 9999, only NaT) are
+    left to pandas."""
+    from guidance_analytics.ingest.validate import _datetime_text, _text_for_hash
+
+    def dt(values: list[str | None]) -> pd.Series:
+        return pd.Series(
+            pd.to_datetime(values).astype("datetime64[us]"), index=pd.RangeIndex(3, 3 + len(values))
+        )
+
+    assert _datetime_text(dt(["2024-03-05 14:23:11", None, "1969-12-31 23:59:59"])).tolist() == [
+        "2024-03-05 14:23:11",
+        np.nan,
+        "1969-12-31 23:59:59",
+    ]
+    assert _datetime_text(dt(["2024-03-05", "1600-02-29", None])).tolist() == [
+        "2024-03-05",
+        "1600-02-29",
+        np.nan,
+    ]
+    assert _datetime_text(dt(["2024-03-05 00:00:00", "2024-03-06 00:00:01"])).tolist() == [
+        "2024-03-05 00:00:00",
+        "2024-03-06 00:00:01",
+    ]
+    assert _datetime_text(dt(["2024-03-05 14:23:11.5"])) is None
+    assert _datetime_text(dt([None, None])) is None
+    rng = np.random.default_rng(12)
+    for step in (1, 86_400):  # date-times in seconds; midnights only
+        us = rng.integers(-400 * 365 * 86_400, 600 * 365 * 86_400, 20_000) // step * step * 1_000_000
+        arr = us.view("datetime64[us]")
+        arr[rng.random(len(arr)) < 0.2] = np.datetime64("NaT")
+        col = pd.Series(arr, index=pd.RangeIndex(5, 5 + len(arr)))
+        assert _text_for_hash(col).equals(col.astype("str"))
+        assert _datetime_text(col) is not None  # written from the numbers, not left to pandas
