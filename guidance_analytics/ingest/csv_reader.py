@@ -14,11 +14,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputFileError
+from . import normalize
 
 __all__ = ["csv_frames", "decoding_report", "detect_encoding"]
 
@@ -153,6 +156,13 @@ def _arrow_frames(
 ) -> Iterator[pd.DataFrame]:
     names = [f"f{i}" for i in range(max(width, 1))]
     keep = [names[p] for p in positions] or names[:1]
+    # GB18030 is parsed as bytes (the bytes of its multi-byte characters are 0x30-0x39 or 0x40 and
+    # above: never a quote, a line break or one of _RAW_DELIMITERS) and decoded column by column:
+    # a column of ASCII text needs no decoding, a repetitive one only its distinct values (see
+    # _gb18030_text). Every column is read, so a byte that does not decode stops the read wherever
+    # it is, as a transcoded read would.
+    raw = encoding.lower() == "gb18030" and delimiter in _RAW_DELIMITERS
+    read = names if raw else keep
     reader = pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(
@@ -160,7 +170,7 @@ def _arrow_frames(
             column_names=names,
             block_size=_BLOCK_BYTES,
             use_threads=False,  # no read-ahead: memory stays bounded whatever the consumer's pace
-            encoding="utf8" if encoding.lower() in _UTF8 else encoding,
+            encoding="utf8" if raw or encoding.lower() in _UTF8 else encoding,
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter,
@@ -168,12 +178,19 @@ def _arrow_frames(
             ignore_empty_lines=False,
         ),
         convert_options=pacsv.ConvertOptions(
-            include_columns=keep,
-            column_types=dict.fromkeys(keep, pa.string()),
+            include_columns=read,
+            column_types=dict.fromkeys(read, pa.binary() if raw else pa.string()),
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         ),
     )
+
+    def frame(table: pa.Table) -> pd.DataFrame:
+        if raw:
+            text = {name: _gb18030_text(table.column(name)) for name in read}
+            table = pa.table({name: text[name] for name in keep})
+        return _to_frame(table, keep if positions else [])
+
     pending: list[pa.RecordBatch] = []
     count = 0
     for batch in reader:
@@ -181,11 +198,74 @@ def _arrow_frames(
         count += batch.num_rows
         while count >= batch_rows:
             table = pa.Table.from_batches(pending)
-            yield _to_frame(table.slice(0, batch_rows), keep if positions else [])
+            yield frame(table.slice(0, batch_rows))
             rest = table.slice(batch_rows)
             pending, count = rest.to_batches(), rest.num_rows
     if count:
-        yield _to_frame(pa.Table.from_batches(pending), keep if positions else [])
+        yield frame(pa.Table.from_batches(pending))
+
+
+#: Field separators no byte of a GB18030 multi-byte character equals ("|" may: 0x7C is a trail byte).
+_RAW_DELIMITERS = (",", "\t", ";")
+#: Separators tried for decoding a column in one piece (a control character the column lacks).
+_SEPARATORS = (0x1E, 0x1F, 0x1D, 0x1C)
+
+
+def _gb18030_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """The GB18030 cells of a ``binary`` column as text, each as ``bytes.decode("gb18030")`` gives it.
+
+    ASCII text is the same in GB18030 and UTF-8 and is taken as it is; a column that repeats a lot
+    has its distinct values decoded, others are decoded in one piece (:func:`_decode_joined`).
+
+    Raises
+    ------
+    UnicodeDecodeError
+        A cell that is not GB18030.
+
+    Examples
+    --------
+    >>> cells = pa.array(["工单".encode("gb18030"), b"A1", b""], pa.binary())
+    >>> _gb18030_text(cells).to_pylist()
+    ['工单', 'A1', '']
+    """
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    data = _cell_bytes(arr)
+    if not len(arr) or not (data >= 0x80).any():
+        return arr.cast(pa.large_string())
+    if normalize.mostly_distinct(arr):
+        return _decode_joined(arr, data)
+    encoded = pc.dictionary_encode(arr)
+    words = encoded.dictionary
+    text = _decode_joined(words, _cell_bytes(words))
+    return pc.take(text, encoded.indices)
+
+
+def _cell_bytes(arr: pa.Array) -> np.ndarray:
+    """The bytes the cells of a ``binary`` / ``large_binary`` array span (no copy)."""
+    offset_type = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
+    data = arr.buffers()[2]
+    values = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return values[int(offsets[0]) : int(offsets[-1])]
+
+
+def _decode_joined(arr: pa.Array, data: np.ndarray) -> pa.Array:
+    """Decode the cells of ``arr`` (``data``: their bytes) joined by a control character none of
+    them holds, then split the text there (the codec has no state between characters, and every
+    cell is whole characters, so each part is its cell's own decoding)."""
+    if len(arr) == 0:
+        return pa.array([], pa.large_string())
+    free = [sep for sep in _SEPARATORS if not (data == sep).any()]
+    if not free:
+        return pa.array([v.decode("gb18030") for v in arr.to_pylist()], pa.large_string())
+    sep = chr(free[0])
+    one = pa.ListArray.from_arrays(pa.array([0, len(arr)], pa.int32()), arr)
+    joined = pc.binary_join(one, sep.encode("ascii"))[0].as_py()
+    text = joined.decode("gb18030").encode("utf-8")
+    whole = pa.LargeStringArray.from_buffers(
+        1, pa.py_buffer(np.array([0, len(text)], dtype=np.int64)), pa.py_buffer(text)
+    )
+    return pc.split_pattern(whole, sep)[0].values
 
 
 def _to_frame(table: pa.Table, keep: list[str]) -> pd.DataFrame:
