@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from guidance_analytics.errors import InputFileError
@@ -348,3 +349,50 @@ def test_csv_quoted_line_break_in_title_rows(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     _, df = _read_all(path, alias="complaints")
     assert df["工单编号"].tolist() == ["A1", "A2"]
+
+
+def test_gb18030_columns_decoded_from_bytes() -> None:
+    """GB18030 cells parsed as bytes are decoded column by column: ASCII as it is, repetitive
+    columns per distinct value, distinct ones in one piece — also when the cells hold the control
+    characters used to join them, characters of four bytes and empty cells — and a cell that is
+    not GB18030 raises."""
+    cells = ["工单，A", "", "𠀀字", "\x1e\x1f\x1d\x1c", "·×€", "Ａ１"]
+    encoded = pa.array([c.encode("gb18030") for c in cells], pa.binary())
+    assert readers_csv._gb18030_text(encoded).to_pylist() == cells
+    repeated = pa.array([c.encode("gb18030") for c in cells * 2000], pa.binary())  # repetitive
+    assert readers_csv._gb18030_text(repeated).to_pylist() == cells * 2000
+    distinct = [f"沂源县{k}号饭店" for k in range(9000)]  # mostly distinct: one piece
+    assert (
+        readers_csv._gb18030_text(pa.array([c.encode("gb18030") for c in distinct])).to_pylist() == distinct
+    )
+    ascii_ = pa.array([b"GD001", b"2024-03-05", b""], pa.binary())
+    text = readers_csv._gb18030_text(ascii_)
+    assert text.type == pa.large_string() and text.to_pylist() == ["GD001", "2024-03-05", ""]
+    assert readers_csv._gb18030_text(encoded.slice(2, 3)).to_pylist() == cells[2:5]
+    with pytest.raises(UnicodeDecodeError):
+        readers_csv._gb18030_text(pa.array([b"ok", "工".encode("gb18030")[:1]]))
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t", ";", "|"])
+def test_gb18030_csv_read_as_bytes_like_transcoded(tmp_path: Path, delimiter: str) -> None:
+    """A GB18030 file reads the same by bytes as transcoded: characters whose second byte is 0x7C
+    (the byte of "|": 皘, 眧 …) in a "|"-separated file, quoted cells with the delimiter and line
+    breaks, a dropped personal column; an undecodable byte in the dropped column still refuses the
+    file."""
+    header = ["工单编号", "受理时间", "来电号码", "诉求内容"]
+    rows = [
+        [f"GD{i:03d}", "2024-03-05", "13912345678", f"皘眧{i}号" if i % 2 else f'"含{delimiter}与\n换行"']
+        for i in range(40)
+    ]
+    lines = [delimiter.join(header)] + [delimiter.join(r) for r in rows]
+    path = tmp_path / "orders.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
+    table, df = _read_all(path, alias="complaints", batch_rows=16)
+    assert table.encoding == "gb18030"
+    assert "来电号码" not in df.columns and df["工单编号"].tolist() == [r[0] for r in rows]
+    assert df["诉求内容"].tolist() == [f"皘眧{i}号" if i % 2 else f"含{delimiter}与\n换行" for i in range(40)]
+    bad = tmp_path / "bad.csv"
+    body = ("\n".join(lines) + "\n").encode("gb18030").replace(b"13912345678", b"139\xff2345678", 1)
+    bad.write_bytes(body)
+    with pytest.raises(InputFileError):
+        _read_all(bad, alias="complaints", batch_rows=16)
