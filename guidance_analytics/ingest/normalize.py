@@ -154,6 +154,9 @@ _ODD_SPACE_RE2 = (
 )
 
 
+_CONTROL_OR_ODD_RE2 = f"{_CONTROL_RE2}|{_ODD_SPACE_RE2}"
+
+
 def _as_text(s: pd.Series) -> pd.Series:
     """Series as ``str`` dtype (NaN kept), whatever the input dtype."""
     if s.dtype == "str":
@@ -196,14 +199,19 @@ def normalize_text(s: pd.Series) -> pd.Series:
                 arr = pc.replace_substring_regex(arr, _SPACE_RUN_RE2, " ")
             arr = pc.utf8_trim(arr, " ")
         else:
-            if pc.any(pc.match_substring_regex(arr, _CONTROL_RE2)).as_py():
-                arr = pc.replace_substring_regex(arr, _CONTROL_RE2, "")
-            arr = pc.utf8_normalize(arr, "NFKC")
-            # a lone space stays a lone space: the replacement only runs when some text holds
-            # other white space or a run of spaces (a match is half the cost of a replace)
-            if pc.any(pc.match_substring_regex(arr, _ODD_SPACE_RE2)).as_py():
-                arr = pc.replace_substring_regex(arr, _SPACE_RUN_RE2, " ")
-            arr = pc.utf8_trim(arr, " ")
+            # NFKC first, then one scan for control characters or odd white space: control
+            # characters have no decomposition and compose with nothing, so NFKC keeps every one
+            # of them, and text without them is normalised as if they had been removed first
+            nfkc = pc.utf8_normalize(arr, "NFKC")
+            if pc.any(pc.match_substring_regex(nfkc, _CONTROL_OR_ODD_RE2)).as_py():
+                if pc.any(pc.match_substring_regex(nfkc, _CONTROL_RE2)).as_py():
+                    # removed before NFKC: a removed character may let its neighbours compose
+                    nfkc = pc.utf8_normalize(pc.replace_substring_regex(arr, _CONTROL_RE2, ""), "NFKC")
+                # a lone space stays a lone space: the replacement only runs when some text holds
+                # other white space or a run of spaces (a match is half the cost of a replace)
+                if pc.any(pc.match_substring_regex(nfkc, _ODD_SPACE_RE2)).as_py():
+                    nfkc = pc.replace_substring_regex(nfkc, _SPACE_RUN_RE2, " ")
+            arr = pc.utf8_trim(nfkc, " ")
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
         return _from_arrow(arr, s.index)
     out = s.str.replace(CONTROL_CHARS, "", regex=True)
