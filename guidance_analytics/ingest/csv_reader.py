@@ -303,7 +303,7 @@ def _pandas_frames(
     except pd.errors.ParserError as exc:
         found = re.search(r"EOF inside string starting at row (\d+)", str(exc))
         if found:
-            line = skip + int(found.group(1)) + 1
+            line = int(found.group(1)) + 1  # pandas counts the rows it skipped too (0-based)
             raise InputFileError(
                 f'文件 {path.name} 第 {line} 行附近有一个英文引号 " 直到文件末尾都没有闭合，其后各行都被并进了一个单元格：'
                 "为免数据错乱，本文件未导入；请修正该单元格中的引号后重新导出。"

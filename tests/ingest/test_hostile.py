@@ -679,3 +679,26 @@ def test_15_screen_keeps_every_target_a_new_business_can_change() -> None:
     keep = screen_targets(targets, BusinessIndex(new))
     assert changed.any() and not (changed & ~keep).any()  # nothing that changes is screened out
     assert not keep[4]  # 某小区物业 shares nothing with the new businesses
+
+
+@pytest.mark.parametrize("block", [None, 256])
+def test_1_unclosed_quote_names_its_own_line(
+    ws: ga.Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int | None
+) -> None:
+    """The refusal names the line the stray quote is on, whether the fast reader stops at once or
+    after handing over batches (small blocks: it reads the first rows before it meets the quote)."""
+    from guidance_analytics.ingest import csv_reader
+
+    if block is not None:
+        monkeypatch.setattr(csv_reader, "_BLOCK_BYTES", block)
+    lines = ["12345工单导出\r\n", ",".join(HEADER) + "\r\n"] + [
+        ",".join(order(i)) + "\r\n" for i in range(1, 41)
+    ]
+    lines[31] = lines[31].replace("健康路30号饭店后厨", '"健康路30号饭店后厨', 1)  # file line 32
+    bad = tmp_path / "eof.csv"
+    bad.write_bytes("".join(lines).encode("gb18030"))
+    ws.config_dir.mkdir(parents=True, exist_ok=True)
+    (ws.config_dir / "ingest.toml").write_text("[import]\nbatch_rows = 8\n", encoding="utf-8")
+    with pytest.raises(ga.InputFileError, match="第 32 行附近有一个英文引号"):
+        ws.import_file(bad, "complaints", today=TODAY)
+    assert counts(ws, "complaints") == 0
