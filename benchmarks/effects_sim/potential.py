@@ -141,3 +141,31 @@ def design_expectation(
         "on_drawn": float(on_drawn.mean()),
         "err_sd_on_drawn": float((est - on_drawn).std(ddof=1)),
     }
+
+
+def event_noise(
+    world: World, rows: np.ndarray, months: np.ndarray, window: int, before: bool = False
+) -> np.ndarray:
+    """Raw potential-event noise of each row: the number of the world's potential events (every
+    source, before guidance's thinning) of business ``rows[i]`` in months ``[months[i],
+    months[i] + window)`` (``before``: the ``window`` months before ``months[i]``) minus the sum of
+    their Poisson rates. Drawn once per seed and independently per business-month, so it has mean
+    0 whatever was decided before the window — a draw that cannot see the future is balanced on it.
+
+    >>> w = make_world(1, "small")
+    >>> n = event_noise(w, np.arange(w.n), np.full(w.n, 24), 6)
+    >>> bool(abs(n.mean()) < 4 * n.std() / np.sqrt(w.n))
+    True
+    """
+    p = world.params
+    counts = np.zeros((world.n, N_MONTHS))
+    np.add.at(counts, (world.events["biz"].to_numpy(), world.events["month"].to_numpy()), 1.0)
+    rate = (
+        world.routine_rate
+        + p.density * p.kappa * world.lam0 * world.extra["m_max"]
+        + np.where(world.open_, p.density * p.unsub_rate, 0.0)
+    )
+    t = np.arange(N_MONTHS)[None, :]
+    m = np.asarray(months, dtype=int)[:, None]
+    mask = (t >= m - window) & (t < m) if before else (t >= m) & (t < m + window)
+    return ((counts - rate)[rows] * mask).sum(axis=1)

@@ -211,3 +211,39 @@ def test_pool_potential_outcomes_known_cases() -> None:
     carried = pd.Series(rows).map(early["row"].value_counts()).fillna(0)
     assert carried.sum() > 0 and gone["y1"].tolist() == carried.tolist()
     assert gone["y0"].tolist() == none["y0"].tolist()
+
+
+@pytest.mark.slow
+def test_a_draw_cannot_see_the_future(tmp_path, monkeypatch) -> None:
+    """Look-ahead check of the simulation (issue 14's sample-size excess): the same county run
+    twice, the second time with its future changed from the second round's month on (every
+    potential event of the even rows dropped, every latent rate tripled). Everything decided at
+    both rounds — the pools, their records, scores and probabilities, the draws and the declines —
+    must be identical (nothing at a round may read the months from it on, the post window
+    included), while the records of those months differ (the change reached the data)."""
+    import benchmarks.effects_sim.sim as sim
+    import guidance_analytics as ga
+
+    rounds = ("2023-07-01", "2024-01-01")
+    cut = 36  # 2024-01, the second round's month
+    _, same = simulate(3, "draw", -0.4, "small", workdir=tmp_path / "a", rounds=rounds)
+    original = sim.make_world
+
+    def changed_future(*args, **kwargs):
+        world = original(*args, **kwargs)
+        ev = world.events
+        world.events = ev[(ev["month"] < cut) | (ev["biz"] % 2 == 1)].reset_index(drop=True)
+        world.lam0[:, cut:] *= 3.0
+        return world
+
+    monkeypatch.setattr(sim, "make_world", changed_future)
+    _, other = simulate(3, "draw", -0.4, "small", workdir=tmp_path / "b", rounds=rounds)
+    cols = ["round", "business_id", "score", "record", "inclusion_prob", "drawn", "adopted"]
+    assert same["pool"]["round"].tolist().count(1) > 0
+    pd.testing.assert_frame_equal(same["pool"][cols], other["pool"][cols])
+
+    def later(truth):
+        ins = ga.Workspace(truth["workspace"]).table("inspections")
+        return ins[pd.to_datetime(ins["inspected_on"]) >= "2024-01-01"]
+
+    assert len(later(other)) < len(later(same))
