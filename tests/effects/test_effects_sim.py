@@ -247,3 +247,21 @@ def test_a_draw_cannot_see_the_future(tmp_path, monkeypatch) -> None:
         return ins[pd.to_datetime(ins["inspected_on"]) >= "2024-01-01"]
 
     assert len(later(other)) < len(later(same))
+
+
+def test_event_noise_hand_computed() -> None:
+    """Three potential events of row 0 in month 10 (one of each source) and one in month 11:
+    the noise of the window [10, 12) is 4 minus the row's rates of the two months (routine +
+    substantiated complaints at the thinning bound + unsubstantiated), of [9, 10) minus that
+    month's rates."""
+    from benchmarks.effects_sim.potential import event_noise
+
+    world = make_world(1, "small", effect_bound=0.5)
+    p = world.params
+    row = int(np.flatnonzero(world.open_[:, 8:12].all(axis=1))[0])
+    world.events = pd.DataFrame({"biz": [row] * 4, "month": [10, 10, 10, 11], "src": [0, 2, 3, 0]})
+    rate = world.routine_rate[row] + p.kappa * 1.5 * world.lam0[row] + p.unsub_rate
+    got = event_noise(world, np.array([row, row]), np.array([10, 10]), 2)
+    assert got == pytest.approx([4 - rate[10:12].sum()] * 2)
+    before = event_noise(world, np.array([row]), np.array([10]), 1, before=True)
+    assert before == pytest.approx([-rate[9]])
