@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import pickle
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +162,24 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def run_worlds(
+    folders: list[Path], out: Path, score: Callable[[Path, Path], dict], show: Callable[[dict], tuple]
+) -> list[dict]:
+    """``score(folder, pkl)`` of every saved world of ``folders`` not yet in the CSV ``out``
+    (rewritten after each world, so a stopped run resumes); every row, old and new."""
+    done = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=["world"])
+    rows, seen = done.to_dict("records"), set(done["world"])
+    for folder in folders:
+        for pkl in sorted(p for p in folder.glob("*.pkl") if not p.name.endswith(".scores.pkl")):
+            if pkl.stem in seen:
+                continue
+            rows.append(score(folder, pkl))
+            seen.add(pkl.stem)
+            pd.DataFrame(rows).to_csv(out, index=False)
+            print(pkl.stem, *show(rows[-1]), flush=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> pd.DataFrame:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("worlds", type=Path, nargs="*")
@@ -172,23 +191,12 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         frame = pd.read_csv(args.table)
         print(markdown_table(table(frame)))
         return frame
-    done = pd.read_csv(args.out) if args.out.exists() else pd.DataFrame(columns=["world"])
-    rows, seen = done.to_dict("records"), set(done["world"])
-    for folder in args.worlds:
-        for pkl in sorted(p for p in folder.glob("*.pkl") if not p.name.endswith(".scores.pkl")):
-            if pkl.stem in seen:
-                continue
-            rows.append(evaluate_world(folder, pkl, args.redraws))
-            seen.add(pkl.stem)
-            pd.DataFrame(rows).to_csv(args.out, index=False)
-            r = rows[-1]
-            print(
-                pkl.stem,
-                r["panel_mismatch"],
-                round(r["default_observed"], 4),
-                round(r["default_z"], 2),
-                flush=True,
-            )
+    rows = run_worlds(
+        args.worlds,
+        args.out,
+        lambda folder, pkl: evaluate_world(folder, pkl, args.redraws),
+        lambda r: (r["panel_mismatch"], round(r["default_observed"], 4), round(r["default_z"], 2)),
+    )
     frame = pd.DataFrame(rows)
     print(markdown_table(table(frame)))
     return frame

@@ -34,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.effects_sim.potential import _month_index, event_noise, world_of  # noqa: E402
 from benchmarks.effects_sim.selection import systematic_pps  # noqa: E402
+from benchmarks.eval_effects_design import _pm, run_worlds  # noqa: E402
 
 
 def balance(value: np.ndarray, drawn: np.ndarray, pi: np.ndarray, stratum: np.ndarray) -> float:
@@ -84,10 +85,6 @@ def evaluate_truth(truth: dict, redraws: int, name: str = "") -> dict:
     return out
 
 
-def _pm(s: pd.Series) -> str:
-    return f"{s.mean():+.4f} ± {s.std(ddof=1) / np.sqrt(len(s)):.4f}"
-
-
 def table(frame: pd.DataFrame) -> pd.DataFrame:
     """Per set of worlds: means ± Monte Carlo s.e. over worlds."""
     out = []
@@ -122,18 +119,14 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         frame = pd.concat([pd.read_csv(f) for f in args.table], ignore_index=True)
         print(markdown_table(table(frame)))
         return frame
-    done = pd.read_csv(args.out) if args.out.exists() else pd.DataFrame(columns=["world"])
-    rows, seen = done.to_dict("records"), set(done["world"])
-    for folder in args.worlds:
-        for pkl in sorted(p for p in folder.glob("*.pkl") if not p.name.endswith(".scores.pkl")):
-            if pkl.stem in seen:
-                continue
-            truth = pickle.load(open(pkl, "rb"))  # noqa: S301 (our own files)
-            rows.append({"set": folder.name, **evaluate_truth(truth, args.redraws, pkl.stem)})
-            seen.add(pkl.stem)
-            pd.DataFrame(rows).to_csv(args.out, index=False)
-            r = rows[-1]
-            print(pkl.stem, round(r["future_observed"], 4), round(r["future_z"], 2), flush=True)
+
+    def score(folder: Path, pkl: Path) -> dict:
+        truth = pickle.load(open(pkl, "rb"))  # noqa: S301 (our own files)
+        return {"set": folder.name, **evaluate_truth(truth, args.redraws, pkl.stem)}
+
+    rows = run_worlds(
+        args.worlds, args.out, score, lambda r: (round(r["future_observed"], 4), round(r["future_z"], 2))
+    )
     frame = pd.DataFrame(rows)
     print(markdown_table(table(frame)))
     return frame

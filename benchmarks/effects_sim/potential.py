@@ -120,7 +120,7 @@ def design_expectation(
     >>> y0, tau = np.array([1.0, 2.0, 3.0, 4.0]), np.full(4, -1.0)
     >>> diff = lambda y, d: y[d].mean() - y[~d].mean()
     >>> r = design_expectation(diff, y0, tau, np.full(4, 0.5), np.zeros(4), 600, np.random.default_rng(0))
-    >>> round(r["itt"], 3), abs(r["mean"] + 1.0) < 4 * r["sd"] / np.sqrt(600)
+    >>> round(r["itt"], 3), bool(abs(r["mean"] + 1.0) < 4 * r["sd"] / np.sqrt(600))
     (-1.0, True)
     """
     groups = [np.flatnonzero(stratum == s) for s in np.unique(stratum)]
