@@ -13,8 +13,9 @@ budget goes to the level where every event lives (the package also tests groups,
 sections within the same budget): the figure is an upper bound for window-sum detectors, not a
 competitor.
 
-An event counts as detected as in ``eval_hotspots_domain``: a flag in one of its classes from its
-start to its ``detect_end`` (a rise: within two months of its start; a spike: during it).
+An event counts as detected as in ``eval_hotspots_domain`` (``sim_county.score``): a flag in one of
+its classes from its start to its ``detect_end`` (a rise: within two months of its start; a spike:
+during it).
 
 Usage (worlds made by ``eval_hotspots_domain.py --keep DIR``)::
 
@@ -57,6 +58,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sim_county import score
+from sim_county.scoring import wilson
 
 SIZE = 30  # the simulation's negative-binomial size (benchmarks/sim_county/simulate.py)
 WINDOWS = (1, 2, 3)
@@ -76,65 +79,87 @@ def nb_pmf(mu: np.ndarray, size: float = SIZE, n_max: int = N_MAX) -> np.ndarray
     return stats.nbinom.pmf(k[None, :], size, size / (size + mu[:, None]))
 
 
-def window_pvalues(counts: np.ndarray, mu0: np.ndarray) -> np.ndarray:
+def window_tails(mu0: np.ndarray) -> np.ndarray:
+    """Null upper tails of the windows of one class: ``tails[i, t, s] = P(sum >= s)`` for the
+    ``WINDOWS[i]`` months ending at month ``t`` (the convolution of their pmfs), ``s`` in
+    ``0 … N_MAX`` (0 at ``N_MAX``); 1 where the window would start before the first month.
+
+    They depend on the null means only, so a world's redraws all use the same tails.
+
+    Examples
+    --------
+    >>> tails = window_tails(np.array([4.0, 4.0]))
+    >>> tails.shape, float(tails[1, 0, 50]), bool(np.isclose(tails[0, 0, 14], stats.nbinom.sf(13, SIZE, SIZE / 34)))
+    ((3, 2, 1501), 1.0, True)
+    """
+    pmf = nb_pmf(mu0)
+    tails = np.ones((len(WINDOWS), len(mu0), N_MAX + 1))
+    for i, w in enumerate(WINDOWS):
+        for t in range(w - 1, len(mu0)):
+            conv = pmf[t]
+            for j in range(1, w):
+                conv = np.convolve(conv, pmf[t - j])[:N_MAX]
+            tails[i, t, :N_MAX] = np.cumsum(conv[::-1])[::-1]
+            tails[i, t, N_MAX] = 0.0
+    return tails
+
+
+def window_pvalues(counts: np.ndarray, tails: np.ndarray) -> np.ndarray:
     """Smallest exact upper-tail p-value over the windows ending at each month of one class.
 
-    ``counts`` and ``mu0`` are the class's months in order; the window of ``w`` months ending at
-    ``t`` is tested against the convolution of its months' null pmfs (``P(sum >= observed)``).
-    Months without a full window use the shorter ones.
+    ``counts`` are the class's months in order, ``tails`` their :func:`window_tails`; months without
+    a full window use the shorter ones.
 
     Examples
     --------
     A single month: the exact NB tail.
 
-    >>> p = window_pvalues(np.array([14]), np.array([4.0]))
+    >>> p = window_pvalues(np.array([14]), window_tails(np.array([4.0])))
     >>> bool(np.isclose(p[0], stats.nbinom.sf(13, SIZE, SIZE / (SIZE + 4.0))))
     True
     """
-    pmf = nb_pmf(mu0)
+    t = np.arange(len(counts))
+    cum = np.concatenate([[0], np.cumsum(counts)])
     out = np.ones(len(counts))
-    for w in WINDOWS:
-        for t in range(w - 1, len(counts)):
-            conv = pmf[t]
-            for j in range(1, w):
-                conv = np.convolve(conv, pmf[t - j])[:N_MAX]
-            s = int(counts[t - w + 1 : t + 1].sum())
-            out[t] = min(out[t], float(conv[s:].sum()) if s < N_MAX else 0.0)
+    for i, w in enumerate(WINDOWS):
+        sums = np.minimum(cum[t + 1] - cum[np.maximum(t + 1 - w, 0)], N_MAX)
+        out = np.minimum(out, tails[i, t, sums])
     return out
 
 
-def seed_pvalues(series: pd.DataFrame, counts_col: str = "violations") -> pd.DataFrame:
-    """Per class-month oracle p-values of one world (``series.csv`` of ``sim_county``)."""
+def seed_pvalues(
+    series: pd.DataFrame, tails: dict[str, np.ndarray] | None = None, counts_col: str = "violations"
+) -> pd.DataFrame:
+    """Per class-month oracle p-values of one world (``series.csv`` of ``sim_county``); ``tails``
+    caches each class's :func:`window_tails` across calls on the same world."""
+    tails = {} if tails is None else tails
     parts = []
-    for _, g in series.sort_values(["class_key", "period"]).groupby("class_key"):
-        mu0 = (g["mu"] / g["event_multiplier"]).to_numpy(float)
-        parts.append(g.assign(p=window_pvalues(g[counts_col].to_numpy(int), mu0)))
+    for key, g in series.sort_values(["class_key", "period"]).groupby("class_key"):
+        if key not in tails:
+            tails[key] = window_tails((g["mu"] / g["event_multiplier"]).to_numpy(float))
+        parts.append(g.assign(p=window_pvalues(g[counts_col].to_numpy(int), tails[key])))
     return pd.concat(parts, ignore_index=True)
 
 
-def null_pvalues(series: pd.DataFrame, rng: np.random.Generator, reps: int) -> np.ndarray:
-    """The oracle's p-values on ``reps`` null redraws of the world's counts (eval months only)."""
-    mu0 = series["mu"] / series["event_multiplier"]
-    out = []
-    for _ in range(reps):
-        redrawn = series.assign(violations=rng.negative_binomial(SIZE, SIZE / (SIZE + mu0.to_numpy(float))))
-        out.append(seed_pvalues(redrawn)["p"].to_numpy())
-    return np.concatenate(out)
+def null_pvalues(
+    series: pd.DataFrame, rng: np.random.Generator, reps: int, tails: dict[str, np.ndarray]
+) -> list[pd.DataFrame]:
+    """The oracle's p-values (:func:`seed_pvalues` frames) on ``reps`` null redraws of the world's counts."""
+    mu0 = (series["mu"] / series["event_multiplier"]).to_numpy(float)
+    return [
+        seed_pvalues(series.assign(violations=rng.negative_binomial(SIZE, SIZE / (SIZE + mu0))), tails)
+        for _ in range(reps)
+    ]
 
 
-def detected(flags: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
-    """Events of ``truth`` with a flag in one of their classes from ``start`` to ``detect_end``."""
-    ev = truth[truth["role"] == "event"].copy()
-    hit = []
-    for _, e in ev.iterrows():
-        classes = str(e["classes"]).split(";")
-        f = flags[
-            flags["class_key"].isin(classes)
-            & (flags["period"] >= e["start"])
-            & (flags["period"] <= e["detect_end"])
-        ]
-        hit.append(not f.empty)
-    return ev.assign(detected=hit)
+def oracle_flags(p: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """The class-months at or below ``threshold`` as flags :func:`sim_county.score` reads."""
+    hit = p[p["p"] <= threshold]
+    return pd.DataFrame({"field": hit["class_key"], "period_start": hit["period"]})
+
+
+def _eval_months(p: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    return p[(p["period"] >= truth.attrs["eval_start"]) & (p["period"] <= truth.attrs["eval_end"])]
 
 
 def main() -> None:
@@ -151,54 +176,37 @@ def main() -> None:
         d = args.worlds / f"seed{seed}"
         truth = pd.read_pickle(d / "truth.pkl")
         series = pd.read_csv(d / "files" / "series.csv", parse_dates=["period"])
-        ev_months = (series["period"] >= truth.attrs["eval_start"]) & (
-            series["period"] <= truth.attrs["eval_end"]
-        )
-        p = seed_pvalues(series)
-        p = p[(p["period"] >= truth.attrs["eval_start"]) & (p["period"] <= truth.attrs["eval_end"])]
-        obs.append(p.assign(seed=seed))
-        np_ = null_pvalues(series, rng, args.reps)
-        # null_pvalues orders rows like seed_pvalues (class, period): the eval-month mask in that order
-        order = series.sort_values(["class_key", "period"]).index
-        keep = np.tile(ev_months.loc[order].to_numpy(), args.reps)
-        null.append(np_[keep])
+        tails: dict[str, np.ndarray] = {}
+        p = _eval_months(seed_pvalues(series, tails), truth)
+        obs.append(p)
+        null += [_eval_months(q, truth)["p"].to_numpy() for q in null_pvalues(series, rng, args.reps, tails)]
         truths.append(truth)
         months += int(p["period"].nunique())
-    obs_df = pd.concat(obs, ignore_index=True)
     null_p = np.sort(np.concatenate(null))
     n_months_null = months * args.reps
     print(
-        f"oracle on seeds {lo}-{hi}: {len(obs_df)} class-months, null redraws {args.reps} per world "
+        f"oracle on seeds {lo}-{hi}: {sum(map(len, obs))} class-months, null redraws {args.reps} per world "
         f"({len(null_p)} null class-months)"
     )
     for budget in args.budget:
         k = int(round(budget * n_months_null))
         thr = null_p[k - 1] if k > 0 else 0.0
-        rows = [
-            detected(o[o["p"] <= thr], t).assign(seed=seed)
-            for seed, t, o in zip(range(lo, hi + 1), truths, obs, strict=True)
-        ]
-        ev = pd.concat(rows, ignore_index=True)
+        ev = pd.concat(
+            [score(oracle_flags(o, thr), t)["events"] for t, o in zip(truths, obs, strict=True)],
+            ignore_index=True,
+        )
+        ev = ev[ev["role"] == "event"]
         n, x = len(ev), int(ev["detected"].sum())
-        lo_ci, hi_ci = _wilson(x, n)
+        lo_ci, hi_ci = wilson(x, n)
         print(f"\nbudget {budget} false flags/month → per-cell threshold p ≤ {thr:.2e}")
         print(f"  POD {x / n:.2f} [{lo_ci:.2f}, {hi_ci:.2f}] ({x}/{n})")
         for (kind, size), g in ev.groupby(["kind", "size"]):
             a, m = int(g["detected"].sum()), len(g)
-            gl, gh = _wilson(a, m)
+            gl, gh = wilson(a, m)
             print(f"  {kind:8s} {size:7s} {a / m:.2f} [{gl:.2f}, {gh:.2f}] ({a}/{m})")
         rises = ev[ev["kind"] == "rise"]
         for band, g in rises.groupby(pd.cut(rises["multiplier"], [1.49, 1.7, 1.85, 2.01]), observed=True):
             print(f"  rises ×{band}: {g['detected'].mean():.2f} ({int(g['detected'].sum())}/{len(g)})")
-
-
-def _wilson(x: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    if n == 0:
-        return float("nan"), float("nan")
-    p = x / n
-    c = (p + z * z / (2 * n)) / (1 + z * z / n)
-    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return c - h, c + h
 
 
 if __name__ == "__main__":
