@@ -32,8 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.effects_sim.potential import _month_index, event_noise, world_of  # noqa: E402
-from benchmarks.effects_sim.selection import systematic_pps  # noqa: E402
+from benchmarks.effects_sim.potential import _month_index, event_noise, redraw, world_of  # noqa: E402
 from benchmarks.eval_effects_design import _pm, run_worlds  # noqa: E402
 
 
@@ -70,9 +69,7 @@ def evaluate_truth(truth: dict, redraws: int, name: str = "") -> dict:
     groups = [np.flatnonzero(st == s) for s in np.unique(st)]
     redrawn = np.empty((redraws, len(noise)))
     for i in range(redraws):
-        dd = np.zeros(len(pool), dtype=bool)
-        for g in groups:
-            dd[g] = systematic_pps(pi[g], rng)
+        dd = redraw(pi, groups, rng)
         redrawn[i] = [balance(v, dd, pi, st) for v in noise.values()]
     for j, (key, value) in enumerate(noise.items()):
         obs = balance(value, d, pi, st)

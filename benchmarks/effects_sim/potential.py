@@ -103,6 +103,19 @@ def pool_potential_outcomes(
     return pool
 
 
+def redraw(pi: np.ndarray, groups: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """One re-draw of a pool: systematic PPS with ``pi`` within each stratum (``groups``: row indices).
+
+    >>> d = redraw(np.full(6, 0.5), [np.arange(3), np.arange(3, 6)], np.random.default_rng(0))
+    >>> d.dtype == bool, int(d.sum()) in (2, 3, 4)
+    (True, True)
+    """
+    d = np.zeros(len(pi), dtype=bool)
+    for g in groups:
+        d[g] = systematic_pps(pi[g], rng)
+    return d
+
+
 def design_expectation(
     estimator: Callable[[np.ndarray, np.ndarray], float],
     y0: np.ndarray,
@@ -128,9 +141,7 @@ def design_expectation(
     sizes = np.array([len(g) for g in groups], dtype=float)
     mass = np.array([pi[g].sum() for g in groups])
     for i in range(n_draws):
-        d = np.zeros(len(y0), dtype=bool)
-        for g in groups:
-            d[g] = systematic_pps(pi[g], rng)
+        d = redraw(pi, groups, rng)
         est[i] = estimator(y0 + d * tau, d)
         on_drawn[i] = float(np.dot(mass, [tau[g[d[g]]].mean() for g in groups]) / mass.sum())
     itt = float(np.dot(sizes, [tau[g].mean() for g in groups]) / sizes.sum())
