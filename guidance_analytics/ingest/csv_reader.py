@@ -242,10 +242,7 @@ def _gb18030_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 def _cell_bytes(arr: pa.Array) -> np.ndarray:
     """The bytes the cells of a ``binary`` / ``large_binary`` array span (no copy)."""
-    offset_type = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
-    offsets = np.frombuffer(arr.buffers()[1], dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
-    data = arr.buffers()[2]
-    values = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    offsets, values = normalize.variable_width(arr)
     return values[int(offsets[0]) : int(offsets[-1])]
 
 

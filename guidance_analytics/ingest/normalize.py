@@ -23,6 +23,7 @@ from .schema import header_key
 __all__ = [
     "PII_MASK",
     "mostly_distinct",
+    "variable_width",
     "on_distinct",
     "EXCEL_SERIAL_MIN",
     "EXCEL_SERIAL_MAX",
@@ -84,6 +85,27 @@ def _arrow(s: pd.Series) -> pa.ChunkedArray | None:
 
 def _from_arrow(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return pd.Series(pd.array(arr, dtype="str"), index=index)
+
+
+def variable_width(arr: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """The cell offsets (``len(arr) + 1`` of them, into the second array) and the data bytes of a
+    ``string`` / ``large_string`` / ``binary`` / ``large_binary`` array, both without a copy; None
+    for other types.
+
+    >>> offsets, data = variable_width(pa.array(["ab", "", "c"]).slice(1))
+    >>> offsets.tolist(), bytes(data[offsets[0] : offsets[-1]])
+    ([2, 2, 3], b'c')
+    """
+    if pa.types.is_string(arr.type) or pa.types.is_binary(arr.type):
+        offset_type = np.int32
+    elif pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type):
+        offset_type = np.int64
+    else:
+        return None
+    _validity, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=offset_type)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    return offsets, data
 
 
 def mostly_distinct(arr: pa.ChunkedArray | pa.Array, sample: int = 2000) -> bool:
@@ -382,22 +404,16 @@ def _fixed_width(arr: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray] | Non
     >>> ok.tolist(), str(np.datetime64(int(us[0]), "us"))
     ([True, False, False, False], '2024-02-29T00:00:00.000000')
     """
-    if pa.types.is_string(arr.type):
-        offset_type = np.int32
-    elif pa.types.is_large_string(arr.type):
-        offset_type = np.int64
-    else:
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return None
     n = len(arr)
     width = len(_layout(fmt)[0])
-    _validity, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=offset_type)[arr.offset : arr.offset + n + 1]
+    offsets, data = variable_width(arr)
     ok = (np.diff(offsets) == width) & arr.is_valid().to_numpy(zero_copy_only=False)
     values = np.zeros(n, dtype=np.int64)
     rows = np.flatnonzero(ok)
     if not len(rows):
         return values, ok
-    data = np.frombuffer(data_buf, dtype=np.uint8)
     start = int(offsets[rows[0]])
     if len(rows) == n and int(offsets[-1]) - start == n * width:  # all of one width, back to back
         cells = data[start : start + n * width].reshape(n, width)
