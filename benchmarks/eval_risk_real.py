@@ -112,13 +112,14 @@ What it says:
   [1.05–1.34], 1.14 [1.00–1.31], 1.23 [1.10–1.38] against 1.12, 1.21, 1.25 for the packaged
   logit: no gain that holds, so the packaged default stays; the settings are
   ``[model.logit]`` / ``[model.hgb]``.
-* Filtered transient state (tried on branch h10state, not merged; ``[model.logit] state_filter``: state-decayed counts by
-  result, weighted severity, a filtered serious rate and a gamma-Poisson state multiplier;
+* Filtered transient state (tried on branch h10state, not merged; ``[model.logit] state_filter``:
+  state-decayed counts by result, weighted severity, a filtered serious rate and a gamma-Poisson state multiplier;
   ``benchmarks/results/eval_risk_real_issue10_statefilter.md``): on ÷ off, paired, 0.97–1.03 on
   seeds 3 / 7 / 11 / 13 / 17 / 19, every interval covering 1; the records explain about 2 % of
   the transient state's variance among the evaluated businesses, so ``oracle_state`` is out of
-  reach. Not merged: features that add nothing held out are not kept. Compare settings on the same dates with ``--candidate JSON`` (and
-  ``--default-settings JSON``); the tables then show each scorer ÷ the default, paired.
+  reach. Not merged: features that add nothing held out are not kept. Compare settings on the
+  same dates with ``--candidate JSON`` (and ``--default-settings JSON``); the tables then show
+  each scorer ÷ the default, paired.
 * Run time: ``ws.risk_scores`` took about 7 s per planning date on 12 k businesses on a busy
   shared machine (93 s of the 216 s total).
 """
@@ -767,7 +768,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--candidate",
         default="",
-        help='[model] settings of an extra scorer "candidate" as JSON, e.g. \'{"logit": {"state_filter": false}}\'',
+        help='[model] settings of an extra scorer "candidate" as JSON, e.g. \'{"logit": {"C": 0.1}}\'',
     )
     ap.add_argument("--out", help="write the tables (markdown) and CSVs with this path prefix")
     args = ap.parse_args(argv)
