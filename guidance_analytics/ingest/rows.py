@@ -183,13 +183,17 @@ def older_states(
     return np.where(both, by_update, by_close), reopen
 
 
-def run_on(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, view: str) -> None:
-    """Run the named SQL with ``frame`` readable as ``view``.
+def run_on(
+    con: duckdb.DuckDBPyConnection, name: str | tuple[str, ...], frame: pd.DataFrame, view: str
+) -> None:
+    """Run the named SQL (or several, in order) with ``frame`` readable as ``view``.
 
     Not ``con.register``: inside the import's transaction a registered frame stays referenced until
     commit (the view's catalog entry is versioned), so every batch would be held in memory.
     """
-    con.from_arrow(_arrow_frame(frame)).query(view, sql.load(name))
+    staged = con.from_arrow(_arrow_frame(frame))
+    for one in (name,) if isinstance(name, str) else name:
+        staged.query(view, sql.load(one))
 
 
 def _arrow_frame(frame: pd.DataFrame) -> pa.Table:
@@ -205,10 +209,11 @@ def _arrow_frame(frame: pd.DataFrame) -> pa.Table:
     return pa.table(columns) if columns else pa.table({})
 
 
-#: The SQL that appends new keys and the SQL that replaces stored ones, per record kind.
-WRITE_SQL = {
+#: The SQL that appends new keys and the SQL that replaces stored ones, per record kind. Work
+#: orders have no key index (migration 009): their stored rows are deleted, then the new ones appended.
+WRITE_SQL: dict[str, tuple[str, str | tuple[str, ...]]] = {
     "permits": ("ingest/insert_permits", "ingest/upsert_permits"),
-    "complaints": ("ingest/insert_complaints", "ingest/upsert_complaints"),
+    "complaints": ("ingest/insert_complaints", ("ingest/replace_complaints", "ingest/insert_complaints")),
     "inspections": ("ingest/insert_inspections", "ingest/upsert_inspections"),
     "penalties": ("ingest/insert_penalties", "ingest/upsert_penalties"),
     "credit_classes": ("ingest/insert_credit_classes", "ingest/upsert_credit_classes"),
@@ -216,7 +221,8 @@ WRITE_SQL = {
 
 
 def write_rows(con: duckdb.DuckDBPyConnection, kind: str, final: pd.DataFrame, replace: np.ndarray) -> None:
-    """Append new keys; replace stored ones (INSERT OR REPLACE costs more than an append)."""
+    """Append new keys; replace stored ones (INSERT OR REPLACE, or for work orders a delete and an
+    append; either costs more than an append)."""
     insert, upsert = WRITE_SQL[kind]
     for name, part in ((insert, final[~replace]), (upsert, final[replace])):
         if len(part):
