@@ -29,6 +29,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,6 +206,10 @@ def import_file(
 
         batches = tqdm(batches, desc=f"导入 {path.name}", unit="批")
     reopened = [0]
+    # the file's digest (for the imports log) is read on a thread of its own meanwhile (hashlib
+    # releases the GIL): at the start the only other work is the first batch's read
+    digest = ThreadPoolExecutor(1, thread_name_prefix="ingest-sha256")
+    sha256 = digest.submit(_sha256, path)
     try:
         with ws.store.transaction() as con, _memory_limit(con, settings.get("duckdb_memory_limit")):
             names = ingest_rows.known_names(con) if kind != "complaints" else {}
@@ -274,7 +279,7 @@ def import_file(
                 {
                     "kind": kind,
                     "source_file": path.name,
-                    "sha256": _sha256(path),
+                    "sha256": sha256.result(),
                     "sheet": table.sheet,
                     "encoding": table.encoding,
                     "read": result.read,
@@ -290,6 +295,8 @@ def import_file(
     except BaseException:
         out.discard()
         raise
+    finally:
+        digest.shutdown(wait=True, cancel_futures=True)
     result.rejects_file = out.publish()
     result.warnings = {k: v for k, v in warnings.items() if v}
     result.rejects = out.frame(table.raw_columns)
