@@ -136,11 +136,29 @@ def on_distinct(fn: Any, values: pd.Series, max_share: float = 0.5) -> pd.Series
     if len(dictionary) == 0 or len(dictionary) > max_share * len(values):
         return fn(values)
     mapped = fn(pd.Series(pd.array(dictionary, dtype="str")))
+    if _unchanged(mapped, dictionary):  # every distinct value comes back as it was: no take
+        return values
     indices = encoded.indices
     missing = pc.is_null(indices).to_numpy(zero_copy_only=False)
     idx = pc.fill_null(indices, 0).to_numpy(zero_copy_only=False)
     out = mapped.take(idx).set_axis(values.index)
     return out.mask(missing) if missing.any() else out
+
+
+def _unchanged(mapped: pd.Series, dictionary: pa.Array) -> bool:
+    """True when ``mapped`` (the distinct values after ``fn``) is ``dictionary`` itself: a ``str``
+    Series, nothing missing, every value equal.
+
+    >>> words = pa.array(["微信", "电话"])
+    >>> _unchanged(pd.Series(["微信", "电话"], dtype="str"), words)
+    True
+    >>> _unchanged(pd.Series(["微信", None], dtype="str"), words), _unchanged(pd.Series(["微信", "话"], dtype="str"), words)
+    (False, False)
+    """
+    arr = _arrow(mapped)
+    if arr is None or len(arr) != len(dictionary) or arr.null_count:
+        return False
+    return bool(pc.all(pc.equal(arr, dictionary)).as_py())
 
 
 _ALL_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -224,7 +242,7 @@ def normalize_text(s: pd.Series) -> pd.Series:
             # NFKC first, then one scan for control characters or odd white space: control
             # characters have no decomposition and compose with nothing, so NFKC keeps every one
             # of them, and text without them is normalised as if they had been removed first
-            nfkc = pc.utf8_normalize(arr, "NFKC")
+            nfkc = nfkc_text(arr)
             if pc.any(pc.match_substring_regex(nfkc, _CONTROL_OR_ODD_RE2)).as_py():
                 if pc.any(pc.match_substring_regex(nfkc, _CONTROL_RE2)).as_py():
                     # removed before NFKC: a removed character may let its neighbours compose
@@ -239,6 +257,83 @@ def normalize_text(s: pd.Series) -> pd.Series:
     out = s.str.replace(CONTROL_CHARS, "", regex=True)
     out = out.str.normalize("NFKC").str.replace(r"\s+", " ", regex=True).str.strip()
     return out.mask(out == "")
+
+
+#: Characters NFKC keeps as they are and that compose with no neighbour (no decomposition, no
+#: compatibility mapping, combining class 0, never the second part of a canonical composition):
+#: ASCII, CJK ideographs (U+3400–4DBF, U+4E00–9FFF), ·, —, ‘’“”, 、。 and 〈〉《》「」『』【】.
+_NFKC_KEPT = (
+    r"\x{0}-\x{7f}\x{b7}\x{2014}\x{2018}-\x{201d}\x{3001}\x{3002}\x{3008}-\x{3011}"
+    r"\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}"
+)
+#: A character outside those and the full-width forms U+FF01–FF5E (NFKC: U+0021–007E).
+_NFKC_OTHER_RE2 = rf"[^{_NFKC_KEPT}\x{{ff01}}-\x{{ff5e}}]"
+
+
+def nfkc_text(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """``pyarrow.compute.utf8_normalize(arr, "NFKC")``, with the usual work-order text done in bytes.
+
+    A text whose characters are all in :data:`_NFKC_KEPT` or full-width forms U+FF01–FF5E (，：（）！ …)
+    normalises to itself with each full-width form replaced by its ASCII character (their
+    compatibility mappings; what they become composes with nothing either): in UTF-8 the three
+    bytes ``EF BC 81``–``EF BC BF`` / ``EF BD 80``–``EF BD 9E`` become one byte, 0x21–0x7E. The
+    other texts (some character outside that set) go through arrow's NFKC.
+
+    >>> nfkc_text(pa.array(["请核查，谢谢！", "ＡＢ１２", "共…３㎡", None, ""])).to_pylist()
+    ['请核查,谢谢!', 'AB12', '共...3m2', None, '']
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    other = pc.fill_null(pc.match_substring_regex(arr, _NFKC_OTHER_RE2), False)
+    n_other = pc.sum(other).as_py() or 0
+    if n_other * 2 > len(arr):  # mostly other text: arrow's NFKC for all
+        return pc.utf8_normalize(arr, "NFKC")
+    if not n_other:
+        return _narrow_wide_forms(arr)
+    plain = pc.if_else(other, pa.scalar("", arr.type), arr)
+    return pc.replace_with_mask(
+        _narrow_wide_forms(plain), other, pc.utf8_normalize(arr.filter(other), "NFKC")
+    )
+
+
+#: Up to this many kinds of full-width forms in a column are replaced one by one.
+_FEW_WIDE = 6
+
+
+def _narrow_wide_forms(arr: pa.Array) -> pa.Array:
+    """Texts of :data:`_NFKC_KEPT` and U+FF01–FF5E characters with the latter as ASCII (bytes:
+    every 0xEF byte of such a text leads one of them)."""
+    found = variable_width(arr)
+    assert found is not None, arr.type
+    offsets, data = found
+    start = int(offsets[0])
+    body = data[start : int(offsets[-1])]
+    lead = np.flatnonzero(body == 0xEF)
+    if not len(lead):
+        return arr
+    wide = np.unique(body[lead + 1].astype(np.uint16) << 8 | body[lead + 2])
+    if len(wide) <= _FEW_WIDE:  # a few kinds (work orders: mostly ，): arrow's substring search
+        for code in wide.tolist():
+            char = chr(0xFF00 + (code & 0xFF) - (0x80 if code >> 8 == 0xBC else 0x40))
+            arr = pc.replace_substring(arr, char, chr(ord(char) - 0xFEE0))
+        return arr
+    third = body[lead + 2]
+    narrow = body.copy()
+    narrow[lead] = np.where(body[lead + 1] == 0xBC, third - 0x60, third - 0x20)
+    keep = np.ones(len(body), dtype=bool)
+    keep[lead + 1] = False
+    keep[lead + 2] = False
+    relative = offsets - start
+    new_offsets = (relative - 2 * np.searchsorted(lead, relative, side="left")).astype(offsets.dtype)
+    validity = None
+    if arr.null_count:
+        validity = pa.py_buffer(
+            np.packbits(pc.is_valid(arr).to_numpy(zero_copy_only=False), bitorder="little")
+        )
+    kind = pa.LargeStringArray if offsets.dtype == np.int64 else pa.StringArray
+    return kind.from_buffers(
+        len(arr), pa.py_buffer(new_offsets), pa.py_buffer(narrow[keep]), validity, arr.null_count
+    )
 
 
 # --------------------------------------------------------------------------------------------

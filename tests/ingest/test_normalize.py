@@ -463,3 +463,67 @@ def test_normalize_text_control_characters_removed_before_nfkc() -> None:
     assert normalize_text(pd.Series(raw[:1], dtype="str")).tolist() == expected[:1]
     clean = ["饭店，卫生差", "Ａ１号"]  # neither control characters nor odd spaces: NFKC and trim only
     assert normalize_text(pd.Series(clean, dtype="str")).tolist() == ["饭店,卫生差", "A1号"]
+
+
+def test_nfkc_of_work_order_text_hand_computed() -> None:
+    """Full-width forms become ASCII in bytes; any other character takes arrow's NFKC."""
+    from guidance_analytics.ingest.normalize import nfkc_text
+
+    cells = [
+        "沂源县1531号超市卫生条件差，请核查处理",  # one full-width comma
+        "（已办结）：“属实”！ＡＢ～",  # brackets, colon, bang, letters, tilde: U+FF08 … U+FF5E
+        "《食品安全法》、【投诉】—·",  # kept as they are
+        "共…３㎡，Ⅱ类",  # … ㎡ Ⅱ are other characters: arrow's NFKC for this cell
+        None,
+        "",
+    ]
+    expected = [
+        "沂源县1531号超市卫生条件差,请核查处理",
+        "(已办结):“属实”!AB~",
+        "《食品安全法》、【投诉】—·",
+        "共...3m2,II类",
+        None,
+        "",
+    ]
+    for values in (pa.array(cells, pa.large_string()), pa.array(cells, pa.string())):
+        assert nfkc_text(values).to_pylist() == expected
+        # a slice (offsets and validity not at 0) and a chunked column
+        assert nfkc_text(values.slice(1)).to_pylist() == expected[1:]
+        assert nfkc_text(pa.chunked_array([values[:2], values[2:]])).to_pylist() == expected
+
+
+def test_nfkc_of_work_order_text_agrees_with_arrow_on_every_kept_character() -> None:
+    """Each character of the kept set and of U+FF01–FF5E, alone, between CJK text and after
+    letters that could compose, normalises as arrow's NFKC has it; random mixes too."""
+    import pyarrow.compute as pc
+
+    from guidance_analytics.ingest.normalize import nfkc_text
+
+    chars = [
+        *map(chr, range(0x20, 0x7F)),
+        "\u00b7",
+        "\u2014",
+        *map(chr, range(0x2018, 0x201E)),
+        "\u3001",
+        "\u3002",
+        *map(chr, range(0x3008, 0x3012)),
+        *map(chr, range(0x3400, 0x4DC0, 97)),
+        *map(chr, range(0x4E00, 0xA000, 53)),
+        *map(chr, range(0xFF01, 0xFF5F)),
+    ]
+    others = ["\u2026", "\u3000", "\u00e9", "e\u0301", "\uff61", "\uffe5", "\u2160", "\u1100\u1161", "\u0301"]
+    texts = [c for c in chars] + [f"店{c}铺" for c in chars] + [f"A{c}" for c in chars]
+    rng = np.random.default_rng(11)
+    pool = chars + others
+    texts += ["".join(rng.choice(pool, size=rng.integers(0, 12))) for _ in range(3000)]
+    texts += ["".join(rng.choice(chars, size=rng.integers(0, 12))) for _ in range(3000)]
+    arr = pa.array(texts, pa.large_string())
+    assert nfkc_text(arr).to_pylist() == pc.utf8_normalize(arr, "NFKC").to_pylist()
+    # a few kinds of full-width forms (replaced one kind at a time) and many (in bytes)
+    for kinds in (["，"], ["，", "（", "）", "：", "！", "？"], list(map(chr, range(0xFF01, 0xFF5F)))):
+        pool = ["店", "铺", "a", "1", "“", " ", *kinds]
+        mix = ["".join(rng.choice(pool, size=rng.integers(0, 9))) for _ in range(500)]
+        arr = pa.array([*mix, None], pa.large_string())
+        assert nfkc_text(arr).to_pylist() == pc.utf8_normalize(arr, "NFKC").to_pylist()
+    mostly_other = pa.array([*others * 5, "ＡＢ"], pa.large_string())
+    assert nfkc_text(mostly_other).to_pylist() == pc.utf8_normalize(mostly_other, "NFKC").to_pylist()
