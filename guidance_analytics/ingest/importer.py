@@ -43,6 +43,7 @@ from ..core import WorkspaceLike, neutralize_frame, rules, short_name, sql, writ
 from ..errors import InputFileError
 from . import readers
 from . import rows as ingest_rows
+from .normalize import forget_encoded
 from .pipeline import Behind, read_ahead
 from .schema import KIND_SPECS, PERSONAL_HEADERS, VERSION_LABELS, Kind, header_key
 from .validate import REASON, Checked, check_batch, normalized_columns
@@ -297,6 +298,7 @@ def import_file(
         raise
     finally:
         digest.shutdown(wait=True, cancel_futures=True)
+        forget_encoded()
     result.rejects_file = out.publish()
     result.warnings = {k: v for k, v in warnings.items() if v}
     result.rejects = out.frame(table.raw_columns)

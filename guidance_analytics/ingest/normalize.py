@@ -8,7 +8,9 @@ not a Python loop per row. Missing input (NaN/None/empty) stays missing and is n
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -118,6 +120,55 @@ def mostly_distinct(arr: pa.ChunkedArray | pa.Array, sample: int = 2000) -> bool
     return pc.count_distinct(head).as_py() > 0.7 * sample
 
 
+#: The dictionary encodings of the last few arrays (:func:`dictionary_encoded`), by array identity.
+_ENCODED: OrderedDict[tuple[Any, ...], tuple[pa.ChunkedArray | pa.Array, pa.DictionaryArray]] = OrderedDict()
+_ENCODED_LOCK = threading.Lock()
+#: About two batches' repetitive columns: a column passed on unchanged is met again by the next steps.
+_ENCODED_MAX = 40
+
+
+def _identity(arr: pa.ChunkedArray | pa.Array) -> tuple[Any, ...]:
+    """Type, and per chunk the buffer addresses, offset and length: arrow buffers never change,
+    so while the array is held (the cache holds it) an equal identity means equal values."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return (
+        str(arr.type),
+        tuple((tuple(0 if b is None else b.address for b in c.buffers()), c.offset, len(c)) for c in chunks),
+    )
+
+
+def dictionary_encoded(arr: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
+    """``pyarrow.compute.dictionary_encode(arr)`` as one array, remembered for the last
+    :data:`_ENCODED_MAX` arrays: an import's steps (mojibake scan, normalising, scrubbing, the
+    row hash) meet the same repetitive column again when an earlier step left it unchanged.
+
+    >>> arr = pa.chunked_array([pa.array(["微信", "电话", "微信"])])
+    >>> encoded = dictionary_encoded(arr)
+    >>> encoded.dictionary.to_pylist(), encoded.indices.to_pylist(), dictionary_encoded(arr) is encoded
+    (['微信', '电话'], [0, 1, 0], True)
+    """
+    key = _identity(arr)
+    with _ENCODED_LOCK:
+        hit = _ENCODED.get(key)
+        if hit is not None:
+            _ENCODED.move_to_end(key)
+            return hit[1]
+    encoded = pc.dictionary_encode(arr)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    with _ENCODED_LOCK:
+        _ENCODED[key] = (arr, encoded)
+        while len(_ENCODED) > _ENCODED_MAX:
+            _ENCODED.popitem(last=False)
+    return encoded
+
+
+def forget_encoded() -> None:
+    """Drop the remembered encodings (and the arrays they hold): at the end of an import."""
+    with _ENCODED_LOCK:
+        _ENCODED.clear()
+
+
 def on_distinct(fn: Any, values: pd.Series, max_share: float = 0.5) -> pd.Series:
     """Apply a vectorised element-wise ``fn`` to the distinct values only, when they are at most
     ``max_share`` of the rows (exports repeat a lot); else to all values. Missing stays missing."""
@@ -131,7 +182,7 @@ def on_distinct(fn: Any, values: pd.Series, max_share: float = 0.5) -> pd.Series
         return mapped.take(codes.clip(min=0)).set_axis(values.index).where(codes >= 0)
     if mostly_distinct(arr):
         return fn(values)
-    encoded = pc.dictionary_encode(arr).combine_chunks()
+    encoded = dictionary_encoded(arr)
     dictionary = encoded.dictionary
     if len(dictionary) == 0 or len(dictionary) > max_share * len(values):
         return fn(values)

@@ -319,7 +319,7 @@ class RawTable:
                     rare += found
                     total += pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False)
                 continue
-            encoded = pc.dictionary_encode(arr).combine_chunks()
+            encoded = normalize.dictionary_encoded(arr)
             words = encoded.dictionary
             if not pc.any(pc.fill_null(pc.match_substring_regex(words, _mojibake_class()), False)).as_py():
                 continue

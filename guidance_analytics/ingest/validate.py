@@ -481,7 +481,7 @@ def _column_hash(text: pd.Series) -> np.ndarray:
         result[missing] = _NULL_HASH
         return result
     if arr is not None:
-        encoded = pc.dictionary_encode(arr).combine_chunks()
+        encoded = normalize.dictionary_encoded(arr)
         uniques = _utf8_objects(encoded.dictionary)
         hashed = pd.util.hash_array(uniques, categorize=False) if len(uniques) else np.zeros(0, np.uint64)
         idx = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)

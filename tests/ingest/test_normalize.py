@@ -527,3 +527,25 @@ def test_nfkc_of_work_order_text_agrees_with_arrow_on_every_kept_character() -> 
         assert nfkc_text(arr).to_pylist() == pc.utf8_normalize(arr, "NFKC").to_pylist()
     mostly_other = pa.array([*others * 5, "ＡＢ"], pa.large_string())
     assert nfkc_text(mostly_other).to_pylist() == pc.utf8_normalize(mostly_other, "NFKC").to_pylist()
+
+
+def test_dictionary_encodings_are_remembered_by_array_identity() -> None:
+    """The same arrow array is encoded once; an equal array built anew, a slice or another type
+    of the same buffers is encoded on its own; forget_encoded drops them."""
+    from guidance_analytics.ingest import normalize as nz
+
+    nz.forget_encoded()
+    words = pa.chunked_array([pa.array(["微信", None, "电话", "微信"], pa.large_string())])
+    first = nz.dictionary_encoded(words)
+    assert first.dictionary.to_pylist() == ["微信", "电话"]
+    assert first.indices.to_pylist() == [0, None, 1, 0]
+    assert nz.dictionary_encoded(words) is first
+    again = pa.chunked_array([pa.array(["微信", None, "电话", "微信"], pa.large_string())])
+    assert nz.dictionary_encoded(again) is not first  # other buffers
+    tail = nz.dictionary_encoded(words.slice(2))
+    assert (tail.dictionary.to_pylist(), tail.indices.to_pylist()) == (["电话", "微信"], [0, 1])
+    as_bytes = nz.dictionary_encoded(words.cast(pa.large_binary()))
+    assert as_bytes.dictionary.to_pylist() == ["微信".encode(), "电话".encode()]
+    nz.forget_encoded()
+    assert nz.dictionary_encoded(words) is not first
+    nz.forget_encoded()
