@@ -290,20 +290,10 @@ def normalize_text(s: pd.Series) -> pd.Series:
                 arr = pc.replace_substring_regex(arr, _SPACE_RUN_RE2, " ")
             arr = pc.utf8_trim(arr, " ")
         else:
-            # NFKC first, then one scan for control characters or odd white space: control
-            # characters have no decomposition and compose with nothing, so NFKC keeps every one
-            # of them, and text without them is normalised as if they had been removed first
-            nfkc = nfkc_text(arr)
-            if pc.any(pc.match_substring_regex(nfkc, _CONTROL_OR_ODD_RE2)).as_py():
-                if pc.any(pc.match_substring_regex(nfkc, _CONTROL_RE2)).as_py():
-                    # removed before NFKC: a removed character may let its neighbours compose
-                    nfkc = pc.utf8_normalize(pc.replace_substring_regex(arr, _CONTROL_RE2, ""), "NFKC")
-                # a lone space stays a lone space: the replacement only runs when some text holds
-                # other white space or a run of spaces (a match is half the cost of a replace)
-                if pc.any(pc.match_substring_regex(nfkc, _ODD_SPACE_RE2)).as_py():
-                    nfkc = pc.replace_substring_regex(nfkc, _SPACE_RUN_RE2, " ")
-            arr = pc.utf8_trim(nfkc, " ")
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+            arr = _normalize_non_ascii(arr)
+        empty = pc.equal(arr, "")
+        if pc.any(empty).as_py():  # the if_else copies every text: only when some text is empty
+            arr = pc.if_else(empty, pa.scalar(None, arr.type), arr)
         return _from_arrow(arr, s.index)
     out = s.str.replace(CONTROL_CHARS, "", regex=True)
     out = out.str.normalize("NFKC").str.replace(r"\s+", " ", regex=True).str.strip()
@@ -385,6 +375,48 @@ def _narrow_wide_forms(arr: pa.Array) -> pa.Array:
     return kind.from_buffers(
         len(arr), pa.py_buffer(new_offsets), pa.py_buffer(narrow[keep]), validity, arr.null_count
     )
+
+
+#: A text :func:`_normalize_non_ascii` cannot take the short way: a character outside
+#: :data:`_NFKC_KEPT` and the full-width forms, a control character or odd white space.
+_SPECIAL_RE2 = f"{_NFKC_OTHER_RE2}|{_CONTROL_RE2}|{_ODD_SPACE_RE2}"
+
+
+def _normalize_non_ascii(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """:func:`normalize_text`'s steps before the empty texts become missing, for arrow text.
+
+    A text of :data:`_NFKC_KEPT` characters and full-width forms without control characters or
+    odd white space only needs its full-width forms narrowed (its NFKC) and its ends trimmed: NFKC
+    makes no white space or control character of it. The other texts (:data:`_SPECIAL_RE2`) take
+    :func:`_normalize_special`; each text's result depends on that text alone.
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    special = pc.fill_null(pc.match_substring_regex(arr, _SPECIAL_RE2), False)
+    n_special = pc.sum(special).as_py() or 0
+    if n_special * 2 > len(arr):
+        return _normalize_special(arr)
+    if not n_special:
+        return pc.utf8_trim(_narrow_wide_forms(arr), " ")
+    plain = pc.utf8_trim(_narrow_wide_forms(pc.if_else(special, pa.scalar("", arr.type), arr)), " ")
+    return pc.replace_with_mask(plain, special, _normalize_special(arr.filter(special)))
+
+
+def _normalize_special(arr: pa.Array) -> pa.Array:
+    """NFKC, control characters removed, white space runs as one space, ends trimmed."""
+    # NFKC first, then one scan for control characters or odd white space: control characters
+    # have no decomposition and compose with nothing, so NFKC keeps every one of them, and text
+    # without them is normalised as if they had been removed first
+    nfkc = nfkc_text(arr)
+    if pc.any(pc.match_substring_regex(nfkc, _CONTROL_OR_ODD_RE2)).as_py():
+        if pc.any(pc.match_substring_regex(nfkc, _CONTROL_RE2)).as_py():
+            # removed before NFKC: a removed character may let its neighbours compose
+            nfkc = pc.utf8_normalize(pc.replace_substring_regex(arr, _CONTROL_RE2, ""), "NFKC")
+        # a lone space stays a lone space: the replacement only runs when some text holds other
+        # white space or a run of spaces (a match is half the cost of a replace)
+        if pc.any(pc.match_substring_regex(nfkc, _ODD_SPACE_RE2)).as_py():
+            nfkc = pc.replace_substring_regex(nfkc, _SPACE_RUN_RE2, " ")
+    return pc.utf8_trim(nfkc, " ")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1079,7 +1111,7 @@ def _remove_own_names(s: pd.Series, names: pd.Series) -> pd.Series:
     """Each row's caller names (``\x1f``-joined) replaced by the mask in that row's text."""
     arr, who = _arrow(s), _arrow(names)
     if arr is not None and who is not None:
-        encoded = pc.dictionary_encode(who).combine_chunks()
+        encoded = dictionary_encoded(who)
         if len(encoded.dictionary) <= 50:  # a few distinct names (市民, 匿名 …): column-wise
             indices = encoded.indices
             for k, joined in enumerate(encoded.dictionary.to_pylist()):
@@ -1088,7 +1120,9 @@ def _remove_own_names(s: pd.Series, names: pd.Series) -> pd.Series:
                     continue
                 rows = pc.fill_null(pc.equal(indices, k), False)
                 for name in parts:
-                    arr = pc.if_else(rows, pc.replace_substring(arr, name, PII_MASK), arr)
+                    # most names occur in no text: then neither the replacement nor the if_else
+                    if pc.any(pc.and_(rows, pc.fill_null(pc.match_substring(arr, name), False))).as_py():
+                        arr = pc.if_else(rows, pc.replace_substring(arr, name, PII_MASK), arr)
             return _from_arrow(pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr, s.index)
     given = names.to_numpy(dtype=object)
     texts = s.to_numpy(dtype=object)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -549,3 +552,31 @@ def test_dictionary_encodings_are_remembered_by_array_identity() -> None:
     nz.forget_encoded()
     assert nz.dictionary_encoded(words) is not first
     nz.forget_encoded()
+
+
+@pytest.mark.parametrize("special_share", [0.0, 0.02, 0.3, 0.9])
+def test_normalize_text_short_way_agrees_with_python(special_share: float) -> None:
+    """Texts of kept characters and full-width forms (narrowed in bytes) mixed with texts holding
+    control characters, odd white space, runs of spaces or other characters (the full steps):
+    the arrow result is the Python one (NFKC, ``\\s+`` → space, strip) for every share of them."""
+    rng = np.random.default_rng(int(special_share * 100) + 5)
+    plain = ["店", "铺", "，", "（", "）", "Ａ", "１", "a", "9", " ", "、", "“", "—"]
+    special = ["\x01", "\t", "\n", "\u3000", "\u00a0", "  ", "\u2026", "\u2460", "e\u0301", "\x1f", "\x7f"]
+    texts: list[object] = []
+    for _ in range(2000):
+        cells = list(rng.choice(plain, size=rng.integers(0, 10)))
+        if rng.random() < special_share:
+            cells.insert(int(rng.integers(0, len(cells) + 1)), str(rng.choice(special)))
+        texts.append("".join(cells))
+    texts += [None, "", " ", "  店  ", "，"]
+
+    def python(text: object) -> object:
+        if text is None:
+            return None
+        out = re.sub(r"[\x00-\x08\x0e-\x1b\x7f]", "", str(text))
+        out = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", out)).strip()
+        return out or None
+
+    arrow = normalize_text(pd.Series(texts, dtype="str"))
+    assert arrow.dtype == "str"
+    assert [None if pd.isna(v) else v for v in arrow] == [python(t) for t in texts]
