@@ -865,7 +865,11 @@ def normalize_enum(s: pd.Series, mapping: Mapping[str, str]) -> tuple[pd.Series,
     s = _series(s)
     lookup = _enum_lookup(mapping)
     # each distinct spelling once: enumerations repeat heavily
-    codes, uniques = pd.factorize(_as_text(s), use_na_sentinel=True)
+    text = _as_text(s)
+    arr = _arrow(text)
+    if arr is not None:
+        return _normalize_enum_arrow(text, arr, lookup)
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
     keys = _enum_keys(pd.Series(uniques, dtype="str"))
     canon_u = keys.map(lookup).astype("str")
     bad_u = (keys.notna() & canon_u.isna()).to_numpy(dtype=bool)
@@ -878,6 +882,27 @@ def normalize_enum(s: pd.Series, mapping: Mapping[str, str]) -> tuple[pd.Series,
         canonical = pd.Series(np.nan, index=s.index, dtype="str")
         bad = pd.Series(False, index=s.index)
     return canonical, bad
+
+
+def _normalize_enum_arrow(
+    text: pd.Series, arr: pa.ChunkedArray, lookup: Mapping[str, str]
+) -> tuple[pd.Series, pd.Series]:
+    """:func:`normalize_enum` of arrow text, from its dictionary encoding; the column itself when
+    every spelling is canonical already."""
+    encoded = dictionary_encoded(arr)
+    words = encoded.dictionary
+    if not len(words):
+        return pd.Series(np.nan, index=text.index, dtype="str"), pd.Series(False, index=text.index)
+    keys = _enum_keys(pd.Series(pd.array(words, dtype="str")))
+    canon_u = keys.map(lookup).astype("str")
+    bad_u = (keys.notna() & canon_u.isna()).to_numpy(dtype=bool)
+    present = pc.is_valid(encoded.indices).to_numpy(zero_copy_only=False)
+    idx = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
+    bad = pd.Series(bad_u[idx] & present, index=text.index)
+    if _unchanged(canon_u, words):
+        return text, bad
+    canon_arr = pa.chunked_array(canon_u.array.__arrow_array__()).combine_chunks()
+    return _from_arrow(pa.chunked_array([pc.take(canon_arr, encoded.indices)]), text.index), bad
 
 
 def normalize_enum_multi(

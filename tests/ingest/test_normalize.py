@@ -301,6 +301,20 @@ def test_normalize_enum_repeated_values_and_index() -> None:
     assert bad.tolist() == [False, False, False, False, True]
 
 
+def test_normalize_enum_canonical_column_comes_back_as_it_is() -> None:
+    """Every spelling canonical: the column itself (no copy); one other spelling: mapped."""
+    values = pd.Series(["投诉", "举报", None, "投诉"], index=[5, 6, 7, 8], dtype="str")
+    canon, bad = normalize_enum(values, ENUMS["request_type"])
+    assert canon is values
+    assert bad.tolist() == [False] * 4 and bad.index.tolist() == [5, 6, 7, 8]
+    other = pd.Series(["投诉", "求决", None, "吐槽"], dtype="str")
+    canon, bad = normalize_enum(other, ENUMS["request_type"])
+    assert canon.tolist()[:2] == ["投诉", "求助"] and canon.iloc[2:].isna().all()
+    assert bad.tolist() == [False, False, False, True]
+    empty, bad = normalize_enum(pd.Series([None, None], dtype="str"), ENUMS["request_type"])
+    assert empty.isna().all() and not bad.any()
+
+
 # ------------------------------------------------------------------ row hash
 
 
