@@ -1046,7 +1046,10 @@ def scrub_pii(s: pd.Series, free_text: bool = True) -> pd.Series:
     >>> scrub_pii(pd.Series(["电话13912345678", "编码370399109"]), free_text=False).tolist()
     ['电话［已隐去］', '编码370399109']
     """
-    return on_distinct(lambda u: _scrub_numbers(u, _PII if free_text else _PII_NUMBERS), _as_text(_series(s)))
+    s = _as_text(_series(s))
+    if s.isna().all():  # a column the file does not have
+        return s
+    return on_distinct(lambda u: _scrub_numbers(u, _PII if free_text else _PII_NUMBERS), s)
 
 
 def _scrub_numbers(s: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
@@ -1132,6 +1135,25 @@ def _scrub_patterns_series(s: pd.Series) -> pd.Series:
     return out
 
 
+def _nowhere(arr: pa.ChunkedArray | pa.Array, word: str) -> bool:
+    """True when no text of ``arr`` holds ``word``: a byte search of the texts' UTF-8 run together
+    (a find may straddle two texts — then False, and the caller looks text by text).
+
+    >>> texts = pa.array(["老王饭店", "市", "民"])
+    >>> _nowhere(texts, "王饭"), _nowhere(texts, "市民"), _nowhere(texts, "张三")
+    (False, False, True)
+    """
+    needle = word.encode("utf-8")
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        found = variable_width(chunk)
+        if found is None:
+            return False
+        offsets, data = found
+        if data[int(offsets[0]) : int(offsets[-1])].tobytes().find(needle) >= 0:
+            return False
+    return True
+
+
 def _remove_own_names(s: pd.Series, names: pd.Series) -> pd.Series:
     """Each row's caller names (``\x1f``-joined) replaced by the mask in that row's text."""
     arr, who = _arrow(s), _arrow(names)
@@ -1146,7 +1168,10 @@ def _remove_own_names(s: pd.Series, names: pd.Series) -> pd.Series:
                 rows = pc.fill_null(pc.equal(indices, k), False)
                 for name in parts:
                     # most names occur in no text: then neither the replacement nor the if_else
-                    if pc.any(pc.and_(rows, pc.fill_null(pc.match_substring(arr, name), False))).as_py():
+                    if (
+                        not _nowhere(arr, name)
+                        and pc.any(pc.and_(rows, pc.fill_null(pc.match_substring(arr, name), False))).as_py()
+                    ):
                         arr = pc.if_else(rows, pc.replace_substring(arr, name, PII_MASK), arr)
             return _from_arrow(pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr, s.index)
     given = names.to_numpy(dtype=object)
