@@ -285,10 +285,14 @@ def normalize_text(s: pd.Series) -> pd.Series:
     if arr is not None:  # column-wise in arrow; pandas would loop in Python for NFKC and \s
         ascii_only = pc.all(pc.fill_null(pc.string_is_ascii(arr), True)).as_py()
         if ascii_only:  # keys, codes, times: NFKC changes nothing; only odd spacing needs the regex
-            if pc.any(pc.match_substring_regex(arr, r"[\x{0}-\x{1f}\x{7f}]|  |^ | $")).as_py():
+            # (else nothing changes: no text to trim either, and the column is passed on as it is)
+            if (
+                _odd_ascii_bytes(arr)
+                and pc.any(pc.match_substring_regex(arr, r"[\x{0}-\x{1f}\x{7f}]|  |^ | $")).as_py()
+            ):
                 arr = pc.replace_substring_regex(arr, _CONTROL_RE2, "")
                 arr = pc.replace_substring_regex(arr, _SPACE_RUN_RE2, " ")
-            arr = pc.utf8_trim(arr, " ")
+                arr = pc.utf8_trim(arr, " ")
         else:
             arr = _normalize_non_ascii(arr)
         empty = pc.equal(arr, "")
@@ -377,6 +381,48 @@ def _narrow_wide_forms(arr: pa.Array) -> pa.Array:
     )
 
 
+def _chunk_bytes(arr: pa.ChunkedArray | pa.Array) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per chunk, the cell offsets relative to the first cell and the cells' bytes (no copy)."""
+    out = []
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        found = variable_width(chunk)
+        assert found is not None, chunk.type
+        offsets, data = found
+        start = int(offsets[0])
+        out.append((offsets - start, data[start : int(offsets[-1])]))
+    return out
+
+
+def _edge_spaces(arr: pa.ChunkedArray | pa.Array) -> bool:
+    """True when some text starts or ends with a space (bytes: first and last of each text).
+
+    >>> _edge_spaces(pa.array(["a b", "", None, "c"])), _edge_spaces(pa.array(["a", "b "]))
+    (False, True)
+    """
+    for offsets, body in _chunk_bytes(arr):
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = ends > starts
+        if (body[starts[filled]] == 0x20).any() or (body[ends[filled] - 1] == 0x20).any():
+            return True
+    return False
+
+
+def _odd_ascii_bytes(arr: pa.ChunkedArray | pa.Array) -> bool:
+    """False when no ASCII text holds a control character or two spaces in a row and none starts
+    or ends with a space (bytes; two spaces across two texts count: True asks for a closer look).
+
+    >>> _odd_ascii_bytes(pa.array(["GD01", "2024-03-05 14:23", None])), _odd_ascii_bytes(pa.array(["a\tb"]))
+    (False, True)
+    """
+    for _offsets, body in _chunk_bytes(arr):
+        if (body < 0x20).any() or (body == 0x7F).any():
+            return True
+        space = body == 0x20
+        if (space[1:] & space[:-1]).any():
+            return True
+    return _edge_spaces(arr)
+
+
 #: A text :func:`_normalize_non_ascii` cannot take the short way: a character outside
 #: :data:`_NFKC_KEPT` and the full-width forms, a control character or odd white space.
 _SPECIAL_RE2 = f"{_NFKC_OTHER_RE2}|{_CONTROL_RE2}|{_ODD_SPACE_RE2}"
@@ -397,7 +443,8 @@ def _normalize_non_ascii(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
     if n_special * 2 > len(arr):
         return _normalize_special(arr)
     if not n_special:
-        return pc.utf8_trim(_narrow_wide_forms(arr), " ")
+        plain = _narrow_wide_forms(arr)
+        return pc.utf8_trim(plain, " ") if _edge_spaces(plain) else plain
     plain = pc.utf8_trim(_narrow_wide_forms(pc.if_else(special, pa.scalar("", arr.type), arr)), " ")
     return pc.replace_with_mask(plain, special, _normalize_special(arr.filter(special)))
 

@@ -594,3 +594,24 @@ def test_normalize_text_short_way_agrees_with_python(special_share: float) -> No
     arrow = normalize_text(pd.Series(texts, dtype="str"))
     assert arrow.dtype == "str"
     assert [None if pd.isna(v) else v for v in arrow] == [python(t) for t in texts]
+
+
+def test_normalize_text_ascii_columns_hand_computed() -> None:
+    """An ASCII column with odd spacing or control characters is cleaned; one without any comes
+    back as the same text (checked in bytes, nothing copied)."""
+    odd = pd.Series(["GD01 ", " GD02", "GD\t03", "GD  04", "G\x01D05", "GD06", None, " "], dtype="str")
+    assert normalize_text(odd).tolist()[:6] == ["GD01", "GD02", "GD 03", "GD 04", "GD05", "GD06"]
+    assert normalize_text(odd).iloc[6:].isna().all()
+    clean = pd.Series(["GD01", "2024-03-05 14:23:11", None, "A B"], dtype="str")
+    out = normalize_text(clean)
+    assert out.tolist()[:2] == ["GD01", "2024-03-05 14:23:11"] and pd.isna(out.iloc[2])
+    assert out.iloc[3] == "A B"
+    arrow_in = pa.chunked_array(clean.array.__arrow_array__()).chunk(0)
+    arrow_out = pa.chunked_array(out.array.__arrow_array__()).chunk(0)
+    assert arrow_out.buffers()[2].address == arrow_in.buffers()[2].address
+    # the short way of non-ASCII text trims only when some text has a space at an end
+    assert normalize_text(pd.Series(["店，", " 铺（）", "店 "], dtype="str")).tolist() == [
+        "店,",
+        "铺()",
+        "店",
+    ]
