@@ -532,6 +532,49 @@ def test_older_schema_is_upgraded_without_data_loss(tmp_path: Path) -> None:
     assert ws.table("businesses").set_index("business_id").loc["S1", "name"] == "老店"
 
 
+def test_work_orders_lose_their_key_index_and_keep_rows_and_columns(tmp_path: Path) -> None:
+    """Migration 009 rebuilds complaints without the PRIMARY KEY index: the stored work orders,
+    the columns and their order stay; a newer state of a stored order still replaces it (deleted,
+    then appended) and a re-import adds no second row."""
+    db = tmp_path / "ws" / "workspace.duckdb"
+    old = Store(db, schema_target=8)
+    with old.transaction() as con:
+        before = list(con.table("complaints").columns)
+        con.execute(
+            "INSERT INTO complaints (order_no, received_at, content, row_hash) "
+            "VALUES ('W1', TIMESTAMP '2024-03-05 08:00:00', '油烟', 'x'), "
+            "('W2', TIMESTAMP '2024-03-06 09:00:00', '噪音', 'y')"
+        )
+        assert con.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'complaints' "
+            "AND constraint_type = 'PRIMARY KEY'"
+        ).fetchone() == (1,)
+    ws = ga.Workspace(tmp_path / "ws")
+    assert ws.store.schema_version() >= 9
+    with ws.store.connect(read_only=True) as con:
+        assert list(con.table("complaints").columns) == before
+        assert con.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'complaints' "
+            "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')"
+        ).fetchone() == (0,)
+    table = ws.table("complaints").set_index("order_no")
+    assert table.loc["W1", "content"] == "油烟" and table.loc["W2", "content"] == "噪音"
+
+    header = ["工单编号", "受理时间", "诉求类型", "诉求内容", "办结时间", "办理结果"]
+    rows = [["W1", "2024-03-05 08:00:00", "投诉", "油烟", "2024-03-09", "已整改"]]
+    r = ws.import_file(
+        write_csv(tmp_path / "a.csv", header, rows, "gb18030"), "complaints", today="2024-06-01"
+    )
+    assert (r.read, r.accepted, r.updated, r.duplicates) == (1, 0, 1, 0)
+    r = ws.import_file(
+        write_csv(tmp_path / "b.csv", header, rows, "gb18030"), "complaints", today="2024-06-01"
+    )
+    assert (r.read, r.accepted, r.updated, r.duplicates) == (1, 0, 0, 1)
+    table = ws.table("complaints")
+    assert sorted(table["order_no"]) == ["W1", "W2"]
+    assert table.set_index("order_no").loc["W1", "result"] == "已整改"
+
+
 # -- bounded memory and the per-batch account ----------------------------------------------------
 def test_staged_batches_are_not_held_until_commit(ws: ga.Workspace) -> None:
     """A batch written inside the import's transaction can be freed at once (no register())."""
