@@ -237,7 +237,11 @@ def _gb18030_text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     encoded = pc.dictionary_encode(arr)
     words = encoded.dictionary
     text = _decode_joined(words, _cell_bytes(words))
-    return pc.take(text, encoded.indices)
+    out = pc.take(text, encoded.indices)
+    # the decoded words are distinct as their bytes are: the column's dictionary encoding is
+    # known, and the later steps (mojibake scan, normalising …) find it remembered
+    normalize.remember_encoded(out, pa.DictionaryArray.from_arrays(encoded.indices, text))
+    return out
 
 
 def _cell_bytes(arr: pa.Array) -> np.ndarray:

@@ -156,11 +156,18 @@ def dictionary_encoded(arr: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
     encoded = pc.dictionary_encode(arr)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
+    remember_encoded(arr, encoded)
+    return encoded
+
+
+def remember_encoded(arr: pa.ChunkedArray | pa.Array, encoded: pa.DictionaryArray) -> None:
+    """Remember ``encoded`` (distinct values, no nulls among them) as the dictionary encoding of
+    ``arr`` (and so of the one-chunk column pandas makes of an array: same identity)."""
+    key = _identity(arr)
     with _ENCODED_LOCK:
         _ENCODED[key] = (arr, encoded)
         while len(_ENCODED) > _ENCODED_MAX:
             _ENCODED.popitem(last=False)
-    return encoded
 
 
 def forget_encoded() -> None:

@@ -365,6 +365,17 @@ def test_gb18030_columns_decoded_from_bytes() -> None:
     assert (
         readers_csv._gb18030_text(pa.array([c.encode("gb18030") for c in distinct])).to_pylist() == distinct
     )
+    # a repetitive column's dictionary encoding comes with it: the decoded distinct values
+    import pyarrow.compute as pc
+
+    from guidance_analytics.ingest import normalize as nz
+
+    text = readers_csv._gb18030_text(repeated)
+    remembered = nz.dictionary_encoded(pa.chunked_array([text]))
+    assert sorted(remembered.dictionary.to_pylist()) == sorted(cells)
+    assert remembered.dictionary.to_pylist() == pc.dictionary_encode(text).dictionary.to_pylist()
+    assert remembered.dictionary.take(remembered.indices).to_pylist() == cells * 2000
+    nz.forget_encoded()
     ascii_ = pa.array([b"GD001", b"2024-03-05", b""], pa.binary())
     text = readers_csv._gb18030_text(ascii_)
     assert text.type == pa.large_string() and text.to_pylist() == ["GD001", "2024-03-05", ""]
