@@ -116,13 +116,25 @@ def mostly_distinct(arr: pa.ChunkedArray | pa.Array, sample: int = 2000) -> bool
     n = len(arr)
     if n < 4 * sample:
         return False
+    key = (_identity(arr), sample)
+    with _ENCODED_LOCK:
+        known = _DISTINCT.get(key)
+    if known is not None:
+        return known[1]
     head = arr.slice(0, sample)
-    return pc.count_distinct(head).as_py() > 0.7 * sample
+    answer = bool(pc.count_distinct(head).as_py() > 0.7 * sample)
+    with _ENCODED_LOCK:
+        _DISTINCT[key] = (arr, answer)
+        while len(_DISTINCT) > 2 * _ENCODED_MAX:
+            _DISTINCT.popitem(last=False)
+    return answer
 
 
 #: The dictionary encodings of the last few arrays (:func:`dictionary_encoded`), by array identity.
 _ENCODED: OrderedDict[tuple[Any, ...], tuple[pa.ChunkedArray | pa.Array, pa.DictionaryArray]] = OrderedDict()
 _ENCODED_LOCK = threading.Lock()
+#: :func:`mostly_distinct`'s answers for the last few arrays, by array identity.
+_DISTINCT: OrderedDict[tuple[Any, ...], tuple[pa.ChunkedArray | pa.Array, bool]] = OrderedDict()
 #: About two batches' repetitive columns: a column passed on unchanged is met again by the next steps.
 _ENCODED_MAX = 40
 
@@ -171,9 +183,11 @@ def remember_encoded(arr: pa.ChunkedArray | pa.Array, encoded: pa.DictionaryArra
 
 
 def forget_encoded() -> None:
-    """Drop the remembered encodings (and the arrays they hold): at the end of an import."""
+    """Drop the remembered encodings and :func:`mostly_distinct` answers (and the arrays they
+    hold): at the end of an import."""
     with _ENCODED_LOCK:
         _ENCODED.clear()
+        _DISTINCT.clear()
 
 
 def on_distinct(fn: Any, values: pd.Series, max_share: float = 0.5) -> pd.Series:

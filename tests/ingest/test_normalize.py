@@ -565,6 +565,11 @@ def test_dictionary_encodings_are_remembered_by_array_identity() -> None:
     assert as_bytes.dictionary.to_pylist() == ["微信".encode(), "电话".encode()]
     nz.forget_encoded()
     assert nz.dictionary_encoded(words) is not first
+    # mostly_distinct's answers are remembered the same way: the same answer, asked again
+    keys = pa.chunked_array([pa.array([f"GD{k:05d}" for k in range(9000)])])
+    repeats = pa.chunked_array([pa.array(["微信", "电话"] * 4500)])
+    assert [nz.mostly_distinct(a) for a in (keys, repeats, keys, repeats)] == [True, False, True, False]
+    assert nz.mostly_distinct(keys.slice(0, 7999)) is False  # too short to tell
     nz.forget_encoded()
 
 
