@@ -507,16 +507,15 @@ def _utf8_objects(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
 
 
-_HEX_PAIRS = np.frombuffer("".join(f"{i:02x}" for i in range(256)).encode("ascii"), dtype=np.uint8).reshape(
-    256, 2
-)
-
-
 def _hex16(values: np.ndarray) -> pd.arrays.ArrowStringArray:
-    """uint64 values as 16 lower-case hex characters each (``f"{v:016x}"``), without a Python loop."""
+    """uint64 values as 16 lower-case hex characters each (``f"{v:016x}"``), without a Python loop:
+    the big-endian bytes of all of them written as hex in one ``bytes.hex``.
+
+    >>> _hex16(np.array([0, 255, 2**64 - 1], dtype=np.uint64)).tolist()
+    ['0000000000000000', '00000000000000ff', 'ffffffffffffffff']
+    """
     n = len(values)
-    big_endian = values.astype(">u8").view(np.uint8).reshape(n, 8)
-    chars = np.ascontiguousarray(_HEX_PAIRS[big_endian].reshape(n * 16))
+    chars = values.astype(">u8").tobytes().hex().encode("ascii")
     offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int32)
     arr = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
     return pd.array(arr, dtype="str")
