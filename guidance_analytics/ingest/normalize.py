@@ -116,17 +116,21 @@ def mostly_distinct(arr: pa.ChunkedArray | pa.Array, sample: int = 2000) -> bool
     n = len(arr)
     if n < 4 * sample:
         return False
+    # text columns are asked again by later steps (remembered); a file's raw bytes only once
+    remember = pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
     key = (_identity(arr), sample)
-    with _ENCODED_LOCK:
-        known = _DISTINCT.get(key)
-    if known is not None:
-        return known[1]
+    if remember:
+        with _ENCODED_LOCK:
+            known = _DISTINCT.get(key)
+        if known is not None:
+            return known[1]
     head = arr.slice(0, sample)
     answer = bool(pc.count_distinct(head).as_py() > 0.7 * sample)
-    with _ENCODED_LOCK:
-        _DISTINCT[key] = (arr, answer)
-        while len(_DISTINCT) > 2 * _ENCODED_MAX:
-            _DISTINCT.popitem(last=False)
+    if remember:
+        with _ENCODED_LOCK:
+            _DISTINCT[key] = (arr, answer)
+            while len(_DISTINCT) > _ENCODED_MAX:
+                _DISTINCT.popitem(last=False)
     return answer
 
 
