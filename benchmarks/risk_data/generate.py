@@ -23,7 +23,10 @@ Output (UTF-8 with BOM, headers from ``guidance_analytics/schema.py``):
 * ``inspections.csv`` — 检查编号, 检查日期, 被检查单位, 统一社会信用代码, 检查类型, 检查结果, 发现问题,
   问题数量, 违法行为类型, 检查人员, 经营地址, 所属乡镇, 行业代码;
 * ``truth.csv`` — latent risk, size class and dates per business (for diagnostics only: the
-  benchmark's scorers never read it).
+  benchmark's scorers never read it);
+* ``risk_state.npz``, ``events.csv`` (every inspection with its *true* kind: 复查 is written as
+  日常检查 in ``inspections.csv``) and ``params.json`` (the world's parameters) — for the
+  benchmark's ceilings only (``risk_data/posterior.py``); writing them draws no random number.
 
 Credit codes are synthetic but GB 32100-valid (region 370323; the organisation-code part carries its
 GB 11714 check character and the 18th character its GB 32100 check). Townships are assigned
@@ -35,7 +38,9 @@ Usage: ``python benchmarks/risk_data/generate.py OUT_DIR [--businesses 12000] [-
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -502,7 +507,8 @@ def _permit_table(
 
 
 def generate(out_dir: str | Path, params: Params | None = None) -> dict[str, Path]:
-    """Write ``permits.csv``, ``inspections.csv``, ``truth.csv`` and ``risk_state.npz`` into ``out_dir``."""
+    """Write ``permits.csv``, ``inspections.csv``, ``truth.csv``, ``risk_state.npz``,
+    ``events.csv`` and ``params.json`` into ``out_dir``."""
     p = params or Params()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -533,7 +539,18 @@ def generate(out_dir: str | Path, params: Params | None = None) -> dict[str, Pat
         uscc=np.asarray(truth["uscc"], dtype=str),
         months=np.asarray(months.astype(str), dtype=str),
     )
+    # every inspection with its true kind (复查 included) and the world's parameters, for the
+    # Bayes-posterior ceiling (risk_data/posterior.py); no random number is drawn here
+    paths["events"] = out / "events.csv"
+    ev[["index", "month", "kind", "severity"]].to_csv(paths["events"], index=False, encoding="utf-8")
+    paths["params"] = out / "params.json"
+    paths["params"].write_text(json.dumps(dataclasses.asdict(p), ensure_ascii=False, indent=1), encoding="utf-8")
     return paths
+
+
+def read_params(path: str | Path) -> Params:
+    """The :class:`Params` written by :func:`generate` (``params.json``)."""
+    return Params(**json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -544,7 +561,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     paths = generate(args.out_dir, Params(businesses=args.businesses, seed=args.seed))
     for kind, path in paths.items():
-        print(kind, path, sum(1 for _ in path.open(encoding="utf-8-sig")) - 1, "rows")
+        rows = sum(1 for _ in path.open(encoding="utf-8-sig")) - 1 if path.suffix == ".csv" else "-"
+        print(kind, path, rows, "rows")
 
 
 if __name__ == "__main__":
