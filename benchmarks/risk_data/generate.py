@@ -544,7 +544,9 @@ def generate(out_dir: str | Path, params: Params | None = None) -> dict[str, Pat
     paths["events"] = out / "events.csv"
     ev[["index", "month", "kind", "severity"]].to_csv(paths["events"], index=False, encoding="utf-8")
     paths["params"] = out / "params.json"
-    paths["params"].write_text(json.dumps(dataclasses.asdict(p), ensure_ascii=False, indent=1), encoding="utf-8")
+    paths["params"].write_text(
+        json.dumps(dataclasses.asdict(p), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return paths
 
 
