@@ -648,16 +648,25 @@ def planning_dates(first: str, count: int) -> list[pd.Timestamp]:
     return [pd.Timestamp(first) + pd.DateOffset(months=i) for i in range(count)]
 
 
-def oracles(ws: object, data_dir: Path) -> dict[str, Scorer]:
+def oracles(ws: object, data_dir: Path, *, posterior_parts: bool = False) -> dict[str, Scorer]:
     """Ceilings from the simulation's truth (no real register has them; no model reads them).
 
     ``oracle_latent``: the business's persistent risk only (``truth.csv``). ``oracle_state``: the
     full serious-finding log-odds of the planning month (``risk_state.npz``: latent + transient
     state + new-business + size shift): what a scorer that knew everything about the world on the
     planning date would rank by — a fair ceiling, since the label depends on the transient state.
+    ``oracle_posterior`` (when ``events.csv`` and ``params.json`` exist): the Bayes posterior mean
+    of the same month's serious-finding probability given the records before the planning date,
+    with the generator's true mechanism and parameters (``risk_data/posterior.py``) — the best any
+    scorer of the records could rank. ``posterior_parts`` adds its pieces as scores:
+    ``oracle_posterior_latent`` (E[latent | records]), ``oracle_posterior_state`` (E[transient
+    state | records]) and ``oracle_posterior_nostate`` (E[latent | records] + size and first-year
+    shifts, the state left out).
     """
     out: dict[str, Scorer] = {}
     ids = ws.table("businesses")[["business_id", "uscc"]]  # type: ignore[attr-defined]
+    if (data_dir / "events.csv").exists() and (data_dir / "params.json").exists():
+        out.update(_posterior_oracles(ids, data_dir, parts=posterior_parts))
     if (data_dir / "truth.csv").exists():
         truth = pd.read_csv(data_dir / "truth.csv", encoding="utf-8-sig")
         truth = truth[~truth["uscc"].duplicated(keep=False)]
@@ -686,6 +695,41 @@ def oracles(ws: object, data_dir: Path) -> dict[str, Scorer]:
     return out
 
 
+def _posterior_oracles(ids: pd.DataFrame, data_dir: Path, *, parts: bool) -> dict[str, Scorer]:
+    """``oracle_posterior`` (and its parts): the filter runs once, on the first call."""
+    memo: dict[str, object] = {}
+
+    def table(key: str, as_of: pd.Timestamp) -> pd.DataFrame:
+        if not memo:
+            from risk_data.posterior import posterior_from_dir
+
+            post = posterior_from_dir(data_dir)
+            column = pd.Series(np.arange(len(post["uscc"])), index=post["uscc"])
+            column = column[~column.index.duplicated(keep=False)]  # a code drawn twice: no oracle
+            known = ids[ids["uscc"].isin(column.index)]
+            memo.update(post=post, months=list(post["months"]), known=known, cols=column.loc[known["uscc"]])
+        post, known = memo["post"], memo["known"]
+        m = memo["months"].index(str(pd.Timestamp(as_of).to_period("M")))  # type: ignore[attr-defined]
+        cols = memo["cols"].to_numpy()  # type: ignore[attr-defined]
+        if key == "nostate":
+            value = post["logodds"][m, cols] - post["state"][m, cols]  # type: ignore[index]
+        else:
+            value = post[key][m, cols]  # type: ignore[index]
+        return pd.DataFrame({"business_id": known["business_id"].to_numpy(), "score": value})  # type: ignore[index]
+
+    def scorer(key: str) -> Scorer:
+        return lambda as_of: table(key, as_of)
+
+    out = {"oracle_posterior": scorer("score")}
+    if parts:
+        out |= {
+            "oracle_posterior_latent": scorer("latent"),
+            "oracle_posterior_state": scorer("state"),
+            "oracle_posterior_nostate": scorer("nostate"),
+        }
+    return out
+
+
 def run_one(args: argparse.Namespace, seed: int, dates: list[pd.Timestamp], n_boot: int) -> dict:
     """Build one world (seed), score every date with every scorer, evaluate both populations."""
     t0 = time.perf_counter()
@@ -701,7 +745,7 @@ def run_one(args: argparse.Namespace, seed: int, dates: list[pd.Timestamp], n_bo
         if args.candidate:  # the package with other [model] settings (JSON), on the same dates
             scorers["candidate"] = cached(default_model(ws, **json.loads(args.candidate))["default"])
         if args.oracle:
-            scorers.update(oracles(ws, data_dir))
+            scorers.update(oracles(ws, data_dir, posterior_parts=args.posterior_parts))
         results = {}
         for population in ("inspected", "random"):
             results[population] = evaluate(
@@ -755,6 +799,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--boot", type=int, default=1000)
     ap.add_argument(
         "--oracle", action="store_true", help="add the simulation's ceilings (truth.csv, risk_state.npz)"
+    )
+    ap.add_argument(
+        "--posterior-parts",
+        action="store_true",
+        help="with --oracle: also the posterior's latent mean, state mean and state-free log-odds as scores",
     )
     ap.add_argument("--hgb", action="store_true", help="also the package's tree model (kind='hgb')")
     ap.add_argument(

@@ -257,7 +257,7 @@ def _posterior(
         mine = local[ev_index] >= 0
         e_loc, e_month, e_rank, e_sev = local[ev_index[mine]], ev_month[mine], ev_rank[mine], ev_sev[mine]
         run_key = e_month * len(TYPES) + e_rank
-        bounds = np.flatnonzero(np.r_[True, run_key[1:] != run_key[:-1], True])
+        bounds = np.flatnonzero(np.r_[True, run_key[1:] != run_key[:-1], True]) if len(run_key) else []
         runs: dict[int, list[tuple[str, np.ndarray, np.ndarray]]] = {}
         for b0, b1 in zip(bounds[:-1], bounds[1:], strict=True):
             runs.setdefault(int(e_month[b0]), []).append((TYPES[e_rank[b0]], e_loc[b0:b1], e_sev[b0:b1]))
