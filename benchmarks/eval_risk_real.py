@@ -34,6 +34,10 @@ does not return rank last, as one tied group):
 * ``default_rank``   the same call's ``rank`` (the order of the model's own score, as listed);
 * ``package_hgb``    (``--hgb``) the same call with ``kind="hgb"`` (the grid's tree model);
 * ``oracle_latent`` / ``oracle_state`` (``--oracle``) the simulation's ceilings (never a model's input);
+* ``oracle_posterior`` (``--oracle``, generated data) the Bayes posterior of the month's per-inspection
+  serious-finding risk given the records, with the true mechanism and parameters
+  (``risk_data/posterior.py``): the information bound of any scorer of the records' per-inspection
+  risk; ``--posterior-parts`` adds its latent mean, state mean and state-free log-odds as scores;
 * ``last_severity``  result of the business's latest inspection before D (0–3; never = lowest);
 * ``n_orders``       count of past 责令限期整改 / 移送立案;
 * ``n_problems``     count of past inspections that found any problem;
@@ -798,7 +802,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--horizon", type=int, default=3)
     ap.add_argument("--boot", type=int, default=1000)
     ap.add_argument(
-        "--oracle", action="store_true", help="add the simulation's ceilings (truth.csv, risk_state.npz)"
+        "--oracle",
+        action="store_true",
+        help="add the simulation's ceilings (truth.csv, risk_state.npz; events.csv + params.json: posterior)",
     )
     ap.add_argument(
         "--posterior-parts",
