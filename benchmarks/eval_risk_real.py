@@ -652,7 +652,13 @@ def planning_dates(first: str, count: int) -> list[pd.Timestamp]:
     return [pd.Timestamp(first) + pd.DateOffset(months=i) for i in range(count)]
 
 
-def oracles(ws: object, data_dir: Path, *, posterior_parts: bool = False) -> dict[str, Scorer]:
+def oracles(
+    ws: object,
+    data_dir: Path,
+    *,
+    posterior_parts: bool = False,
+    window_dates: Sequence[pd.Timestamp] = (),
+) -> dict[str, Scorer]:
     """Ceilings from the simulation's truth (no real register has them; no model reads them).
 
     ``oracle_latent``: the business's persistent risk only (``truth.csv``). ``oracle_state``: the
@@ -665,12 +671,14 @@ def oracles(ws: object, data_dir: Path, *, posterior_parts: bool = False) -> dic
     scorer of the records could rank. ``posterior_parts`` adds its pieces as scores:
     ``oracle_posterior_latent`` (E[latent | records]), ``oracle_posterior_state`` (E[transient
     state | records]) and ``oracle_posterior_nostate`` (E[latent | records] + size and first-year
-    shifts, the state left out).
+    shifts, the state left out). ``window_dates`` adds ``oracle_posterior_window`` on those dates:
+    P(a serious finding in the 3-month window | inspected in it, records), simulated from the
+    posterior (needs ``risk_state.npz``'s ``follow_at``: it knows the follow-up draws already made).
     """
     out: dict[str, Scorer] = {}
     ids = ws.table("businesses")[["business_id", "uscc"]]  # type: ignore[attr-defined]
     if (data_dir / "events.csv").exists() and (data_dir / "params.json").exists():
-        out.update(_posterior_oracles(ids, data_dir, parts=posterior_parts))
+        out.update(_posterior_oracles(ids, data_dir, parts=posterior_parts, window_dates=window_dates))
     if (data_dir / "truth.csv").exists():
         truth = pd.read_csv(data_dir / "truth.csv", encoding="utf-8-sig")
         truth = truth[~truth["uscc"].duplicated(keep=False)]
@@ -699,15 +707,21 @@ def oracles(ws: object, data_dir: Path, *, posterior_parts: bool = False) -> dic
     return out
 
 
-def _posterior_oracles(ids: pd.DataFrame, data_dir: Path, *, parts: bool) -> dict[str, Scorer]:
+def _posterior_oracles(
+    ids: pd.DataFrame, data_dir: Path, *, parts: bool, window_dates: Sequence[pd.Timestamp] = ()
+) -> dict[str, Scorer]:
     """``oracle_posterior`` (and its parts): the filter runs once, on the first call."""
     memo: dict[str, object] = {}
+    window_months: list[int] = []
+    if window_dates:
+        start = pd.Period(json.loads((data_dir / "params.json").read_text(encoding="utf-8"))["start"], "M")
+        window_months = [(pd.Timestamp(d).to_period("M") - start).n for d in window_dates]
 
     def table(key: str, as_of: pd.Timestamp) -> pd.DataFrame:
         if not memo:
             from risk_data.posterior import posterior_from_dir
 
-            post = posterior_from_dir(data_dir)
+            post = posterior_from_dir(data_dir, window_months=window_months)
             column = pd.Series(np.arange(len(post["uscc"])), index=post["uscc"])
             column = column[~column.index.duplicated(keep=False)]  # a code drawn twice: no oracle
             known = ids[ids["uscc"].isin(column.index)]
@@ -731,6 +745,8 @@ def _posterior_oracles(ids: pd.DataFrame, data_dir: Path, *, parts: bool) -> dic
             "oracle_posterior_state": scorer("state"),
             "oracle_posterior_nostate": scorer("nostate"),
         }
+    if window_months:
+        out["oracle_posterior_window"] = scorer("window")
     return out
 
 
@@ -749,7 +765,8 @@ def run_one(args: argparse.Namespace, seed: int, dates: list[pd.Timestamp], n_bo
         if args.candidate:  # the package with other [model] settings (JSON), on the same dates
             scorers["candidate"] = cached(default_model(ws, **json.loads(args.candidate))["default"])
         if args.oracle:
-            scorers.update(oracles(ws, data_dir, posterior_parts=args.posterior_parts))
+            window = dates if args.posterior_window else ()
+            scorers.update(oracles(ws, data_dir, posterior_parts=args.posterior_parts, window_dates=window))
         results = {}
         for population in ("inspected", "random"):
             results[population] = evaluate(
@@ -810,6 +827,11 @@ def main(argv: list[str] | None = None) -> int:
         "--posterior-parts",
         action="store_true",
         help="with --oracle: also the posterior's latent mean, state mean and state-free log-odds as scores",
+    )
+    ap.add_argument(
+        "--posterior-window",
+        action="store_true",
+        help="with --oracle: also the posterior's P(serious in the window | inspected in it) (slower)",
     )
     ap.add_argument("--hgb", action="store_true", help="also the package's tree model (kind='hgb')")
     ap.add_argument(

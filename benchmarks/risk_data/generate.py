@@ -131,6 +131,9 @@ MINOR_PROBLEMS = (
 )
 
 TYPES = ("复查", "日常检查", "双随机抽查", "投诉核查", "专项检查")  # 复查 is written as 日常检查
+# 专项检查: each quarter's first month two of these industry divisions (drawn without replacement)
+CAMPAIGN_DIVISIONS = ("62", "52", "61", "80", "14", "90", "83")
+CAMPAIGN_P = (0.35, 0.25, 0.1, 0.08, 0.1, 0.06, 0.06)
 
 
 @dataclass
@@ -296,6 +299,7 @@ def _simulate(
     biz: pd.DataFrame,
     months: pd.PeriodIndex,
     trace: list[np.ndarray] | None = None,
+    follow_trace: list[np.ndarray] | None = None,
 ) -> pd.DataFrame:
     n, n_months = len(biz), len(months)
     size = biz["size"].to_numpy()
@@ -325,6 +329,8 @@ def _simulate(
         shift = latent + state + p.new_business_shift * (age < 12)
         if trace is not None:  # the risk this month's inspections face (diagnostics only; no draw)
             trace.append((shift + size_s[size]).astype(np.float32))
+        if follow_trace is not None:  # the month of a scheduled 复查 (-1: none), as the month starts
+            follow_trace.append(follow_at.astype(np.int16))
         planned: dict[str, np.ndarray] = {}
         planned["复查"] = alive & (follow_at == m)
         planned["日常检查"] = alive & (rng.random(n) < routine + p.new_business_routine / 12 * (age < 12))
@@ -335,12 +341,7 @@ def _simulate(
         # businesses with recent problems
         camp = np.zeros(n, dtype=bool)
         if m % 3 == 0:
-            divisions = rng.choice(
-                ["62", "52", "61", "80", "14", "90", "83"],
-                2,
-                replace=False,
-                p=[0.35, 0.25, 0.1, 0.08, 0.1, 0.06, 0.06],
-            )
+            divisions = rng.choice(list(CAMPAIGN_DIVISIONS), 2, replace=False, p=list(CAMPAIGN_P))
             in_div = np.isin(biz["industry"].str[:2].to_numpy(), divisions)
             p_camp = p.campaign_share * (1 + p.campaign_targeting * np.minimum(recent, 2.0))
             camp = alive & in_div & (rng.random(n) < p_camp)
@@ -516,7 +517,8 @@ def generate(out_dir: str | Path, params: Params | None = None) -> dict[str, Pat
     months = pd.period_range(p.start, p.end, freq="M")
     biz = _businesses(p, rng, months)
     trace: list[np.ndarray] = []
-    ev = _simulate(p, rng, biz, months, trace)
+    follow_trace: list[np.ndarray] = []
+    ev = _simulate(p, rng, biz, months, trace, follow_trace)
     insp = _inspection_table(p, rng, biz, ev)
     permits = _permit_table(p, rng, biz, months)
     paths = {
@@ -536,6 +538,7 @@ def generate(out_dir: str | Path, params: Params | None = None) -> dict[str, Pat
     np.savez_compressed(
         paths["state"],
         shift=np.stack(trace),
+        follow_at=np.stack(follow_trace),
         uscc=np.asarray(truth["uscc"], dtype=str),
         months=np.asarray(months.astype(str), dtype=str),
     )

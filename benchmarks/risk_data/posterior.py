@@ -32,6 +32,7 @@ so it is, if anything, slightly more informed than the records: a generous ceili
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,7 @@ import pandas as pd
 from scipy.special import expit, ndtr
 from threadpoolctl import threadpool_limits
 
-from .generate import INDUSTRIES, TYPES, Params
+from .generate import CAMPAIGN_DIVISIONS, CAMPAIGN_P, INDUSTRIES, TYPES, Params
 
 FOOD_DIVISIONS = ("62", "52", "14", "13")  # the generator's food flag (``_simulate``)
 
@@ -125,6 +126,7 @@ class Businesses:
     food: np.ndarray  # the generator's food flag (minor-finding logit + 0.3)
     open_month: np.ndarray
     close_month: np.ndarray
+    campaign: np.ndarray | None = None  # P(the division is among a quarter's two campaign draws)
 
 
 def businesses_from_truth(truth: pd.DataFrame, p: Params) -> Businesses:
@@ -138,7 +140,31 @@ def businesses_from_truth(truth: pd.DataFrame, p: Params) -> Businesses:
         food=industry.str[:2].isin(FOOD_DIVISIONS).to_numpy(),
         open_month=truth["open_month"].to_numpy(dtype=int),
         close_month=truth["close_month"].to_numpy(dtype=int),
+        campaign=industry.str[:2].map(campaign_probability()).fillna(0.0).to_numpy(dtype=float),
     )
+
+
+def campaign_probability() -> dict[str, float]:
+    """P(a division is one of the two drawn without replacement, ``CAMPAIGN_P``) per division."""
+    probs = dict(zip(CAMPAIGN_DIVISIONS, CAMPAIGN_P, strict=True))
+    return {d: q + sum(o * q / (1 - o) for e, o in probs.items() if e != d) for d, q in probs.items()}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The optional window-aware score: P(a serious finding in months m .. m + horizon − 1 | the
+    business is inspected in them, the records before m), by Monte Carlo from the posterior.
+
+    ``follow_at``: (months, businesses) month of the 复查 scheduled as each month starts (−1: none)
+    — the generator's hidden follow-up draws, read from ``risk_state.npz`` (a records-scorer knows
+    them only in distribution: generous).
+    """
+
+    months: frozenset[int]
+    follow_at: np.ndarray
+    horizon: int = 3
+    samples: int = 128
+    seed: int = 0
 
 
 def _kind_runs(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -178,6 +204,7 @@ def posterior(
     chunk: int = 2000,
     redraw: bool = True,
     dtype: type = np.float32,
+    window: Window | None = None,
 ) -> dict[str, np.ndarray]:
     """Forward filter of (latent, state) per business given its records, with the true parameters.
 
@@ -185,7 +212,7 @@ def posterior(
     thread (many small matrix products: threads only add contention).
     """
     with threadpool_limits(1, user_api="blas"):
-        return _posterior(p, biz, events, n_months, grid, chunk, redraw, dtype)
+        return _posterior(p, biz, events, n_months, grid, chunk, redraw, dtype, window)
 
 
 def _posterior(
@@ -197,6 +224,7 @@ def _posterior(
     chunk: int = 2000,
     redraw: bool = True,
     dtype: type = np.float32,
+    window: Window | None = None,
 ) -> dict[str, np.ndarray]:
     """Forward filter of (latent, state) per business given its records, with the true parameters.
 
@@ -211,6 +239,8 @@ def _posterior(
     chunk : businesses filtered together (memory ≈ chunk × latent points × state points × 4 B × 3).
     redraw : False ignores the latent redraw (a filter for a world without it; for tests).
     dtype : of the grid probabilities (float32 halves memory and time; moments are float64).
+    window : also ``window`` (zero outside ``window.months``): see :class:`Window` and
+        :func:`_window_score`.
 
     Returns
     -------
@@ -218,6 +248,7 @@ def _posterior(
     before its observations: ``score`` = E[sigmoid(serious_a + L + S + first-year + size shift)],
     ``latent`` = E[L], ``state`` = E[S], ``logodds`` = E[L + S] + first-year + size shift.
     """
+    rng = np.random.default_rng(window.seed if window else 0)
     g = grid or make_grid()
     n = len(biz.mu)
     nl, ns = len(g.z), len(g.state)
@@ -231,7 +262,8 @@ def _posterior(
     ev_index, ev_month, ev_rank, ev_sev = _kind_runs(events)
     local = np.full(n, -1)
     tiny = dtype(np.finfo(dtype).tiny * 2**20)
-    out = {key: np.zeros((n_months, n), dtype=np.float64) for key in ("score", "latent", "state", "logodds")}
+    keys = ("score", "latent", "state", "logodds") + (("window",) if window else ())
+    out = {key: np.zeros((n_months, n), dtype=np.float64) for key in keys}
     for rows in _chunks(biz, chunk):
         c = len(rows)
         mu, size = float(biz.mu[rows[0]]), int(biz.size[rows[0]])
@@ -263,6 +295,7 @@ def _posterior(
             runs.setdefault(int(e_month[b0]), []).append((TYPES[e_rank[b0]], e_loc[b0:b1], e_sev[b0:b1]))
         local[rows] = -1
         prob = np.broadcast_to(start[None], (c, nl, ns)).astype(dtype)
+        recent = np.zeros(c)  # the generator's decayed count of problems (campaign targeting)
         for m in range(n_months):
             # AR(1) step of the state, then the latent redraw (a mixture with the prior)
             prob = (prob.reshape(c * nl, ns) @ kmat).reshape(c, nl, ns)
@@ -271,6 +304,11 @@ def _posterior(
                 prob *= dtype(1 - r)
                 prob += redraw_w * marg_s[:, None, :]
             first_year = (m - open_m) < 12
+            recent *= 0.945
+            if window is not None and m in window.months:
+                out["window"][m, rows] = _window_score(
+                    p, g, prob, rows, biz, m, recent, window.follow_at[m, rows], window, rng
+                )
             mom = (prob.reshape(c, nl * ns) @ moments).astype(np.float64)
             mass = mom[:, 4]
             out["score"][m, rows] = np.where(first_year, mom[:, 1], mom[:, 0]) / mass
@@ -314,6 +352,7 @@ def _posterior(
                     pr[minor] = shift_down(pr[minor], p.deter_minor, g.step)
                 prob[idx] = pr
                 touched[idx] = True
+                recent[idx[sev >= 1]] += 1.0
             if touched.any():
                 prob[touched] /= prob[touched].sum(axis=(1, 2), keepdims=True)
             if m % 12 == 11:  # the no-complaint factors shrink the mass slowly: renormalise yearly
@@ -321,9 +360,143 @@ def _posterior(
     return out
 
 
-def posterior_from_dir(data_dir: str | Path, grid: Grid | None = None) -> dict[str, np.ndarray]:
+def _window_score(
+    p: Params,
+    g: Grid,
+    prob: np.ndarray,
+    rows: np.ndarray,
+    biz: Businesses,
+    m: int,
+    recent: np.ndarray,
+    slot: np.ndarray,
+    window: Window,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """P(serious finding in months m .. m + h − 1 | inspected in them, records before m), per row.
+
+    Monte Carlo from the posterior grid ``prob`` (month m, after its AR step and redraw, before its
+    observations), with two exact variance reductions (importance sampling):
+
+    * the first inspection of the window is forced: each path's weight is P(at least one
+      inspection | its latent and state path before any inspection), its first month drawn in
+      proportion, its first kind from the kinds' occurrence probabilities given ≥ 1;
+    * every result is forced non-serious (minor or clean in proportion) and the path accumulates
+      P(no serious finding) = Π (1 − P(serious)), so P(serious in the window) = 1 − that product.
+
+    The window then runs the generator's month: 复查 when scheduled (``slot``; a finding schedules
+    one as the generator does), routine and 双随机 at their rates, complaints at λ(L + S) before the
+    month's deterrence, campaigns at the division's draw probability × the targeting on the decayed
+    problem count; minor findings lower the state by ``deter_minor``.
+    """
+    c, k, h = len(rows), window.samples, window.horizon
+    nl, ns = len(g.z), len(g.state)
+    size = int(biz.size[rows[0]])
+    mu = float(biz.mu[rows[0]])
+    open_m, close_m = biz.open_month[rows], biz.close_month[rows]
+    food = biz.food[rows][:, None]
+    camp_p = (biz.campaign[rows] if biz.campaign is not None else np.zeros(c))[:, None]
+    # draw (latent, state) from the grid posterior
+    cdf = np.cumsum(prob.reshape(c, nl * ns).astype(np.float64), axis=1)
+    cdf /= cdf[:, -1:]
+    offset = np.arange(c)[:, None]
+    pos = np.searchsorted((cdf + offset).ravel(), (rng.random((c, k)) + offset).ravel()).reshape(c, k)
+    pos = np.minimum(pos - offset * nl * ns, nl * ns - 1)
+    lat0 = mu + p.latent_sd * g.z[pos // ns]
+    st0 = g.state[pos % ns]
+    innov = p.state_sd * np.sqrt(1 - p.state_rho**2)
+    eps = rng.normal(0.0, innov, (h, c, k))
+    redraw = rng.random((h, c, k)) < p.latent_redraw_year / 12
+    fresh = mu + p.latent_sd * rng.normal(size=(h, c, k))
+    months = m + np.arange(h)
+    alive = (open_m[None, :] <= months[:, None]) & (months[:, None] < close_m[None, :])  # (h, c)
+    young = (months[:, None] - open_m[None, :]) < 12
+    routine = np.asarray(p.routine_rate)[size] / 12 + p.new_business_routine / 12 * young  # (h, c)
+    cbase = np.asarray(p.complaint_rate)[size] / 12
+
+    def hazards(t: int, lat: np.ndarray, st: np.ndarray, slot_now: np.ndarray, rec: np.ndarray) -> list:
+        """Occurrence probabilities of the kinds (``TYPES`` order) in window month t, (c, k) each."""
+        a = alive[t][:, None]
+        camp = 0.0
+        if months[t] % 3 == 0:
+            camp = camp_p * p.campaign_share * (1 + p.campaign_targeting * np.minimum(rec, 2.0))
+        return [
+            a * (slot_now == months[t]).astype(float),
+            a * routine[t][:, None] * np.ones((1, k)),
+            a * np.full((c, k), p.random_rate / 12),
+            a * -np.expm1(-cbase * np.exp(p.complaint_gain * (lat + st))),
+            a * camp * np.ones((1, k)),
+        ]
+
+    # the quiet path (no inspection yet): its latent and state, and P(no inspection) each month
+    lat_q, st_q = [lat0], [st0]
+    for t in range(1, h):
+        lat_q.append(np.where(redraw[t], fresh[t], lat_q[-1]))
+        st_q.append(p.state_rho * st_q[-1] + eps[t])
+    slot0 = np.broadcast_to(slot[:, None], (c, k))
+    none = []
+    for t in range(h):
+        rec = np.broadcast_to((recent * 0.945**t)[:, None], (c, k))
+        none.append(np.prod([1 - q for q in hazards(t, lat_q[t], st_q[t], slot0, rec)], axis=0))
+    none_arr = np.stack(none)  # (h, c, k)
+    before = np.cumprod(np.r_[np.ones((1, c, k)), none_arr[:-1]], axis=0)
+    first_p = before * (1 - none_arr)  # P(first inspection in month t)
+    weight = first_p.sum(axis=0)  # P(inspected in the window | path)
+    u = rng.random((c, k)) * weight
+    first = np.minimum((np.cumsum(first_p, axis=0) < u[None]).sum(axis=0), h - 1)
+    # the window, forced non-serious from the first inspection on
+    lat, st = lat0.copy(), st0.copy()
+    slot_now = slot0.copy()
+    rec = np.broadcast_to(recent[:, None], (c, k)).copy()
+    no_serious = np.ones((c, k))
+    size_s, size_m = p.serious_size[size], p.minor_size[size]
+    for t in range(h):
+        if t > 0:
+            lat = np.where(redraw[t], fresh[t], lat)
+            st = p.state_rho * st + eps[t]
+            rec = rec * 0.945
+        started = first <= t
+        q = hazards(t, lat, st, slot_now, rec)
+        occur = [started & (rng.random((c, k)) < qi) for qi in q]
+        at_first = first == t
+        if at_first.any():  # at least one: the first kind in proportion, later ones as they come
+            lead = np.cumprod(np.stack([np.ones((c, k))] + [1 - qi for qi in q[:-1]]), axis=0)
+            pick = np.stack(q) * lead  # P(kind j is the first to occur)
+            cum = np.cumsum(pick, axis=0)
+            v = rng.random((c, k)) * cum[-1]
+            j = np.minimum((cum < v[None]).sum(axis=0), len(q) - 1)
+            for i in range(len(q)):
+                occur[i] = np.where(at_first, (i == j) | ((i > j) & occur[i]), occur[i])
+        slot_now = np.where(occur[0], -1, slot_now)
+        for i, kind in enumerate(TYPES):
+            o = occur[i]
+            if not o.any():
+                continue
+            eta = (
+                p.serious_a
+                + lat
+                + st
+                + p.new_business_shift * young[t][:, None]
+                + p.serious_type[kind]
+                + size_s
+            )
+            no_serious = np.where(o, no_serious * (1 - expit(eta)), no_serious)
+            p_minor = expit(p.minor_a + p.minor_latent * lat + p.minor_type[kind] + size_m + 0.3 * food)
+            minor = o & (rng.random((c, k)) < p_minor)
+            st = st - p.deter_minor * minor
+            rec = rec + minor
+            book = minor & (slot_now < 0) & (rng.random((c, k)) < p.followup_after_minor)
+            slot_now = np.where(book, months[t] + rng.integers(1, 4, (c, k)), slot_now)
+    total = weight.sum(axis=1)
+    hit = (weight * (1 - no_serious)).sum(axis=1)
+    return np.divide(hit, total, out=np.zeros(c), where=total > 0)
+
+
+def posterior_from_dir(
+    data_dir: str | Path, grid: Grid | None = None, window_months: Iterable[int] = ()
+) -> dict[str, np.ndarray]:
     """:func:`posterior` of a folder written by ``generate.py`` (``truth.csv``, ``events.csv``,
-    ``params.json``); adds ``months`` (``YYYY-MM`` strings) and ``uscc`` (one per business row)."""
+    ``params.json``; ``risk_state.npz``'s ``follow_at`` for ``window_months``); adds ``months``
+    (``YYYY-MM`` strings) and ``uscc`` (one per business row)."""
     from .generate import read_params
 
     data_dir = Path(data_dir)
@@ -331,8 +504,12 @@ def posterior_from_dir(data_dir: str | Path, grid: Grid | None = None) -> dict[s
     truth = pd.read_csv(data_dir / "truth.csv", encoding="utf-8-sig", dtype={"industry": str, "uscc": str})
     events = pd.read_csv(data_dir / "events.csv", encoding="utf-8")
     months = pd.period_range(p.start, p.end, freq="M")
+    window = None
+    if window_months:
+        follow_at = np.load(data_dir / "risk_state.npz")["follow_at"].astype(int)
+        window = Window(months=frozenset(int(m) for m in window_months), follow_at=follow_at)
     out: dict[str, np.ndarray] = dict(
-        posterior(p, businesses_from_truth(truth, p), events, len(months), grid=grid)
+        posterior(p, businesses_from_truth(truth, p), events, len(months), grid=grid, window=window)
     )
     out["months"] = np.asarray(months.astype(str), dtype=str)
     out["uscc"] = truth["uscc"].to_numpy(dtype=str)

@@ -19,6 +19,7 @@ sys.path.insert(0, str(BENCHMARKS))
 from risk_data.generate import Params, generate  # noqa: E402
 from risk_data.posterior import (  # noqa: E402
     Businesses,
+    Window,
     businesses_from_truth,
     make_grid,
     posterior,
@@ -151,7 +152,7 @@ def test_posterior_predicts_a_small_world_better_than_the_prior(tmp_path):
     # state is the recorded log-odds minus latent, size and first-year shifts
     p = replace(Params(businesses=4000, seed=5, end="2022-12-31"), latent_redraw_year=0.0)
     generate(tmp_path, p)
-    post = posterior_from_dir(tmp_path)
+    post = posterior_from_dir(tmp_path, window_months=range(12, 24))
     truth = pd.read_csv(tmp_path / "truth.csv", encoding="utf-8-sig")
     z = np.load(tmp_path / "risk_state.npz")
     assert list(z["uscc"]) == list(post["uscc"])
@@ -190,3 +191,42 @@ def test_posterior_predicts_a_small_world_better_than_the_prior(tmp_path):
     prior_prob = expit(eta[:, None] + sd * x[None, :]) @ (w / w.sum())
     loglik = lambda q: np.sum(np.where(y, np.log(q), np.log(1 - q)))  # noqa: E731
     assert loglik(prob) > loglik(prior_prob)
+    # the window score is calibrated on the evaluated quantity: among the businesses inspected in
+    # months m .. m + 2, it predicts as many with a serious finding as there were
+    insp = events[events["kind"] != "许可勘验"]
+    predicted, found, var = 0.0, 0, 0.0
+    for m in range(12, 24):
+        y = insp[(insp["month"] >= m) & (insp["month"] < m + 3)].groupby("index")["severity"].max() >= 2
+        q = post["window"][m, y.index.to_numpy()]
+        predicted, found, var = predicted + q.sum(), found + int(y.sum()), var + np.sum(q * (1 - q))
+    assert abs(predicted - found) < 3 * np.sqrt(var)
+
+
+def test_window_score_with_one_scheduled_reinspection_is_its_serious_probability():
+    # nothing but a 复查 scheduled for month 4: inspected for sure, once, with kind weight 0, so
+    # P(serious in the window | inspected) is the month's per-inspection risk (the filter's score)
+    p = replace(
+        Params(latent_redraw_year=0.0),
+        routine_rate=(0.0, 0.0, 0.0),
+        new_business_routine=0.0,
+        random_rate=0.0,
+        complaint_rate=(0.0, 0.0, 0.0),
+        campaign_share=0.0,
+    )
+    # no complaint can happen in this world: the records without EVENTS' complaint inspection
+    rows = [(0, m, k, s) for m, k, s in EVENTS if k != "投诉核查"]
+    events = pd.DataFrame(rows, columns=["index", "month", "kind", "severity"])
+    follow = np.full((5, 2), -1)
+    follow[4, 0] = 4  # business 0: 复查 in month 4; business 1: nothing scheduled, never inspected
+    two = Businesses(
+        mu=np.array([0.35, 0.35]),
+        size=np.array([0, 0]),
+        food=np.array([True, True]),
+        open_month=np.array([-60, -60]),
+        close_month=np.array([10**6, 10**6]),
+    )
+    window = Window(months=frozenset({4}), follow_at=follow, horizon=1, samples=20_000, seed=3)
+    post = posterior(p, two, events, 5, redraw=False, dtype=np.float64, window=window)
+    # Monte Carlo over the posterior's (latent, state) draws only: se ≈ sd(risk) / sqrt(20 000) < 1e-3
+    assert abs(post["window"][4, 0] - post["score"][4, 0]) < 3e-3
+    assert post["window"][4, 1] == 0.0  # never inspected in the window: no probability
