@@ -658,6 +658,7 @@ def oracles(
     *,
     posterior_parts: bool = False,
     window_dates: Sequence[pd.Timestamp] = (),
+    window_samples: int = 128,
 ) -> dict[str, Scorer]:
     """Ceilings from the simulation's truth (no real register has them; no model reads them).
 
@@ -678,7 +679,11 @@ def oracles(
     out: dict[str, Scorer] = {}
     ids = ws.table("businesses")[["business_id", "uscc"]]  # type: ignore[attr-defined]
     if (data_dir / "events.csv").exists() and (data_dir / "params.json").exists():
-        out.update(_posterior_oracles(ids, data_dir, parts=posterior_parts, window_dates=window_dates))
+        out.update(
+            _posterior_oracles(
+                ids, data_dir, parts=posterior_parts, window_dates=window_dates, samples=window_samples
+            )
+        )
     if (data_dir / "truth.csv").exists():
         truth = pd.read_csv(data_dir / "truth.csv", encoding="utf-8-sig")
         truth = truth[~truth["uscc"].duplicated(keep=False)]
@@ -708,7 +713,12 @@ def oracles(
 
 
 def _posterior_oracles(
-    ids: pd.DataFrame, data_dir: Path, *, parts: bool, window_dates: Sequence[pd.Timestamp] = ()
+    ids: pd.DataFrame,
+    data_dir: Path,
+    *,
+    parts: bool,
+    window_dates: Sequence[pd.Timestamp] = (),
+    samples: int = 128,
 ) -> dict[str, Scorer]:
     """``oracle_posterior`` (and its parts): the filter runs once, on the first call."""
     memo: dict[str, object] = {}
@@ -721,7 +731,7 @@ def _posterior_oracles(
         if not memo:
             from risk_data.posterior import posterior_from_dir
 
-            post = posterior_from_dir(data_dir, window_months=window_months)
+            post = posterior_from_dir(data_dir, window_months=window_months, window_samples=samples)
             column = pd.Series(np.arange(len(post["uscc"])), index=post["uscc"])
             column = column[~column.index.duplicated(keep=False)]  # a code drawn twice: no oracle
             known = ids[ids["uscc"].isin(column.index)]
@@ -766,7 +776,15 @@ def run_one(args: argparse.Namespace, seed: int, dates: list[pd.Timestamp], n_bo
             scorers["candidate"] = cached(default_model(ws, **json.loads(args.candidate))["default"])
         if args.oracle:
             window = dates if args.posterior_window else ()
-            scorers.update(oracles(ws, data_dir, posterior_parts=args.posterior_parts, window_dates=window))
+            scorers.update(
+                oracles(
+                    ws,
+                    data_dir,
+                    posterior_parts=args.posterior_parts,
+                    window_dates=window,
+                    window_samples=args.window_samples,
+                )
+            )
         results = {}
         for population in ("inspected", "random"):
             results[population] = evaluate(
@@ -832,6 +850,9 @@ def main(argv: list[str] | None = None) -> int:
         "--posterior-window",
         action="store_true",
         help="with --oracle: also the posterior's P(serious in the window | inspected in it) (slower)",
+    )
+    ap.add_argument(
+        "--window-samples", type=int, default=128, help="Monte Carlo paths per business of --posterior-window"
     )
     ap.add_argument("--hgb", action="store_true", help="also the package's tree model (kind='hgb')")
     ap.add_argument(

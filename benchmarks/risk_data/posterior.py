@@ -195,27 +195,8 @@ def _chunks(biz: Businesses, chunk: int) -> list[np.ndarray]:
     return out
 
 
+@threadpool_limits.wrap(limits=1, user_api="blas")  # many small products: threads add contention
 def posterior(
-    p: Params,
-    biz: Businesses,
-    events: pd.DataFrame,
-    n_months: int,
-    grid: Grid | None = None,
-    chunk: int = 2000,
-    redraw: bool = True,
-    dtype: type = np.float32,
-    window: Window | None = None,
-) -> dict[str, np.ndarray]:
-    """Forward filter of (latent, state) per business given its records, with the true parameters.
-
-    See :func:`_posterior` for the parameters and the result; the grid products run on one BLAS
-    thread (many small matrix products: threads only add contention).
-    """
-    with threadpool_limits(1, user_api="blas"):
-        return _posterior(p, biz, events, n_months, grid, chunk, redraw, dtype, window)
-
-
-def _posterior(
     p: Params,
     biz: Businesses,
     events: pd.DataFrame,
@@ -492,7 +473,10 @@ def _window_score(
 
 
 def posterior_from_dir(
-    data_dir: str | Path, grid: Grid | None = None, window_months: Iterable[int] = ()
+    data_dir: str | Path,
+    grid: Grid | None = None,
+    window_months: Iterable[int] = (),
+    window_samples: int = 128,
 ) -> dict[str, np.ndarray]:
     """:func:`posterior` of a folder written by ``generate.py`` (``truth.csv``, ``events.csv``,
     ``params.json``; ``risk_state.npz``'s ``follow_at`` for ``window_months``); adds ``months``
@@ -507,7 +491,8 @@ def posterior_from_dir(
     window = None
     if window_months:
         follow_at = np.load(data_dir / "risk_state.npz")["follow_at"].astype(int)
-        window = Window(months=frozenset(int(m) for m in window_months), follow_at=follow_at)
+        months_set = frozenset(int(m) for m in window_months)
+        window = Window(months=months_set, follow_at=follow_at, samples=window_samples)
     out: dict[str, np.ndarray] = dict(
         posterior(p, businesses_from_truth(truth, p), events, len(months), grid=grid, window=window)
     )
