@@ -183,7 +183,7 @@ def import_file(
     path = Path(path)
     settings = rules(ws, "ingest").get("import", {})
     count_waivers = bool(rules(ws, "ingest").get("penalties", {}).get("count_waivers_as_violations", False))
-    table = _open(path, kind, sheet, int(settings.get("batch_rows", 50_000)))
+    table = _open(path, kind, sheet, int(settings.get("batch_rows", 50_000)), int(os.environ.get("GA_RAMP", "0")) or None)
     _check_columns(spec, table, path)
     today_ts = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
     started = pd.Timestamp.now().floor("s")
@@ -200,7 +200,11 @@ def import_file(
     out = _RejectsOut(ws, path, kind, settings)
     version_label = next((c for c in table.extra_columns if header_key(c) in VERSION_LABELS), None)
     # the next batch is read and its text normalised (arrow kernels) while this one is checked
-    ahead = read_ahead((raw, canon, normalized_columns(spec, canon)) for raw, canon in table.iter_canonical())
+    _mode = os.environ.get("GA_MODE", "")
+    if "n" in _mode:
+        ahead = read_ahead((raw, canon, None) for raw, canon in table.iter_canonical())
+    else:
+        ahead = read_ahead((raw, canon, normalized_columns(spec, canon)) for raw, canon in table.iter_canonical())
     batches: Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = ahead
     if progress:
         from tqdm import tqdm
@@ -257,7 +261,7 @@ def import_file(
                         today=today_ts,
                         version=version,
                         normalized=normalized,
-                        finish=False,  # scrubbing, keys and hashes: on the store thread
+                        finish="f" in _mode,  # scrubbing, keys and hashes: on the store thread
                     )
                     warnings.update(checked.warnings)
                     warnings[REOPENED] += 0  # counted by the store thread; listed in batch order
@@ -297,6 +301,7 @@ def import_file(
         out.discard()
         raise
     finally:
+        ahead.close()
         digest.shutdown(wait=True, cancel_futures=True)
         forget_encoded()
     result.rejects_file = out.publish()
@@ -458,12 +463,14 @@ def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator
         yield
 
 
-def _open(path: Path, kind: str, sheet: str | None, batch_rows: int = 50_000) -> readers.RawTable:
+def _open(
+    path: Path, kind: str, sheet: str | None, batch_rows: int = 50_000, ramp_rows: int | None = None
+) -> readers.RawTable:
     """Open the file with the kind's header aliases; when no header row is found, name the columns
     the kind requires and say which kind the file looks like, if any."""
     try:
         return readers.read_batches(
-            path, sheet=sheet, batch_rows=batch_rows, alias=kind, personal=PERSONAL_HEADERS
+            path, sheet=sheet, batch_rows=batch_rows, alias=kind, personal=PERSONAL_HEADERS, ramp_rows=ramp_rows
         )
     except InputFileError as exc:
         spec = KIND_SPECS[kind]

@@ -15,9 +15,9 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Behind", "read_ahead"]
+__all__ = ["Behind", "ReadAhead", "read_ahead"]
 
 T = TypeVar("T")
 
@@ -26,41 +26,56 @@ _DONE = object()
 _POLL = 0.1
 
 
-def read_ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
-    """Yield ``items`` in order while a thread produces the next ones (at most ``depth`` ahead).
+class ReadAhead(Generic[T]):
+    """The items of an iterable in order, produced on a helper thread (at most ``depth`` ahead).
+
+    The thread starts at once, so the first item is being produced while the caller still prepares
+    (opens its transaction …). Iterate it, or call :meth:`close` to stop and join the thread: after
+    the last item, after an error (raised in the item's place), or on ``close`` — also when it was
+    never iterated. Use it as a context manager (``close`` on leaving) or with
+    :func:`contextlib.closing`.
 
     Parameters
     ----------
     items : iterable
-        Produced on the helper thread (its ``next`` runs there).
+        Produced on the helper thread (its ``iter`` and ``next`` run there).
     depth : int, default 1
         Items produced ahead of the consumer.
 
-    Yields
-    ------
-    The items of ``items``. An exception raised while producing one is raised here, in its place;
-    closing the generator early (``break``, an error in the consumer) stops and joins the thread.
-
     Examples
     --------
-    >>> list(read_ahead(iter(range(5))))
+    >>> list(ReadAhead(range(5)))
     [0, 1, 2, 3, 4]
     """
-    hand: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=max(depth, 1))
-    stop = threading.Event()
 
-    def put(entry: tuple[Any, BaseException | None]) -> bool:
-        while not stop.is_set():
-            try:
-                hand.put(entry, timeout=_POLL)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def __init__(self, items: Iterable[T], depth: int = 1) -> None:
+        self._hand: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=max(depth, 1))
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(
+            target=self._produce, args=(items, self._hand, self._stop), name="ingest-read-ahead", daemon=True
+        )
+        self._thread.start()
 
-    def produce() -> None:
-        source = iter(items)
+    @staticmethod
+    def _produce(
+        items: Iterable[T], hand: queue.Queue[tuple[Any, BaseException | None]], stop: threading.Event
+    ) -> None:
+        """The thread's work; it holds no reference to the reader, so an abandoned one is collected
+        (its finaliser stops the thread)."""
+
+        def put(entry: tuple[Any, BaseException | None]) -> bool:
+            while not stop.is_set():
+                try:
+                    hand.put(entry, timeout=_POLL)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        source: Iterator[T] | None = None
         try:
+            source = iter(items)
             for item in source:
                 if not put((item, None)):
                     return
@@ -73,19 +88,59 @@ def read_ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
                 close()
         put((_DONE, None))
 
-    thread = threading.Thread(target=produce, name="ingest-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = hand.get()
+    def __iter__(self) -> ReadAhead[T]:
+        return self
+
+    def __next__(self) -> T:
+        if self._done:
+            raise StopIteration
+        item, error = self._hand.get()
+        if error is not None or item is _DONE:
+            self.close()
             if error is not None:
                 raise error
-            if item is _DONE:
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        """Stop the producer and wait for it (it finishes the item it is producing, if any)."""
+        self._done = True
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def __enter__(self) -> ReadAhead[T]:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self._stop.set()  # an abandoned reader: let its thread end (no join from a finaliser)
+
+
+def read_ahead(items: Iterable[T], depth: int = 1) -> ReadAhead[T]:
+    """:class:`ReadAhead` of ``items``: yield them in order while a thread produces the next ones.
+
+    Parameters
+    ----------
+    items : iterable
+        Produced on the helper thread (its ``next`` runs there).
+    depth : int, default 1
+        Items produced ahead of the consumer.
+
+    Returns
+    -------
+    ReadAhead
+        Its thread is running already. An exception raised while producing an item is raised in
+        the item's place; ``close()`` (or leaving a ``with`` block) stops and joins the thread.
+
+    Examples
+    --------
+    >>> list(read_ahead(iter(range(5))))
+    [0, 1, 2, 3, 4]
+    """
+    return ReadAhead(items, depth)
 
 
 class Behind:

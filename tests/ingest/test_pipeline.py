@@ -66,6 +66,45 @@ def test_read_ahead_closed_early_stops_the_producer_within_its_depth() -> None:
     assert len(produced) <= 3
 
 
+def test_read_ahead_starts_producing_before_it_is_iterated() -> None:
+    started = threading.Event()
+
+    def items() -> Iterator[int]:
+        started.set()
+        yield 1
+
+    ahead = read_ahead(items())
+    assert started.wait(5)  # the first item is being made while the caller prepares
+    assert list(ahead) == [1]
+    assert wait_gone() == []
+
+
+def test_read_ahead_closed_before_it_is_iterated_stops_and_closes_the_source() -> None:
+    closed = threading.Event()
+
+    def endless() -> Iterator[int]:
+        try:
+            k = 0
+            while True:
+                yield k
+                k += 1
+        finally:
+            closed.set()
+
+    ahead = read_ahead(endless())
+    time.sleep(0.2)  # one item made, the next blocked on the full hand-over
+    ahead.close()
+    assert wait_gone() == []
+    assert closed.is_set()
+    assert list(ahead) == []  # closed: nothing more comes out
+
+
+def test_read_ahead_as_a_context_manager_stops_its_thread() -> None:
+    with read_ahead(iter(range(100))) as ahead:
+        assert next(ahead) == 0
+    assert wait_gone() == []
+
+
 # -- Behind ---------------------------------------------------------------------------------------
 def test_behind_runs_jobs_in_order() -> None:
     done = []
