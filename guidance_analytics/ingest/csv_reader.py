@@ -98,7 +98,6 @@ def csv_frames(
     width: int,
     positions: list[int],
     batch_rows: int,
-    ramp_rows: int | None = None,
 ) -> Iterator[tuple[pd.DataFrame, int]]:
     """Yield ``(frame, first_record)`` for the records after the header, ``batch_rows`` at a time.
 
@@ -113,10 +112,6 @@ def csv_frames(
         0-based fields to keep; the frame's columns are these positions, in this order.
     batch_rows : int
         Records per frame (the last may be shorter).
-    ramp_rows : int, optional
-        Records of the first frame, and of the pieces the last ``batch_rows`` are cut into: an
-        import that reads ahead starts checking and storing sooner, and has less left to do after
-        the last read (the arrow reader; the pandas fallback reads ``batch_rows`` at a time).
 
     Yields
     ------
@@ -133,8 +128,7 @@ def csv_frames(
     try:
         if _quote_before_data(path, encoding, first_data):
             raise pa.ArrowInvalid("arrow skips lines, not quoted records")
-        frames = _arrow_frames(path, encoding, delimiter, first_data, width, positions, batch_rows, ramp_rows)
-        for frame in frames:
+        for frame in _arrow_frames(path, encoding, delimiter, first_data, width, positions, batch_rows):
             yield frame, done
             done += len(frame)
         return
@@ -158,14 +152,7 @@ def _quote_before_data(path: Path, encoding: str, first_data: int) -> bool:
 
 
 def _arrow_frames(
-    path: Path,
-    encoding: str,
-    delimiter: str,
-    skip: int,
-    width: int,
-    positions: list[int],
-    batch_rows: int,
-    ramp_rows: int | None = None,
+    path: Path, encoding: str, delimiter: str, skip: int, width: int, positions: list[int], batch_rows: int
 ) -> Iterator[pd.DataFrame]:
     names = [f"f{i}" for i in range(max(width, 1))]
     keep = [names[p] for p in positions] or names[:1]
@@ -204,24 +191,18 @@ def _arrow_frames(
             table = pa.table({name: text[name] for name in keep})
         return _to_frame(table, keep if positions else [])
 
-    ramp = min(ramp_rows or batch_rows, batch_rows)
     pending: list[pa.RecordBatch] = []
     count = 0
-    want = ramp  # the first frame
     for batch in reader:
         pending.append(batch)
         count += batch.num_rows
-        # a full frame is cut once the next one has begun: the last batch_rows records of the
-        # file are then known to be the last, and are yielded in pieces of ramp_rows
-        while count > want:
+        while count >= batch_rows:
             table = pa.Table.from_batches(pending)
-            yield frame(table.slice(0, want))
-            rest = table.slice(want)
-            pending, count, want = rest.to_batches(), rest.num_rows, batch_rows
+            yield frame(table.slice(0, batch_rows))
+            rest = table.slice(batch_rows)
+            pending, count = rest.to_batches(), rest.num_rows
     if count:
-        last = pa.Table.from_batches(pending)
-        for lo in range(0, count, ramp):
-            yield frame(last.slice(lo, ramp))
+        yield frame(pa.Table.from_batches(pending))
 
 
 #: Field separators no byte of a GB18030 multi-byte character equals ("|" may: 0x7C is a trail byte).

@@ -46,7 +46,7 @@ from . import rows as ingest_rows
 from .normalize import forget_encoded
 from .pipeline import Behind, read_ahead
 from .schema import KIND_SPECS, PERSONAL_HEADERS, VERSION_LABELS, Kind, header_key
-from .validate import REASON, Checked, check_batch, normalized_columns
+from .validate import REASON, Checked, check_batch
 
 if TYPE_CHECKING:
     import duckdb
@@ -183,7 +183,7 @@ def import_file(
     path = Path(path)
     settings = rules(ws, "ingest").get("import", {})
     count_waivers = bool(rules(ws, "ingest").get("penalties", {}).get("count_waivers_as_violations", False))
-    table = _open(path, kind, sheet, int(settings.get("batch_rows", 50_000)), int(os.environ.get("GA_RAMP", "0")) or None)
+    table = _open(path, kind, sheet, int(settings.get("batch_rows", 50_000)))
     _check_columns(spec, table, path)
     today_ts = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
     started = pd.Timestamp.now().floor("s")
@@ -199,16 +199,15 @@ def import_file(
     warnings: Counter[str] = Counter()
     out = _RejectsOut(ws, path, kind, settings)
     version_label = next((c for c in table.extra_columns if header_key(c) in VERSION_LABELS), None)
-    # the next batch is read and its text normalised (arrow kernels) while this one is checked
-    _mode = os.environ.get("GA_MODE", "")
-    if "n" in _mode:
-        ahead = read_ahead((raw, canon, None) for raw, canon in table.iter_canonical())
-    else:
-        ahead = read_ahead((raw, canon, normalized_columns(spec, canon)) for raw, canon in table.iter_canonical())
-    batches: Iterator[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = ahead
+    # the next batch is read and decoded on a thread of its own while this one is normalised and
+    # checked here and the one before is stored behind; the read starts now, while the
+    # transaction is opened (on a quiet 2-CPU machine the read thread had been the longest of the
+    # three with the normalising on it, see CHANGELOG h11last)
     if progress:
         from tqdm import tqdm
-
+    ahead = read_ahead(table.iter_canonical())  # closed in the finally below, also on an error
+    batches: Iterator[tuple[pd.DataFrame, pd.DataFrame]] = ahead
+    if progress:
         batches = tqdm(batches, desc=f"导入 {path.name}", unit="批")
     reopened = [0]
     # the file's digest (for the imports log) is read on a thread of its own meanwhile (hashlib
@@ -223,8 +222,7 @@ def import_file(
             touched: set[str] = set()  # businesses whose records this import writes or replaces
 
             def store(raw: pd.DataFrame, checked: Checked) -> None:
-                """Finish, classify and write one checked batch (on the store thread, in batch order)."""
-                checked.finish()
+                """Classify and write one checked batch (on the store thread, in batch order)."""
                 rows, rejected = checked.rows, checked.rejected
                 if kind == "penalties":
                     rows["waiver_counted"] = rows["waiver"].notna() & count_waivers
@@ -250,7 +248,7 @@ def import_file(
 
             # the connection is the store thread's until it has finished (or stopped, on an error)
             with _one_thread(con), Behind() as behind, closing(ahead):
-                for raw, canon, normalized in batches:
+                for raw, canon in batches:
                     result.read += len(raw)
                     warnings.update(_shadowed_warnings(table, raw, spec))
                     version = raw[version_label] if version_label else None
@@ -260,8 +258,6 @@ def import_file(
                         table.source_label,
                         today=today_ts,
                         version=version,
-                        normalized=normalized,
-                        finish="f" in _mode,  # scrubbing, keys and hashes: on the store thread
                     )
                     warnings.update(checked.warnings)
                     warnings[REOPENED] += 0  # counted by the store thread; listed in batch order
@@ -463,14 +459,12 @@ def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator
         yield
 
 
-def _open(
-    path: Path, kind: str, sheet: str | None, batch_rows: int = 50_000, ramp_rows: int | None = None
-) -> readers.RawTable:
+def _open(path: Path, kind: str, sheet: str | None, batch_rows: int = 50_000) -> readers.RawTable:
     """Open the file with the kind's header aliases; when no header row is found, name the columns
     the kind requires and say which kind the file looks like, if any."""
     try:
         return readers.read_batches(
-            path, sheet=sheet, batch_rows=batch_rows, alias=kind, personal=PERSONAL_HEADERS, ramp_rows=ramp_rows
+            path, sheet=sheet, batch_rows=batch_rows, alias=kind, personal=PERSONAL_HEADERS
         )
     except InputFileError as exc:
         spec = KIND_SPECS[kind]

@@ -1,7 +1,8 @@
 """Two helper threads of an import: reading the next batch ahead, storing the previous one behind.
 
-An import checks one batch at a time on the calling thread. :func:`read_ahead` decodes and parses
-the next batch on a thread of its own meanwhile, and :class:`Behind` runs the storing of each
+An import normalises and checks one batch at a time on the calling thread. :func:`read_ahead`
+parses and decodes the next batch on a thread of its own meanwhile (started at once, before the
+first batch is asked for), and :class:`Behind` runs the storing of each
 checked batch (DuckDB) on another, so the three overlap where the work releases the GIL (arrow's
 CSV parser and compute kernels, DuckDB). Each hand-over holds at most ``depth`` batches, so memory
 stays bounded by the batch size, not the file. An error in a helper thread is raised on the calling

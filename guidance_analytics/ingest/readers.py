@@ -160,9 +160,6 @@ class RawTable:
     source_label: dict[str, str] = field(default_factory=dict)
     shadowed: list[str] = field(default_factory=list)
     batch_rows: int = 50_000
-    #: CSV: rows of the first batch and of the pieces the last ``batch_rows`` rows are cut into
-    #: (see :func:`~guidance_analytics.ingest.csv_reader.csv_frames`); None: ``batch_rows``
-    ramp_rows: int | None = None
     #: kept columns: (position in the header row, unique label)
     _columns: list[tuple[int, str]] = field(default_factory=list, repr=False)
     #: positions of dropped personal columns holding names (their values feed CALLER_NAMES only)
@@ -246,7 +243,6 @@ class RawTable:
             self._width,
             positions,
             self.batch_rows,
-            self.ramp_rows,
         )
         self._breaks = 0
         for frame, start in frames:
@@ -453,7 +449,6 @@ def read_batches(
     batch_rows: int = 50_000,
     alias: Mapping[str, str] | str | None = None,
     personal: Iterable[str] = PERSONAL_HEADERS,
-    ramp_rows: int | None = None,
 ) -> RawTable:
     """Open a CSV or spreadsheet file and locate its header row.
 
@@ -476,10 +471,6 @@ def read_batches(
         (``"permits"`` …) means that kind's alias table; ``None`` means all kinds together.
     personal : iterable of str
         Labels of personal-data columns to drop (compared after ``header_key``).
-    ramp_rows : int, optional
-        CSV: rows of the first batch, and of the pieces the last ``batch_rows`` rows are cut into
-        (a reader that runs ahead of its consumer hands over its first rows sooner and leaves less
-        work after the last read); default: ``batch_rows``.
 
     Returns
     -------
@@ -540,7 +531,6 @@ def read_batches(
         sheets=sheets,
         encoding=encoding,
         batch_rows=batch_rows,
-        ramp_rows=ramp_rows,
         _delimiter=delimiter,
         _width=len(rows[header_row]),
         _sheet_cache=None if encoding is not None else sheet_obj,

@@ -80,8 +80,8 @@ class Checked:
 
 def normalized_columns(kind: Kind, canon: pd.DataFrame) -> pd.DataFrame:
     """The kind's columns of a canonical batch as normalised text (:func:`normalize.normalize_text`),
-    NaN where the file has no such column: the first step of :func:`check_batch`, which an import
-    runs ahead on its read thread."""
+    NaN where the file has no such column: the first step of :func:`check_batch` (a caller may
+    compute it beforehand, see its ``normalized``)."""
     df = pd.DataFrame(index=canon.index)
     for col in kind.columns:
         df[col.name] = (
@@ -145,7 +145,7 @@ def check_batch(
     normalized : :func:`normalized_columns` of ``canon``, when computed already.
     finish : False leaves the last steps on the accepted rows — removing personal data from their
         text, canonical townships and industry codes, ``key``, ``row_hash`` — to
-        :meth:`Checked.finish` (an import runs them on its store thread); no check depends on them.
+        :meth:`Checked.finish` (to run them on another thread); no check depends on them.
 
     Returns
     -------

@@ -151,45 +151,6 @@ def test_csv_batches_are_bounded(tmp_path: Path) -> None:
     assert numbers == list(range(1, 26))
 
 
-@pytest.mark.parametrize(
-    ("rows", "ramp", "sizes"),
-    [
-        # first 3; 10 once the next rows have begun; the last 10 rows cut into 3, 3, 3, 1
-        (23, 3, [3, 10, 3, 3, 3, 1]),
-        (20, 3, [3, 10, 3, 3, 1]),
-        (3, 3, [3]),
-        (4, 3, [3, 1]),
-        (25, None, [10, 10, 5]),
-        (20, None, [10, 10]),
-        (25, 40, [10, 10, 5]),  # a ramp longer than a batch is a batch
-    ],
-)
-def test_csv_ramp_rows_cut_the_first_and_the_last_batch(
-    tmp_path: Path, rows: int, ramp: int | None, sizes: list[int]
-) -> None:
-    data = [["工单编号", "受理时间", "诉求内容"]] + [[f"A{i}", "2024-03-05", f"饭店{i}号"] for i in range(rows)]
-    path = _write_csv(tmp_path / "r.csv", data, "gb18030")
-    table = read_batches(path, alias="complaints", batch_rows=10, ramp_rows=ramp)
-    batches = list(table.batches())
-    assert [len(b) for b in batches] == sizes
-    whole = pd.concat(batches)
-    assert whole[ROW_NUMBER].tolist() == list(range(1, rows + 1))
-    assert whole["工单编号"].tolist() == [f"A{i}" for i in range(rows)]
-    assert whole["诉求内容"].tolist() == [f"饭店{i}号" for i in range(rows)]
-
-
-def test_csv_ramp_rows_over_several_arrow_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blocks of about 100 bytes (3-4 records each): the frames are cut the same way."""
-    monkeypatch.setattr(readers_csv, "_BLOCK_BYTES", 100)
-    data = [["工单编号", "受理时间"]] + [[f"A{i:03d}", "2024-03-05"] for i in range(47)]
-    path = _write_csv(tmp_path / "r.csv", data, "gb18030")
-    table = read_batches(path, alias="complaints", batch_rows=10, ramp_rows=4)
-    batches = list(table.batches())
-    # 4, then 10, 10, 10 (47 - 34 = 13 > 10 left: one more full one), the last 3 as one piece
-    assert [len(b) for b in batches] == [4, 10, 10, 10, 10, 3]
-    assert pd.concat(batches)["工单编号"].tolist() == [f"A{i:03d}" for i in range(47)]
-
-
 def test_legacy_permit_headers_and_shadowed(tmp_path: Path) -> None:
     rows = [
         ["行政相对人名称", "项目名称", "审批类别", "许可截止期", "许可决定日期", "许可事项"],
