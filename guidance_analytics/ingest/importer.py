@@ -203,11 +203,11 @@ def import_file(
     # checked here and the one before is stored behind; the read starts now, while the
     # transaction is opened (on a quiet 2-CPU machine the read thread had been the longest of the
     # three with the normalising on it, see CHANGELOG h11last)
-    if progress:
-        from tqdm import tqdm
     ahead = read_ahead(table.iter_canonical())  # closed in the finally below, also on an error
     batches: Iterator[tuple[pd.DataFrame, pd.DataFrame]] = ahead
     if progress:
+        from tqdm import tqdm
+
         batches = tqdm(batches, desc=f"导入 {path.name}", unit="批")
     reopened = [0]
     # the file's digest (for the imports log) is read on a thread of its own meanwhile (hashlib

@@ -66,22 +66,11 @@ class Checked:
     warnings: dict[str, int] = field(default_factory=dict)
     #: the columns of ``rows`` the row hash covers
     content: list[str] = field(default_factory=list)
-    #: with ``finish=False``: the kind and the callers' names :meth:`finish` still needs
-    pending: tuple[Kind, pd.Series | None] | None = None
-
-    def finish(self) -> None:
-        """Scrub, key and hash ``rows`` if :func:`check_batch` left that out (``finish=False``):
-        the rows are then as ``check_batch`` returns them by default (their columns in another order)."""
-        if self.pending is not None:
-            kind, names = self.pending
-            self.pending = None
-            _finish_rows(kind, self.rows, names, self.content)
 
 
 def normalized_columns(kind: Kind, canon: pd.DataFrame) -> pd.DataFrame:
     """The kind's columns of a canonical batch as normalised text (:func:`normalize.normalize_text`),
-    NaN where the file has no such column: the first step of :func:`check_batch` (a caller may
-    compute it beforehand, see its ``normalized``)."""
+    NaN where the file has no such column: the first step of :func:`check_batch`."""
     df = pd.DataFrame(index=canon.index)
     for col in kind.columns:
         df[col.name] = (
@@ -127,8 +116,6 @@ def check_batch(
     source_label: dict[str, str],
     today: pd.Timestamp | None = None,
     version: pd.Series | None = None,
-    normalized: pd.DataFrame | None = None,
-    finish: bool = True,
 ) -> Checked:
     """Check and type one canonical batch of ``kind``.
 
@@ -142,17 +129,13 @@ def check_batch(
     today : the import day (event dates after it are rejected); default today.
     version : the export's own update time of each row (raw text of a 数据更新时间戳 column),
         parsed into ``updated_at`` for work orders.
-    normalized : :func:`normalized_columns` of ``canon``, when computed already.
-    finish : False leaves the last steps on the accepted rows — removing personal data from their
-        text, canonical townships and industry codes, ``key``, ``row_hash`` — to
-        :meth:`Checked.finish` (to run them on another thread); no check depends on them.
 
     Returns
     -------
     Checked
     """
     today = pd.Timestamp.today().normalize() if today is None else today
-    df = normalized_columns(kind, canon) if normalized is None else normalized.copy(deep=False)
+    df = normalized_columns(kind, canon)
     reasons = _Reasons(canon.index)
     warnings: dict[str, int] = {}
     if kind.name == "penalties":
@@ -238,10 +221,8 @@ def check_batch(
             REASON: reasons.text[bad],
         }
     )
-    checked = Checked(rows=rows, rejected=rejected, warnings=warnings, content=content, pending=(kind, names))
-    if finish:
-        checked.finish()
-    return checked
+    _finish_rows(kind, rows, names, content)
+    return Checked(rows=rows, rejected=rejected, warnings=warnings, content=content)
 
 
 def _finish_rows(kind: Kind, rows: pd.DataFrame, names: pd.Series | None, content: list[str]) -> None:
