@@ -127,10 +127,7 @@ def mostly_distinct(arr: pa.ChunkedArray | pa.Array, sample: int = 2000) -> bool
     head = arr.slice(0, sample)
     answer = bool(pc.count_distinct(head).as_py() > 0.7 * sample)
     if remember:
-        with _ENCODED_LOCK:
-            _DISTINCT[key] = (arr, answer)
-            while len(_DISTINCT) > _ENCODED_MAX:
-                _DISTINCT.popitem(last=False)
+        _remember(_DISTINCT, key, (arr, answer))
     return answer
 
 
@@ -179,11 +176,15 @@ def dictionary_encoded(arr: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
 def remember_encoded(arr: pa.ChunkedArray | pa.Array, encoded: pa.DictionaryArray) -> None:
     """Remember ``encoded`` (distinct values, no nulls among them) as the dictionary encoding of
     ``arr`` (and so of the one-chunk column pandas makes of an array: same identity)."""
-    key = _identity(arr)
+    _remember(_ENCODED, _identity(arr), (arr, encoded))
+
+
+def _remember(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], entry: Any) -> None:
+    """Put ``entry`` into ``cache`` under ``key``, the oldest entries dropped past :data:`_ENCODED_MAX`."""
     with _ENCODED_LOCK:
-        _ENCODED[key] = (arr, encoded)
-        while len(_ENCODED) > _ENCODED_MAX:
-            _ENCODED.popitem(last=False)
+        cache[key] = entry
+        while len(cache) > _ENCODED_MAX:
+            cache.popitem(last=False)
 
 
 def forget_encoded() -> None:
@@ -373,11 +374,7 @@ _FEW_WIDE = 6
 def _narrow_wide_forms(arr: pa.Array) -> pa.Array:
     """Texts of :data:`_NFKC_KEPT` and U+FF01–FF5E characters with the latter as ASCII (bytes:
     every 0xEF byte of such a text leads one of them)."""
-    found = variable_width(arr)
-    assert found is not None, arr.type
-    offsets, data = found
-    start = int(offsets[0])
-    body = data[start : int(offsets[-1])]
+    ((relative, body),) = _chunk_bytes(arr)
     lead = np.flatnonzero(body == 0xEF)
     if not len(lead):
         return arr
@@ -393,14 +390,13 @@ def _narrow_wide_forms(arr: pa.Array) -> pa.Array:
     keep = np.ones(len(body), dtype=bool)
     keep[lead + 1] = False
     keep[lead + 2] = False
-    relative = offsets - start
-    new_offsets = (relative - 2 * np.searchsorted(lead, relative, side="left")).astype(offsets.dtype)
+    new_offsets = (relative - 2 * np.searchsorted(lead, relative, side="left")).astype(relative.dtype)
     validity = None
     if arr.null_count:
         validity = pa.py_buffer(
             np.packbits(pc.is_valid(arr).to_numpy(zero_copy_only=False), bitorder="little")
         )
-    kind = pa.LargeStringArray if offsets.dtype == np.int64 else pa.StringArray
+    kind = pa.LargeStringArray if relative.dtype == np.int64 else pa.StringArray
     return kind.from_buffers(
         len(arr), pa.py_buffer(new_offsets), pa.py_buffer(narrow[keep]), validity, arr.null_count
     )
