@@ -134,6 +134,11 @@ TYPES = ("复查", "日常检查", "双随机抽查", "投诉核查", "专项检
 # 专项检查: each quarter's first month two of these industry divisions (drawn without replacement)
 CAMPAIGN_DIVISIONS = ("62", "52", "61", "80", "14", "90", "83")
 CAMPAIGN_P = (0.35, 0.25, 0.1, 0.08, 0.1, 0.06, 0.06)
+# food businesses (these industry divisions) get more minor findings: + FOOD_MINOR_SHIFT on the logit
+FOOD_DIVISIONS = ("62", "52", "14", "13")
+FOOD_MINOR_SHIFT = 0.3
+# monthly decay of the recent-problem weight that 专项检查 campaigns target (half-life about a year)
+RECENT_DECAY = 0.945
 
 
 @dataclass
@@ -317,14 +322,14 @@ def _simulate(
     size_m = np.asarray(p.minor_size)
     routine = np.asarray(p.routine_rate)[size] / 12
     complaint_base = np.asarray(p.complaint_rate)[size] / 12
-    food = np.array([INDUSTRIES[i][0][:2] in ("62", "52", "14", "13") for i in ind])
+    food = np.array([INDUSTRIES[i][0][:2] in FOOD_DIVISIONS for i in ind])
     rows = []
     for m in range(n_months):
         alive = (open_m <= m) & (m < close_m)
         state = p.state_rho * state + rng.normal(0.0, innov, n)
         redraw = rng.random(n) < p.latent_redraw_year / 12
         latent[redraw] = rng.normal(0.0, p.latent_sd, redraw.sum()) + base_shift[redraw]
-        recent *= 0.945
+        recent *= RECENT_DECAY
         age = m - open_m
         shift = latent + state + p.new_business_shift * (age < 12)
         if trace is not None:  # the risk this month's inspections face (diagnostics only; no draw)
@@ -365,7 +370,7 @@ def _simulate(
                 + p.minor_latent * latent[idx]
                 + p.minor_type[kind]
                 + size_m[size[idx]]
-                + 0.3 * food[idx]
+                + FOOD_MINOR_SHIFT * food[idx]
             )
             minor = ~serious & (rng.random(idx.size) < 1 / (1 + np.exp(-eta_m)))
             sev = np.where(referral, 3, np.where(serious, 2, np.where(minor, 1, 0)))

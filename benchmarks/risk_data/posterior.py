@@ -41,9 +41,16 @@ import pandas as pd
 from scipy.special import expit, ndtr
 from threadpoolctl import threadpool_limits
 
-from .generate import CAMPAIGN_DIVISIONS, CAMPAIGN_P, INDUSTRIES, TYPES, Params
-
-FOOD_DIVISIONS = ("62", "52", "14", "13")  # the generator's food flag (``_simulate``)
+from .generate import (
+    CAMPAIGN_DIVISIONS,
+    CAMPAIGN_P,
+    FOOD_DIVISIONS,
+    FOOD_MINOR_SHIFT,
+    INDUSTRIES,
+    RECENT_DECAY,
+    TYPES,
+    Params,
+)
 
 
 @dataclass(frozen=True)
@@ -265,7 +272,9 @@ def posterior(
             ],
             axis=1,
         ).astype(dtype)
-        minor_base = p.minor_a + p.minor_latent * lat[None, :] + size_m[size] + 0.3 * food[:, None]  # (c, nl)
+        minor_base = (
+            p.minor_a + p.minor_latent * lat[None, :] + size_m[size] + FOOD_MINOR_SHIFT * food[:, None]
+        )  # (c, nl)
         local[rows] = np.arange(c)
         mine = local[ev_index] >= 0
         e_loc, e_month, e_rank, e_sev = local[ev_index[mine]], ev_month[mine], ev_rank[mine], ev_sev[mine]
@@ -285,7 +294,7 @@ def posterior(
                 prob *= dtype(1 - r)
                 prob += redraw_w * marg_s[:, None, :]
             first_year = (m - open_m) < 12
-            recent *= 0.945
+            recent *= RECENT_DECAY
             if window is not None and m in window.months:
                 out["window"][m, rows] = _window_score(
                     p, g, prob, rows, biz, m, recent, window.follow_at[m, rows], window, rng
@@ -416,7 +425,7 @@ def _window_score(
     slot0 = np.broadcast_to(slot[:, None], (c, k))
     none = []
     for t in range(h):
-        rec = np.broadcast_to((recent * 0.945**t)[:, None], (c, k))
+        rec = np.broadcast_to((recent * RECENT_DECAY**t)[:, None], (c, k))
         none.append(np.prod([1 - q for q in hazards(t, lat_q[t], st_q[t], slot0, rec)], axis=0))
     none_arr = np.stack(none)  # (h, c, k)
     before = np.cumprod(np.r_[np.ones((1, c, k)), none_arr[:-1]], axis=0)
@@ -434,7 +443,7 @@ def _window_score(
         if t > 0:
             lat = np.where(redraw[t], fresh[t], lat)
             st = p.state_rho * st + eps[t]
-            rec = rec * 0.945
+            rec = rec * RECENT_DECAY
         started = first <= t
         q = hazards(t, lat, st, slot_now, rec)
         occur = [started & (rng.random((c, k)) < qi) for qi in q]
@@ -461,7 +470,9 @@ def _window_score(
                 + size_s
             )
             no_serious = np.where(o, no_serious * (1 - expit(eta)), no_serious)
-            p_minor = expit(p.minor_a + p.minor_latent * lat + p.minor_type[kind] + size_m + 0.3 * food)
+            p_minor = expit(
+                p.minor_a + p.minor_latent * lat + p.minor_type[kind] + size_m + FOOD_MINOR_SHIFT * food
+            )
             minor = o & (rng.random((c, k)) < p_minor)
             st = st - p.deter_minor * minor
             rec = rec + minor
