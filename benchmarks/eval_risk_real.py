@@ -703,11 +703,7 @@ def oracles(
     if (data_dir / "risk_state.npz").exists():
         z = np.load(data_dir / "risk_state.npz")
         months = list(z["months"])
-        column = pd.Series(np.arange(len(z["uscc"])), index=z["uscc"])
-        # a synthetic credit code drawn twice (seed 17) is one business in the workspace: no oracle for it
-        column = column[~column.index.duplicated(keep=False)]
-        known = ids[ids["uscc"].isin(column.index)]
-        cols = column.loc[known["uscc"]].to_numpy()
+        known, cols = _truth_columns(ids, z["uscc"])
 
         def oracle_state(as_of: pd.Timestamp) -> pd.DataFrame:
             m = months.index(str(pd.Timestamp(as_of).to_period("M")))
@@ -717,6 +713,16 @@ def oracles(
 
         out["oracle_state"] = oracle_state
     return out
+
+
+def _truth_columns(ids: pd.DataFrame, uscc: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The workspace's businesses (``ids``: business_id, uscc) found in a truth array's ``uscc``
+    order, and each one's column in it. A synthetic credit code drawn twice (seed 17) is one
+    business in the workspace: it gets no oracle."""
+    column = pd.Series(np.arange(len(uscc)), index=uscc)
+    column = column[~column.index.duplicated(keep=False)]
+    known = ids[ids["uscc"].isin(column.index)]
+    return known, column.loc[known["uscc"]].to_numpy()
 
 
 def _posterior_oracles(
@@ -731,7 +737,9 @@ def _posterior_oracles(
     memo: dict[str, object] = {}
     window_months: list[int] = []
     if window_dates:
-        start = pd.Period(json.loads((data_dir / "params.json").read_text(encoding="utf-8"))["start"], "M")
+        from risk_data.generate import read_params
+
+        start = pd.Period(read_params(data_dir / "params.json").start, "M")
         window_months = [(pd.Timestamp(d).to_period("M") - start).n for d in window_dates]
 
     def table(key: str, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -739,13 +747,10 @@ def _posterior_oracles(
             from risk_data.posterior import posterior_from_dir
 
             post = posterior_from_dir(data_dir, window_months=window_months, window_samples=samples)
-            column = pd.Series(np.arange(len(post["uscc"])), index=post["uscc"])
-            column = column[~column.index.duplicated(keep=False)]  # a code drawn twice: no oracle
-            known = ids[ids["uscc"].isin(column.index)]
-            memo.update(post=post, months=list(post["months"]), known=known, cols=column.loc[known["uscc"]])
-        post, known = memo["post"], memo["known"]
+            known, cols = _truth_columns(ids, np.asarray(post["uscc"]))
+            memo.update(post=post, months=list(post["months"]), known=known, cols=cols)
+        post, known, cols = memo["post"], memo["known"], memo["cols"]
         m = memo["months"].index(str(pd.Timestamp(as_of).to_period("M")))  # type: ignore[attr-defined]
-        cols = memo["cols"].to_numpy()  # type: ignore[attr-defined]
         if key == "nostate":
             value = post["logodds"][m, cols] - post["state"][m, cols]  # type: ignore[index]
         else:
