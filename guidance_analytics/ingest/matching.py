@@ -401,13 +401,16 @@ def _unmatched(targets: pd.DataFrame) -> pd.DataFrame:
             )
     else:
         named = np.zeros(len(index), dtype=bool)
-    notes = np.where(coded, NOTE_USCC_UNKNOWN, np.where(named, NOTE_NOT_FOUND, NOTE_EMPTY))
+    # one of three notes a row: taken from the three words (a row-long array of Python texts would
+    # cost ten times as much to hand to arrow)
+    which = np.where(coded, 2, np.where(named, 1, 0)).astype(np.int8)
+    notes = pa.array([NOTE_EMPTY, NOTE_NOT_FOUND, NOTE_USCC_UNKNOWN], pa.large_string()).take(pa.array(which))
     return pd.DataFrame(
         {
             "business_id": pd.Series(np.nan, index=index, dtype="str"),
             "match_method": pd.Series(np.nan, index=index, dtype="str"),
             "match_confidence": pd.Series(np.nan, index=index, dtype="float64"),
-            "match_note": pd.Series(notes, index=index, dtype="str"),
+            "match_note": pd.Series(pd.array(notes, dtype="str"), index=index),
         },
         index=index,
     )

@@ -575,6 +575,56 @@ def test_work_orders_lose_their_key_index_and_keep_rows_and_columns(tmp_path: Pa
     assert table.set_index("order_no").loc["W1", "result"] == "已整改"
 
 
+def test_work_orders_keep_three_texts_uncompressed_and_their_rows_and_columns(tmp_path: Path) -> None:
+    """Migration 010 rebuilds complaints with the order number, the content and the row hash
+    stored uncompressed: the stored rows, the columns, their order and types stay; new rows of
+    those columns are written uncompressed, the others keep DuckDB's own choice."""
+    db = tmp_path / "ws" / "workspace.duckdb"
+    old = Store(db, schema_target=9)
+    with old.transaction() as con:
+        con.execute(
+            "INSERT INTO complaints (order_no, received_at, content, row_hash) "
+            "VALUES ('W1', TIMESTAMP '2024-03-05 08:00:00', '油烟', 'x')"
+        )
+        before = con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'complaints' "
+            "ORDER BY column_index"
+        ).fetchall()
+    ws = ga.Workspace(tmp_path / "ws")
+    assert ws.store.schema_version() >= 10
+    header = ["工单编号", "受理时间", "诉求类型", "诉求内容", "办结时间", "办理结果"]
+    rows = [
+        [f"W{k}", "2024-03-05 08:00:00", "投诉", f"油烟扰民{k}", "2024-03-09", "已整改"]
+        for k in range(2, 2000)
+    ]
+    r = ws.import_file(
+        write_csv(tmp_path / "a.csv", header, rows, "gb18030"), "complaints", today="2024-06-01"
+    )
+    assert (r.read, r.accepted) == (1998, 1998)
+    with ws.store.connect(read_only=True) as con:
+        after = con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'complaints' "
+            "ORDER BY column_index"
+        ).fetchall()
+        kinds = dict(
+            con.execute(
+                "SELECT column_name, string_agg(DISTINCT compression, ',') FROM pragma_storage_info('complaints') "
+                "WHERE segment_type = 'VARCHAR' GROUP BY column_name"
+            ).fetchall()
+        )
+    assert after == before
+    assert {c: kinds[c] for c in ("order_no", "content", "row_hash")} == dict.fromkeys(
+        ("order_no", "content", "row_hash"), "Uncompressed"
+    )
+    assert kinds["request_type"] != "Uncompressed"  # 投诉 2,000 times: DuckDB compresses it
+    table = ws.table("complaints").set_index("order_no")
+    assert (
+        len(table) == 1999
+        and table.loc["W1", "content"] == "油烟"
+        and table.loc["W7", "content"] == "油烟扰民7"
+    )
+
+
 # -- bounded memory and the per-batch account ----------------------------------------------------
 def test_staged_batches_are_not_held_until_commit(ws: ga.Workspace) -> None:
     """A batch written inside the import's transaction can be freed at once (no register())."""
