@@ -183,7 +183,7 @@ def import_file(
     path = Path(path)
     settings = rules(ws, "ingest").get("import", {})
     count_waivers = bool(rules(ws, "ingest").get("penalties", {}).get("count_waivers_as_violations", False))
-    table = _open(path, kind, sheet, int(settings.get("batch_rows", 50_000)))
+    table = _open(path, kind, sheet, int(settings.get("batch_rows", DEFAULT_BATCH_ROWS)))
     _check_columns(spec, table, path)
     today_ts = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
     started = pd.Timestamp.now().floor("s")
@@ -306,6 +306,9 @@ def import_file(
     result.rejects_complete = out.count <= len(result.rejects)
     return result
 
+
+#: Rows a batch when the rule file does not say (``config/ingest.toml`` ``[import] batch_rows``).
+DEFAULT_BATCH_ROWS = 75_000
 
 #: Kinds whose records make up the businesses table (credit classes only describe known ones).
 BUSINESS_SOURCES = ("permits", "inspections", "penalties")
@@ -459,7 +462,7 @@ def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator
         yield
 
 
-def _open(path: Path, kind: str, sheet: str | None, batch_rows: int = 50_000) -> readers.RawTable:
+def _open(path: Path, kind: str, sheet: str | None, batch_rows: int = DEFAULT_BATCH_ROWS) -> readers.RawTable:
     """Open the file with the kind's header aliases; when no header row is found, name the columns
     the kind requires and say which kind the file looks like, if any."""
     try:
