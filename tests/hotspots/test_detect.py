@@ -423,6 +423,34 @@ def test_predictive_sf_is_the_negative_binomial_when_nothing_is_estimated():
     assert (predictive_sf(u, mu, phi, np.full(3, 0.2), np.full(3, 15.0)) > 0.01).all()
 
 
+def test_a_prediction_whose_variance_overflows_gets_a_tail_probability_and_no_finite_bound():
+    """A cell the GLM extrapolated wildly (mu 5e10, standard error of log mu 31: exp(2 se^2)
+    overflows) gets its p-value from the mixture, not NaN, and no finite upper bound; the other
+    cells are as when computed alone, and nothing warns."""
+    import warnings
+
+    from scipy import stats
+
+    from guidance_analytics.hotspots.detect.bounds import predictive_pvalue, predictive_upper
+
+    y = np.array([10.0, 12.0])
+    mu = np.array([5e10, 6.0])
+    phi = np.array([1.0, 1.5])
+    se = np.array([31.3, 0.2])
+    df = np.full(2, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = predictive_pvalue(y, mu, phi, se, df)
+        u = predictive_upper(mu, phi, se, df, 0.01)
+    # P(Y >= 10) is about P(m >= 10) = P(Z >= log(10 / 5e10) / 31.3) = Phi(0.71) = 0.76 (the
+    # 7-node quadrature gives the weight of the nodes at z >= 0: 0.73)
+    want = stats.norm.cdf(np.log(5e10 / 10) / 31.3)
+    assert abs(p[0] - want) < 0.05
+    assert u[0] == np.inf
+    assert p[1] == predictive_pvalue(y[1:], mu[1:], phi[1:], se[1:], df[1:])[0]
+    assert u[1] == predictive_upper(mu[1:], phi[1:], se[1:], df[1:], 0.01)[0] and np.isfinite(u[1])
+
+
 def test_harmonic_baseline_follows_a_season_and_a_flat_series():
     months = pd.date_range("2019-01-01", periods=60, freq="MS")
     season = 20 * np.exp(0.5 * np.cos(2 * np.pi * (months.month - 7) / 12))

@@ -180,8 +180,12 @@ def _moment_nb(mu, phi_raw, se, df):
     scale = np.where(known[:, None], 1.0, 1.0 / np.maximum(ratio, 1e-3))
     phi = np.maximum(np.nan_to_num(np.asarray(phi_raw, dtype=float))[:, None] * scale, 1.0)
     e_phi = phi @ (_W_PHI / _W_PHI.sum())
-    mean = mu * np.exp(se**2 / 2)
-    var = e_phi * mean + mu**2 * (np.exp(2 * se**2) - np.exp(se**2))
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = mu * np.exp(se**2 / 2)
+        var = e_phi * mean + mu**2 * (np.exp(2 * se**2) - np.exp(se**2))
+    # a standard error of log(mu) beyond about 18 overflows exp: the variance is infinite (the
+    # difference of two infinities would leave NaN)
+    var = np.where(np.isnan(var) & ~np.isnan(mean), np.inf, var)
     return mean, np.maximum(var, mean * (1 + 1e-9))
 
 
@@ -190,7 +194,9 @@ def predictive_pvalue(y, mu, phi_raw, se, df, exact_below: float = 0.1) -> np.nd
 
     The mixture is computed exactly (quadrature) for the cells whose moment-matched p-value is below
     ``exact_below``; above it (cells far from any decision) the negative binomial with the
-    mixture's mean and variance is returned, one incomplete-beta evaluation instead of 35.
+    mixture's mean and variance is returned, one incomplete-beta evaluation instead of 35. Cells
+    whose moment-matched variance is infinite (a standard error of ``log(mu)`` beyond about 18,
+    where ``exp`` overflows) are computed exactly too.
 
     >>> y, mu, one, zero = np.array([9.0, 30.0]), np.array([10.0, 10.0]), np.ones(2), np.zeros(2)
     >>> p = predictive_pvalue(y, mu, one, zero, np.full(2, np.nan))
@@ -201,9 +207,11 @@ def predictive_pvalue(y, mu, phi_raw, se, df, exact_below: float = 0.1) -> np.nd
     if idx.size == 0:
         return out
     mean, var = _moment_nb(mu[idx], raw[idx], se[idx], df[idx])
-    mm = _nb_sf(y[idx], mean, var / np.maximum(mean, 1e-300))
+    with np.errstate(invalid="ignore"):
+        mm = _nb_sf(y[idx], mean, var / np.maximum(mean, 1e-300))
     out[idx] = mm
-    near = idx[mm < exact_below]
+    # the mixture itself where the moments say nothing (an infinite variance)
+    near = idx[(mm < exact_below) | ~np.isfinite(mm) | ~np.isfinite(var)]
     if near.size:
         out[near] = predictive_sf(y[near], mu[near], raw[near], se[near], df[near])
     return out
@@ -215,7 +223,9 @@ def predictive_upper(mu, phi_raw, se, df, alpha, exact=None) -> np.ndarray:
     The smallest integer ``u`` with ``P(Y > u) <= alpha`` (so ``y > u`` exactly when
     ``predictive_sf(y) <= alpha``). ``alpha`` is a scalar or one level per cell. Found by a local
     search from the quantile of the negative binomial with the mixture's mean and variance; cells
-    outside the boolean mask ``exact`` (default: all inside) keep that starting quantile.
+    outside the boolean mask ``exact`` (default: all inside) keep that starting quantile. Where
+    the predictive variance is infinite (a standard error of ``log(mu)`` beyond about 18) the bound
+    is ``inf``: no count is beyond it.
 
     Examples
     --------
@@ -238,7 +248,11 @@ def predictive_upper(mu, phi_raw, se, df, alpha, exact=None) -> np.ndarray:
         size = mean**2 / (var - mean)
         u = np.where(mean > 0, stats.nbinom.ppf(1 - a, size, size / (size + mean)), 0.0)
     u = np.nan_to_num(u, nan=0.0)
-    todo = np.arange(idx.size) if exact is None else np.flatnonzero(np.asarray(exact, dtype=bool)[idx])
+    # an infinite predictive variance (see _moment_nb) has no finite quantile: no count is beyond it
+    unbounded = ~np.isfinite(var)
+    u[unbounded] = np.inf
+    chosen = np.ones(idx.size, dtype=bool) if exact is None else np.asarray(exact, dtype=bool)[idx]
+    todo = np.flatnonzero(chosen & ~unbounded)
     if todo.size:
         u[todo] = _smallest_below(u[todo], m[todo], phi[todo], w, a[todo], _MAX_STEPS)
     out[idx] = u
