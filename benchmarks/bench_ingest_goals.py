@@ -21,6 +21,9 @@ printed beside the wall-clock ratios: on a shared, loaded machine they move much
 Figures (benchmarks/results/bench_ingest_goals.txt, 2026-12-04 15:16 UTC, load 0.6-0.9, back to back):
 main (a) 5.1 s vs 0.7 s = 7.3x (CPU 7.8x), (b) 2.9x, (c) 2.5 s; branch h11fast with the import's
 read-ahead and store threads (ingest/pipeline.py) (a) 4.1 s vs 0.8 s = 5.5x (CPU 8.0x), (b) 2.5x, (c) 2.6 s.
+2026-12-08, best of 3 each side, alternating: c1a15f5 (a) 3.0-3.2x (median ratio 3.15-3.19x); with
+migration 010 and 75 000-row batches (a) 2.4-2.8x in 6 of 6 runs (median ratio 2.40-2.73x), (b) 1.9-2.3x,
+(c) 2.3 s; 1 M rows (a) 2.6x, peak RSS 868 MB (250 k rows: 671 MB).
 
 (a) and (b) measure each side ``--repeat`` times (default 3), alternating bare read and import, and
 summarise both sides alike: the goal figure is best of N over best of N (a noisy, slow bare read
